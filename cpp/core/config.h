@@ -1,0 +1,63 @@
+// TrainConfig: everything that decides a training run, and the metrics a run reports.
+// Presets (presets.h) are TrainConfigs; CLI flags, URL parameters and model files all
+// read and write these same fields under the same names.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "expected.h"
+#include "names.h"
+#include "network.h"
+
+namespace digitrain {
+
+struct TrainConfig {
+  std::string preset;                  // the preset it started from, "" for none
+  std::vector<int> layers{784, 128, 64, 10};
+  Activation hidden = Activation::Sigmoid;
+  Activation output = Activation::Softmax;
+  Loss loss = Loss::CrossEntropy;
+  bool bias = false;
+  Init init = Init::NormalSqrtN;
+  double initScale = 0.1;              // half-width of `uniform`
+  Reduction reduction = Reduction::Sum;
+  Optimizer optimizer = Optimizer::Sgd;
+  double learningRate = 0.001;
+  double momentum = 0.9;               // `momentum` optimiser
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  // `adam`
+  int batchSize = 1;                   // 0 = the whole training set in one batch
+  int epochs = 30;
+  int validation = 0;                  // hold out the last K training samples
+  int limit = 0;                       // train on the first N samples only (0 = all)
+  int testLimit = 0;                   // evaluate on the first N test samples only (0 = all)
+  double l2 = 0;                       // θ -= lr·reduce(g + λθ); biases excluded
+  double dropout = 0;                  // inverted dropout on hidden layers
+  bool annealOnRise = false;           // lr ×= annealFactor when the epoch cost rises
+  double annealFactor = 0.9;
+  int stepDecayEvery = 0;              // lr ×= stepDecayFactor every N epochs (0 = off)
+  double stepDecayFactor = 0.5;
+  bool shuffle = true;                 // reshuffle the training order every epoch
+  uint64_t seed = 1;
+  int threads = 1;
+
+  NetworkSpec networkSpec() const;
+};
+
+// Checks every field's range; the message names the field as the CLI spells it (--lr, ...).
+Status validate(const TrainConfig& config);
+
+struct EpochMetrics {
+  int epoch = 0;                        // 1-based
+  double trainLoss = 0;                 // mean per-sample loss over the epoch's batches (+ L2 term)
+  double trainError = 0;                // fraction misclassified during the epoch
+  std::optional<double> validationLoss, validationError;
+  std::optional<double> testLoss, testError;
+  double learningRate = 0;              // the rate used during this epoch
+  double seconds = 0;
+  double samplesPerSecond = 0;
+};
+
+}  // namespace digitrain

@@ -1,0 +1,335 @@
+// TrainConfig ↔ JSON and EpochMetrics ↔ JSON (see config_json.h). Not the range checks:
+// those are validate(TrainConfig) in config.cpp, called once a patch is applied.
+#include "config_json.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+namespace digitrain {
+
+using nlohmann::json;
+
+namespace json_detail {
+
+std::optional<int64_t> wholeNumber(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (value.is_number_integer()) return value.get<int64_t>();
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    // 2^63 is exactly representable, so the bounds test is exact.
+    if (!std::isfinite(d) || d != std::floor(d) || d < -0x1p63 || d >= 0x1p63) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+std::string shortText(const json& value) {
+  try {
+    // `replace`: a string built in C++ may hold invalid UTF-8, on which dump() would throw.
+    std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+    constexpr size_t kMax = 60;
+    if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+    return text;
+  } catch (...) {
+    return "(unprintable)";
+  }
+}
+
+std::string parseErrorText(const json::exception& e) {
+  std::string text = e.what();
+  // "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find("] ");
+    if (close != std::string::npos) text = text.substr(close + 2);
+  }
+  return text;
+}
+
+}  // namespace json_detail
+
+namespace {
+
+using json_detail::shortText;
+using json_detail::wholeNumber;
+
+std::string quoted(const std::string& key) { return "\"" + key + "\""; }
+
+Error typeError(const std::string& key, const char* what, const json& value) {
+  return fail("setting " + quoted(key) + " must be " + what + ", got " + shortText(value));
+}
+
+Expected<int> readInt(const std::string& key, const json& value) {
+  const auto n = wholeNumber(value);
+  if (!n) return typeError(key, "a whole number", value);
+  if (*n < std::numeric_limits<int>::min() || *n > std::numeric_limits<int>::max())
+    return typeError(key, "a whole number that fits in 32 bits", value);
+  return static_cast<int>(*n);
+}
+
+Expected<double> readDouble(const std::string& key, const json& value) {
+  if (!value.is_number()) return typeError(key, "a number", value);
+  return value.get<double>();
+}
+
+Expected<bool> readBool(const std::string& key, const json& value) {
+  if (!value.is_boolean()) return typeError(key, "true or false", value);
+  return value.get<bool>();
+}
+
+template <class E>
+Expected<E> readEnum(const std::string& key, const json& value,
+                     std::optional<E> (*parse)(std::string_view), std::string (*allowed)()) {
+  if (value.is_string()) {
+    if (auto e = parse(value.get_ref<const std::string&>())) return *e;
+  }
+  return fail("setting " + quoted(key) + " must be one of " + allowed() + ", got " +
+              shortText(value));
+}
+
+// One row per setting: how to write it and how to apply a JSON value to it.
+struct Setting {
+  const char* key;
+  void (*write)(const TrainConfig&, json&);
+  Status (*apply)(TrainConfig&, const json&);
+};
+
+// Shorthands so each table row stays one readable line.
+#define DIGITRAIN_INT(KEY, FIELD)                                               \
+  Setting {                                                                     \
+    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
+        [](TrainConfig& c, const json& v) -> Status {                           \
+          auto r = readInt(KEY, v);                                             \
+          if (!r) return fail(r.error());                                       \
+          c.FIELD = *r;                                                         \
+          return Ok{};                                                          \
+        }                                                                       \
+  }
+#define DIGITRAIN_DOUBLE(KEY, FIELD)                                            \
+  Setting {                                                                     \
+    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
+        [](TrainConfig& c, const json& v) -> Status {                           \
+          auto r = readDouble(KEY, v);                                          \
+          if (!r) return fail(r.error());                                       \
+          c.FIELD = *r;                                                         \
+          return Ok{};                                                          \
+        }                                                                       \
+  }
+#define DIGITRAIN_BOOL(KEY, FIELD)                                              \
+  Setting {                                                                     \
+    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
+        [](TrainConfig& c, const json& v) -> Status {                           \
+          auto r = readBool(KEY, v);                                            \
+          if (!r) return fail(r.error());                                       \
+          c.FIELD = *r;                                                         \
+          return Ok{};                                                          \
+        }                                                                       \
+  }
+#define DIGITRAIN_ENUM(KEY, FIELD, PARSE, ALLOWED)                              \
+  Setting {                                                                     \
+    KEY, [](const TrainConfig& c, json& j) { j[KEY] = name(c.FIELD); },         \
+        [](TrainConfig& c, const json& v) -> Status {                           \
+          auto r = readEnum(KEY, v, PARSE, ALLOWED);                            \
+          if (!r) return fail(r.error());                                       \
+          c.FIELD = *r;                                                         \
+          return Ok{};                                                          \
+        }                                                                       \
+  }
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table{
+      Setting{"preset", [](const TrainConfig& c, json& j) { j["preset"] = c.preset; },
+              [](TrainConfig& c, const json& v) -> Status {
+                if (!v.is_string()) return typeError("preset", "a string", v);
+                c.preset = v.get<std::string>();
+                return Ok{};
+              }},
+      Setting{"layers", [](const TrainConfig& c, json& j) { j["layers"] = c.layers; },
+              [](TrainConfig& c, const json& v) -> Status {
+                if (!v.is_array()) return typeError("layers", "an array of whole numbers", v);
+                std::vector<int> sizes;
+                for (size_t i = 0; i < v.size(); ++i) {
+                  auto n = readInt("layers[" + std::to_string(i) + "]", v[i]);
+                  if (!n) return fail(n.error());
+                  sizes.push_back(*n);
+                }
+                c.layers = std::move(sizes);
+                return Ok{};
+              }},
+      DIGITRAIN_ENUM("hidden", hidden, parseActivation, allowedActivations),
+      DIGITRAIN_ENUM("output", output, parseActivation, allowedActivations),
+      DIGITRAIN_ENUM("loss", loss, parseLoss, allowedLosses),
+      DIGITRAIN_BOOL("bias", bias),
+      DIGITRAIN_ENUM("init", init, parseInit, allowedInits),
+      DIGITRAIN_DOUBLE("init_scale", initScale),
+      DIGITRAIN_ENUM("reduction", reduction, parseReduction, allowedReductions),
+      DIGITRAIN_ENUM("optimizer", optimizer, parseOptimizer, allowedOptimizers),
+      DIGITRAIN_DOUBLE("learning_rate", learningRate),
+      DIGITRAIN_DOUBLE("momentum", momentum),
+      DIGITRAIN_DOUBLE("beta1", beta1),
+      DIGITRAIN_DOUBLE("beta2", beta2),
+      DIGITRAIN_DOUBLE("epsilon", epsilon),
+      DIGITRAIN_INT("batch_size", batchSize),
+      DIGITRAIN_INT("epochs", epochs),
+      DIGITRAIN_INT("validation", validation),
+      DIGITRAIN_INT("limit", limit),
+      DIGITRAIN_INT("test_limit", testLimit),
+      DIGITRAIN_DOUBLE("l2", l2),
+      DIGITRAIN_DOUBLE("dropout", dropout),
+      DIGITRAIN_BOOL("anneal_on_rise", annealOnRise),
+      DIGITRAIN_DOUBLE("anneal_factor", annealFactor),
+      DIGITRAIN_INT("step_decay_every", stepDecayEvery),
+      DIGITRAIN_DOUBLE("step_decay_factor", stepDecayFactor),
+      Setting{"seed", [](const TrainConfig& c, json& j) { j["seed"] = c.seed; },
+              [](TrainConfig& c, const json& v) -> Status {
+                // The whole uint64 range: a seed may be any 64-bit pattern.
+                if (v.is_number_unsigned()) {
+                  c.seed = v.get<uint64_t>();
+                  return Ok{};
+                }
+                const auto n = wholeNumber(v);
+                if (!n || *n < 0)
+                  return typeError("seed", "a whole number from 0 to 18446744073709551615", v);
+                c.seed = static_cast<uint64_t>(*n);
+                return Ok{};
+              }},
+      DIGITRAIN_INT("threads", threads),
+  };
+  return table;
+}
+
+#undef DIGITRAIN_INT
+#undef DIGITRAIN_DOUBLE
+#undef DIGITRAIN_BOOL
+#undef DIGITRAIN_ENUM
+
+// JSON has no NaN or infinity; nlohmann would write null for them anyway, say so here.
+json finiteOrNull(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+json optionalOrNull(const std::optional<double>& x) {
+  return x ? finiteOrNull(*x) : json(nullptr);
+}
+
+}  // namespace
+
+const std::vector<std::string>& configKeys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    for (const auto& s : settings()) out.emplace_back(s.key);
+    return out;
+  }();
+  return keys;
+}
+
+json configToJson(const TrainConfig& config) {
+  json out = json::object();
+  for (const auto& s : settings()) s.write(config, out);
+  return out;
+}
+
+Expected<TrainConfig> applyConfigJson(TrainConfig base, const json& patch) {
+  try {
+    if (!patch.is_object())
+      return fail("settings must be a JSON object, got " + shortText(patch));
+    for (const auto& [key, value] : patch.items()) {
+      const Setting* found = nullptr;
+      for (const auto& s : settings())
+        if (key == s.key) found = &s;
+      if (!found) return fail("unknown setting " + quoted(key));
+      const Status applied = found->apply(base, value);
+      if (!applied) return fail(applied.error());
+    }
+    const Status valid = validate(base);
+    if (!valid) return fail(valid.error());
+    return base;
+  } catch (const std::exception& e) {
+    return fail(std::string("could not read the settings: ") + e.what());
+  }
+}
+
+Expected<TrainConfig> applyConfigJsonText(TrainConfig base, std::string_view text) {
+  json patch;
+  try {
+    patch = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
+  } catch (const std::exception& e) {
+    return fail(std::string("could not read the settings: ") + e.what());
+  }
+  return applyConfigJson(std::move(base), patch);
+}
+
+json metricsToJson(const EpochMetrics& m) {
+  // Built key by key rather than from an initializer list: with nlohmann, {"a", 1} pairs
+  // can silently turn into arrays.
+  json out = json::object();
+  out["epoch"] = m.epoch;
+  out["train_loss"] = finiteOrNull(m.trainLoss);
+  out["train_error"] = finiteOrNull(m.trainError);
+  out["validation_loss"] = optionalOrNull(m.validationLoss);
+  out["validation_error"] = optionalOrNull(m.validationError);
+  out["test_loss"] = optionalOrNull(m.testLoss);
+  out["test_error"] = optionalOrNull(m.testError);
+  out["learning_rate"] = finiteOrNull(m.learningRate);
+  out["seconds"] = finiteOrNull(m.seconds);
+  out["samples_per_second"] = finiteOrNull(m.samplesPerSecond);
+  return out;
+}
+
+Expected<EpochMetrics> metricsFromJson(const json& in) {
+  try {
+    if (!in.is_object())
+      return fail("epoch metrics must be a JSON object, got " + shortText(in));
+    EpochMetrics m;
+    // Required figures: a number, or null for a non-finite one (see config_json.h).
+    const std::pair<const char*, double*> required[] = {
+        {"train_loss", &m.trainLoss},         {"train_error", &m.trainError},
+        {"learning_rate", &m.learningRate},   {"seconds", &m.seconds},
+        {"samples_per_second", &m.samplesPerSecond}};
+    const std::pair<const char*, std::optional<double>*> optional[] = {
+        {"validation_loss", &m.validationLoss}, {"validation_error", &m.validationError},
+        {"test_loss", &m.testLoss},             {"test_error", &m.testError}};
+
+    for (const auto& [key, value] : in.items()) {
+      bool known = key == "epoch";
+      for (const auto& r : required) known = known || key == r.first;
+      for (const auto& o : optional) known = known || key == o.first;
+      if (!known) return fail("unknown epoch metric " + quoted(key));
+    }
+
+    if (!in.contains("epoch")) return fail("missing \"epoch\"");
+    const auto epoch = wholeNumber(in["epoch"]);
+    if (!epoch || *epoch < 0 || *epoch > std::numeric_limits<int>::max())
+      return fail("\"epoch\" must be a whole number, got " + shortText(in["epoch"]));
+    m.epoch = static_cast<int>(*epoch);
+
+    for (const auto& [key, field] : required) {
+      if (!in.contains(key)) return fail("missing " + quoted(key));
+      const json& v = in[key];
+      if (v.is_null()) {
+        *field = std::numeric_limits<double>::quiet_NaN();
+      } else if (v.is_number()) {
+        *field = v.get<double>();
+      } else {
+        return fail(quoted(key) + " must be a number, got " + shortText(v));
+      }
+    }
+    for (const auto& [key, field] : optional) {
+      if (!in.contains(key) || in[key].is_null()) {
+        field->reset();
+      } else if (in[key].is_number()) {
+        *field = in[key].get<double>();
+      } else {
+        return fail(quoted(key) + " must be a number or null, got " + shortText(in[key]));
+      }
+    }
+    return m;
+  } catch (const std::exception& e) {
+    return fail(std::string("could not read the epoch metrics: ") + e.what());
+  }
+}
+
+}  // namespace digitrain

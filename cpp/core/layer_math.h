@@ -1,0 +1,196 @@
+// Forward and backward passes of a dense network over a chunk of samples, templated on the
+// scalar so training runs in float and the inspector in double with the same equations.
+//
+// Shapes (B = samples in the chunk, one column each; layer l has m inputs, n outputs):
+//   a[0]            m×B   the inputs
+//   z[l]            n×B   z = Wᵀ·a[l] + b            (the TP's z = a·W, samples as columns)
+//   a[l+1]          n×B   a = f(z), then × dropout mask on hidden layers
+//   e[l]            n×B   e = ∂L/∂z                  (the TP's e; e_out = p − y for softmax + CE)
+//   dW[l]  += a[l]·e[l]ᵀ  m×n                        (the TP's δw = aᵀ·e, summed over the chunk)
+//   db[l]  += Σ_columns e[l]
+//   e[l-1]  = (W·e[l]) ⊙ f'(a[l])                    (the TP's e = (e·Wᵀ) ⊙ S'(z))
+// Derivatives are taken from the activation (sigmoid: a(1−a), tanh: 1−a², relu: a>0), so
+// z need not be recomputed. Buffers are sized once for a capacity; nothing here allocates
+// when called with B ≤ capacity.
+#pragma once
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "network.h"
+
+namespace digitrain {
+
+template <class T>
+struct Workspace {
+  std::vector<MatrixT<T>> z, a, e, mask;
+  MatrixT<T> target;  // outputs × capacity
+  int capacity = 0;
+  bool dropout = false;
+
+  void resize(const NetworkT<T>& net, int cap, bool withDropout) {
+    const size_t L = net.layers.size();
+    capacity = cap;
+    dropout = withDropout;
+    z.resize(L);
+    e.resize(L);
+    a.resize(L + 1);
+    mask.resize(withDropout ? L : 0);
+    a[0].resize(net.inputs(), cap);
+    for (size_t l = 0; l < L; ++l) {
+      const int n = net.layers[l].outputs();
+      z[l].resize(n, cap);
+      e[l].resize(n, cap);
+      a[l + 1].resize(n, cap);
+      if (withDropout) mask[l].resize(n, cap);
+    }
+    target.resize(net.outputs(), cap);
+  }
+};
+
+template <class T>
+struct GradientsT {
+  std::vector<MatrixT<T>> weights;
+  std::vector<VectorT<T>> bias;
+
+  void resize(const NetworkT<T>& net) {
+    weights.clear();
+    bias.clear();
+    for (const auto& l : net.layers) {
+      weights.push_back(MatrixT<T>::Zero(l.inputs(), l.outputs()));
+      bias.push_back(VectorT<T>::Zero(l.hasBias() ? l.outputs() : 0));
+    }
+  }
+  void setZero() {
+    for (auto& w : weights) w.setZero();
+    for (auto& b : bias) b.setZero();
+  }
+  bool allFinite() const {
+    for (const auto& w : weights)
+      if (!w.allFinite()) return false;
+    for (const auto& b : bias)
+      if (!b.allFinite()) return false;
+    return true;
+  }
+};
+
+template <class ZBlock, class ABlock>
+void activate(Activation f, const ZBlock& z, ABlock&& a) {
+  using T = typename ZBlock::Scalar;
+  switch (f) {
+    case Activation::Sigmoid: a.array() = (T(1) + (-z.array()).exp()).inverse(); break;
+    case Activation::Tanh: a.array() = z.array().tanh(); break;
+    case Activation::Relu: a.array() = z.array().max(T(0)); break;
+    case Activation::Identity: a = z; break;
+    case Activation::Softmax:
+      // Subtracting each column's max keeps exp() finite whatever z is.
+      for (Eigen::Index j = 0; j < z.cols(); ++j) {
+        const T m = z.col(j).maxCoeff();
+        a.col(j).array() = (z.col(j).array() - m).exp();
+        a.col(j) /= a.col(j).sum();
+      }
+      break;
+  }
+}
+
+// e ⊙= f'(a), with the derivative expressed through the activation a = f(z).
+template <class EBlock, class ABlock>
+void multiplyByDerivative(Activation f, EBlock&& e, const ABlock& a) {
+  using T = typename std::decay_t<EBlock>::Scalar;
+  switch (f) {
+    case Activation::Sigmoid: e.array() *= a.array() * (T(1) - a.array()); break;
+    case Activation::Tanh: e.array() *= T(1) - a.array().square(); break;
+    case Activation::Relu: e.array() *= (a.array() > T(0)).template cast<T>(); break;
+    case Activation::Identity: break;
+    case Activation::Softmax: break;  // only on the output layer, handled by outputError
+  }
+}
+
+template <class T>
+void forward(const NetworkT<T>& net, Workspace<T>& ws, int B) {
+  const size_t L = net.layers.size();
+  for (size_t l = 0; l < L; ++l) {
+    const LayerT<T>& layer = net.layers[l];
+    auto z = ws.z[l].leftCols(B);
+    z.noalias() = layer.weights.transpose() * ws.a[l].leftCols(B);
+    if (layer.hasBias()) z.colwise() += layer.bias;
+    auto a = ws.a[l + 1].leftCols(B);
+    activate(layer.activation, z, a);
+    if (ws.dropout && l + 1 < L) a.array() *= ws.mask[l].leftCols(B).array();
+  }
+}
+
+// Sets e_out = ∂L/∂z of the output layer from ws.target and returns Σ over the chunk of
+// the per-sample loss:
+//   cross-entropy (softmax): L = −Σ_k y_k log p_k,  e = p − y  (log p via log-sum-exp)
+//   mse:                     L = Σ_k (o_k − y_k)²,   ∂L/∂o = 2(o − y)
+//   squared-error:           L = ½ Σ_k (o_k − y_k)², ∂L/∂o = o − y
+// then e = ∂L/∂o ⊙ f'(z), or for a softmax output e = p ⊙ (g − pᵀg).
+template <class T>
+double outputError(const NetworkT<T>& net, Workspace<T>& ws, int B) {
+  const size_t L = net.layers.size();
+  const Activation f = net.layers.back().activation;
+  auto o = ws.a[L].leftCols(B);
+  auto y = ws.target.leftCols(B);
+  auto e = ws.e[L - 1].leftCols(B);
+  double loss = 0;
+  if (net.loss == Loss::CrossEntropy) {
+    auto z = ws.z[L - 1].leftCols(B);
+    for (int j = 0; j < B; ++j) {
+      const T m = z.col(j).maxCoeff();
+      const double lse = double(m) + std::log(double((z.col(j).array() - m).exp().sum()));
+      for (Eigen::Index k = 0; k < z.rows(); ++k)
+        if (y(k, j) != T(0)) loss += double(y(k, j)) * (lse - double(z(k, j)));
+    }
+    e = o - y;
+    return loss;
+  }
+  e = o - y;
+  loss = double(e.squaredNorm());
+  if (net.loss == Loss::Mse) {
+    e *= T(2);
+  } else {
+    loss *= 0.5;
+  }
+  if (f == Activation::Softmax) {
+    for (int j = 0; j < B; ++j) {
+      const T pg = o.col(j).dot(e.col(j));
+      e.col(j).array() = o.col(j).array() * (e.col(j).array() - pg);
+    }
+  } else {
+    multiplyByDerivative(f, e, o);
+  }
+  return loss;
+}
+
+// Backpropagates ws.e[L-1] and adds (or, with `overwrite`, writes) this chunk's summed
+// gradients into g. `keep` = 1 − dropout: the activation a hidden unit had before its
+// dropout multiplier, for the derivative.
+template <class T>
+void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite,
+              T keep = T(1)) {
+  for (size_t l = net.layers.size(); l-- > 0;) {
+    const LayerT<T>& layer = net.layers[l];
+    auto e = ws.e[l].leftCols(B);
+    if (overwrite) {
+      g.weights[l].noalias() = ws.a[l].leftCols(B) * e.transpose();
+      if (layer.hasBias()) g.bias[l].noalias() = e.rowwise().sum();
+    } else {
+      g.weights[l].noalias() += ws.a[l].leftCols(B) * e.transpose();
+      if (layer.hasBias()) g.bias[l].noalias() += e.rowwise().sum();
+    }
+    if (l == 0) break;
+    auto ePrev = ws.e[l - 1].leftCols(B);
+    ePrev.noalias() = layer.weights * e;
+    const Activation f = net.layers[l - 1].activation;
+    if (ws.dropout) {
+      multiplyByDerivative(f, ePrev, ws.a[l].leftCols(B) * keep);
+      ePrev.array() *= ws.mask[l - 1].leftCols(B).array();
+    } else {
+      multiplyByDerivative(f, ePrev, ws.a[l].leftCols(B));
+    }
+  }
+}
+
+}  // namespace digitrain

@@ -1,0 +1,442 @@
+// Writing and checking the model file (see model_io.h for the format). Not file I/O, and
+// not training: a Model here is only data going to and from text.
+#include "model_io.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "config_json.h"
+
+namespace digitrain {
+
+using nlohmann::json;
+using json_detail::shortText;
+using json_detail::wholeNumber;
+
+namespace {
+
+constexpr const char* kFormat = "digitrain-model";
+constexpr const char* kScale = "pixel/255";
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+bool sameBits(float a, float b) {
+  uint32_t x, y;
+  std::memcpy(&x, &a, sizeof x);
+  std::memcpy(&y, &b, sizeof y);
+  return x == y;
+}
+
+// The shortest decimal that reads back as exactly this float ("0.1", not the double
+// 0.10000000149011612), so the file stays readable. The reader parses it as a double and
+// rounds that to float; a rounding done twice could in principle land elsewhere, so each
+// candidate is checked that way, and the float's exact double value is written when none
+// passes. printf rather than std::to_chars: Emscripten's libc++ has no float to_chars, and
+// one code path keeps native and browser files byte for byte the same.
+void appendFloat(std::string& out, float f) {
+  if (!std::isfinite(f)) {
+    out += "null";  // JSON has no NaN or infinity; the reader refuses it by name
+    return;
+  }
+  if (f == 0.0f && std::signbit(f)) {
+    out += "-0.0";  // "-0" would parse as the integer 0 and lose the sign
+    return;
+  }
+  char buf[40];
+  auto fits = [&](int digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(f));
+    // A locale with a decimal comma would make invalid JSON; such text never "fits".
+    for (const char* c = buf; *c; ++c)
+      if (!std::strchr("0123456789+-.e", *c)) return false;
+    return sameBits(static_cast<float>(std::strtod(buf, nullptr)), f);
+  };
+  if (!fits(9)) {  // 9 significant digits identify any float; this is the double rounding
+    out += json(static_cast<double>(f)).dump();  // exact: every float is a double
+    return;
+  }
+  // A rounding to d digits is also a (d+1)-digit decimal, so the digits that fit form a
+  // range [shortest, 9]: binary search it.
+  int lo = 1, hi = 9;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (fits(mid))
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  fits(lo);
+  out += buf;
+}
+
+template <class Vec>
+void appendNumbers(std::string& out, const Vec& values) {
+  out += '[';
+  for (Eigen::Index j = 0; j < values.size(); ++j) {
+    if (j) out += ", ";
+    appendFloat(out, values(j));
+  }
+  out += ']';
+}
+
+std::string jsonText(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+const char* kindOf(const json& v) {
+  switch (v.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "true/false";
+    case json::value_t::null: return "null";
+    case json::value_t::discarded: return "nothing";
+    default: return "a number";
+  }
+}
+
+const json* find(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// Refuses keys outside `known`: a misspelt "biases" must not silently mean "no bias".
+std::optional<std::string> unknownKey(const json& object, std::initializer_list<const char*> known) {
+  for (const auto& item : object.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || item.key() == k;
+    if (!ok) return item.key();
+  }
+  return std::nullopt;
+}
+
+// A JSON number that is a finite float once rounded. 0x1.ffffffp127 is the midpoint
+// between FLT_MAX and 2^128: anything below it rounds to a finite float (FLT_MAX itself is
+// written as 3.4028235e+38, a little above FLT_MAX).
+std::optional<float> finiteFloat(const json& v) {
+  if (!v.is_number()) return std::nullopt;
+  const double d = v.get<double>();
+  if (!(std::fabs(d) < 0x1.ffffffp127)) return std::nullopt;
+  return static_cast<float>(d);
+}
+
+std::string notFinite(const std::string& path, const json& v) {
+  if (v.is_number())
+    return path + " is not a finite number (" + shortText(v) + " is outside the 32-bit float range)";
+  return path + " is not a finite number (got " + shortText(v) + ")";
+}
+
+struct LayerHeader {
+  long long inputs = 0, outputs = 0;
+  Activation activation = Activation::Sigmoid;
+};
+
+class ModelReader {
+ public:
+  explicit ModelReader(const std::string& fileName) : file_(fileName) {}
+
+  Expected<Model> read(std::string_view text) {
+    json doc;
+    try {
+      doc = json::parse(text.begin(), text.end());
+    } catch (const json::exception& e) {
+      return bad("not valid JSON: " + json_detail::parseErrorText(e));
+    }
+    if (!doc.is_object())
+      return bad(std::string("not a digitrain model file (expected a JSON object, got ") +
+                 kindOf(doc) + ")");
+
+    const json* format = find(doc, "format");
+    if (!format)
+      return bad("not a digitrain model file (\"format\" is missing; expected \"digitrain-model\")");
+    if (!format->is_string() || format->get_ref<const std::string&>() != kFormat)
+      return bad("not a digitrain model file (\"format\" is " + shortText(*format) +
+                 ", expected \"digitrain-model\")");
+
+    const json* version = find(doc, "version");
+    if (!version) return bad("\"version\" is missing");
+    const auto v = wholeNumber(*version);
+    if (!v) return bad("\"version\" must be a whole number, got " + shortText(*version));
+    if (*v > kModelVersion)
+      return bad("\"version\" is " + std::to_string(*v) + " but this digitrain reads version " +
+                 std::to_string(kModelVersion) + " — the file was written by a newer digitrain");
+    if (*v < 1)
+      return bad("\"version\" is " + std::to_string(*v) + " but this digitrain reads version " +
+                 std::to_string(kModelVersion));
+
+    // Checked after the version: a newer format may well add fields.
+    if (auto key = unknownKey(doc, {"format", "version", "loss", "input", "layers", "config",
+                                    "history"}))
+      return bad("unknown field \"" + *key +
+                 "\" (known: format, version, loss, input, layers, config, history)");
+
+    Model model;
+    const json* loss = find(doc, "loss");
+    if (!loss) return bad("\"loss\" is missing");
+    const auto parsedLoss =
+        loss->is_string() ? parseLoss(loss->get_ref<const std::string&>()) : std::nullopt;
+    if (!parsedLoss)
+      return bad("\"loss\" " + shortText(*loss) + " is not one of " + allowedLosses());
+    model.network.loss = *parsedLoss;
+
+    if (Status s = readInput(doc, model); !s) return fail(s.error());
+    if (Status s = readLayers(doc, model); !s) return fail(s.error());
+
+    if (const json* config = find(doc, "config"); config && !config->is_null()) {
+      auto parsed = applyConfigJson(TrainConfig{}, *config);
+      if (!parsed) return bad("\"config\": " + parsed.error());
+      model.config = std::move(parsed.value());
+    }
+
+    if (const json* history = find(doc, "history"); history && !history->is_null()) {
+      if (!history->is_array())
+        return bad(std::string("\"history\" must be an array, got ") + kindOf(*history));
+      for (size_t i = 0; i < history->size(); ++i) {
+        auto metrics = metricsFromJson((*history)[i]);
+        if (!metrics) return bad("history[" + std::to_string(i) + "]: " + metrics.error());
+        model.history.push_back(metrics.value());
+      }
+    }
+    return model;
+  }
+
+ private:
+  Error bad(const std::string& message) const { return fail(file_ + ": " + message); }
+
+  // A whole number in [1, max] at `path`.
+  Expected<long long> count(const json& object, const char* key, const std::string& path,
+                            long long max) const {
+    const json* v = find(object, key);
+    if (!v) return bad(path + " is missing \"" + key + "\"");
+    const auto n = wholeNumber(*v);
+    const std::string where = path + (path.empty() ? "" : ".") + key;
+    if (!n) return bad(where + " must be a whole number, got " + shortText(*v));
+    if (*n < 1 || *n > max)
+      return bad(where + " is " + std::to_string(*n) + ", expected 1 to " + std::to_string(max));
+    return static_cast<long long>(*n);
+  }
+
+  Status readInput(const json& doc, Model& model) const {
+    const json* input = find(doc, "input");
+    if (!input) return bad("\"input\" is missing");
+    if (!input->is_object())
+      return bad(std::string("\"input\" must be an object, got ") + kindOf(*input));
+    if (auto key = unknownKey(*input, {"rows", "cols", "scale"}))
+      return bad("input has an unknown field \"" + *key + "\" (known: rows, cols, scale)");
+    constexpr long long kMaxSide = 1 << 16;
+    auto rows = count(*input, "rows", "input", kMaxSide);
+    if (!rows) return fail(rows.error());
+    auto cols = count(*input, "cols", "input", kMaxSide);
+    if (!cols) return fail(cols.error());
+    const json* scale = find(*input, "scale");
+    if (!scale) return bad("input is missing \"scale\"");
+    // The only scaling this digitrain applies; a model trained on other inputs would
+    // silently misread every pixel.
+    if (!scale->is_string() || scale->get_ref<const std::string&>() != kScale)
+      return bad("input.scale is " + shortText(*scale) + ", expected \"pixel/255\"");
+    model.inputRows = static_cast<int>(*rows);
+    model.inputCols = static_cast<int>(*cols);
+    return Ok{};
+  }
+
+  Status readLayers(const json& doc, Model& model) const {
+    const json* layers = find(doc, "layers");
+    if (!layers) return bad("\"layers\" is missing");
+    if (!layers->is_array())
+      return bad(std::string("\"layers\" must be an array, got ") + kindOf(*layers));
+    if (layers->empty()) return bad("\"layers\" is empty; a model needs at least one layer");
+
+    // First every layer's shape, so that nothing is allocated before all sizes are known.
+    std::vector<LayerHeader> headers;
+    long long total = 0;
+    for (size_t k = 0; k < layers->size(); ++k) {
+      const json& layer = (*layers)[k];
+      const std::string path = "layers[" + std::to_string(k) + "]";
+      if (!layer.is_object())
+        return bad(path + " must be an object, got " + kindOf(layer));
+      if (auto key = unknownKey(layer, {"inputs", "outputs", "activation", "weights", "bias"}))
+        return bad(path + " has an unknown field \"" + *key +
+                   "\" (known: inputs, outputs, activation, weights, bias)");
+      LayerHeader h;
+      auto inputs = count(layer, "inputs", path, kMaxLayerWeights);
+      if (!inputs) return fail(inputs.error());
+      auto outputs = count(layer, "outputs", path, kMaxLayerWeights);
+      if (!outputs) return fail(outputs.error());
+      h.inputs = *inputs;
+      h.outputs = *outputs;
+      const long long weights = h.inputs * h.outputs;  // each ≤ 2^24: no overflow
+      if (weights > kMaxLayerWeights)
+        return bad(path + " has " + std::to_string(h.inputs) + "×" + std::to_string(h.outputs) +
+                   " = " + std::to_string(weights) + " weights, more than the limit of " +
+                   std::to_string(kMaxLayerWeights) + " per layer");
+      total += weights;
+      if (total > kMaxModelWeights)
+        return bad("the layers up to " + path + " have " + std::to_string(total) +
+                   " weights, more than the limit of " + std::to_string(kMaxModelWeights) +
+                   " in all");
+      const json* activation = find(layer, "activation");
+      if (!activation) return bad(path + " is missing \"activation\"");
+      const auto parsed = activation->is_string()
+                              ? parseActivation(activation->get_ref<const std::string&>())
+                              : std::nullopt;
+      if (!parsed)
+        return bad(path + ".activation " + shortText(*activation) + " is not one of " +
+                   allowedActivations());
+      h.activation = *parsed;
+      if (!find(layer, "weights")) return bad(path + " is missing \"weights\"");
+      if (k > 0 && h.inputs != headers.back().outputs)
+        return bad(path + ".inputs is " + std::to_string(h.inputs) + " but layers[" +
+                   std::to_string(k - 1) + "].outputs is " +
+                   std::to_string(headers.back().outputs) + " (shapes must chain)");
+      headers.push_back(h);
+    }
+
+    const long long pixels = static_cast<long long>(model.inputRows) * model.inputCols;
+    if (pixels != headers.front().inputs)
+      return bad("input is " + std::to_string(model.inputRows) + "×" +
+                 std::to_string(model.inputCols) + " = " + std::to_string(pixels) +
+                 " pixels but layers[0].inputs is " + std::to_string(headers.front().inputs));
+    for (size_t k = 0; k + 1 < headers.size(); ++k)
+      if (headers[k].activation == Activation::Softmax)
+        return bad("layers[" + std::to_string(k) +
+                   "].activation is softmax, which is only allowed on the last layer");
+    const size_t last = headers.size() - 1;
+    if (model.network.loss == Loss::CrossEntropy && headers[last].activation != Activation::Softmax)
+      return bad("\"loss\" is cross-entropy, which needs a softmax output, but layers[" +
+                 std::to_string(last) + "].activation is " + name(headers[last].activation));
+
+    // Then the numbers.
+    for (size_t k = 0; k < headers.size(); ++k) {
+      const json& in = (*layers)[k];
+      const LayerHeader& h = headers[k];
+      const std::string path = "layers[" + std::to_string(k) + "]";
+      Layer layer;
+      layer.activation = h.activation;
+
+      const json& weights = *find(in, "weights");
+      if (!weights.is_array())
+        return bad(path + ".weights must be an array of " + std::to_string(h.inputs) +
+                   " rows, got " + kindOf(weights));
+      if (static_cast<long long>(weights.size()) != h.inputs)
+        return bad(path + ".weights has " + std::to_string(weights.size()) + " rows, expected " +
+                   std::to_string(h.inputs) + " (one per input)");
+      layer.weights.resize(h.inputs, h.outputs);
+      for (long long i = 0; i < h.inputs; ++i) {
+        const json& row = weights[static_cast<size_t>(i)];
+        const std::string rowPath = path + ".weights[" + std::to_string(i) + "]";
+        if (!row.is_array())
+          return bad(rowPath + " must be an array of " + std::to_string(h.outputs) +
+                     " numbers, got " + kindOf(row));
+        if (static_cast<long long>(row.size()) != h.outputs)
+          return bad(rowPath + " has " + std::to_string(row.size()) + " numbers, expected " +
+                     std::to_string(h.outputs));
+        for (long long j = 0; j < h.outputs; ++j) {
+          const json& v = row[static_cast<size_t>(j)];
+          const auto f = finiteFloat(v);
+          if (!f) return bad(notFinite(rowPath + "[" + std::to_string(j) + "]", v));
+          layer.weights(i, j) = *f;
+        }
+      }
+
+      if (const json* bias = find(in, "bias"); bias && !bias->is_null()) {
+        if (!bias->is_array())
+          return bad(path + ".bias must be an array of " + std::to_string(h.outputs) +
+                     " numbers or null, got " + kindOf(*bias));
+        if (static_cast<long long>(bias->size()) != h.outputs)
+          return bad(path + ".bias has " + std::to_string(bias->size()) + " numbers, expected " +
+                     std::to_string(h.outputs) + " (one per output)");
+        layer.bias.resize(h.outputs);
+        for (long long j = 0; j < h.outputs; ++j) {
+          const json& v = (*bias)[static_cast<size_t>(j)];
+          const auto f = finiteFloat(v);
+          if (!f) return bad(notFinite(path + ".bias[" + std::to_string(j) + "]", v));
+          layer.bias(j) = *f;
+        }
+      }
+      model.network.layers.push_back(std::move(layer));
+    }
+    return Ok{};
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+std::string modelToJson(const Model& model) {
+  const Network& net = model.network;
+  std::string out;
+  out.reserve(64 + net.parameterCount() * 14);
+  out += "{\n";
+  out += "  \"format\": \"digitrain-model\",\n";
+  out += "  \"version\": " + std::to_string(kModelVersion) + ",\n";
+  out += "  \"loss\": " + jsonText(name(net.loss)) + ",\n";
+  out += "  \"input\": {\"rows\": " + std::to_string(model.inputRows) +
+         ", \"cols\": " + std::to_string(model.inputCols) + ", \"scale\": \"pixel/255\"},\n";
+
+  out += "  \"layers\": [";
+  for (size_t k = 0; k < net.layers.size(); ++k) {
+    const Layer& layer = net.layers[k];
+    out += k ? ",\n    {\n" : "\n    {\n";
+    out += "      \"inputs\": " + std::to_string(layer.inputs()) + ",\n";
+    out += "      \"outputs\": " + std::to_string(layer.outputs()) + ",\n";
+    out += "      \"activation\": " + jsonText(name(layer.activation)) + ",\n";
+    out += "      \"weights\": [";
+    for (Eigen::Index i = 0; i < layer.weights.rows(); ++i) {
+      out += i ? ",\n        " : "\n        ";
+      appendNumbers(out, layer.weights.row(i));
+    }
+    out += layer.weights.rows() ? "\n      ],\n" : "],\n";
+    out += "      \"bias\": ";
+    if (layer.hasBias())
+      appendNumbers(out, layer.bias);
+    else
+      out += "null";
+    out += "\n    }";
+  }
+  out += net.layers.empty() ? "]" : "\n  ]";
+
+  if (model.config) {
+    // One setting per line, in configKeys() order rather than nlohmann's alphabetical one.
+    const json config = configToJson(*model.config);
+    out += ",\n  \"config\": {";
+    bool first = true;
+    for (const auto& key : configKeys()) {
+      const auto it = config.find(key);
+      if (it == config.end()) continue;
+      out += first ? "\n    " : ",\n    ";
+      first = false;
+      out += jsonText(key) + ": " + jsonText(*it);
+    }
+    out += first ? "}" : "\n  }";
+  }
+
+  out += ",\n  \"history\": [";
+  for (size_t e = 0; e < model.history.size(); ++e) {
+    out += e ? ",\n    " : "\n    ";
+    out += jsonText(metricsToJson(model.history[e]));
+  }
+  out += model.history.empty() ? "]" : "\n  ]";
+  out += "\n}\n";
+  return out;
+}
+
+Expected<Model> modelFromJson(std::string_view text, const std::string& fileName) {
+  try {
+    return ModelReader(fileName).read(text);
+  } catch (const std::exception& e) {
+    return fail(fileName + ": could not read the model: " + e.what());
+  } catch (...) {
+    return fail(fileName + ": could not read the model");
+  }
+}
+
+}  // namespace digitrain

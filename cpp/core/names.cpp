@@ -1,0 +1,73 @@
+#include "names.h"
+
+#include <array>
+#include <utility>
+
+namespace digitrain {
+namespace {
+
+template <class E, size_t N>
+using Table = std::array<std::pair<E, const char*>, N>;
+
+constexpr Table<Activation, 5> kActivations{{{Activation::Sigmoid, "sigmoid"},
+                                             {Activation::Tanh, "tanh"},
+                                             {Activation::Relu, "relu"},
+                                             {Activation::Identity, "identity"},
+                                             {Activation::Softmax, "softmax"}}};
+constexpr Table<Loss, 3> kLosses{{{Loss::CrossEntropy, "cross-entropy"},
+                                  {Loss::Mse, "mse"},
+                                  {Loss::SquaredError, "squared-error"}}};
+constexpr Table<Init, 5> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
+                                 {Init::Uniform, "uniform"},
+                                 {Init::Xavier, "xavier"},
+                                 {Init::XavierBlog, "xavier-blog"},
+                                 {Init::He, "he"}}};
+constexpr Table<Reduction, 2> kReductions{{{Reduction::Sum, "sum"}, {Reduction::Mean, "mean"}}};
+constexpr Table<Optimizer, 3> kOptimizers{
+    {{Optimizer::Sgd, "sgd"}, {Optimizer::Momentum, "momentum"}, {Optimizer::Adam, "adam"}}};
+
+template <class E, size_t N>
+const char* lookup(const Table<E, N>& table, E value) {
+  for (const auto& [e, s] : table)
+    if (e == value) return s;
+  return "?";
+}
+
+template <class E, size_t N>
+std::optional<E> parse(const Table<E, N>& table, std::string_view text) {
+  for (const auto& [e, s] : table)
+    if (text == s) return e;
+  return std::nullopt;
+}
+
+template <class E, size_t N>
+std::string list(const Table<E, N>& table) {
+  std::string out;
+  for (const auto& [e, s] : table) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* name(Activation a) { return lookup(kActivations, a); }
+const char* name(Loss l) { return lookup(kLosses, l); }
+const char* name(Init i) { return lookup(kInits, i); }
+const char* name(Reduction r) { return lookup(kReductions, r); }
+const char* name(Optimizer o) { return lookup(kOptimizers, o); }
+
+std::optional<Activation> parseActivation(std::string_view s) { return parse(kActivations, s); }
+std::optional<Loss> parseLoss(std::string_view s) { return parse(kLosses, s); }
+std::optional<Init> parseInit(std::string_view s) { return parse(kInits, s); }
+std::optional<Reduction> parseReduction(std::string_view s) { return parse(kReductions, s); }
+std::optional<Optimizer> parseOptimizer(std::string_view s) { return parse(kOptimizers, s); }
+
+std::string allowedActivations() { return list(kActivations); }
+std::string allowedLosses() { return list(kLosses); }
+std::string allowedInits() { return list(kInits); }
+std::string allowedReductions() { return list(kReductions); }
+std::string allowedOptimizers() { return list(kOptimizers); }
+
+}  // namespace digitrain

@@ -1,0 +1,53 @@
+// The vocabulary shared by the CLI flags, the model file and the page: every enum the
+// engine knows, with the one spelling each has everywhere ("sigmoid", "cross-entropy", ...).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace digitrain {
+
+enum class Activation { Sigmoid, Tanh, Relu, Identity, Softmax };
+
+// cross-entropy: fused with a softmax output, per-sample L = -Σ_k y_k log p_k, dL/dz = p - y.
+// mse:           the lab's L = Σ_k (o_k - y_k)², dL/do = 2(o - y); averaged over samples
+//                when reported, and over the batch when the reduction is `mean`.
+// squared-error: the NumPy tutorial's L = ½ Σ_k (o_k - y_k)², dL/do = o - y (its update is
+//                w += lr·outer(a, y - o), which is this gradient with lr unchanged).
+enum class Loss { CrossEntropy, Mse, SquaredError };
+
+// normal-sqrt-n: N(0,1)/√n for an (m,n) matrix, n = the layer's outputs (the TP's Task 5).
+// uniform:       U[-s, s], s = init scale (0.1 by default, the NumPy tutorial's).
+// xavier:        U[-r, r], r = √(6/(n_in+n_out)) (Glorot & Bengio).
+// xavier-blog:   (U[0,1) - 0.5)·√(6/(n_in+n_out)), the blog post's own variant (half as wide).
+// he:            N(0,1)·√(2/n_in).
+enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He };
+
+// How the per-sample gradients of one batch are combined: the TP's δw = aᵀ·e is a `sum`;
+// the lab and the blog divide by the batch size (`mean`).
+enum class Reduction { Sum, Mean };
+
+enum class Optimizer { Sgd, Momentum, Adam };
+
+const char* name(Activation a);
+const char* name(Loss l);
+const char* name(Init i);
+const char* name(Reduction r);
+const char* name(Optimizer o);
+
+std::optional<Activation> parseActivation(std::string_view s);
+std::optional<Loss> parseLoss(std::string_view s);
+std::optional<Init> parseInit(std::string_view s);
+std::optional<Reduction> parseReduction(std::string_view s);
+std::optional<Optimizer> parseOptimizer(std::string_view s);
+
+// "sigmoid, tanh, relu, identity, softmax": for error messages that list what is allowed.
+std::string allowedActivations();
+std::string allowedLosses();
+std::string allowedInits();
+std::string allowedReductions();
+std::string allowedOptimizers();
+
+}  // namespace digitrain

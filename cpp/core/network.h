@@ -1,0 +1,71 @@
+// The network: dense layers, each with weights, an optional bias and an activation.
+// This header is data plus construction; the forward/backward math is in layer_math.h and
+// training in trainer.h. A Network is a value: copy it to snapshot it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "expected.h"
+#include "names.h"
+#include "random.h"
+#include "types.h"
+
+namespace digitrain {
+
+template <class T>
+struct LayerT {
+  Activation activation = Activation::Sigmoid;
+  MatrixT<T> weights;  // inputs × outputs (the TP's (m, n) orientation)
+  VectorT<T> bias;     // outputs; size 0 when the layer has no bias
+
+  int inputs() const { return static_cast<int>(weights.rows()); }
+  int outputs() const { return static_cast<int>(weights.cols()); }
+  bool hasBias() const { return bias.size() > 0; }
+};
+
+template <class T>
+struct NetworkT {
+  std::vector<LayerT<T>> layers;
+  Loss loss = Loss::CrossEntropy;
+
+  int inputs() const { return layers.empty() ? 0 : layers.front().inputs(); }
+  int outputs() const { return layers.empty() ? 0 : layers.back().outputs(); }
+  size_t parameterCount() const {
+    size_t n = 0;
+    for (const auto& l : layers) n += static_cast<size_t>(l.weights.size() + l.bias.size());
+    return n;
+  }
+  template <class U>
+  NetworkT<U> cast() const {
+    NetworkT<U> out;
+    out.loss = loss;
+    for (const auto& l : layers)
+      out.layers.push_back({l.activation, l.weights.template cast<U>(), l.bias.template cast<U>()});
+    return out;
+  }
+};
+
+using Layer = LayerT<Scalar>;
+using Network = NetworkT<Scalar>;
+
+struct NetworkSpec {
+  std::vector<int> sizes;               // e.g. {784, 128, 64, 10}
+  std::vector<Activation> activations;  // one per layer (sizes.size() - 1)
+  Loss loss = Loss::CrossEntropy;
+  bool bias = false;
+  Init init = Init::NormalSqrtN;
+  double initScale = 0.1;  // the half-width of `uniform`
+};
+
+// Checks that the combination makes sense (softmax only last, cross-entropy needs softmax,
+// positive sizes) and names the offending field.
+Status validate(const NetworkSpec& spec);
+
+// Builds a network with weights drawn from spec.init using rng; biases start at zero.
+Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng);
+
+// Checks a network loaded from elsewhere: shapes chain, numbers finite, softmax last only.
+Status validate(const Network& net);
+
+}  // namespace digitrain

@@ -1,0 +1,387 @@
+#include "trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+namespace digitrain {
+namespace {
+
+// Samples processed per forward/backward call. Larger batches (up to the full-batch steps of
+// the lab) are cut into chunks whose gradients add up, so memory stays bounded.
+constexpr int kChunk = 256;
+
+uint64_t mix(uint64_t a, uint64_t b) {
+  uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws, bool targets) {
+  const int n = set.features();
+  constexpr Scalar kScale = Scalar(1) / Scalar(255);
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* px = set.image(indices[j]);
+    Scalar* col = ws.a[0].col(j).data();
+    for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
+  }
+  if (targets) {
+    ws.target.leftCols(count).setZero();
+    for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
+  }
+}
+
+int argmax(const Eigen::Ref<const Vector>& v) {
+  Eigen::Index k;
+  v.maxCoeff(&k);
+  return static_cast<int>(k);
+}
+
+std::string formatRate(double lr) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", lr);
+  return buf;
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config,
+                                                   std::shared_ptr<const Dataset> train,
+                                                   std::shared_ptr<const Dataset> test,
+                                                   std::optional<Network> start,
+                                                   std::vector<EpochMetrics> history) {
+  if (Status s = validate(config); !s) return fail(s.error());
+  if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
+  const int inputs = config.layers.front();
+  if (train->features() != inputs)
+    return fail("--layers: the network has " + std::to_string(inputs) + " inputs but the training images are " +
+                std::to_string(train->rows) + "×" + std::to_string(train->cols) + " = " +
+                std::to_string(train->features()) + " pixels");
+  if (test && test->count() > 0 && test->features() != inputs)
+    return fail("the test images are " + std::to_string(test->rows) + "×" + std::to_string(test->cols) +
+                " but the training images are " + std::to_string(train->rows) + "×" + std::to_string(train->cols));
+  const size_t available = config.limit > 0 ? std::min<size_t>(config.limit, train->count()) : train->count();
+  if (static_cast<size_t>(config.validation) >= available)
+    return fail("--validation " + std::to_string(config.validation) + " leaves no training samples: only " +
+                std::to_string(available) + " are loaded" + (config.limit > 0 ? " (after --limit)" : ""));
+  Network net;
+  if (start) {
+    if (Status s = validate(*start); !s) return fail("the starting model: " + s.error());
+    bool same = start->layers.size() + 1 == config.layers.size();
+    for (size_t l = 0; same && l < start->layers.size(); ++l)
+      same = start->layers[l].inputs() == config.layers[l] && start->layers[l].outputs() == config.layers[l + 1];
+    if (!same) return fail("the starting model's layer sizes differ from --layers");
+    net = std::move(*start);
+  } else {
+    Rng rng(config.seed);
+    auto made = makeNetwork(config.networkSpec(), rng);
+    if (!made) return fail(made.error());
+    net = std::move(made.value());
+  }
+  if (history.size() > static_cast<size_t>(config.epochs)) history.resize(config.epochs);
+  return std::unique_ptr<Trainer>(
+      new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history)));
+}
+
+Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train,
+                 std::shared_ptr<const Dataset> test, Network net, std::vector<EpochMetrics> history)
+    : config_(config), train_(std::move(train)), test_(std::move(test)), net_(std::move(net)),
+      history_(std::move(history)), rng_(config.seed) {
+  const size_t available = config_.limit > 0 ? std::min<size_t>(config_.limit, train_->count()) : train_->count();
+  validationCount_ = static_cast<size_t>(config_.validation);
+  trainCount_ = available - validationCount_;
+  if (test_) testCount_ = config_.testLimit > 0 ? std::min<size_t>(config_.testLimit, test_->count()) : test_->count();
+  batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
+                                      : static_cast<int>(std::min<size_t>(config_.batchSize, trainCount_));
+  batchesPerEpoch_ = static_cast<int>((trainCount_ + batchSize_ - 1) / batchSize_);
+  const int threads = std::max(1, std::min(config_.threads, batchSize_));
+  if (config_.threads > 1) pool_ = std::make_unique<ThreadPool>(config_.threads);
+  const int perThread = (batchSize_ + threads - 1) / threads;
+  workspaces_.resize(config_.threads);
+  gradients_.resize(config_.threads);
+  for (int t = 0; t < config_.threads; ++t) {
+    workspaces_[t].resize(net_, std::min(kChunk, perThread), config_.dropout > 0);
+    gradients_[t].resize(net_);
+  }
+  if (config_.optimizer != Optimizer::Sgd) velocity_.resize(net_);
+  if (config_.optimizer == Optimizer::Adam) secondMoment_.resize(net_);
+  learningRate_ = history_.empty() ? config_.learningRate : history_.back().learningRate;
+  if (!history_.empty()) {
+    // Continue the schedule as it would have gone on after the last recorded epoch.
+    const size_t k = history_.size();
+    if (config_.annealOnRise && k >= 2 && history_[k - 1].trainLoss > history_[k - 2].trainLoss)
+      learningRate_ *= config_.annealFactor;
+    if (config_.stepDecayEvery > 0 && k % config_.stepDecayEvery == 0) learningRate_ *= config_.stepDecayFactor;
+  }
+  snapshot_ = net_;
+}
+
+Trainer::~Trainer() = default;
+
+size_t Trainer::count(Split split) const {
+  switch (split) {
+    case Split::Train: return trainCount_;
+    case Split::Validation: return validationCount_;
+    case Split::Test: return testCount_;
+  }
+  return 0;
+}
+
+void Trainer::startEpoch() {
+  order_.resize(trainCount_);
+  std::iota(order_.begin(), order_.end(), 0u);
+  if (config_.shuffle) {
+    // The order depends only on (seed, epoch), so a run resumed from a saved epoch sees
+    // the same batches as an uninterrupted one.
+    Rng rng(mix(config_.seed, 0x5348554646ull + history_.size()));
+    for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng.below(i)]);
+  }
+  epochLoss_ = 0;
+  epochSeconds_ = 0;
+  epochWrong_ = 0;
+  epochSamples_ = 0;
+}
+
+void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count) {
+  const double keep = 1.0 - config_.dropout;
+  const Scalar scale = Scalar(1.0 / keep);
+  const uint64_t epochKey = mix(config_.seed, 0x44524F50ull + history_.size());
+  for (size_t l = 0; l + 1 < net_.layers.size(); ++l) {
+    auto& mask = ws.mask[l];
+    for (int j = 0; j < count; ++j) {
+      Rng rng(mix(epochKey, (position + j) * 64 + l));
+      for (Eigen::Index i = 0; i < mask.rows(); ++i) mask(i, j) = rng.uniform() < keep ? scale : Scalar(0);
+    }
+  }
+}
+
+double Trainer::trainBatch(size_t first, int size, int* wrong) {
+  const int threads = config_.threads;
+  std::vector<double> losses(threads, 0.0);
+  std::vector<int> wrongs(threads, 0);
+  std::vector<char> used(threads, 0);
+  const Scalar keep = Scalar(1.0 - config_.dropout);
+  auto work = [&](int t) {
+    const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
+    const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
+    Workspace<Scalar>& ws = workspaces_[t];
+    bool overwrite = true;
+    for (int c = begin; c < end; c += ws.capacity) {
+      const int n = std::min(ws.capacity, end - c);
+      gather(*train_, order_.data() + first + c, n, ws, true);
+      if (ws.dropout) fillDropoutMasks(ws, first + c, n);
+      forward(net_, ws, n);
+      const auto& out = ws.a.back();
+      for (int j = 0; j < n; ++j)
+        if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++wrongs[t];
+      losses[t] += outputError(net_, ws, n);
+      backward(net_, ws, n, gradients_[t], overwrite, keep);
+      overwrite = false;
+    }
+    used[t] = end > begin;
+  };
+  if (pool_) pool_->run(work);
+  else work(0);
+  // Fixed-order reduction into gradients_[0]: the sum does not depend on scheduling.
+  double loss = 0;
+  for (int t = 0; t < threads; ++t) {
+    loss += losses[t];
+    *wrong += wrongs[t];
+    if (t == 0 || !used[t]) continue;
+    for (size_t l = 0; l < net_.layers.size(); ++l) {
+      gradients_[0].weights[l] += gradients_[t].weights[l];
+      if (net_.layers[l].hasBias()) gradients_[0].bias[l] += gradients_[t].bias[l];
+    }
+  }
+  return loss;
+}
+
+bool Trainer::applyUpdate(int size) {
+  GradientsT<Scalar>& g = gradients_[0];
+  if (!g.allFinite()) return false;
+  const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
+  const Scalar lr = Scalar(learningRate_);
+  const Scalar l2 = Scalar(config_.l2);
+  if (config_.optimizer == Optimizer::Adam) ++adamSteps_;
+  const Scalar b1 = Scalar(config_.beta1), b2 = Scalar(config_.beta2), eps = Scalar(config_.epsilon);
+  const Scalar c1 = Scalar(1) / Scalar(1 - std::pow(config_.beta1, double(adamSteps_)));
+  const Scalar c2 = Scalar(1) / Scalar(1 - std::pow(config_.beta2, double(adamSteps_)));
+  auto step = [&](auto& param, auto& grad, auto* velocity, auto* moment, Scalar decay) {
+    // The blog's rule, θ -= lr·(g + λθ)/n, with /n only under the `mean` reduction.
+    if (decay != Scalar(0)) grad += decay * param;
+    switch (config_.optimizer) {
+      case Optimizer::Sgd: param -= (lr * scale) * grad; break;
+      case Optimizer::Momentum:
+        *velocity = Scalar(config_.momentum) * *velocity - (lr * scale) * grad;
+        param += *velocity;
+        break;
+      case Optimizer::Adam:
+        *velocity = b1 * *velocity + ((1 - b1) * scale) * grad;
+        *moment = b2 * *moment + ((1 - b2) * scale * scale) * grad.cwiseAbs2();
+        param.array() -= lr * (*velocity * c1).array() / ((*moment * c2).array().sqrt() + eps);
+        break;
+    }
+  };
+  const bool hasState = config_.optimizer != Optimizer::Sgd;
+  const bool adam = config_.optimizer == Optimizer::Adam;
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    Layer& layer = net_.layers[l];
+    step(layer.weights, g.weights[l], hasState ? &velocity_.weights[l] : nullptr,
+         adam ? &secondMoment_.weights[l] : nullptr, l2);
+    if (layer.hasBias())
+      step(layer.bias, g.bias[l], hasState ? &velocity_.bias[l] : nullptr, adam ? &secondMoment_.bias[l] : nullptr,
+           Scalar(0));
+  }
+  return true;
+}
+
+StepResult Trainer::train(int maxBatches) {
+  StepResult result;
+  using Clock = std::chrono::steady_clock;
+  while (result.batches < maxBatches && !finished()) {
+    if (batchInEpoch_ == 0) startEpoch();
+    const auto t0 = Clock::now();
+    const size_t first = static_cast<size_t>(batchInEpoch_) * batchSize_;
+    const int size = static_cast<int>(std::min<size_t>(batchSize_, trainCount_ - first));
+    int wrong = 0;
+    const double loss = trainBatch(first, size, &wrong);
+    const bool finiteLoss = std::isfinite(loss);
+    if (!finiteLoss || !applyUpdate(size)) {
+      if (!net_.layers.empty()) {
+        bool finiteWeights = true;
+        for (const auto& l : net_.layers) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
+        if (!finiteWeights) net_ = snapshot_;
+      }
+      diverged_ = "training diverged at epoch " + std::to_string(epoch() + 1) + ", batch " +
+                  std::to_string(batchInEpoch_ + 1) + ": the " + (finiteLoss ? "gradient" : "loss") +
+                  " became NaN or infinite, so training stopped and the last finite weights are kept. "
+                  "The learning rate " + formatRate(learningRate_) +
+                  " is too large for this network; try " + formatRate(learningRate_ / 10) +
+                  " (or a `mean` reduction, a smaller batch, or cross-entropy with a softmax output).";
+      result.diverged = diverged_;
+      break;
+    }
+    epochSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    epochLoss_ += loss;
+    epochWrong_ += wrong;
+    epochSamples_ += size;
+    result.batchLosses.push_back(static_cast<float>(loss / size));
+    ++result.batches;
+    if (++batchInEpoch_ == batchesPerEpoch_) {
+      batchInEpoch_ = 0;
+      result.epochs.push_back(finishEpoch());
+    }
+  }
+  result.finished = finished();
+  if (!diverged_.empty()) result.diverged = diverged_;
+  return result;
+}
+
+EpochMetrics Trainer::finishEpoch() {
+  EpochMetrics m;
+  m.epoch = epoch() + 1;
+  m.trainLoss = epochLoss_ / double(epochSamples_);
+  m.trainError = double(epochWrong_) / double(epochSamples_);
+  m.learningRate = learningRate_;
+  m.seconds = epochSeconds_;
+  m.samplesPerSecond = epochSeconds_ > 0 ? double(epochSamples_) / epochSeconds_ : 0;
+  if (validationCount_ > 0) {
+    Evaluation v = evaluate(Split::Validation);
+    m.validationLoss = v.loss;
+    m.validationError = v.error;
+  }
+  if (testCount_ > 0) {
+    Evaluation t = evaluate(Split::Test);
+    m.testLoss = t.loss;
+    m.testError = t.error;
+  }
+  history_.push_back(m);
+  // The blog's annealing: shrink the rate when this epoch's cost is above the last one's.
+  const size_t k = history_.size();
+  if (config_.annealOnRise && k >= 2 && history_[k - 1].trainLoss > history_[k - 2].trainLoss)
+    learningRate_ *= config_.annealFactor;
+  if (config_.stepDecayEvery > 0 && k % config_.stepDecayEvery == 0) learningRate_ *= config_.stepDecayFactor;
+  snapshot_ = net_;
+  return m;
+}
+
+Evaluation Trainer::evaluate(Split split, bool keepPredictions) const {
+  switch (split) {
+    case Split::Train: return digitrain::evaluate(net_, *train_, 0, trainCount_, keepPredictions, pool_.get());
+    case Split::Validation:
+      return digitrain::evaluate(net_, *train_, trainCount_, trainCount_ + validationCount_, keepPredictions,
+                                 pool_.get());
+    case Split::Test:
+      if (!test_) return {};
+      return digitrain::evaluate(net_, *test_, 0, testCount_, keepPredictions, pool_.get());
+  }
+  return {};
+}
+
+Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end, bool keepPredictions,
+                    ThreadPool* pool) {
+  Evaluation ev;
+  ev.count = end > begin ? end - begin : 0;
+  if (ev.count == 0) return ev;
+  const int threads = pool ? pool->size() : 1;
+  const int outputs = net.outputs();
+  if (keepPredictions) {
+    ev.predicted.resize(ev.count);
+    ev.probabilities.resize(ev.count * outputs);
+  }
+  std::vector<double> losses(threads, 0.0);
+  std::vector<std::array<std::array<int, kClasses>, kClasses>> confusions(threads);
+  auto work = [&](int t) {
+    const size_t from = begin + ev.count * t / threads, to = begin + ev.count * (t + 1) / threads;
+    if (from >= to) return;
+    Workspace<Scalar> ws;
+    ws.resize(net, static_cast<int>(std::min<size_t>(kChunk, to - from)), false);
+    std::vector<uint32_t> idx(ws.capacity);
+    auto& confusion = confusions[t];
+    for (auto& row : confusion) row.fill(0);
+    for (size_t c = from; c < to; c += ws.capacity) {
+      const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
+      std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
+      gather(set, idx.data(), n, ws, true);
+      forward(net, ws, n);
+      const auto& out = ws.a.back();
+      for (int j = 0; j < n; ++j) {
+        const int predicted = argmax(out.col(j));
+        const int label = set.labels[c + j];
+        if (label < kClasses && predicted < kClasses) ++confusion[label][predicted];
+        if (keepPredictions) {
+          ev.predicted[c - begin + j] = static_cast<uint8_t>(predicted);
+          std::copy_n(out.col(j).data(), outputs, ev.probabilities.data() + (c - begin + j) * outputs);
+        }
+      }
+      losses[t] += outputError(net, ws, n);
+    }
+  };
+  if (pool) pool->run(work);
+  else work(0);
+  size_t wrong = 0;
+  for (int t = 0; t < threads; ++t) {
+    ev.loss += losses[t];
+    for (int i = 0; i < kClasses; ++i)
+      for (int j = 0; j < kClasses; ++j) {
+        ev.confusion[i][j] += confusions[t][i][j];
+        if (i != j) wrong += confusions[t][i][j];
+      }
+  }
+  ev.loss /= double(ev.count);
+  ev.error = double(wrong) / double(ev.count);
+  return ev;
+}
+
+std::vector<float> predict(const Network& net, const float* input) {
+  Workspace<Scalar> ws;
+  ws.resize(net, 1, false);
+  ws.a[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
+  forward(net, ws, 1);
+  const auto& out = ws.a.back();
+  return std::vector<float>(out.data(), out.data() + out.rows());
+}
+
+}  // namespace digitrain

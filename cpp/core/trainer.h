@@ -1,0 +1,110 @@
+// Training, step by step: a Trainer owns a network, its optimiser state and the position in
+// the current epoch, and trains a given number of batches per call, so a caller (the CLI,
+// the browser worker) can report progress, pause, resume or stop at any batch boundary
+// without losing anything.
+//
+// Determinism: every random draw (initial weights, the epoch's order, dropout masks) comes
+// from the seed alone, never from the thread count; dropout masks are drawn per sample from
+// (seed, epoch, position). Same seed and same thread count ⇒ bitwise identical weights.
+// A different thread count changes only the order in which per-thread gradient sums are
+// added (float addition is not associative), so results agree to rounding, not bitwise.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "dataset.h"
+#include "layer_math.h"
+#include "network.h"
+#include "parallel.h"
+
+namespace digitrain {
+
+struct StepResult {
+  int batches = 0;                   // batches trained by this call
+  std::vector<float> batchLosses;    // mean per-sample loss of each of those batches
+  std::vector<EpochMetrics> epochs;  // epochs completed during this call
+  bool finished = false;             // all configured epochs are done
+  std::string diverged;              // non-empty: training stopped; what happened, what to try
+};
+
+struct Evaluation {
+  size_t count = 0;
+  double loss = 0;   // mean per-sample loss
+  double error = 0;  // fraction misclassified
+  std::array<std::array<int, kClasses>, kClasses> confusion{};  // [true label][predicted]
+  std::vector<uint8_t> predicted;      // per sample, when asked for
+  std::vector<float> probabilities;    // per sample × outputs, when asked for
+};
+
+enum class Split { Train, Validation, Test };
+
+class Trainer {
+ public:
+  // `train` is split as: the first `limit` samples (all when 0), of which the last
+  // `validation` are held out. `test` may be null. Training starts from `start` when given
+  // (a loaded model, or the last good model after a crash) and continues the epoch count
+  // from `history`.
+  static Expected<std::unique_ptr<Trainer>> create(const TrainConfig& config,
+                                                   std::shared_ptr<const Dataset> train,
+                                                   std::shared_ptr<const Dataset> test,
+                                                   std::optional<Network> start = std::nullopt,
+                                                   std::vector<EpochMetrics> history = {});
+  ~Trainer();
+
+  StepResult train(int maxBatches);
+
+  const Network& network() const { return net_; }
+  const TrainConfig& config() const { return config_; }
+  const std::vector<EpochMetrics>& history() const { return history_; }
+  double learningRate() const { return learningRate_; }
+  int epoch() const { return static_cast<int>(history_.size()); }  // epochs completed
+  int batchInEpoch() const { return batchInEpoch_; }
+  int batchesPerEpoch() const { return batchesPerEpoch_; }
+  bool finished() const { return epoch() >= config_.epochs || !diverged_.empty(); }
+  size_t count(Split split) const;
+
+  Evaluation evaluate(Split split, bool keepPredictions = false) const;
+
+ private:
+  Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train,
+          std::shared_ptr<const Dataset> test, Network net, std::vector<EpochMetrics> history);
+  void startEpoch();
+  double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
+  bool applyUpdate(int size);
+  EpochMetrics finishEpoch();
+  void fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count);
+
+  TrainConfig config_;
+  std::shared_ptr<const Dataset> train_, test_;
+  size_t trainCount_ = 0, validationCount_ = 0, testCount_ = 0;
+  Network net_;
+  std::vector<EpochMetrics> history_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<Workspace<Scalar>> workspaces_;  // one per thread
+  std::vector<GradientsT<Scalar>> gradients_;  // one per thread; [0] holds the reduced sum
+  GradientsT<Scalar> velocity_, secondMoment_;  // momentum / Adam state
+  long adamSteps_ = 0;
+  std::vector<uint32_t> order_;
+  Rng rng_;
+  double learningRate_ = 0;
+  int batchSize_ = 1, batchesPerEpoch_ = 0, batchInEpoch_ = 0;
+  double epochLoss_ = 0, epochSeconds_ = 0;
+  size_t epochWrong_ = 0, epochSamples_ = 0;
+  std::string diverged_;
+  Network snapshot_;  // the network at the end of the last epoch (or the start)
+};
+
+// Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
+Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end,
+                    bool keepPredictions, ThreadPool* pool = nullptr);
+
+// Class probabilities (or raw outputs for a non-softmax output) for one input of
+// net.inputs() values in [0, 1].
+std::vector<float> predict(const Network& net, const float* input);
+
+}  // namespace digitrain

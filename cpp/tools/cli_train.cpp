@@ -1,0 +1,346 @@
+// `digitrain train`: a preset's settings, overridden flag by flag, trained in short chunks
+// so the progress bar moves, one line (or one JSON object) per epoch.
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli_args.h"
+#include "cli_common.h"
+#include "config_json.h"
+#include "npz.h"
+#include "presets.h"
+#include "trainer.h"
+
+namespace digitrain::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: digitrain train --train-images FILE --train-labels FILE [flags]\n"
+    "\n"
+    "Trains a network, starting from a preset's settings (default: tp); every flag below\n"
+    "overrides one setting. IDX files may be raw or gzipped.\n"
+    "\n"
+    "data:\n"
+    "  --train-images FILE, --train-labels FILE   training set (required)\n"
+    "  --test-images FILE,  --test-labels FILE    test set, evaluated after every epoch\n"
+    "  --limit N             train on the first N samples only (0 = all)\n"
+    "  --validation K        hold out the last K of those for validation\n"
+    "  --test-limit N        evaluate on the first N test samples only (0 = all)\n"
+    "settings:\n"
+    "  --preset P            start from preset P (see `digitrain presets`): tp, numpy-tutorial,\n"
+    "                        blog, assignment, lab, best\n"
+    "  --config FILE         apply a JSON object of settings (model-file keys) after the preset\n"
+    "  --layers 784,128,64,10   layer sizes, input first; the last must be 10\n"
+    "  --activation A        hidden activation: sigmoid, tanh, relu, identity\n"
+    "  --output A            output activation: softmax, sigmoid, identity, ...\n"
+    "  --loss L              cross-entropy, mse, squared-error\n"
+    "  --init I              normal-sqrt-n, uniform, xavier, xavier-blog, he\n"
+    "  --init-scale X        half-width of the uniform init\n"
+    "  --bias on|off         biases on every layer\n"
+    "  --reduction sum|mean  how a batch's gradients are combined\n"
+    "  --optimizer O         sgd, momentum, adam  (--momentum X, --beta1, --beta2, --epsilon)\n"
+    "  --lr X                learning rate\n"
+    "  --batch B|full        samples per step; full = the whole training set\n"
+    "  --epochs E            passes over the training set\n"
+    "  --l2 X                L2 weight decay (biases excluded)\n"
+    "  --dropout P           inverted dropout on hidden layers, P in [0, 1)\n"
+    "  --anneal on|off       lr × --anneal-factor X whenever the epoch's loss rises\n"
+    "  --step-decay-every N  lr × --step-decay-factor X every N epochs (0 = off)\n"
+    "  --shuffle on|off      reshuffle the training order every epoch\n"
+    "  --seed S              seed of every random draw (weights, order, dropout)\n"
+    "  --threads T           threads sharing each batch (1..64)\n"
+    "output:\n"
+    "  --save FILE           write the model (weights, settings, history) as JSON\n"
+    "  --save-npz FILE       write the weights as a NumPy .npz (w1, b1, w2, ...)\n"
+    "  --json                exactly one JSON object per epoch on stdout, nothing else\n"
+    "\n"
+    "A progress bar is drawn on stderr when it is a terminal. If training diverges (NaN or\n"
+    "infinity) it prints `stopped: ...` on stderr, saves the last finite weights when asked\n"
+    "to, and exits with status 3. Ctrl-C stops after the current batch, saves, exits 130.\n";
+
+const std::vector<FlagSpec>& flags() {
+  static const std::vector<FlagSpec> list{
+      {"--train-images", true}, {"--train-labels", true}, {"--test-images", true}, {"--test-labels", true},
+      {"--preset", true},       {"--config", true},       {"--layers", true},      {"--activation", true},
+      {"--hidden", true},       {"--output", true},       {"--loss", true},        {"--init", true},
+      {"--init-scale", true},   {"--bias", true},         {"--reduction", true},   {"--optimizer", true},
+      {"--momentum", true},     {"--beta1", true},        {"--beta2", true},       {"--epsilon", true},
+      {"--lr", true},           {"--batch", true},        {"--epochs", true},      {"--validation", true},
+      {"--limit", true},        {"--test-limit", true},   {"--l2", true},          {"--dropout", true},
+      {"--anneal", true},       {"--anneal-factor", true}, {"--step-decay-every", true},
+      {"--step-decay-factor", true}, {"--shuffle", true}, {"--seed", true},        {"--threads", true},
+      {"--save", true},         {"--save-npz", true},     {"--json", false}};
+  return list;
+}
+
+template <class E>
+Status readEnum(const Args& args, const std::string& flag, E& out, std::optional<E> (*parse)(std::string_view),
+                std::string (*allowed)(), const char* what) {
+  const auto v = args.get(flag);
+  if (!v) return Ok{};
+  const auto e = parse(*v);
+  if (!e) return fail(flag + ": unknown " + what + " " + quote(*v) + " (one of: " + allowed() + ")");
+  out = *e;
+  return Ok{};
+}
+
+// The preset, then --config, then each flag.
+Expected<TrainConfig> buildConfig(const Args& args) {
+  const std::string presetName = args.get("--preset").value_or("tp");
+  auto preset = presetConfig(presetName);
+  if (!preset) return fail("--preset: " + preset.error());
+  TrainConfig c = *preset;
+
+  if (const auto file = args.get("--config")) {
+    auto text = readText(*file);
+    if (!text) return fail("--config " + text.error());
+    auto patched = applyConfigJsonText(c, *text);
+    if (!patched) return fail("--config " + *file + ": " + patched.error());
+    c = *patched;
+  }
+
+  if (const auto v = args.get("--layers")) {
+    auto sizes = parseIntList("--layers", *v, 1, 1 << 20);
+    if (!sizes) return fail(sizes.error());
+    if (sizes->size() < 2) return fail("--layers needs at least an input and an output size, got " + quote(*v));
+    c.layers = *sizes;
+  }
+  if (args.has("--activation") && args.has("--hidden"))
+    return fail("--hidden is another name for --activation; give only one");
+  for (const char* flag : {"--activation", "--hidden"})
+    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s) return s.error();
+  if (Status s = readEnum(args, "--output", c.output, parseActivation, allowedActivations, "activation"); !s)
+    return s.error();
+  if (Status s = readEnum(args, "--loss", c.loss, parseLoss, allowedLosses, "loss"); !s) return s.error();
+  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s) return s.error();
+  if (Status s = readEnum(args, "--reduction", c.reduction, parseReduction, allowedReductions, "reduction"); !s)
+    return s.error();
+  if (Status s = readEnum(args, "--optimizer", c.optimizer, parseOptimizer, allowedOptimizers, "optimizer"); !s)
+    return s.error();
+
+  if (const auto v = args.get("--batch")) {
+    if (*v == "full") {
+      c.batchSize = 0;
+    } else {
+      auto n = parseInteger("--batch", *v, 0, 1 << 30);
+      if (!n) return fail("--batch needs a whole number of samples (0 or `full` = the whole set), got " + quote(*v));
+      c.batchSize = static_cast<int>(*n);
+    }
+  }
+
+  const std::pair<const char*, double*> doubles[] = {
+      {"--init-scale", &c.initScale}, {"--momentum", &c.momentum},         {"--beta1", &c.beta1},
+      {"--beta2", &c.beta2},          {"--epsilon", &c.epsilon},           {"--lr", &c.learningRate},
+      {"--l2", &c.l2},                {"--dropout", &c.dropout},           {"--anneal-factor", &c.annealFactor},
+      {"--step-decay-factor", &c.stepDecayFactor}};
+  for (const auto& [flag, field] : doubles)
+    if (Status s = args.read(flag, *field); !s) return s.error();
+  const std::pair<const char*, int*> ints[] = {
+      {"--epochs", &c.epochs}, {"--validation", &c.validation}, {"--limit", &c.limit},
+      {"--test-limit", &c.testLimit}, {"--step-decay-every", &c.stepDecayEvery}, {"--threads", &c.threads}};
+  for (const auto& [flag, field] : ints)
+    if (Status s = args.read(flag, *field); !s) return s.error();
+  const std::pair<const char*, bool*> switches[] = {
+      {"--bias", &c.bias}, {"--anneal", &c.annealOnRise}, {"--shuffle", &c.shuffle}};
+  for (const auto& [flag, field] : switches)
+    if (Status s = args.readOnOff(flag, *field); !s) return s.error();
+  if (Status s = args.read("--seed", c.seed); !s) return s.error();
+
+  if (Status s = validate(c); !s) return s.error();
+  return c;
+}
+
+volatile std::sig_atomic_t gInterrupted = 0;
+
+extern "C" void onInterrupt(int) {
+  gInterrupted = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  void draw(int epoch, int epochs, int batch, int batches, double loss, double samplesPerSecond) {
+    if (!enabled_) return;
+    constexpr int kWidth = 30;
+    const double done = batches ? double(batch) / double(batches) : 0;
+    const int filled = static_cast<int>(done * kWidth);
+    std::string bar(static_cast<size_t>(filled), '#');
+    bar.resize(kWidth, '.');
+    std::fprintf(stderr, "\r\033[K  epoch %d/%d [%s] %3.0f%%  loss %.4f  %s samples/s", epoch, epochs, bar.c_str(),
+                 done * 100, loss, thousands(samplesPerSecond).c_str());
+    std::fflush(stderr);
+    visible_ = true;
+  }
+  void clear() {
+    if (!visible_) return;
+    std::fputs("\r\033[K", stderr);
+    std::fflush(stderr);
+    visible_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool visible_ = false;
+};
+
+void printEpoch(const EpochMetrics& m, int epochs, bool json) {
+  if (json) {
+    std::printf("%s\n", metricsToJson(m).dump().c_str());
+  } else {
+    const int width = static_cast<int>(std::to_string(epochs).size());
+    std::string line = "epoch " + std::string(width - std::to_string(m.epoch).size(), ' ') + std::to_string(m.epoch) +
+                       "/" + std::to_string(epochs) + "  loss " + shortNumber(m.trainLoss, 5) + "  train " +
+                       percent(m.trainError);
+    if (m.validationError) line += "  validation " + percent(*m.validationError);
+    if (m.testError) line += "  test " + percent(*m.testError);
+    char tail[96];
+    std::snprintf(tail, sizeof tail, "  lr %s  %.2f s  %s samples/s", shortNumber(m.learningRate).c_str(), m.seconds,
+                  thousands(m.samplesPerSecond).c_str());
+    std::printf("%s%s\n", line.c_str(), tail);
+  }
+  std::fflush(stdout);
+}
+
+void printHeader(const TrainConfig& c, const Trainer& t, bool hasTest) {
+  std::printf("preset %s: %s, %s hidden, %s output, %s loss, %s, %s init\n",
+              c.preset.empty() ? "(none)" : c.preset.c_str(), layerText(c.layers).c_str(), name(c.hidden),
+              name(c.output), name(c.loss), c.bias ? "biases" : "no biases", name(c.init));
+  std::string batch = c.batchSize == 0 ? std::string("full batch") : "batch " + std::to_string(c.batchSize);
+  std::printf("%s, lr %s, %s (%s), %d epochs, seed %llu, %d thread%s\n", name(c.optimizer),
+              shortNumber(c.learningRate).c_str(), batch.c_str(), name(c.reduction), c.epochs,
+              static_cast<unsigned long long>(c.seed), c.threads, c.threads == 1 ? "" : "s");
+  std::string data = "data: " + thousands(double(t.count(Split::Train))) + " training samples";
+  if (t.count(Split::Validation)) data += ", " + thousands(double(t.count(Split::Validation))) + " validation";
+  if (hasTest) data += ", " + thousands(double(t.count(Split::Test))) + " test";
+  std::printf("%s\n", data.c_str());
+  std::fflush(stdout);
+}
+
+Status saveOutputs(const Args& args, const Trainer& trainer, const Dataset& train, bool json) {
+  if (const auto path = args.get("--save")) {
+    Model model;
+    model.network = trainer.network();
+    model.config = trainer.config();
+    model.history = trainer.history();
+    model.inputRows = train.rows;
+    model.inputCols = train.cols;
+    const std::string text = modelToJson(model);
+    if (Status s = writeFile(*path, text.data(), text.size()); !s) return s;
+    if (!json) std::printf("saved the model to %s\n", path->c_str());
+  }
+  if (const auto path = args.get("--save-npz")) {
+    const std::vector<uint8_t> bytes = networkToNpz(trainer.network());
+    if (Status s = writeFile(*path, bytes.data(), bytes.size()); !s) return s;
+    if (!json) std::printf("saved the weights to %s\n", path->c_str());
+  }
+  std::fflush(stdout);
+  return Ok{};
+}
+
+}  // namespace
+
+int runTrain(const std::vector<std::string>& argv) {
+  auto parsed = Args::parse("train", argv, flags());
+  if (!parsed) return reportError(parsed.error());
+  const Args& args = *parsed;
+  if (args.help()) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  const bool json = args.has("--json");
+
+  auto trainImages = args.required("--train-images", "FILE (the training images, IDX)");
+  if (!trainImages) return reportError(trainImages.error());
+  auto trainLabels = args.required("--train-labels", "FILE (the training labels, IDX)");
+  if (!trainLabels) return reportError(trainLabels.error());
+  if (args.has("--test-images") != args.has("--test-labels"))
+    return reportError(args.has("--test-images") ? "--test-images needs --test-labels too"
+                                                 : "--test-labels needs --test-images too");
+
+  auto config = buildConfig(args);
+  if (!config) return reportError(config.error());
+  for (const char* flag : {"--save", "--save-npz"})
+    if (const auto path = args.get(flag))
+      if (Status s = checkWritable(flag, *path); !s) return reportError(s.error());
+
+  auto train = loadDataset(*trainImages, *trainLabels);
+  if (!train) return reportError(train.error());
+  std::shared_ptr<const Dataset> test;
+  if (args.has("--test-images")) {
+    auto loaded = loadDataset(*args.get("--test-images"), *args.get("--test-labels"));
+    if (!loaded) return reportError(loaded.error());
+    test = *loaded;
+  }
+
+  auto created = Trainer::create(*config, *train, test);
+  if (!created) return reportError(created.error());
+  Trainer& trainer = **created;
+  if (!json) printHeader(*config, trainer, test != nullptr);
+
+  gInterrupted = 0;
+  auto previous = std::signal(SIGINT, onInterrupt);
+  ProgressBar bar(stderrIsTerminal());
+  using Clock = std::chrono::steady_clock;
+  int chunk = 1;
+  // The bar's figures: the mean batch loss and the speed so far in this epoch.
+  double epochLoss = 0, epochSeconds = 0;
+  long epochBatches = 0;
+  const size_t trainCount = trainer.count(Split::Train);
+  const double batchSize = double(config->batchSize == 0 ? trainCount
+                                                         : std::min<size_t>(config->batchSize, trainCount));
+  std::string stopped;
+  int status = kExitOk;
+  while (!trainer.finished()) {
+    if (gInterrupted) {
+      status = kExitInterrupted;
+      stopped = "interrupted during epoch " + std::to_string(trainer.epoch() + 1) + " at batch " +
+                std::to_string(trainer.batchInEpoch()) + " of " + std::to_string(trainer.batchesPerEpoch());
+      break;
+    }
+    const int left = trainer.batchesPerEpoch() - trainer.batchInEpoch();
+    const int k = std::max(1, std::min(chunk, left));
+    const auto t0 = Clock::now();
+    StepResult r = trainer.train(k);
+    const double dt = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (r.epochs.empty() && r.batches > 0) {
+      // Aim for about ten updates a second, whatever a batch costs.
+      const double perBatch = dt / r.batches;
+      chunk = static_cast<int>(std::clamp(0.1 / std::max(perBatch, 1e-9), 1.0, 1e6));
+      for (float l : r.batchLosses) epochLoss += l;
+      epochBatches += r.batches;
+      epochSeconds += dt;
+    }
+    for (const EpochMetrics& m : r.epochs) {
+      bar.clear();
+      printEpoch(m, config->epochs, json);
+      epochLoss = epochSeconds = 0;
+      epochBatches = 0;
+    }
+    if (!r.diverged.empty()) {
+      status = kExitDiverged;
+      stopped = r.diverged;
+      break;
+    }
+    if (!trainer.finished() && epochBatches > 0) {
+      const double samples = double(epochBatches) * batchSize;
+      bar.draw(trainer.epoch() + 1, config->epochs, trainer.batchInEpoch(), trainer.batchesPerEpoch(),
+               epochLoss / double(epochBatches), epochSeconds > 0 ? samples / epochSeconds : 0);
+    }
+  }
+  bar.clear();
+  std::signal(SIGINT, previous == SIG_ERR ? SIG_DFL : previous);
+
+  if (!stopped.empty()) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "stopped: %s\n", stopped.c_str());
+  }
+  if (Status s = saveOutputs(args, trainer, **train, json); !s) return reportError(s.error());
+  return status;
+}
+
+}  // namespace digitrain::cli

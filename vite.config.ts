@@ -1,0 +1,36 @@
+// Vite serves and builds the page (index.html at the repo root). Three things matter here:
+//   - COOP/COEP headers on the dev server and on preview: without cross-origin isolation
+//     there is no SharedArrayBuffer, and the page falls back to the SIMD-only build;
+//   - the Emscripten outputs in public/wasm/ stay out of the module graph (loaded by URL
+//     from the worker; see /work/shared/TOOLCHAIN.md), and the worker is built as ES module;
+//   - the demo IDX files are generated into public/data/ before serving or building.
+import { defineConfig, type Plugin } from 'vite';
+// @ts-expect-error: a plain .mjs script without type declarations
+import { ensureDemoData } from './scripts/demo-data.mjs';
+
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+function demoData(): Plugin {
+  return {
+    name: 'digitrain-demo-data',
+    async buildStart() {
+      const written: string[] = await ensureDemoData();
+      if (written.length) this.info?.(`demo data generated: ${written.length} files in public/data/`);
+    },
+  };
+}
+
+export default defineConfig({
+  root: '.',
+  // Relative asset paths so the build works from any sub-path of a static host.
+  base: './',
+  publicDir: 'public',
+  plugins: [demoData()],
+  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolationHeaders },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
+  worker: { format: 'es' },
+  build: { outDir: 'dist', target: 'es2022', emptyOutDir: true },
+});

@@ -1,0 +1,57 @@
+/// <reference types="emscripten" />
+// The engine's WebAssembly API, as bound by cpp/bindings/embind.cpp — written by hand
+// (Emscripten 3.1.6 has no --emit-tsd) and kept honest by tests/web/bindings.test.ts,
+// which checks that every member declared here exists on the real module.
+//
+// The door is narrow and coarse: bytes in, JSON or copies out, never a live view of the
+// wasm heap. Every call that can fail returns a JSON string whose `ok` says so; on failure
+// `error` is the engine's message (naming the file or field). A failed call leaves the
+// session as it was.
+
+export type Slot = 'train' | 'test';
+export type Split = 'train' | 'validation' | 'test';
+
+export interface Session {
+  /** Parses one IDX buffer (already gunzipped) and says what it holds: JSON of
+   *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', histogram?}` or `{ok:false, error}`. */
+  describeIdx(fileName: string, bytes: Uint8Array): string;
+  /** Pairs images with labels into the `train` or `test` slot: JSON `{ok, count, rows, cols, histogram}`.
+   *  On failure the slot keeps what it had. */
+  setDataset(slot: Slot, imagesName: string, images: Uint8Array, labelsName: string, labels: Uint8Array): string;
+  /** `count` images (rows·cols bytes each) and labels from a slot, for previews. */
+  sampleImages(slot: Slot, start: number, count: number): Uint8Array;
+  sampleLabels(slot: Slot, start: number, count: number): Uint8Array;
+  /** Starts a run: fresh weights from the config (snake_case TrainConfig JSON, see README), or
+   *  continues from `startModelJson` (a model file with its history) when non-empty.
+   *  JSON `{ok, config, train_count, validation_count, test_count, batches_per_epoch}`. */
+  configure(configJson: string, startModelJson: string): string;
+  /** Trains up to `maxBatches` batches. JSON `{ok, batches, batch_losses, epochs, finished,
+   *  diverged, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`. */
+  train(maxBatches: number): string;
+  /** JSON `{ok, count, loss, error, confusion, predicted?, probabilities?}`. */
+  evaluate(split: Split, keepPredictions: boolean): string;
+  /** One input of `inputs` values in [0,1]: JSON `{ok, probabilities, activations}` where
+   *  activations[l] is layer l's output. */
+  predict(pixels: Float32Array): string;
+  /** The current model (weights, config, history) as the digitrain model file. */
+  exportModel(): string;
+  /** Loads a model file as the current network (training state is dropped): JSON `{ok, layers, loss}`. */
+  importModel(json: string, fileName: string): string;
+  /** The current network as a NumPy .npz archive (empty when there is none). */
+  exportNpz(): Uint8Array;
+  /** One double-precision step on (input, target) for the model in `modelJson`: the inspector's JSON. */
+  inspect(modelJson: string, inputJson: string, targetJson: string, learningRate: number): string;
+  delete(): void;
+}
+
+export interface Engine extends EmscriptenModule {
+  Session: { new (): Session };
+  version(): string;
+  /** JSON array of `{name, source, description, config}`. */
+  presets(): string;
+  /** Threads the engine trains with at most (1 in the SIMD-only build). */
+  maxThreads(): number;
+}
+
+declare const createEngine: EmscriptenModuleFactory<Engine>;
+export default createEngine;

@@ -1,0 +1,234 @@
+// The one protocol between the page (web/ui) and the training worker (web/worker).
+//
+// Two kinds of traffic, both plain structured-clone messages:
+//   - requests: the page calls a method of `WorkerApi` with an id; the worker answers with
+//     exactly one `Reply` carrying the same id (result or error message). Buffers named in
+//     `transfer` move, they are not copied.
+//   - events: the worker tells the page about training on its own (progress at least every
+//     250 ms while running, each finished epoch with the model exported after it, state
+//     changes, a fatal crash).
+// Nothing here touches the DOM or the engine, so both sides and the tests import it freely.
+
+/** Which WebAssembly build runs: threads + SIMD (`mt`) or SIMD only (`st`). */
+export type BuildKind = 'mt' | 'st';
+
+export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
+export type Loss = 'cross-entropy' | 'mse' | 'squared-error';
+export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he';
+export type Reduction = 'sum' | 'mean';
+export type Optimizer = 'sgd' | 'momentum' | 'adam';
+
+/** The engine's TrainConfig, with the engine's snake_case keys (cpp/core/config_json.cpp). */
+export interface TrainConfig {
+  preset: string;
+  layers: number[];
+  hidden: Activation;
+  output: Activation;
+  loss: Loss;
+  bias: boolean;
+  init: Init;
+  init_scale: number;
+  reduction: Reduction;
+  optimizer: Optimizer;
+  learning_rate: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 0 = the whole training set in one batch. */
+  batch_size: number;
+  epochs: number;
+  /** Hold out the last K training samples for validation. */
+  validation: number;
+  /** Train on the first N samples only (0 = all). */
+  limit: number;
+  test_limit: number;
+  l2: number;
+  dropout: number;
+  anneal_on_rise: boolean;
+  anneal_factor: number;
+  step_decay_every: number;
+  step_decay_factor: number;
+  seed: number;
+  threads: number;
+}
+
+export interface PresetInfo {
+  name: string;
+  source: string;
+  description: string;
+  config: TrainConfig;
+}
+
+export interface EngineInfo {
+  build: BuildKind;
+  /** "threads + SIMD" or "SIMD only". */
+  label: string;
+  /** Why this build was chosen, in a sentence a user can act on. */
+  reason: string;
+  version: string;
+  /** Threads the engine can train with (1 for the SIMD-only build). */
+  maxThreads: number;
+  /** navigator.hardwareConcurrency as the worker sees it. */
+  cores: number;
+  presets: PresetInfo[];
+}
+
+/** One file as the page hands it over: the name the user sees and its bytes (raw or gzip). */
+export interface NamedBytes {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+/** What the engine's describeIdx said about one (gunzipped) file. */
+export interface FileDescription {
+  name: string;
+  gzipped: boolean;
+  /** Bytes after gunzip. */
+  size: number;
+  ok: boolean;
+  error?: string;
+  kind?: 'images' | 'labels' | 'other';
+  dims?: number[];
+  count?: number;
+}
+
+export interface SplitSummary {
+  imagesName: string;
+  labelsName: string;
+  count: number;
+  rows: number;
+  cols: number;
+  histogram: number[];
+}
+
+export interface DatasetSummary {
+  /** 'demo' for the built-in digits, 'files' for the user's own. */
+  source: 'demo' | 'files';
+  train: SplitSummary;
+  test: SplitSummary | null;
+  files: FileDescription[];
+}
+
+/** The engine's per-epoch figures (cpp/core/config_json.cpp metricsToJson); null = not measured or not finite. */
+export interface EpochMetrics {
+  epoch: number;
+  train_loss: number | null;
+  train_error: number | null;
+  validation_loss: number | null;
+  validation_error: number | null;
+  test_loss: number | null;
+  test_error: number | null;
+  learning_rate: number | null;
+  seconds: number | null;
+  samples_per_second: number | null;
+}
+
+export interface RunInfo {
+  config: TrainConfig;
+  trainCount: number;
+  validationCount: number;
+  testCount: number;
+  batchesPerEpoch: number;
+}
+
+export type TrainState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'diverged';
+
+export interface Evaluation {
+  split: 'train' | 'validation' | 'test';
+  count: number;
+  loss: number | null;
+  error: number | null;
+  /** confusion[trueLabel][predicted] */
+  confusion: number[][];
+  predicted?: number[];
+  probabilities?: number[];
+}
+
+export interface Prediction {
+  probabilities: number[];
+  /** activations[l] = layer l's output for this input. */
+  activations: number[][];
+}
+
+/** Every request the page can make: arguments and the result of a successful reply. */
+export interface WorkerApi {
+  /** Loads the engine (picking the build) and lists the presets. `base` is the app's base URL. */
+  init: { args: { base: string; forceBuild?: BuildKind }; result: EngineInfo };
+  /** Fetches and loads the built-in demo digits from `${base}data/`. */
+  loadDemo: { args: { base: string }; result: DatasetSummary };
+  /** Recognises the files by content, pairs images with labels by count and loads them. */
+  loadFiles: { args: { files: NamedBytes[] }; result: DatasetSummary };
+  /** Starts a new run (fresh weights), or continues from `startModel` (a model file). */
+  configure: { args: { config: Partial<TrainConfig>; startModel?: string }; result: RunInfo };
+  /** Runs (or resumes) training in chunks until paused, stopped, finished or diverged. */
+  start: { args: Record<string, never>; result: TrainState };
+  pause: { args: Record<string, never>; result: TrainState };
+  /** Trains exactly one batch, then stays paused. */
+  step: { args: Record<string, never>; result: TrainState };
+  /** Ends the run; the weights trained so far stay for drawing and evaluation. */
+  stop: { args: Record<string, never>; result: TrainState };
+  predict: { args: { pixels: Float32Array }; result: Prediction };
+  evaluate: { args: { split: 'train' | 'validation' | 'test'; keepPredictions: boolean }; result: Evaluation };
+  exportModel: { args: Record<string, never>; result: { json: string } };
+  importModel: { args: { json: string; fileName: string }; result: { layers: number; loss: string } };
+  exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
+  samples: {
+    args: { slot: 'train' | 'test'; start: number; count: number };
+    result: { images: Uint8Array; labels: Uint8Array; rows: number; cols: number };
+  };
+  /** Test hook: makes the engine abort as a real crash would (only with `?debug`). */
+  crash: { args: Record<string, never>; result: void };
+}
+
+export type Method = keyof WorkerApi;
+export type Args<M extends Method> = WorkerApi[M]['args'];
+export type Result<M extends Method> = WorkerApi[M]['result'];
+
+export type Request = { [M in Method]: { kind: 'request'; id: number; method: M; args: Args<M> } }[Method];
+
+export type Reply =
+  | { kind: 'reply'; id: number; ok: true; result: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+export interface ProgressEvent {
+  type: 'progress';
+  state: TrainState;
+  /** Epochs completed. */
+  epoch: number;
+  epochs: number;
+  batchInEpoch: number;
+  batchesPerEpoch: number;
+  /** Batches trained in this run so far. */
+  batches: number;
+  /** Mean per-sample loss of each batch trained since the previous progress event. */
+  batchLosses: Float32Array;
+  learningRate: number;
+  samplesPerSecond: number;
+}
+
+export type WorkerEvent =
+  | ProgressEvent
+  /** One finished epoch; `model` is the model file exported right after it (the last good model). */
+  | { type: 'epoch'; metrics: EpochMetrics; model: string }
+  | { type: 'state'; state: TrainState; message?: string }
+  /** The engine aborted (out of memory, a trap): this worker is unusable and must be replaced. */
+  | { type: 'fatal'; message: string };
+
+export type FromWorker = Reply | { kind: 'event'; event: WorkerEvent };
+
+/** Buffers inside a value that can be transferred instead of copied. */
+export function transferablesOf(value: unknown): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  const visit = (v: unknown, depth: number) => {
+    if (depth > 3 || v === null || typeof v !== 'object') return;
+    if (v instanceof ArrayBuffer) out.add(v);
+    else if (ArrayBuffer.isView(v)) {
+      // A view into a SharedArrayBuffer (the wasm heap of the threaded build) cannot move.
+      if (v.buffer instanceof ArrayBuffer && v.byteLength === v.buffer.byteLength) out.add(v.buffer);
+    } else if (Array.isArray(v)) v.forEach((x) => visit(x, depth + 1));
+    else Object.values(v).forEach((x) => visit(x, depth + 1));
+  };
+  visit(value, 0);
+  return [...out];
+}

@@ -1,0 +1,405 @@
+// The training worker's logic, free of Worker globals so Node tests can drive it with the
+// real engine or a fake one: it answers the protocol's requests (web/shared/protocol.ts)
+// and runs training in chunks of batches.
+//
+// Why chunks: a worker handles one message at a time, so a pause, stop or drawing
+// prediction waits for the current engine call to return. Each chunk is sized to take
+// about CHUNK_MS and never crosses an epoch boundary, so (1) pause/stop act within
+// ~CHUNK_MS, (2) progress flows at least every PROGRESS_MS, and (3) the model exported
+// right after an epoch is exactly that epoch's model — the "last good model" the page keeps
+// in case this worker dies.
+import type { Engine, Session } from '../core/engine';
+import { maybeGunzip } from '../data/gunzip';
+import { pairFiles, type FilePair } from '../data/recognise';
+import type {
+  Args,
+  BuildKind,
+  DatasetSummary,
+  EngineInfo,
+  EpochMetrics,
+  FileDescription,
+  FromWorker,
+  Method,
+  NamedBytes,
+  PresetInfo,
+  Request,
+  Result,
+  RunInfo,
+  SplitSummary,
+  TrainConfig,
+  TrainState,
+  WorkerEvent,
+} from '../shared/protocol';
+import { transferablesOf } from '../shared/protocol';
+
+const CHUNK_MS = 40;
+const PROGRESS_MS = 100;
+
+/** What the core needs from its surroundings: the worker supplies the real ones, tests fakes. */
+export interface CoreHost {
+  post(message: FromWorker, transfer: Transferable[]): void;
+  /** Picks and instantiates a build. `onAbort` must be wired to the module's abort. */
+  loadEngine(base: string, force: BuildKind | undefined, onAbort: (what: unknown) => void): Promise<{
+    engine: Engine;
+    build: BuildKind;
+    reason: string;
+  }>;
+  fetchBytes(url: string): Promise<Uint8Array>;
+  now(): number;
+  /** Lets queued messages in before the next chunk. */
+  yieldToMessages(): Promise<void>;
+  cores: number;
+  origin: string;
+  /** Test hook: crash the worker the way an engine abort would. */
+  crash(): void;
+}
+
+/** An error the engine returned as a value (or a user mistake): reported, not fatal. */
+export class EngineError extends Error {}
+
+type Json = Record<string, unknown>;
+
+function parse(text: string, what: string): Json {
+  const value = JSON.parse(text) as Json;
+  if (value.ok === false) throw new EngineError(String(value.error ?? `${what} failed`));
+  return value;
+}
+
+interface TrainChunk {
+  ok: boolean;
+  batches: number;
+  batch_losses: number[];
+  epochs: EpochMetrics[];
+  finished: boolean;
+  diverged: string | boolean;
+  epoch: number;
+  batch_in_epoch: number;
+  batches_per_epoch: number;
+  learning_rate: number;
+}
+
+const DEMO_FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
+
+export class TrainerCore {
+  private engine: Engine | null = null;
+  private session: Session | null = null;
+  private info: EngineInfo | null = null;
+  private dataset: DatasetSummary | null = null;
+  private run: RunInfo | null = null;
+  private state: TrainState = 'idle';
+  private chunk = 1;
+  private pendingLosses: number[] = [];
+  private lastProgress = 0;
+  private runBatches = 0;
+  private runSamples = 0;
+  private runSeconds = 0;
+  private position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: 0, learningRate: 0 };
+  private looping = false;
+  private dead = false;
+
+  constructor(private host: CoreHost) {}
+
+  /** Handles one request and posts exactly one reply. */
+  async handle(request: Request): Promise<void> {
+    const { id, method } = request;
+    try {
+      if (this.dead) throw new EngineError('the engine has crashed; the page starts a new worker');
+      const handler = this.handlers[method] as (args: unknown) => Promise<unknown> | unknown;
+      const result = await handler.call(this, request.args);
+      this.host.post({ kind: 'reply', id, ok: true, result }, transferablesOf(result));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.host.post({ kind: 'reply', id, ok: false, error: message }, []);
+      if (!(e instanceof EngineError)) this.fatal(`${method}: ${message}`);
+    }
+  }
+
+  /** The engine aborted or trapped: nothing it holds can be trusted any more. */
+  fatal(message: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.state = 'stopped';
+    this.emit({ type: 'fatal', message });
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.host.post({ kind: 'event', event }, transferablesOf(event));
+  }
+
+  private need(): Session {
+    if (!this.session) throw new EngineError('the engine is not loaded yet');
+    return this.session;
+  }
+
+  private setState(state: TrainState, message?: string): void {
+    this.state = state;
+    this.emit({ type: 'state', state, message });
+  }
+
+  private handlers: { [M in Method]: (args: Args<M>) => Promise<Result<M>> | Result<M> } = {
+    init: async ({ base, forceBuild }) => {
+      const { engine, build, reason } = await this.host.loadEngine(base, forceBuild, (what) =>
+        this.fatal(`the engine aborted: ${String(what)}`),
+      );
+      this.engine = engine;
+      this.session = new engine.Session();
+      const presets = JSON.parse(engine.presets()) as PresetInfo[];
+      this.info = {
+        build,
+        label: build === 'mt' ? 'threads + SIMD' : 'SIMD only',
+        reason,
+        version: engine.version(),
+        maxThreads: engine.maxThreads(),
+        cores: this.host.cores,
+        presets,
+      };
+      return this.info;
+    },
+
+    loadDemo: async ({ base }) => {
+      const files: NamedBytes[] = [];
+      for (const name of DEMO_FILES) {
+        const bytes = await this.host.fetchBytes(new URL(`${base}data/${name}`, this.host.origin).href);
+        files.push({ name, bytes: bytes.buffer as ArrayBuffer });
+      }
+      return { ...(await this.loadFiles(files)), source: 'demo' };
+    },
+
+    loadFiles: ({ files }) => this.loadFiles(files),
+
+    configure: ({ config, startModel }) => {
+      const session = this.need();
+      if (this.state === 'running') this.state = 'paused';
+      const r = parse(session.configure(JSON.stringify(config), startModel ?? ''), 'configure');
+      this.run = {
+        config: r.config as TrainConfig,
+        trainCount: Number(r.train_count),
+        validationCount: Number(r.validation_count),
+        testCount: Number(r.test_count),
+        batchesPerEpoch: Number(r.batches_per_epoch),
+      };
+      this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batchesPerEpoch, learningRate: this.run.config.learning_rate };
+      this.runBatches = this.runSamples = this.runSeconds = 0;
+      this.pendingLosses = [];
+      this.chunk = 1;
+      this.setState('paused');
+      return this.run;
+    },
+
+    start: () => {
+      if (!this.run || this.state === 'finished' || this.state === 'stopped' || this.state === 'diverged')
+        throw new EngineError('there is no run to resume: configure a new one first');
+      if (this.state !== 'running') {
+        this.setState('running');
+        void this.loop();
+      }
+      return this.state;
+    },
+
+    pause: () => {
+      if (this.state === 'running') this.setState('paused');
+      return this.state;
+    },
+
+    step: () => {
+      if (!this.run || this.state === 'finished' || this.state === 'stopped' || this.state === 'diverged')
+        throw new EngineError('there is no run to step: configure a new one first');
+      if (this.state === 'running') this.setState('paused');
+      this.trainChunk(1);
+      this.progress();
+      if (this.state === 'running' || this.state === 'idle') this.setState('paused');
+      return this.state;
+    },
+
+    stop: () => {
+      if (this.run && (this.state === 'running' || this.state === 'paused')) {
+        this.progress();
+        this.setState('stopped');
+      }
+      return this.state;
+    },
+
+    predict: ({ pixels }) => {
+      const r = parse(this.need().predict(pixels), 'predict');
+      return { probabilities: r.probabilities as number[], activations: r.activations as number[][] };
+    },
+
+    evaluate: ({ split, keepPredictions }) => {
+      const r = parse(this.need().evaluate(split, keepPredictions), 'evaluate');
+      return {
+        split,
+        count: Number(r.count),
+        loss: r.loss as number | null,
+        error: r.error as number | null,
+        confusion: r.confusion as number[][],
+        predicted: r.predicted as number[] | undefined,
+        probabilities: r.probabilities as number[] | undefined,
+      };
+    },
+
+    exportModel: () => ({ json: this.need().exportModel() }),
+
+    importModel: ({ json, fileName }) => {
+      const r = parse(this.need().importModel(json, fileName), 'importModel');
+      // The loaded network replaces the run: nothing is left to resume.
+      this.run = null;
+      this.setState('idle');
+      return { layers: Number(r.layers), loss: String(r.loss) };
+    },
+
+    exportNpz: () => ({ bytes: this.need().exportNpz().slice() }),
+
+    samples: ({ slot, start, count }) => {
+      const s = this.need();
+      const split = slot === 'train' ? this.dataset?.train : this.dataset?.test;
+      if (!split) throw new EngineError(`no ${slot} set is loaded`);
+      const n = Math.max(0, Math.min(count, split.count - start));
+      // slice(): copies out of the wasm heap, so the buffers can be transferred.
+      return {
+        images: s.sampleImages(slot, start, n).slice(),
+        labels: s.sampleLabels(slot, start, n).slice(),
+        rows: split.rows,
+        cols: split.cols,
+      };
+    },
+
+    crash: () => {
+      this.host.crash();
+    },
+  };
+
+  private async loadFiles(files: NamedBytes[]): Promise<DatasetSummary> {
+    const session = this.need();
+    const unpacked: { description: FileDescription; bytes: Uint8Array }[] = [];
+    for (const f of files) {
+      const raw = new Uint8Array(f.bytes);
+      try {
+        const { bytes, gzipped } = await maybeGunzip(f.name, raw);
+        const d = JSON.parse(session.describeIdx(f.name, bytes)) as Json;
+        unpacked.push({
+          bytes,
+          description: {
+            name: f.name,
+            gzipped,
+            size: bytes.length,
+            ok: d.ok !== false,
+            error: d.ok === false ? String(d.error) : undefined,
+            kind: d.kind as FileDescription['kind'],
+            dims: d.dims as number[] | undefined,
+            count: d.count as number | undefined,
+          },
+        });
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        unpacked.push({ bytes: raw, description: { name: f.name, gzipped: true, size: raw.length, ok: false, error } });
+      }
+    }
+    const descriptions = unpacked.map((u) => u.description);
+    const pairing = pairFiles(descriptions);
+    if (!pairing.ok) throw new EngineError(pairing.errors.join('\n'));
+
+    const bytesOf = (d: FileDescription) => unpacked.find((u) => u.description === d)!.bytes;
+    const load = (slot: 'train' | 'test', p: FilePair): SplitSummary => {
+      const r = parse(session.setDataset(slot, p.images.name, bytesOf(p.images), p.labels.name, bytesOf(p.labels)), 'setDataset');
+      return {
+        imagesName: p.images.name,
+        labelsName: p.labels.name,
+        count: Number(r.count),
+        rows: Number(r.rows),
+        cols: Number(r.cols),
+        histogram: r.histogram as number[],
+      };
+    };
+    // Only one pair given: it trains, and the test set already loaded (if any) stays.
+    const previousTest = this.dataset?.test ?? null;
+    const train = load('train', pairing.train);
+    const test = pairing.test ? load('test', pairing.test) : previousTest;
+    this.dataset = { source: 'files', train, test, files: descriptions };
+    // New data invalidates a run's sample counts: a new run must be configured.
+    if (this.run) {
+      this.run = null;
+      this.setState('idle');
+    }
+    return this.dataset;
+  }
+
+  /** Trains at most `max` batches without crossing an epoch boundary; returns the chunk. */
+  private trainChunk(max: number): TrainChunk {
+    const session = this.need();
+    const left = this.position.batchesPerEpoch - this.position.batchInEpoch;
+    const n = Math.max(1, left > 0 ? Math.min(max, left) : max);
+    const t0 = this.host.now();
+    const r = JSON.parse(session.train(n)) as TrainChunk & { error?: string };
+    const seconds = (this.host.now() - t0) / 1000;
+    if (!r.ok) {
+      this.setState('stopped', r.error ?? 'training failed');
+      return r;
+    }
+    this.runBatches += r.batches;
+    this.runSeconds += seconds;
+    const batch = this.run!.config.batch_size || this.run!.trainCount;
+    this.runSamples += r.batches * Math.min(batch, this.run!.trainCount);
+    for (const loss of r.batch_losses) this.pendingLosses.push(loss);
+    this.position = {
+      epoch: r.epoch,
+      batchInEpoch: r.batch_in_epoch,
+      batchesPerEpoch: r.batches_per_epoch,
+      learningRate: r.learning_rate,
+    };
+    if (r.epochs.length) {
+      // The chunk ended on this epoch's boundary, so this export is the epoch's model.
+      const model = session.exportModel();
+      r.epochs.forEach((metrics, i) => this.emit({ type: 'epoch', metrics, model: i === r.epochs.length - 1 ? model : '' }));
+    }
+    if (r.diverged) this.setState('diverged', typeof r.diverged === 'string' ? r.diverged : 'training diverged');
+    else if (r.finished) {
+      this.progress();
+      this.setState('finished');
+    }
+    if (r.batches > 0 && seconds > 0) {
+      const perBatch = seconds * 1000 / r.batches;
+      this.chunk = Math.max(1, Math.min(100000, Math.round(CHUNK_MS / Math.max(perBatch, 1e-3))));
+    }
+    return r;
+  }
+
+  private progress(): void {
+    const losses = Float32Array.from(this.pendingLosses);
+    this.pendingLosses = [];
+    this.lastProgress = this.host.now();
+    this.emit({
+      type: 'progress',
+      state: this.state,
+      epoch: this.position.epoch,
+      epochs: this.run?.config.epochs ?? 0,
+      batchInEpoch: this.position.batchInEpoch,
+      batchesPerEpoch: this.position.batchesPerEpoch,
+      batches: this.runBatches,
+      batchLosses: losses,
+      learningRate: this.position.learningRate,
+      samplesPerSecond: this.runSeconds > 0 ? this.runSamples / this.runSeconds : 0,
+    });
+  }
+
+  private async loop(): Promise<void> {
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      while (this.state === 'running' && !this.dead) {
+        this.trainChunk(this.chunk);
+        if (this.state === 'running' && this.host.now() - this.lastProgress >= PROGRESS_MS) this.progress();
+        await this.host.yieldToMessages();
+      }
+      if (this.state === 'paused') this.progress();
+    } catch (e) {
+      this.fatal(`training: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.looping = false;
+    }
+  }
+}
