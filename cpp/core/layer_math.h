@@ -164,25 +164,14 @@ double outputError(const NetworkT<T>& net, Workspace<T>& ws, int B) {
   return loss;
 }
 
-// Backpropagates ws.e[L-1] and adds (or, with `overwrite`, writes) this chunk's summed
-// gradients into g. `keep` = 1 − dropout: the activation a hidden unit had before its
-// dropout multiplier, for the derivative.
+// Propagates the output error ws.e[L-1] down to every layer with the current weights:
+// e[l-1] = (W_l·e_l) ⊙ f'(a_l). `keep` = 1 − dropout: the activation a hidden unit had
+// before its dropout multiplier, for the derivative.
 template <class T>
-void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite,
-              T keep = T(1)) {
-  for (size_t l = net.layers.size(); l-- > 0;) {
-    const LayerT<T>& layer = net.layers[l];
-    auto e = ws.e[l].leftCols(B);
-    if (overwrite) {
-      g.weights[l].noalias() = ws.a[l].leftCols(B) * e.transpose();
-      if (layer.hasBias()) g.bias[l].noalias() = e.rowwise().sum();
-    } else {
-      g.weights[l].noalias() += ws.a[l].leftCols(B) * e.transpose();
-      if (layer.hasBias()) g.bias[l].noalias() += e.rowwise().sum();
-    }
-    if (l == 0) break;
+void propagateErrors(const NetworkT<T>& net, Workspace<T>& ws, int B, T keep = T(1)) {
+  for (size_t l = net.layers.size() - 1; l > 0; --l) {
     auto ePrev = ws.e[l - 1].leftCols(B);
-    ePrev.noalias() = layer.weights * e;
+    ePrev.noalias() = net.layers[l].weights * ws.e[l].leftCols(B);
     const Activation f = net.layers[l - 1].activation;
     if (ws.dropout) {
       multiplyByDerivative(f, ePrev, ws.a[l].leftCols(B) * keep);
@@ -190,6 +179,53 @@ void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g,
     } else {
       multiplyByDerivative(f, ePrev, ws.a[l].leftCols(B));
     }
+  }
+}
+
+// True when every error is finite: then every gradient a·eᵀ is too (barring overflow),
+// which is far cheaper to check than the gradients themselves.
+template <class T>
+bool errorsFinite(const Workspace<T>& ws, int B) {
+  for (const auto& e : ws.e)
+    if (!e.leftCols(B).allFinite()) return false;
+  return true;
+}
+
+// Adds (or, with `overwrite`, writes) this chunk's summed gradients into g:
+// dW_l = a_l·e_lᵀ, db_l = Σ_columns e_l.
+template <class T>
+void accumulateGradients(const NetworkT<T>& net, const Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite) {
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    auto e = ws.e[l].leftCols(B);
+    if (overwrite) {
+      g.weights[l].noalias() = ws.a[l].leftCols(B) * e.transpose();
+      if (net.layers[l].hasBias()) g.bias[l].noalias() = e.rowwise().sum();
+    } else {
+      g.weights[l].noalias() += ws.a[l].leftCols(B) * e.transpose();
+      if (net.layers[l].hasBias()) g.bias[l].noalias() += e.rowwise().sum();
+    }
+  }
+}
+
+// Backpropagation: errors, then gradients (the composition the gradient checks test).
+template <class T>
+void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite,
+              T keep = T(1)) {
+  propagateErrors(net, ws, B, keep);
+  accumulateGradients(net, ws, B, g, overwrite);
+}
+
+// A plain SGD step fused into the gradient product, W −= η·a·eᵀ and b −= η·Σe, with weight
+// decay W ×= (1 − ηλ) first: one pass over W instead of zeroing a gradient buffer, filling
+// it and reading it back. Call after propagateErrors (every e computed with the old W).
+template <class T>
+void sgdStep(NetworkT<T>& net, const Workspace<T>& ws, int B, T eta, T etaLambda) {
+  for (size_t l = 0; l < net.layers.size(); ++l) {
+    LayerT<T>& layer = net.layers[l];
+    auto e = ws.e[l].leftCols(B);
+    if (etaLambda != T(0)) layer.weights *= T(1) - etaLambda;
+    layer.weights.noalias() -= (eta * ws.a[l].leftCols(B)) * e.transpose();
+    if (layer.hasBias()) layer.bias.noalias() -= eta * e.rowwise().sum();
   }
 }
 

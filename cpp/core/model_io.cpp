@@ -48,30 +48,35 @@ void appendFloat(std::string& out, float f) {
     out += "-0.0";  // "-0" would parse as the integer 0 and lose the sign
     return;
   }
-  char buf[40];
+  char buf[40], best[40];
   auto fits = [&](int digits) {
     std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(f));
     // A locale with a decimal comma would make invalid JSON; such text never "fits".
     for (const char* c = buf; *c; ++c)
       if (!std::strchr("0123456789+-.e", *c)) return false;
-    return sameBits(static_cast<float>(std::strtod(buf, nullptr)), f);
+    if (!sameBits(static_cast<float>(std::strtod(buf, nullptr)), f)) return false;
+    std::memcpy(best, buf, sizeof best);
+    return true;
   };
-  if (!fits(9)) {  // 9 significant digits identify any float; this is the double rounding
-    out += json(static_cast<double>(f)).dump();  // exact: every float is a double
+  // A rounding to d digits is also a (d+1)-digit decimal, so the digit counts that fit form
+  // a range [shortest, 9]. Trained weights mostly need 8 or 9 digits: try 7, 8, 9 first,
+  // and binary-search below 7 only for numbers that are short anyway.
+  if (fits(7)) {
+    int lo = 1, hi = 7;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (fits(mid))
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  } else if (!fits(8) && !fits(9)) {
+    // 9 digits identify any float; this is the double rounding. Write the float's exact
+    // value as a double instead (every float is one).
+    out += json(static_cast<double>(f)).dump();
     return;
   }
-  // A rounding to d digits is also a (d+1)-digit decimal, so the digits that fit form a
-  // range [shortest, 9]: binary search it.
-  int lo = 1, hi = 9;
-  while (lo < hi) {
-    const int mid = (lo + hi) / 2;
-    if (fits(mid))
-      hi = mid;
-    else
-      lo = mid + 1;
-  }
-  fits(lo);
-  out += buf;
+  out += best;
 }
 
 template <class Vec>
@@ -422,7 +427,20 @@ std::string modelToJson(const Model& model) {
   out += ",\n  \"history\": [";
   for (size_t e = 0; e < model.history.size(); ++e) {
     out += e ? ",\n    " : "\n    ";
-    out += jsonText(metricsToJson(model.history[e]));
+    // In the documented order, not nlohmann's alphabetical one.
+    const json metrics = metricsToJson(model.history[e]);
+    out += '{';
+    bool first = true;
+    for (const char* key : {"epoch", "train_loss", "train_error", "validation_loss",
+                            "validation_error", "test_loss", "test_error", "learning_rate",
+                            "seconds", "samples_per_second"}) {
+      const auto it = metrics.find(key);
+      if (it == metrics.end()) continue;
+      out += first ? "" : ", ";
+      first = false;
+      out += jsonText(key) + ": " + jsonText(*it);
+    }
+    out += '}';
   }
   out += model.history.empty() ? "]" : "\n  ]";
   out += "\n}\n";

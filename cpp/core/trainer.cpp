@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace digitrain {
@@ -105,6 +106,13 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     workspaces_[t].resize(net_, std::min(kChunk, perThread), config_.dropout > 0);
     gradients_[t].resize(net_);
   }
+  threadLoss_.assign(config_.threads, 0.0);
+  threadWrong_.assign(config_.threads, 0);
+  threadUsed_.assign(config_.threads, 0);
+  threadFinite_.assign(config_.threads, 1);
+  // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
+  // gradient product (see sgdStep), with no gradient buffer at all.
+  fusedSgd_ = config_.threads == 1 && config_.optimizer == Optimizer::Sgd && batchSize_ <= workspaces_[0].capacity;
   if (config_.optimizer != Optimizer::Sgd) velocity_.resize(net_);
   if (config_.optimizer == Optimizer::Adam) secondMoment_.resize(net_);
   learningRate_ = history_.empty() ? config_.learningRate : history_.back().learningRate;
@@ -159,15 +167,15 @@ void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
   const int threads = config_.threads;
-  std::vector<double> losses(threads, 0.0);
-  std::vector<int> wrongs(threads, 0);
-  std::vector<char> used(threads, 0);
   const Scalar keep = Scalar(1.0 - config_.dropout);
-  auto work = [&](int t) {
+  std::fill(threadLoss_.begin(), threadLoss_.end(), 0.0);
+  std::fill(threadWrong_.begin(), threadWrong_.end(), 0);
+  auto work = [this, first, size, threads, keep](int t) {
     const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
     const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
     Workspace<Scalar>& ws = workspaces_[t];
     bool overwrite = true;
+    threadFinite_[t] = 1;
     for (int c = begin; c < end; c += ws.capacity) {
       const int n = std::min(ws.capacity, end - c);
       gather(*train_, order_.data() + first + c, n, ws, true);
@@ -175,66 +183,83 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       forward(net_, ws, n);
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j)
-        if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++wrongs[t];
-      losses[t] += outputError(net_, ws, n);
-      backward(net_, ws, n, gradients_[t], overwrite, keep);
+        if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++threadWrong_[t];
+      threadLoss_[t] += outputError(net_, ws, n);
+      propagateErrors(net_, ws, n, keep);
+      if (!errorsFinite(ws, n)) threadFinite_[t] = 0;
+      if (fusedSgd_) continue;  // the step is taken by sgdStep once the loss is known to be finite
+      accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
-    used[t] = end > begin;
+    threadUsed_[t] = end > begin;
   };
   if (pool_) pool_->run(work);
   else work(0);
-  // Fixed-order reduction into gradients_[0]: the sum does not depend on scheduling.
   double loss = 0;
   for (int t = 0; t < threads; ++t) {
-    loss += losses[t];
-    *wrong += wrongs[t];
-    if (t == 0 || !used[t]) continue;
-    for (size_t l = 0; l < net_.layers.size(); ++l) {
-      gradients_[0].weights[l] += gradients_[t].weights[l];
-      if (net_.layers[l].hasBias()) gradients_[0].bias[l] += gradients_[t].bias[l];
-    }
+    loss += threadLoss_[t];
+    *wrong += threadWrong_[t];
+    if (!threadFinite_[t]) loss = std::numeric_limits<double>::quiet_NaN();
   }
   return loss;
 }
 
-bool Trainer::applyUpdate(int size) {
-  GradientsT<Scalar>& g = gradients_[0];
-  if (!g.allFinite()) return false;
+void Trainer::applyUpdate(int size) {
   const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
   const Scalar lr = Scalar(learningRate_);
   const Scalar l2 = Scalar(config_.l2);
+  if (fusedSgd_) {
+    sgdStep(net_, workspaces_[0], size, lr * scale, lr * scale * l2);
+    return;
+  }
   if (config_.optimizer == Optimizer::Adam) ++adamSteps_;
   const Scalar b1 = Scalar(config_.beta1), b2 = Scalar(config_.beta2), eps = Scalar(config_.epsilon);
+  const Scalar mu = Scalar(config_.momentum);
   const Scalar c1 = Scalar(1) / Scalar(1 - std::pow(config_.beta1, double(adamSteps_)));
   const Scalar c2 = Scalar(1) / Scalar(1 - std::pow(config_.beta2, double(adamSteps_)));
-  auto step = [&](auto& param, auto& grad, auto* velocity, auto* moment, Scalar decay) {
-    // The blog's rule, θ -= lr·(g + λθ)/n, with /n only under the `mean` reduction.
+  const Optimizer optimizer = config_.optimizer;
+  // θ -= lr·reduce(g + λθ): the blog's rule, with /n only under the `mean` reduction.
+  auto step = [&](auto param, auto grad, auto velocity, auto moment, Scalar decay) {
     if (decay != Scalar(0)) grad += decay * param;
-    switch (config_.optimizer) {
+    switch (optimizer) {
       case Optimizer::Sgd: param -= (lr * scale) * grad; break;
       case Optimizer::Momentum:
-        *velocity = Scalar(config_.momentum) * *velocity - (lr * scale) * grad;
-        param += *velocity;
+        velocity = mu * velocity - (lr * scale) * grad;
+        param += velocity;
         break;
       case Optimizer::Adam:
-        *velocity = b1 * *velocity + ((1 - b1) * scale) * grad;
-        *moment = b2 * *moment + ((1 - b2) * scale * scale) * grad.cwiseAbs2();
-        param.array() -= lr * (*velocity * c1).array() / ((*moment * c2).array().sqrt() + eps);
+        velocity = b1 * velocity + ((1 - b1) * scale) * grad;
+        moment = b2 * moment + ((1 - b2) * scale * scale) * grad.cwiseAbs2();
+        param.array() -= lr * (velocity * c1).array() / ((moment * c2).array().sqrt() + eps);
         break;
     }
   };
-  const bool hasState = config_.optimizer != Optimizer::Sgd;
-  const bool adam = config_.optimizer == Optimizer::Adam;
-  for (size_t l = 0; l < net_.layers.size(); ++l) {
-    Layer& layer = net_.layers[l];
-    step(layer.weights, g.weights[l], hasState ? &velocity_.weights[l] : nullptr,
-         adam ? &secondMoment_.weights[l] : nullptr, l2);
-    if (layer.hasBias())
-      step(layer.bias, g.bias[l], hasState ? &velocity_.bias[l] : nullptr, adam ? &secondMoment_.bias[l] : nullptr,
-           Scalar(0));
-  }
-  return true;
+  // Reduction and update are split across the pool by output columns; each column's sum
+  // still adds the threads' gradients in thread order, so the result is deterministic.
+  const int threads = config_.threads;
+  auto work = [&](int t) {
+    for (size_t l = 0; l < net_.layers.size(); ++l) {
+      Layer& layer = net_.layers[l];
+      const Eigen::Index cols = layer.outputs();
+      const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
+      if (n == 0) continue;
+      auto gW = gradients_[0].weights[l].middleCols(c0, n);
+      for (int u = 1; u < threads; ++u)
+        if (threadUsed_[u]) gW += gradients_[u].weights[l].middleCols(c0, n);
+      const bool stateful = optimizer != Optimizer::Sgd;
+      step(layer.weights.middleCols(c0, n), gW, stateful ? velocity_.weights[l].middleCols(c0, n) : gW,
+           optimizer == Optimizer::Adam ? secondMoment_.weights[l].middleCols(c0, n) : gW, l2);
+      if (layer.hasBias()) {
+        auto gb = gradients_[0].bias[l].segment(c0, n);
+        for (int u = 1; u < threads; ++u)
+          if (threadUsed_[u]) gb += gradients_[u].bias[l].segment(c0, n);
+        step(layer.bias.segment(c0, n), gb, stateful ? velocity_.bias[l].segment(c0, n) : gb,
+             optimizer == Optimizer::Adam ? secondMoment_.bias[l].segment(c0, n) : gb, Scalar(0));
+      }
+    }
+  };
+  if (pool_) pool_->run(work);
+  else work(0);
 }
 
 StepResult Trainer::train(int maxBatches) {
@@ -248,14 +273,15 @@ StepResult Trainer::train(int maxBatches) {
     int wrong = 0;
     const double loss = trainBatch(first, size, &wrong);
     const bool finiteLoss = std::isfinite(loss);
-    if (!finiteLoss || !applyUpdate(size)) {
+    if (finiteLoss) applyUpdate(size);
+    if (!finiteLoss) {
       if (!net_.layers.empty()) {
         bool finiteWeights = true;
         for (const auto& l : net_.layers) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
         if (!finiteWeights) net_ = snapshot_;
       }
       diverged_ = "training diverged at epoch " + std::to_string(epoch() + 1) + ", batch " +
-                  std::to_string(batchInEpoch_ + 1) + ": the " + (finiteLoss ? "gradient" : "loss") +
+                  std::to_string(batchInEpoch_ + 1) + ": the loss or its gradient"
                   " became NaN or infinite, so training stopped and the last finite weights are kept. "
                   "The learning rate " + formatRate(learningRate_) +
                   " is too large for this network; try " + formatRate(learningRate_ / 10) +

@@ -75,7 +75,7 @@ class Trainer {
           std::shared_ptr<const Dataset> test, Network net, std::vector<EpochMetrics> history);
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
-  bool applyUpdate(int size);
+  void applyUpdate(int size);
   EpochMetrics finishEpoch();
   void fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count);
 
@@ -96,7 +96,12 @@ class Trainer {
   double epochLoss_ = 0, epochSeconds_ = 0;
   size_t epochWrong_ = 0, epochSamples_ = 0;
   std::string diverged_;
-  Network snapshot_;  // the network at the end of the last epoch (or the start)
+  Network snapshot_;
+  bool fusedSgd_ = false;
+  // Per-thread results of the current batch (members, so the training loop never allocates).
+  std::vector<double> threadLoss_;
+  std::vector<int> threadWrong_;
+  std::vector<char> threadUsed_, threadFinite_;  // the network at the end of the last epoch (or the start)
 };
 
 // Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
