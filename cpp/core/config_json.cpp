@@ -184,6 +184,7 @@ const std::vector<Setting>& settings() {
       DIGITRAIN_DOUBLE("anneal_factor", annealFactor),
       DIGITRAIN_INT("step_decay_every", stepDecayEvery),
       DIGITRAIN_DOUBLE("step_decay_factor", stepDecayFactor),
+      DIGITRAIN_BOOL("shuffle", shuffle),
       Setting{"seed", [](const TrainConfig& c, json& j) { j["seed"] = c.seed; },
               [](TrainConfig& c, const json& v) -> Status {
                 // The whole uint64 range: a seed may be any 64-bit pattern.

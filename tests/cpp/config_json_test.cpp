@@ -89,7 +89,7 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
       "preset", "layers", "hidden", "output", "loss", "bias", "init", "init_scale",
       "reduction", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
       "batch_size", "epochs", "validation", "limit", "test_limit", "l2", "dropout",
-      "anneal_on_rise", "anneal_factor", "step_decay_every", "step_decay_factor", "seed",
+      "anneal_on_rise", "anneal_factor", "step_decay_every", "step_decay_factor", "shuffle", "seed",
       "threads"};
   const json j = configToJson(TrainConfig{});
   std::set<std::string> keys;
