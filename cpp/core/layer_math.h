@@ -28,10 +28,14 @@ struct Workspace {
   MatrixT<T> target;  // outputs × capacity
   int capacity = 0;
   bool dropout = false;
+  // For a single sample: the indices of its non-zero inputs (most MNIST pixels are 0), so
+  // the first layer touches only those rows of W. Empty = use the dense product.
+  std::vector<int> nonzero;
 
   void resize(const NetworkT<T>& net, int cap, bool withDropout) {
     const size_t L = net.layers.size();
     capacity = cap;
+    nonzero.reserve(net.inputs());
     dropout = withDropout;
     z.resize(L);
     e.resize(L);
@@ -51,14 +55,14 @@ struct Workspace {
 
 template <class T>
 struct GradientsT {
-  std::vector<MatrixT<T>> weights;
+  std::vector<WeightsT<T>> weights;
   std::vector<VectorT<T>> bias;
 
   void resize(const NetworkT<T>& net) {
     weights.clear();
     bias.clear();
     for (const auto& l : net.layers) {
-      weights.push_back(MatrixT<T>::Zero(l.inputs(), l.outputs()));
+      weights.push_back(WeightsT<T>::Zero(l.inputs(), l.outputs()));
       bias.push_back(VectorT<T>::Zero(l.hasBias() ? l.outputs() : 0));
     }
   }
@@ -113,7 +117,14 @@ void forward(const NetworkT<T>& net, Workspace<T>& ws, int B) {
   for (size_t l = 0; l < L; ++l) {
     const LayerT<T>& layer = net.layers[l];
     auto z = ws.z[l].leftCols(B);
-    z.noalias() = layer.weights.transpose() * ws.a[l].leftCols(B);
+    if (l == 0 && B == 1 && !ws.nonzero.empty()) {
+      // z = Σ_{i: x_i ≠ 0} x_i·W[i,:]: the same sum as Wᵀx without the zero pixels.
+      auto zc = z.col(0);
+      zc.setZero();
+      for (int i : ws.nonzero) zc.noalias() += ws.a[0](i, 0) * layer.weights.row(i).transpose();
+    } else {
+      z.noalias() = layer.weights.transpose() * ws.a[l].leftCols(B);
+    }
     if (layer.hasBias()) z.colwise() += layer.bias;
     auto a = ws.a[l + 1].leftCols(B);
     activate(layer.activation, z, a);
@@ -224,7 +235,11 @@ void sgdStep(NetworkT<T>& net, const Workspace<T>& ws, int B, T eta, T etaLambda
     LayerT<T>& layer = net.layers[l];
     auto e = ws.e[l].leftCols(B);
     if (etaLambda != T(0)) layer.weights *= T(1) - etaLambda;
-    layer.weights.noalias() -= (eta * ws.a[l].leftCols(B)) * e.transpose();
+    if (l == 0 && B == 1 && !ws.nonzero.empty()) {
+      for (int i : ws.nonzero) layer.weights.row(i).noalias() -= (eta * ws.a[0](i, 0)) * e.col(0).transpose();
+    } else {
+      layer.weights.noalias() -= (eta * ws.a[l].leftCols(B)) * e.transpose();
+    }
     if (layer.hasBias()) layer.bias.noalias() -= eta * e.rowwise().sum();
   }
 }

@@ -16,7 +16,7 @@ namespace digitrain {
 template <class T>
 struct LayerT {
   Activation activation = Activation::Sigmoid;
-  MatrixT<T> weights;  // inputs × outputs (the TP's (m, n) orientation)
+  WeightsT<T> weights;  // inputs × outputs (the TP's (m, n) orientation), row-major
   VectorT<T> bias;     // outputs; size 0 when the layer has no bias
 
   int inputs() const { return static_cast<int>(weights.rows()); }

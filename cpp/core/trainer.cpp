@@ -28,6 +28,13 @@ void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Sc
     Scalar* col = ws.a[0].col(j).data();
     for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
   }
+  ws.nonzero.clear();
+  if (count == 1) {
+    const Scalar* x = ws.a[0].col(0).data();
+    for (int i = 0; i < n; ++i)
+      if (x[i] != Scalar(0)) ws.nonzero.push_back(i);
+    if (2 * ws.nonzero.size() > static_cast<size_t>(n)) ws.nonzero.clear();  // dense is faster
+  }
   if (targets) {
     ws.target.leftCols(count).setZero();
     for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);

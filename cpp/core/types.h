@@ -18,6 +18,10 @@ template <class T>
 using MatrixT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using VectorT = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+// Weights are row-major so that input unit i's outgoing weights (row i) are contiguous:
+// with one sample at a time, only the rows of non-zero pixels are read and updated.
+template <class T>
+using WeightsT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 using Matrix = MatrixT<Scalar>;
 using Vector = VectorT<Scalar>;
