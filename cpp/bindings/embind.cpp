@@ -11,7 +11,7 @@
 // This is the only file (with node_gzip.cpp) that includes Emscripten headers; the core in
 // cpp/core knows nothing about JavaScript.
 #include <emscripten/bind.h>
-#include <emscripten/em_js.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 #include <malloc.h>
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <utility>
+#include <vector>
 
 namespace digitrain {
 
@@ -28,8 +29,32 @@ std::optional<int64_t> wholeNumber(const json& value) {
   return std::nullopt;
 }
 
+namespace {
+
+// True when arrays/objects in `value` nest more than `limit` levels deep. Iterative on
+// purpose: dump() recurses once per level, so a hostile file of a few kilobytes
+// ("[[[[...]]]]" 10,000 deep) overflowed the stack while its error message was being
+// written (natively at ~10^5 levels; in WebAssembly at 10^4, a RangeError in the page).
+bool nestedDeeperThan(const json& value, size_t limit) {
+  std::vector<std::pair<const json*, size_t>> stack{{&value, 0}};
+  while (!stack.empty()) {
+    const auto [v, depth] = stack.back();
+    stack.pop_back();
+    if (!v->is_structured() || v->empty()) continue;
+    if (depth >= limit) return true;
+    for (const json& child : *v) stack.emplace_back(&child, depth + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string shortText(const json& value) {
   try {
+    constexpr size_t kMaxDepth = 32;
+    if (nestedDeeperThan(value, kMaxDepth))
+      return std::string(value.is_array() ? "an array" : "an object") + " nested more than " +
+             std::to_string(kMaxDepth) + " levels deep";
     // `replace`: a string built in C++ may hold invalid UTF-8, on which dump() would throw.
     std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
     constexpr size_t kMax = 60;

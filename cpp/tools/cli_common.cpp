@@ -16,7 +16,7 @@ namespace digitrain::cli {
 int reportError(const std::string& message) {
   std::string line = message;
   for (char& c : line)
-    if (c == '\n' || c == '\r') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';  // one line, no control codes
   std::fflush(stdout);
   std::fprintf(stderr, "error: %s\n", line.c_str());
   return kExitBadInput;

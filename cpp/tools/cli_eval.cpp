@@ -1,6 +1,7 @@
 // `digitrain eval` and `digitrain predict`: a saved model applied to IDX images.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -30,6 +31,17 @@ constexpr const char* kPredictHelp =
     "and the predicted digit.\n"
     "  --labels FILE  also show the true label\n"
     "  --json         one JSON object: index, predicted, probabilities (and label)\n";
+
+// The float's shortest decimal as a double, so JSON shows 0.0071755690, not 0.00717556895688176.
+// (snprintf rather than std::to_chars: some Emscripten libc++ versions lack it for float.)
+double shortest(float f) {
+  char buf[32];
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, double(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
+  return std::strtod(buf, nullptr);
+}
 
 std::string jsonLine(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -72,7 +84,7 @@ int runEval(const std::vector<std::string>& argv) {
   if (!model) return reportError(model.error());
   if (model->network.outputs() != kClasses)
     return reportError(*modelPath + ": the model has " + std::to_string(model->network.outputs()) +
-                       " outputs; evaluating on digits needs 10");
+                       " output(s); evaluating on digits needs 10");
   auto set = loadDataset(*imagesPath, *labelsPath);
   if (!set) return reportError(set.error());
   if (Status s = checkFits(*model, *modelPath, **set, *imagesPath); !s) return reportError(s.error());
@@ -162,7 +174,9 @@ int runPredict(const std::vector<std::string>& argv) {
     j["index"] = index;
     j["predicted"] = predicted;
     if (labelsPath) j["label"] = images.labels[static_cast<size_t>(index)];
-    j[softmax ? "probabilities" : "outputs"] = std::vector<double>(out.begin(), out.end());
+    std::vector<double> values;
+    for (float p : out) values.push_back(shortest(p));
+    j[softmax ? "probabilities" : "outputs"] = values;
     std::printf("%s\n", jsonLine(j).c_str());
     return kExitOk;
   }

@@ -68,7 +68,11 @@ int runPresets(const std::vector<std::string>& argv) {
       j["name"] = p.name;
       j["source"] = p.source;
       j["description"] = p.description;
-      j["config"] = configToJson(p.config);
+      const nlohmann::json config = configToJson(p.config);
+      nlohmann::ordered_json ordered;  // in the model file's order, not alphabetical
+      for (const std::string& key : configKeys())
+        if (config.contains(key)) ordered[key] = config[key];
+      j["config"] = ordered;
       std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       std::printf("%-15s %s\n%-15s %s\n\n", p.name.c_str(), p.source.c_str(), "", p.description.c_str());

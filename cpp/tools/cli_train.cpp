@@ -92,7 +92,7 @@ Status readEnum(const Args& args, const std::string& flag, E& out, std::optional
 Expected<TrainConfig> buildConfig(const Args& args) {
   const std::string presetName = args.get("--preset").value_or("tp");
   auto preset = presetConfig(presetName);
-  if (!preset) return fail("--preset: " + preset.error());
+  if (!preset) return fail(preset.error());
   TrainConfig c = *preset;
 
   if (const auto file = args.get("--config")) {
@@ -112,15 +112,15 @@ Expected<TrainConfig> buildConfig(const Args& args) {
   if (args.has("--activation") && args.has("--hidden"))
     return fail("--hidden is another name for --activation; give only one");
   for (const char* flag : {"--activation", "--hidden"})
-    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s) return s.error();
+    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s) return fail(s.error());
   if (Status s = readEnum(args, "--output", c.output, parseActivation, allowedActivations, "activation"); !s)
-    return s.error();
-  if (Status s = readEnum(args, "--loss", c.loss, parseLoss, allowedLosses, "loss"); !s) return s.error();
-  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s) return s.error();
+    return fail(s.error());
+  if (Status s = readEnum(args, "--loss", c.loss, parseLoss, allowedLosses, "loss"); !s) return fail(s.error());
+  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s) return fail(s.error());
   if (Status s = readEnum(args, "--reduction", c.reduction, parseReduction, allowedReductions, "reduction"); !s)
-    return s.error();
+    return fail(s.error());
   if (Status s = readEnum(args, "--optimizer", c.optimizer, parseOptimizer, allowedOptimizers, "optimizer"); !s)
-    return s.error();
+    return fail(s.error());
 
   if (const auto v = args.get("--batch")) {
     if (*v == "full") {
@@ -138,19 +138,22 @@ Expected<TrainConfig> buildConfig(const Args& args) {
       {"--l2", &c.l2},                {"--dropout", &c.dropout},           {"--anneal-factor", &c.annealFactor},
       {"--step-decay-factor", &c.stepDecayFactor}};
   for (const auto& [flag, field] : doubles)
-    if (Status s = args.read(flag, *field); !s) return s.error();
+    if (Status s = args.read(flag, *field); !s) return fail(s.error());
   const std::pair<const char*, int*> ints[] = {
       {"--epochs", &c.epochs}, {"--validation", &c.validation}, {"--limit", &c.limit},
       {"--test-limit", &c.testLimit}, {"--step-decay-every", &c.stepDecayEvery}, {"--threads", &c.threads}};
   for (const auto& [flag, field] : ints)
-    if (Status s = args.read(flag, *field); !s) return s.error();
+    if (Status s = args.read(flag, *field); !s) return fail(s.error());
   const std::pair<const char*, bool*> switches[] = {
       {"--bias", &c.bias}, {"--anneal", &c.annealOnRise}, {"--shuffle", &c.shuffle}};
   for (const auto& [flag, field] : switches)
-    if (Status s = args.readOnOff(flag, *field); !s) return s.error();
-  if (Status s = args.read("--seed", c.seed); !s) return s.error();
+    if (Status s = args.readOnOff(flag, *field); !s) return fail(s.error());
+  if (Status s = args.read("--seed", c.seed); !s) return fail(s.error());
 
-  if (Status s = validate(c); !s) return s.error();
+  // Said here rather than by validate(), whose message does not name the flag.
+  if (c.hidden == Activation::Softmax)
+    return fail("--activation softmax: softmax can only be the output activation (--output softmax)");
+  if (Status s = validate(c); !s) return fail(s.error());
   return c;
 }
 
@@ -188,13 +191,19 @@ class ProgressBar {
   bool visible_ = false;
 };
 
+std::string fixed(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", x);
+  return buf;
+}
+
 void printEpoch(const EpochMetrics& m, int epochs, bool json) {
   if (json) {
     std::printf("%s\n", metricsToJson(m).dump().c_str());
   } else {
     const int width = static_cast<int>(std::to_string(epochs).size());
     std::string line = "epoch " + std::string(width - std::to_string(m.epoch).size(), ' ') + std::to_string(m.epoch) +
-                       "/" + std::to_string(epochs) + "  loss " + shortNumber(m.trainLoss, 5) + "  train " +
+                       "/" + std::to_string(epochs) + "  loss " + fixed(m.trainLoss) + "  train " +
                        percent(m.trainError);
     if (m.validationError) line += "  validation " + percent(*m.validationError);
     if (m.testError) line += "  test " + percent(*m.testError);

@@ -9,56 +9,14 @@
 //     changes, a fatal crash).
 // Nothing here touches the DOM or the engine, so both sides and the tests import it freely.
 
-/** Which WebAssembly build runs: threads + SIMD (`mt`) or SIMD only (`st`). */
-export type BuildKind = 'mt' | 'st';
+// The engine's own vocabulary (settings, metrics, evaluations, predictions) comes from the
+// typed wrapper web/core/session.ts, so the page speaks exactly the engine's snake_case JSON.
+import type { BuildKind } from '../core/loadEngine';
+import type { EpochMetrics, Evaluation, Prediction, Preset, TrainConfig } from '../core/session';
 
-export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
-export type Loss = 'cross-entropy' | 'mse' | 'squared-error';
-export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he';
-export type Reduction = 'sum' | 'mean';
-export type Optimizer = 'sgd' | 'momentum' | 'adam';
-
-/** The engine's TrainConfig, with the engine's snake_case keys (cpp/core/config_json.cpp). */
-export interface TrainConfig {
-  preset: string;
-  layers: number[];
-  hidden: Activation;
-  output: Activation;
-  loss: Loss;
-  bias: boolean;
-  init: Init;
-  init_scale: number;
-  reduction: Reduction;
-  optimizer: Optimizer;
-  learning_rate: number;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  /** 0 = the whole training set in one batch. */
-  batch_size: number;
-  epochs: number;
-  /** Hold out the last K training samples for validation. */
-  validation: number;
-  /** Train on the first N samples only (0 = all). */
-  limit: number;
-  test_limit: number;
-  l2: number;
-  dropout: number;
-  anneal_on_rise: boolean;
-  anneal_factor: number;
-  step_decay_every: number;
-  step_decay_factor: number;
-  seed: number;
-  threads: number;
-}
-
-export interface PresetInfo {
-  name: string;
-  source: string;
-  description: string;
-  config: TrainConfig;
-}
+export type { BuildKind } from '../core/loadEngine';
+export type { Activation, EpochMetrics, Evaluation, Init, Loss, Optimizer, Prediction, Reduction, TrainConfig } from '../core/session';
+export type PresetInfo = Preset;
 
 export interface EngineInfo {
   build: BuildKind;
@@ -110,46 +68,19 @@ export interface DatasetSummary {
   files: FileDescription[];
 }
 
-/** The engine's per-epoch figures (cpp/core/config_json.cpp metricsToJson); null = not measured or not finite. */
-export interface EpochMetrics {
-  epoch: number;
-  train_loss: number | null;
-  train_error: number | null;
-  validation_loss: number | null;
-  validation_error: number | null;
-  test_loss: number | null;
-  test_error: number | null;
-  learning_rate: number | null;
-  seconds: number | null;
-  samples_per_second: number | null;
-}
-
 export interface RunInfo {
   config: TrainConfig;
   trainCount: number;
   validationCount: number;
   testCount: number;
   batchesPerEpoch: number;
+  /** Threads asked for and actually used (the engine clamps to its pool). */
+  threads: { requested: number; used: number; max: number };
+  /** What the engine adjusted, e.g. threads clamped to the pool. */
+  warnings: string[];
 }
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'diverged';
-
-export interface Evaluation {
-  split: 'train' | 'validation' | 'test';
-  count: number;
-  loss: number | null;
-  error: number | null;
-  /** confusion[trueLabel][predicted] */
-  confusion: number[][];
-  predicted?: number[];
-  probabilities?: number[];
-}
-
-export interface Prediction {
-  probabilities: number[];
-  /** activations[l] = layer l's output for this input. */
-  activations: number[][];
-}
 
 /** Every request the page can make: arguments and the result of a successful reply. */
 export interface WorkerApi {
@@ -171,7 +102,8 @@ export interface WorkerApi {
   predict: { args: { pixels: Float32Array }; result: Prediction };
   evaluate: { args: { split: 'train' | 'validation' | 'test'; keepPredictions: boolean }; result: Evaluation };
   exportModel: { args: Record<string, never>; result: { json: string } };
-  importModel: { args: { json: string; fileName: string }; result: { layers: number; loss: string } };
+  /** `sizes`: units per layer, input first (784-128-64-10). */
+  importModel: { args: { json: string; fileName: string }; result: { sizes: number[]; loss: string } };
   exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
   samples: {
     args: { slot: 'train' | 'test'; start: number; count: number };

@@ -2,7 +2,7 @@
 // globals — messages in, messages out with transferred buffers, the engine loaded by URL.
 /// <reference lib="webworker" />
 import type { Request } from '../shared/protocol';
-import { instantiate, pickBuild } from './engine-loader';
+import { startEngine } from './engine-loader';
 import { TrainerCore } from './trainer-core';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -14,10 +14,7 @@ channel.port1.onmessage = () => waiting.shift()?.();
 
 const core = new TrainerCore({
   post: (message, transfer) => self.postMessage(message, transfer),
-  loadEngine: async (base, force, onAbort) => {
-    const { build, reason } = await pickBuild(force);
-    return { engine: await instantiate(base, build, onAbort), build, reason };
-  },
+  loadEngine: startEngine,
   fetchBytes: async (url) => {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url}: ${response.status} ${response.statusText}`);

@@ -8,7 +8,8 @@
 // ~CHUNK_MS, (2) progress flows at least every PROGRESS_MS, and (3) the model exported
 // right after an epoch is exactly that epoch's model — the "last good model" the page keeps
 // in case this worker dies.
-import type { Engine, Session } from '../core/engine';
+import type { Engine } from '../core/engine';
+import { EngineSession, failed, presets, type Result as EngineResult, type StepResult } from '../core/session';
 import { maybeGunzip } from '../data/gunzip';
 import { pairFiles, type FilePair } from '../data/recognise';
 import type {
@@ -21,12 +22,10 @@ import type {
   FromWorker,
   Method,
   NamedBytes,
-  PresetInfo,
   Request,
   Result,
   RunInfo,
   SplitSummary,
-  TrainConfig,
   TrainState,
   WorkerEvent,
 } from '../shared/protocol';
@@ -57,25 +56,10 @@ export interface CoreHost {
 /** An error the engine returned as a value (or a user mistake): reported, not fatal. */
 export class EngineError extends Error {}
 
-type Json = Record<string, unknown>;
-
-function parse(text: string, what: string): Json {
-  const value = JSON.parse(text) as Json;
-  if (value.ok === false) throw new EngineError(String(value.error ?? `${what} failed`));
-  return value;
-}
-
-interface TrainChunk {
-  ok: boolean;
-  batches: number;
-  batch_losses: number[];
-  epochs: EpochMetrics[];
-  finished: boolean;
-  diverged: string | boolean;
-  epoch: number;
-  batch_in_epoch: number;
-  batches_per_epoch: number;
-  learning_rate: number;
+/** The value of a successful engine call; a failure becomes an EngineError with its message. */
+function unwrap<T>(v: EngineResult<T>): T & { ok: true } {
+  if (failed(v)) throw new EngineError(v.error);
+  return v;
 }
 
 const DEMO_FILES = [
@@ -87,7 +71,7 @@ const DEMO_FILES = [
 
 export class TrainerCore {
   private engine: Engine | null = null;
-  private session: Session | null = null;
+  private session: EngineSession | null = null;
   private info: EngineInfo | null = null;
   private dataset: DatasetSummary | null = null;
   private run: RunInfo | null = null;
@@ -131,7 +115,7 @@ export class TrainerCore {
     this.host.post({ kind: 'event', event }, transferablesOf(event));
   }
 
-  private need(): Session {
+  private need(): EngineSession {
     if (!this.session) throw new EngineError('the engine is not loaded yet');
     return this.session;
   }
@@ -147,8 +131,7 @@ export class TrainerCore {
         this.fatal(`the engine aborted: ${String(what)}`),
       );
       this.engine = engine;
-      this.session = new engine.Session();
-      const presets = JSON.parse(engine.presets()) as PresetInfo[];
+      this.session = new EngineSession(engine);
       this.info = {
         build,
         label: build === 'mt' ? 'threads + SIMD' : 'SIMD only',
@@ -156,7 +139,7 @@ export class TrainerCore {
         version: engine.version(),
         maxThreads: engine.maxThreads(),
         cores: this.host.cores,
-        presets,
+        presets: presets(engine),
       };
       return this.info;
     },
@@ -175,13 +158,15 @@ export class TrainerCore {
     configure: ({ config, startModel }) => {
       const session = this.need();
       if (this.state === 'running') this.state = 'paused';
-      const r = parse(session.configure(JSON.stringify(config), startModel ?? ''), 'configure');
+      const r = unwrap(session.configure(config, startModel ?? ''));
       this.run = {
-        config: r.config as TrainConfig,
-        trainCount: Number(r.train_count),
-        validationCount: Number(r.validation_count),
-        testCount: Number(r.test_count),
-        batchesPerEpoch: Number(r.batches_per_epoch),
+        config: r.config,
+        trainCount: r.train_count,
+        validationCount: r.validation_count,
+        testCount: r.test_count,
+        batchesPerEpoch: r.batches_per_epoch,
+        threads: r.threads,
+        warnings: r.warnings,
       };
       this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batchesPerEpoch, learningRate: this.run.config.learning_rate };
       this.runBatches = this.runSamples = this.runSeconds = 0;
@@ -225,34 +210,27 @@ export class TrainerCore {
     },
 
     predict: ({ pixels }) => {
-      const r = parse(this.need().predict(pixels), 'predict');
-      return { probabilities: r.probabilities as number[], activations: r.activations as number[][] };
+      const { ok: _, ...prediction } = unwrap(this.need().predict(pixels));
+      return prediction;
     },
 
     evaluate: ({ split, keepPredictions }) => {
-      const r = parse(this.need().evaluate(split, keepPredictions), 'evaluate');
-      return {
-        split,
-        count: Number(r.count),
-        loss: r.loss as number | null,
-        error: r.error as number | null,
-        confusion: r.confusion as number[][],
-        predicted: r.predicted as number[] | undefined,
-        probabilities: r.probabilities as number[] | undefined,
-      };
+      const { ok: _, ...evaluation } = unwrap(this.need().evaluate(split, keepPredictions));
+      return evaluation;
     },
 
-    exportModel: () => ({ json: this.need().exportModel() }),
+    exportModel: () => ({ json: unwrap(this.need().exportModel()).text }),
 
     importModel: ({ json, fileName }) => {
-      const r = parse(this.need().importModel(json, fileName), 'importModel');
+      const r = unwrap(this.need().importModel(json, fileName));
       // The loaded network replaces the run: nothing is left to resume.
       this.run = null;
       this.setState('idle');
-      return { layers: Number(r.layers), loss: String(r.loss) };
+      return { sizes: r.layers, loss: r.loss };
     },
 
-    exportNpz: () => ({ bytes: this.need().exportNpz().slice() }),
+    // slice(): a copy the worker owns, so it can be transferred.
+    exportNpz: () => ({ bytes: unwrap(this.need().exportNpz()).bytes.slice() }),
 
     samples: ({ slot, start, count }) => {
       const s = this.need();
@@ -280,19 +258,11 @@ export class TrainerCore {
       const raw = new Uint8Array(f.bytes);
       try {
         const { bytes, gzipped } = await maybeGunzip(f.name, raw);
-        const d = JSON.parse(session.describeIdx(f.name, bytes)) as Json;
+        const d = session.describeIdx(f.name, bytes);
+        const about = { name: f.name, gzipped, size: bytes.length };
         unpacked.push({
           bytes,
-          description: {
-            name: f.name,
-            gzipped,
-            size: bytes.length,
-            ok: d.ok !== false,
-            error: d.ok === false ? String(d.error) : undefined,
-            kind: d.kind as FileDescription['kind'],
-            dims: d.dims as number[] | undefined,
-            count: d.count as number | undefined,
-          },
+          description: failed(d) ? { ...about, ok: false, error: d.error } : { ...about, ok: true, kind: d.kind, dims: d.dims, count: d.count },
         });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
@@ -305,15 +275,8 @@ export class TrainerCore {
 
     const bytesOf = (d: FileDescription) => unpacked.find((u) => u.description === d)!.bytes;
     const load = (slot: 'train' | 'test', p: FilePair): SplitSummary => {
-      const r = parse(session.setDataset(slot, p.images.name, bytesOf(p.images), p.labels.name, bytesOf(p.labels)), 'setDataset');
-      return {
-        imagesName: p.images.name,
-        labelsName: p.labels.name,
-        count: Number(r.count),
-        rows: Number(r.rows),
-        cols: Number(r.cols),
-        histogram: r.histogram as number[],
-      };
+      const r = unwrap(session.setDataset(slot, p.images.name, bytesOf(p.images), p.labels.name, bytesOf(p.labels)));
+      return { imagesName: p.images.name, labelsName: p.labels.name, count: r.count, rows: r.rows, cols: r.cols, histogram: r.histogram };
     };
     // Only one pair given: it trains, and the test set already loaded (if any) stays.
     const previousTest = this.dataset?.test ?? null;
@@ -329,22 +292,22 @@ export class TrainerCore {
   }
 
   /** Trains at most `max` batches without crossing an epoch boundary; returns the chunk. */
-  private trainChunk(max: number): TrainChunk {
+  private trainChunk(max: number): EngineResult<StepResult> {
     const session = this.need();
     const left = this.position.batchesPerEpoch - this.position.batchInEpoch;
     const n = Math.max(1, left > 0 ? Math.min(max, left) : max);
     const t0 = this.host.now();
-    const r = JSON.parse(session.train(n)) as TrainChunk & { error?: string };
+    const r = session.train(n);
     const seconds = (this.host.now() - t0) / 1000;
-    if (!r.ok) {
-      this.setState('stopped', r.error ?? 'training failed');
+    if (failed(r)) {
+      this.setState('stopped', r.error);
       return r;
     }
     this.runBatches += r.batches;
     this.runSeconds += seconds;
     const batch = this.run!.config.batch_size || this.run!.trainCount;
     this.runSamples += r.batches * Math.min(batch, this.run!.trainCount);
-    for (const loss of r.batch_losses) this.pendingLosses.push(loss);
+    for (const loss of r.batch_losses) this.pendingLosses.push(loss ?? NaN);
     this.position = {
       epoch: r.epoch,
       batchInEpoch: r.batch_in_epoch,
@@ -353,10 +316,11 @@ export class TrainerCore {
     };
     if (r.epochs.length) {
       // The chunk ended on this epoch's boundary, so this export is the epoch's model.
-      const model = session.exportModel();
+      const exported = session.exportModel();
+      const model = failed(exported) ? '' : exported.text;
       r.epochs.forEach((metrics, i) => this.emit({ type: 'epoch', metrics, model: i === r.epochs.length - 1 ? model : '' }));
     }
-    if (r.diverged) this.setState('diverged', typeof r.diverged === 'string' ? r.diverged : 'training diverged');
+    if (r.diverged) this.setState('diverged', r.diverged);
     else if (r.finished) {
       this.progress();
       this.setState('finished');

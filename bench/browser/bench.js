@@ -1,0 +1,206 @@
+// The browser half of `npm run bench` (bench/run.mjs drives it through Playwright):
+//   bench.ours({build, threads:[..], batches:[..], seconds, warmup})
+//     → the digitrain engine in a module Worker (engine-worker.js), as the app runs it.
+//   bench.tfjs({backend:'wasm'|'cpu', threadsCount, batches:[..], seconds, warmup, ways})
+//     → TensorFlow.js training the same `tp` network (784-128-64-10, sigmoid, softmax, no
+//       biases, SGD lr 0.001) on the same kind of random data, three ways:
+//       'manual'   a hand-written step with tf ops and hand-derived gradients (the TP's
+//                  e3 = a3 − y, e2 = e3·W3ᵀ ⊙ a2(1−a2), ..., dW = aᵀ·e summed), in tf.tidy;
+//       'minimize' tf.train.sgd(lr).minimize on the summed softmax cross-entropy (autodiff);
+//       'fit'      tf.sequential of dense layers (useBias false) with model.fit.
+//     Set the backend (and threadsCount) once per page: TF.js fixes them at initialisation.
+// Each returns [{impl, threads, batch, samples_per_second}].
+import { syntheticMnist } from '/bench/lib/engine-bench.mjs';
+
+const now = () => performance.now();
+const log = (s) => { document.getElementById('out').textContent += s + '\n'; };
+
+function ours(opts) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker('/bench/engine-worker.js', { type: 'module' });
+    worker.onerror = (e) => { worker.terminate(); reject(new Error(`engine worker: ${e.message}`)); };
+    worker.onmessage = ({ data }) => {
+      worker.terminate();
+      if (data.error) return reject(new Error(data.error));
+      const impl = opts.build === 'mt' ? 'wasm-threads-chromium' : 'wasm-simd-chromium';
+      const out = data.results.map((r) => ({ impl, ...r }));
+      out.forEach((r) => log(JSON.stringify(r)));
+      resolve(out);
+    };
+    worker.postMessage(opts);
+  });
+}
+
+let backendReady = null;
+async function initBackend(backend, threadsCount) {
+  if (!backendReady) {
+    backendReady = (async () => {
+      if (backend === 'wasm') {
+        tf.wasm.setWasmPaths(new URL('/tfjs-backend-wasm/', location.href).href);
+        if (threadsCount) tf.wasm.setThreadsCount(threadsCount);
+      }
+      if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} failed to initialise`);
+      await tf.ready();
+      return { backend, threads: backend === 'wasm' ? tf.wasm.getThreadsCount() : 1 };
+    })();
+  }
+  const ready = await backendReady;
+  if (ready.backend !== backend) throw new Error(`this page already uses the ${ready.backend} backend`);
+  return ready;
+}
+
+// The dataset as TF.js wants it: float32 pixels in [0,1] and one-hot labels (so TF.js does
+// no per-batch conversion, unlike the engine, which normalises uint8 per batch).
+function tfData(count = 8192) {
+  const { images, labels } = syntheticMnist(count);
+  const px = new Float32Array(count * 784);
+  for (let i = 0; i < px.length; i++) px[i] = images[16 + i] / 255;
+  const oh = new Float32Array(count * 10);
+  for (let i = 0; i < count; i++) oh[i * 10 + labels[8 + i]] = 1;
+  return { count, px, oh };
+}
+
+// The data cut into batch tensors once, before timing: TF.js 4.22's wasm backend copies the
+// whole source tensor out of wasm memory on every tf.slice (25 MB here, ~50 ms per batch),
+// so slicing per step would measure that copy, not training.
+function batchTensors(data, batch) {
+  const out = [];
+  for (let start = 0; start + batch <= data.count; start += batch) {
+    out.push({
+      x: tf.tensor2d(data.px.subarray(start * 784, (start + batch) * 784), [batch, 784]),
+      y: tf.tensor2d(data.oh.subarray(start * 10, (start + batch) * 10), [batch, 10]),
+    });
+  }
+  return out;
+}
+
+// N(0,1)/√n for an (m, n) matrix, the TP's Task 5.
+const initWeights = (m, n) => tf.variable(tf.randomNormal([m, n], 0, 1 / Math.sqrt(n), 'float32', 7));
+
+function makeManualStep(lr) {
+  const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
+  const step = (x, y) => tf.tidy(() => {
+    const a1 = tf.sigmoid(tf.matMul(x, W1));
+    const a2 = tf.sigmoid(tf.matMul(a1, W2));
+    const a3 = tf.softmax(tf.matMul(a2, W3));
+    const e3 = tf.sub(a3, y);
+    // Explicit transposes: TF.js 4.22's wasm backend runs matMul with transposeA/transposeB
+    // ~10× slower than a transpose followed by a plain matMul (measured here).
+    const e2 = tf.mul(tf.matMul(e3, tf.transpose(W3)), tf.mul(a2, tf.sub(1, a2)));
+    const e1 = tf.mul(tf.matMul(e2, tf.transpose(W2)), tf.mul(a1, tf.sub(1, a1)));
+    W3.assign(tf.sub(W3, tf.mul(lr, tf.matMul(tf.transpose(a2), e3))));
+    W2.assign(tf.sub(W2, tf.mul(lr, tf.matMul(tf.transpose(a1), e2))));
+    W1.assign(tf.sub(W1, tf.mul(lr, tf.matMul(tf.transpose(x), e1))));
+  });
+  return { step, sync: () => W1.dataSync(), dispose: () => [W1, W2, W3].forEach((w) => w.dispose()) };
+}
+
+function makeMinimizeStep(lr) {
+  const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
+  const opt = tf.train.sgd(lr);
+  const step = (x, y) => tf.tidy(() => {
+    opt.minimize(() => {
+      const logits = tf.matMul(tf.sigmoid(tf.matMul(tf.sigmoid(tf.matMul(x, W1)), W2)), W3);
+      return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
+    }, false, [W1, W2, W3]);
+  });
+  return { step, sync: () => W1.dataSync(), dispose: () => { [W1, W2, W3].forEach((w) => w.dispose()); opt.dispose(); } };
+}
+
+// Batches cycle through the dataset in order, as the engine's `tp` preset does.
+function timeSteps(impl, data, batch, seconds, warmup) {
+  const batches = batchTensors(data, batch);
+  let index = 0;
+  const runFor = (duration, minSteps) => {
+    let steps = 0;
+    const t0 = now();
+    let elapsed = 0;
+    while (elapsed < duration * 1000 || steps < minSteps) {
+      impl.step(batches[index].x, batches[index].y);
+      index = (index + 1) % batches.length;
+      steps++;
+      elapsed = now() - t0;
+    }
+    impl.sync();  // the wasm and cpu backends run synchronously; this only makes sure
+    elapsed = now() - t0;
+    return (steps * batch) / (elapsed / 1000);
+  };
+  try {
+    runFor(warmup, 3);
+    return runFor(seconds, 3);
+  } finally {
+    batches.forEach((b) => { b.x.dispose(); b.y.dispose(); });
+  }
+}
+
+async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
+  const init = (n) => tf.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(n), seed: 7 });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: 128, activation: 'sigmoid', useBias: false, kernelInitializer: init(128) }),
+      tf.layers.dense({ units: 64, activation: 'sigmoid', useBias: false, kernelInitializer: init(64) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', useBias: false, kernelInitializer: init(10) }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.sgd(lr), loss: 'categoricalCrossentropy' });
+  // fit() over chunks of `fitChunk` samples, one epoch each, no shuffling, so that the per-call
+  // overhead of fit() is spread over many batches (fit slices every batch out of the chunk).
+  const chunk = Math.max(batch, Math.min(data.count, fitChunk) - (Math.min(data.count, fitChunk) % batch));
+  const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
+  const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
+  const runFor = async (duration) => {
+    let samples = 0;
+    const t0 = now();
+    do {
+      await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
+      samples += chunk;
+    } while (now() - t0 < duration * 1000);
+    return samples / ((now() - t0) / 1000);
+  };
+  await runFor(warmup);
+  const rate = await runFor(seconds);
+  xs.dispose();
+  ys.dispose();
+  model.dispose();
+  return rate;
+}
+
+async function tfjsBench({ backend = 'wasm', threadsCount = 0, batches = [32, 128], seconds = 1.5, warmup = 0.3,
+  ways = ['manual', 'minimize', 'fit'], lr = 0.001, fitChunk = 1024 } = {}) {
+  const { threads } = await initBackend(backend, threadsCount);
+  const data = tfData();
+  const out = [];
+  const push = (impl, batch, sps) => {
+    const r = { impl, threads, batch, samples_per_second: sps };
+    log(JSON.stringify(r));
+    out.push(r);
+  };
+  for (const batch of batches) {
+    for (const way of ways) {
+      const impl = `tfjs-${backend}${way === 'manual' ? '' : `-${way}`}`;
+      if (way === 'fit') {
+        push(impl, batch, await timeFit(data, batch, seconds, warmup, lr, fitChunk));
+      } else {
+        const step = way === 'manual' ? makeManualStep(lr) : makeMinimizeStep(lr);
+        push(impl, batch, timeSteps(step, data, batch, seconds, warmup));
+        step.dispose();
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+  return out;
+}
+
+window.bench = {
+  ours,
+  tfjs: tfjsBench,
+  /** The thread count TF.js's wasm backend really uses when asked for `threadsCount`. */
+  tfjsThreads: async ({ threadsCount }) => (await initBackend('wasm', threadsCount)).threads,
+  info: () => ({
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated: self.crossOriginIsolated,
+    tfjs: tf.version?.tfjs,
+  }),
+};
+window.benchReady = true;

@@ -1,0 +1,89 @@
+// Times the digitrain WebAssembly engine training the `tp` network on synthetic data, the
+// same way in Node and in a browser Worker: Session.setDataset with random IDX bytes, then
+// Session.configure({preset:'tp', batch_size, threads}) and Session.train(n) in chunks sized
+// to ~50 ms, a warm-up, then at least `seconds` of measurement.
+//
+// The workload matches `digitrain bench` (cpp/tools/cli_bench.cpp): 8192 random 28×28 images,
+// the `tp` preset (784-128-64-10, sigmoid + softmax, no biases, summed gradient, lr 0.001,
+// samples in order), no test set (so no evaluation at epoch ends).
+
+const now = () => (globalThis.performance ? performance.now() : Date.now());
+
+/** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. */
+export function idxBytes(dims, payload) {
+  const header = 4 + 4 * dims.length;
+  const out = new Uint8Array(header + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0x00000800 | dims.length);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  out.set(payload, header);
+  return out;
+}
+
+/** `count` random images (IDX3, 28×28 u8) and labels (IDX1, 0..9), from a fixed seed. */
+export function syntheticMnist(count = 8192, seed = 20261125) {
+  let s = seed >>> 0;
+  const next = () => {
+    // xorshift32
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s;
+  };
+  const pixels = new Uint8Array(count * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = next() >>> 24;
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) labels[i] = next() % 10;
+  return {
+    images: idxBytes([count, 28, 28], pixels),
+    labels: idxBytes([count], labels),
+  };
+}
+
+function parse(json, what) {
+  const r = JSON.parse(json);
+  if (!r.ok) throw new Error(`${what}: ${r.error}`);
+  return r;
+}
+
+/**
+ * Training samples/s of one (threads, batch) on a fresh Session of `engine`.
+ * Returns {samples_per_second, threads_used, batches, seconds}.
+ */
+export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, warmup = 0.3, data = null } = {}) {
+  const { images, labels } = data ?? syntheticMnist();
+  const session = new engine.Session();
+  try {
+    parse(session.setDataset('train', 'synthetic-images-idx3-ubyte', images, 'synthetic-labels-idx1-ubyte', labels),
+      'setDataset');
+    const config = { preset: 'tp', batch_size: batch, threads, epochs: 100000 };
+    const configured = parse(session.configure(JSON.stringify(config), ''), 'configure');
+    const used = configured.threads?.used ?? threads;
+    if (used !== threads) {
+      throw new Error(`configure: ${threads} threads requested, the engine uses ${used}` +
+        (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''));
+    }
+    const runFor = (duration) => {
+      let batches = 0;
+      let chunk = 1;
+      const t0 = now();
+      let elapsed = 0;
+      while (elapsed < duration * 1000) {
+        const c0 = now();
+        const r = parse(session.train(chunk), 'train');
+        if (r.diverged) throw new Error(`training diverged: ${r.diverged}`);
+        if (r.finished) throw new Error('training finished during the benchmark');
+        batches += r.batches;
+        const dt = now() - c0;
+        chunk = Math.round(Math.min(1e5, Math.max(1, (chunk * 50) / Math.max(dt, 1e-3))));
+        elapsed = now() - t0;
+      }
+      return { batches, seconds: elapsed / 1000, samples_per_second: (batches * batch) / (elapsed / 1000) };
+    };
+    runFor(warmup);
+    const r = runFor(seconds);
+    return { ...r, threads_used: used };
+  } finally {
+    session.delete();
+  }
+}

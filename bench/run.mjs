@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+// `npm run bench` — training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax,
+// no biases, float32) at batch 32 and 128, every implementation in one run on this machine:
+//
+//   native                 build/digitrain bench (-march=native), 1 and 2 threads
+//   native-x86-64-v2       build-v2/digitrain bench (-march=x86-64-v2: 128-bit SIMD, as wasm)
+//   numpy-openblas         bench/numpy_tp.py, NumPy + OpenBLAS, one thread
+//   numpy-refblas          the same on Debian's reference BLAS
+//   wasm-simd-node         public/wasm/st (SIMD, no threads) under Node
+//   wasm-threads-node      public/wasm/mt (threads + SIMD) under Node, 1 and 2 threads
+//   wasm-simd-chromium     public/wasm/st in a Worker in headless Chromium
+//   wasm-threads-chromium  public/wasm/mt in a Worker in headless Chromium, 1 and 2 threads
+//   tfjs-wasm[-minimize|-fit], tfjs-cpu[...]   TensorFlow.js in the same Chromium (bench/browser/bench.js)
+//
+// Options:
+//   --json          one JSON object per measurement and line on stdout, nothing else:
+//                   {"impl":"wasm-threads-chromium","threads":2,"batch":32,"samples_per_second":12345}
+//   --quick         shorter: 1 s per measurement, fewer TF.js variants
+//   --seconds S     measure each figure for at least S seconds (default 1.5; at least 1)
+//   --batches B     batch sizes (default 32,128)
+//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs (default all)
+//   --no-build      use what is built; build nothing
+// Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
+
+// ---------------------------------------------------------------- options
+const opts = { json: false, quick: false, seconds: null, batches: [32, 128], only: groups, build: true };
+{
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    const [key, inline] = argv[i].split('=');
+    const value = () => inline ?? argv[++i] ?? '';
+    if (key === '--json') opts.json = true;
+    else if (key === '--quick') opts.quick = true;
+    else if (key === '--no-build') opts.build = false;
+    else if (key === '--seconds') opts.seconds = Number(value());
+    else if (key === '--batches') opts.batches = value().split(',').map(Number);
+    else if (key === '--only') opts.only = value().split(',');
+    else if (key === '--help' || key === '-h') {
+      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26)
+        .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.exit(0);
+    } else {
+      console.error(`bench: unknown option ${argv[i]} (try --help)`);
+      process.exit(2);
+    }
+  }
+  if (opts.seconds === null) opts.seconds = opts.quick ? 1 : 1.5;
+  if (!(opts.seconds >= 1)) fatal('--seconds must be at least 1');
+  if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1)) fatal('--batches must be positive integers');
+  const unknown = opts.only.filter((g) => !groups.includes(g));
+  if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
+}
+opts.warmup = opts.quick ? 0.2 : 0.3;
+
+function fatal(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+const results = [];
+const problems = [];
+const note = (s) => process.stderr.write(`${s}\n`);
+const fmt = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+
+function record(impl, threads, batch, sps) {
+  const r = { impl, threads, batch, samples_per_second: Math.round(sps) };
+  results.push(r);
+  if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${fmt(sps).padStart(9)} samples/s`);
+}
+
+async function group(name, label, fn) {
+  if (!opts.only.includes(name)) return;
+  note(`• ${label}`);
+  try {
+    await fn();
+  } catch (e) {
+    const message = String(e?.message ?? e).split('\n').slice(0, 6).join('\n    ');
+    problems.push(`${label}: ${message}`);
+    note(`  ✗ ${message}`);
+  }
+}
+
+// Runs a command; its output goes to stderr only when it fails (or always with `show`).
+function run(cmd, args, { env = {}, show = false, input } = {}) {
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    input,
+    maxBuffer: 64 << 20,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
+  if (show || r.status !== 0) process.stderr.write((r.stdout ?? '') + (r.stderr ?? ''));
+  if (r.status !== 0) {
+    const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}${err ? `: ${err}` : ''}`);
+  }
+  return r.stdout;
+}
+
+function jsonLines(text) {
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
+
+// ---------------------------------------------------------------- builds
+// Incremental: each build is quick when nothing changed. A failed build of a binary that
+// exists already is a warning (the old binary is measured), a missing binary a problem.
+function build(label, artefact, steps) {
+  if (!opts.build) return;
+  try {
+    note(`• build: ${label}`);
+    for (const [cmd, args, env] of steps) run(cmd, args, { env });
+  } catch (e) {
+    const msg = `build of ${label} failed: ${e.message}`;
+    if (existsSync(join(root, artefact))) note(`  ! ${msg} — measuring the existing ${artefact}`);
+    else problems.push(msg);
+  }
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+if (opts.only.some((g) => g === 'native')) {
+  build('native (Release, -march=native)', 'build/digitrain', [['node', ['scripts/native.mjs', 'build']]]);
+}
+if (opts.only.includes('v2')) {
+  const steps = [];
+  if (!existsSync(join(root, 'build-v2', 'CMakeCache.txt'))) {
+    steps.push(['cmake', ['-S', '.', '-B', 'build-v2', '-DCMAKE_BUILD_TYPE=Release', '-DDIGITRAIN_ARCH=x86-64-v2',
+      '-DDIGITRAIN_TESTS=OFF']]);
+  }
+  steps.push(['cmake', ['--build', 'build-v2', '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
+  build('native -march=x86-64-v2 (build-v2/)', 'build-v2/digitrain', steps);
+}
+if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
+  if (pkg.scripts?.['build:wasm']) {
+    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [['npm', ['run', '--silent', 'build:wasm']]]);
+  } else if (opts.build) {
+    note('  ! no "build:wasm" script in package.json: measuring public/wasm/ as it is');
+  }
+}
+
+// ---------------------------------------------------------------- native
+const batchList = opts.batches.join(',');
+function nativeBench(binary, impl, threads) {
+  const path = join(root, binary);
+  if (!existsSync(path)) throw new Error(`${binary} is missing (build it: see bench/README.md)`);
+  const out = run(path, ['bench', '--json', '--threads', threads.join(','), '--batches', batchList,
+    '--seconds', String(opts.seconds)]);
+  const lines = jsonLines(out).filter((j) => (j.mode ?? 'train') === 'train');
+  if (!lines.length) throw new Error(`${binary} bench printed no training figures`);
+  for (const j of lines) record(impl, j.threads, j.batch, j.samples_per_second);
+}
+
+await group('native', 'native (build/digitrain bench)', () => nativeBench('build/digitrain', 'native', [1, 2]));
+await group('v2', 'native -march=x86-64-v2 (build-v2/digitrain bench)',
+  () => nativeBench('build-v2/digitrain', 'native-x86-64-v2', [1]));
+
+// ---------------------------------------------------------------- NumPy
+const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+const refblasDir = '/usr/lib/x86_64-linux-gnu/blas';
+await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
+  const common = ['bench/numpy_tp.py', '--batches', batchList, '--seconds', String(opts.seconds),
+    '--warmup', String(opts.warmup)];
+  const threadEnv = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const variants = [
+    ['numpy-openblas', {}],
+    ['numpy-refblas', { LD_LIBRARY_PATH: [refblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }],
+  ];
+  for (const [impl, env] of variants) {
+    // numpy_tp.py names the BLAS it really loaded; a mismatch means the switch did not work.
+    const lines = jsonLines(run(python, common, { env: { ...threadEnv, ...env } }));
+    for (const j of lines) {
+      if (j.impl !== impl) throw new Error(`expected ${impl} but NumPy loaded ${j.impl}`);
+      record(j.impl, j.threads, j.batch, j.samples_per_second);
+    }
+  }
+});
+
+// ---------------------------------------------------------------- WebAssembly in Node
+await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
+  for (const [build, threads] of [['st', '1'], ['mt', '1,2']]) {
+    if (!existsSync(join(root, 'public', 'wasm', build, 'engine.mjs'))) {
+      problems.push(`public/wasm/${build}/engine.mjs is missing (npm run build:wasm)`);
+      continue;
+    }
+    const out = run('node', ['bench/wasm-node.mjs', '--build', build, '--threads', threads, '--batches', batchList,
+      '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)]);
+    for (const j of jsonLines(out)) record(j.impl, j.threads, j.batch, j.samples_per_second);
+  }
+});
+
+// ---------------------------------------------------------------- Chromium: ours and TF.js
+const machine = {
+  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1]?.trim() ?? 'unknown CPU',
+  cores: cpus().length,
+  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+  node: process.version,
+};
+if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
+  let browser = null;
+  let server = null;
+  try {
+    const { chromium } = await import('playwright-core');
+    const { startServer } = await import('./server.mjs');
+    server = await startServer();
+    browser = await chromium.launch({
+      executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    machine.chromium = browser.version();
+    const openPage = async () => {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      await page.goto(`${server.url}/bench/index.html`);
+      try {
+        await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
+      } catch {
+        throw new Error(`the bench page did not load: ${errors.join('; ') || 'timeout'}`);
+      }
+      const info = await page.evaluate(() => window.bench.info());
+      if (!info.crossOriginIsolated) throw new Error('the bench page is not cross-origin isolated (COOP/COEP)');
+      machine.tfjs = info.tfjs;
+      return page;
+    };
+    const common = { batches: opts.batches, seconds: opts.seconds, warmup: opts.warmup };
+
+    await group('chromium', `our engine in headless Chromium ${machine.chromium} (bench/browser/)`, async () => {
+      const builds = opts.quick ? [['mt', [1, 2]]] : [['mt', [1, 2]], ['st', [1]]];
+      for (const [build, threads] of builds) {
+        const page = await openPage();
+        try {
+          const rows = await page.evaluate((o) => window.bench.ours(o), { ...common, build, threads });
+          for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second);
+        } finally {
+          await page.close();
+        }
+      }
+    });
+
+    await group('tfjs', `TensorFlow.js in the same Chromium`, async () => {
+      // One page per backend configuration: TF.js fixes backend and thread count at start.
+      // TF.js's wasm backend picks its own thread count (hardwareConcurrency/2, and here it
+      // ignores setThreadsCount above that); a second config asks for more where there are cores.
+      const configs = [
+        { backend: 'wasm', threadsCount: 0, ways: ['manual', 'minimize', 'fit'] },
+        { backend: 'wasm', threadsCount: cpus().length, ways: ['manual'] },
+        { backend: 'cpu', threadsCount: 0, ways: ['manual', 'minimize', 'fit'] },
+      ];
+      if (opts.quick) {
+        configs.splice(1, 1);
+        configs.forEach((c) => { c.ways = c.backend === 'wasm' ? ['manual', 'fit'] : ['manual']; });
+      }
+      let wasmThreads = null;
+      for (const config of configs) {
+        // Skip the second wasm config when TF.js already used every core or would clamp to the same.
+        if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null &&
+            wasmThreads >= config.threadsCount) continue;
+        if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null) {
+          const page = await openPage();
+          try {
+            const n = await page.evaluate((c) => window.bench.tfjsThreads(c), config);
+            if (n <= wasmThreads) {
+              note(`  (TF.js wasm runs ${n} thread(s) even when asked for ${config.threadsCount}: skipped)`);
+              continue;
+            }
+          } finally {
+            await page.close();
+          }
+        }
+        const page = await openPage();
+        try {
+          const rows = await page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config });
+          // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
+          if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
+          for (const r of rows) {
+            if (results.some((x) => x.impl === r.impl && x.threads === r.threads && x.batch === r.batch)) continue;
+            record(r.impl, r.threads, r.batch, r.samples_per_second);
+          }
+        } finally {
+          await page.close();
+        }
+      }
+    });
+  } catch (e) {
+    problems.push(`Chromium: ${e.message}`);
+    note(`  ✗ Chromium: ${e.message}`);
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
+}
+
+// ---------------------------------------------------------------- report
+const get = (impl, threads, batch) => results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch)
+  ?.samples_per_second;
+const best = (pred, batch) => {
+  const rows = results.filter((r) => r.batch === batch && pred(r));
+  return rows.length ? rows.reduce((a, b) => (b.samples_per_second > a.samples_per_second ? b : a)) : null;
+};
+const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128);  // fwd + dW + e
+
+if (!opts.json) {
+  const out = [];
+  const p = (s = '') => out.push(s);
+  p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
+  p(`float32, SGD), random images; each figure after a ${opts.warmup} s warm-up, measured for at least ${opts.seconds} s.`);
+  p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
+    (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') + '.');
+  p();
+  const rows = [];
+  for (const r of results) {
+    if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads)) rows.push({ impl: r.impl, threads: r.threads });
+  }
+  const head = ['implementation', 'threads', ...opts.batches.map((b) => `batch ${b}`)];
+  const body = rows.map(({ impl, threads }) => [impl, String(threads), ...opts.batches.map((b) => fmt(get(impl, threads, b)))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  p(line(head));
+  p('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  body.forEach((r) => p(line(r)));
+  p();
+
+  const ratios = [];
+  const ratio = (label, a, b, target) => {
+    if (a == null || b == null) return ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
+    const x = a / b;
+    ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
+  };
+  const b32 = opts.batches.includes(32) ? 32 : opts.batches[0];
+  const b128 = opts.batches.includes(128) ? 128 : opts.batches[opts.batches.length - 1];
+  const v2 = get('native-x86-64-v2', 1, b32);
+  ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-threads-chromium', 1, b32), v2, 0.75);
+  ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-simd-chromium', 1, b32), v2, 0.75);
+  ratio(`WASM SIMD 1T (Node, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-simd-node', 1, b32), v2, 0.75);
+  ratio(`WASM SIMD 1T (Chromium) / native x86-64-v2 1T, batch ${b128}`, get('wasm-threads-chromium', 1, b128),
+    get('native-x86-64-v2', 1, b128), 0.75);
+  ratio(`native 2T / 1T, batch ${b128}`, get('native', 2, b128), get('native', 1, b128), 1.7);
+  ratio(`WASM Chromium 2T / 1T, batch ${b128}`, get('wasm-threads-chromium', 2, b128), get('wasm-threads-chromium', 1, b128), 1.7);
+  ratio(`WASM Node 2T / 1T, batch ${b128}`, get('wasm-threads-node', 2, b128), get('wasm-threads-node', 1, b128));
+  const isTf = (r) => r.impl.startsWith('tfjs-');
+  const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32);
+  const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32);
+  const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32);
+  const oursBest = best((r) => r.impl === 'wasm-threads-chromium', b32);
+  ratio(`ours (Chromium ${oursBest?.threads ?? '?'}T) / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
+    oursBest?.samples_per_second, tfBest?.samples_per_second, 3);
+  ratio(`ours (Chromium 1T) / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
+    get('wasm-threads-chromium', 1, b32), tfBest1?.samples_per_second, 3);
+  ratio(`ours (Chromium ${oursBest?.threads ?? '?'}T) / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
+    oursBest?.samples_per_second, tfFit?.samples_per_second, 20);
+  ratio(`native 1T / NumPy + OpenBLAS, batch ${b32}`, get('native', 1, b32), get('numpy-openblas', 1, b32), 1.3);
+  ratio(`native 1T / NumPy + reference BLAS, batch ${b32}`, get('native', 1, b32), get('numpy-refblas', 1, b32));
+  const rw = [0, 1, 2].map((i) => Math.max(...ratios.map((r) => r[i].length)));
+  p('Ratios:');
+  for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
+  const n1 = get('native', 1, b32);
+  if (n1) {
+    p();
+    p(`native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} GFLOP/s ` +
+      `(${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`);
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+if (problems.length) {
+  note(`\nnot measured:\n  - ${problems.join('\n  - ')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,82 @@
+// A tiny static server for the browser benchmarks, cross-origin isolated (COOP/COEP) so the
+// threaded engine and TF.js's threaded wasm get SharedArrayBuffer:
+//   /                      → public/            (the engine: /wasm/mt/engine.mjs, ...)
+//   /bench/                → bench/browser/ and bench/lib/ (as /bench/lib/)
+//   /tfjs/                 → node_modules/@tensorflow/tfjs/dist/
+//   /tfjs-backend-wasm/    → node_modules/@tensorflow/tfjs-backend-wasm/dist/
+// Standalone: `node bench/server.mjs [port]` and open http://localhost:PORT/bench/index.html.
+import { createServer } from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const mounts = [
+  ['/bench/lib/', join(root, 'bench', 'lib')],
+  ['/bench/', join(root, 'bench', 'browser')],
+  ['/tfjs/', join(root, 'node_modules', '@tensorflow', 'tfjs', 'dist')],
+  ['/tfjs-backend-wasm/', join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')],
+  ['/', join(root, 'public')],
+];
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json',
+  '.svg': 'image/svg+xml', '.gz': 'application/gzip',
+};
+
+function resolve(pathname) {
+  for (const [prefix, dir] of mounts) {
+    if (!pathname.startsWith(prefix)) continue;
+    const rel = normalize(decodeURIComponent(pathname.slice(prefix.length)));
+    if (rel.startsWith('..')) return null;
+    const file = join(dir, rel);
+    if (file !== dir && !file.startsWith(dir + sep)) return null;
+    return file;
+  }
+  return null;
+}
+
+export function startServer(port = 0, host = '127.0.0.1') {
+  const server = createServer((req, res) => {
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      'Cache-Control': 'no-store',
+    };
+    let file = resolve(new URL(req.url, 'http://x').pathname);
+    let stat = null;
+    try {
+      stat = file && statSync(file);
+      if (stat?.isDirectory()) {
+        file = join(file, 'index.html');
+        stat = statSync(file);
+      }
+    } catch {
+      stat = null;
+    }
+    if (!stat?.isFile()) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': types[extname(file)] ?? 'application/octet-stream',
+      'Content-Length': stat.size,
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      const { port: p } = server.address();
+      ok({ url: `http://${host}:${p}`, close: () => new Promise((done) => server.close(done)) });
+    });
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { url } = await startServer(Number(process.argv[2] ?? 8123));
+  console.log(`serving ${url}/bench/index.html (Ctrl-C to stop)`);
+}

@@ -1,0 +1,215 @@
+// `digitrain bench`: training and inference throughput of the TP's network on random
+// images, the figure to compare with the WebAssembly builds (`impl` says which ran).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli_args.h"
+#include "cli_common.h"
+#include "layer_math.h"
+#include "parallel.h"
+#include "presets.h"
+#include "random.h"
+#include "trainer.h"
+
+namespace digitrain::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: digitrain bench [--threads T[,T...]] [--batches 1,32,128] [--seconds S] [--json]\n"
+    "\n"
+    "Samples per second of the `tp` network (784-128-64-10, sigmoid, softmax, no biases,\n"
+    "float32) on random images: training (forward, backward and update, through the same\n"
+    "Trainer as `digitrain train`) and inference (forward only), at each batch size, after a\n"
+    "warm-up.\n"
+    "  --threads T     threads sharing each batch; a list runs each (default 1)\n"
+    "  --batches B     batch sizes (default 1,32,128)\n"
+    "  --seconds S     run each measurement for at least S seconds (default 1.5)\n"
+    "  --images N      random images to cycle through (default 8192)\n"
+    "  --json          one JSON object per measurement and line:\n"
+    "                  {\"impl\":\"native\",\"threads\":1,\"batch\":32,\"mode\":\"train\",\"samples_per_second\":...}\n";
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::shared_ptr<const Dataset> randomImages(size_t count, uint64_t seed) {
+  auto set = std::make_shared<Dataset>();
+  set->rows = set->cols = 28;
+  set->images.resize(count * 784);
+  set->labels.resize(count);
+  Rng rng(seed);
+  for (auto& px : set->images) px = static_cast<uint8_t>(rng.next() >> 56);
+  for (auto& label : set->labels) label = static_cast<uint8_t>(rng.below(10));
+  return set;
+}
+
+TrainConfig benchConfig(int batch, int threads) {
+  auto preset = presetConfig("tp");
+  TrainConfig c = preset ? *preset : TrainConfig{};
+  c.batchSize = batch;
+  c.threads = threads;
+  c.epochs = 100000;  // never the end of training
+  return c;
+}
+
+// Trains for at least `warmup` seconds, then counts samples over at least `seconds`.
+Expected<double> measureTrain(const std::shared_ptr<const Dataset>& data, int batch, int threads, double seconds,
+                              double warmup) {
+  auto created = Trainer::create(benchConfig(batch, threads), data, nullptr);
+  if (!created) return fail(created.error());
+  Trainer& trainer = **created;
+  auto runFor = [&](double duration) -> Expected<double> {
+    long batches = 0;
+    int chunk = 1;
+    const auto t0 = Clock::now();
+    double elapsed = 0;
+    while (elapsed < duration) {
+      const auto c0 = Clock::now();
+      StepResult r = trainer.train(chunk);
+      if (!r.diverged.empty()) return fail("the benchmark's training diverged: " + r.diverged);
+      batches += r.batches;
+      const double dt = since(c0);
+      chunk = static_cast<int>(std::clamp(chunk * 0.05 / std::max(dt, 1e-9), 1.0, 1e5));
+      elapsed = since(t0);
+    }
+    return double(batches) * batch / elapsed;
+  };
+  if (auto w = runFor(warmup); !w) return w;
+  return runFor(seconds);
+}
+
+int argmax(const Eigen::Ref<const Matrix>& out, Eigen::Index col) {
+  Eigen::Index k;
+  out.col(col).maxCoeff(&k);
+  return static_cast<int>(k);
+}
+
+// Forward passes of whole batches, split across threads as training splits them.
+double measureInference(const Network& net, const Dataset& data, int batch, int threads, double seconds,
+                        double warmup) {
+  std::unique_ptr<ThreadPool> pool;
+  if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
+  std::vector<Workspace<Scalar>> ws(threads);
+  for (auto& w : ws) w.resize(net, std::max(1, (batch + threads - 1) / threads), false);
+  std::vector<long> sink(threads, 0);
+  const size_t n = data.count();
+  const int features = data.features();
+  size_t position = 0;
+  auto runBatch = [&]() {
+    auto work = [&](int t) {
+      const int begin = static_cast<int>(static_cast<long>(batch) * t / threads);
+      const int end = static_cast<int>(static_cast<long>(batch) * (t + 1) / threads);
+      if (begin >= end) return;
+      Workspace<Scalar>& w = ws[t];
+      for (int j = begin; j < end; ++j) {
+        const uint8_t* px = data.image((position + j) % n);
+        Scalar* col = w.a[0].col(j - begin).data();
+        for (int i = 0; i < features; ++i) col[i] = Scalar(px[i]) * (Scalar(1) / Scalar(255));
+      }
+      forward(net, w, end - begin);
+      for (int j = 0; j < end - begin; ++j) sink[t] += argmax(w.a.back(), j);
+    };
+    if (pool) pool->run(work);
+    else work(0);
+    position = (position + batch) % n;
+  };
+  auto runFor = [&](double duration) {
+    long batches = 0;
+    const auto t0 = Clock::now();
+    double elapsed = 0;
+    while (elapsed < duration) {
+      runBatch();
+      ++batches;
+      elapsed = since(t0);
+    }
+    return double(batches) * batch / elapsed;
+  };
+  runFor(warmup);
+  const double rate = runFor(seconds);
+  long total = 0;
+  for (long s : sink) total += s;
+  if (total == -1) std::printf(" ");  // keeps the predictions observable
+  return rate;
+}
+
+void printJson(int threads, int batch, const char* mode, double rate) {
+  nlohmann::ordered_json j;
+  j["impl"] = "native";
+  j["threads"] = threads;
+  j["batch"] = batch;
+  j["mode"] = mode;
+  j["samples_per_second"] = static_cast<long long>(rate + 0.5);
+  std::printf("%s\n", j.dump().c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int runBench(const std::vector<std::string>& argv) {
+  auto parsed = Args::parse("bench", argv,
+                            {{"--threads", true}, {"--batches", true}, {"--seconds", true}, {"--images", true},
+                             {"--json", false}});
+  if (!parsed) return reportError(parsed.error());
+  const Args& args = *parsed;
+  if (args.help()) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  std::vector<int> threadCounts{1}, batches{1, 32, 128};
+  if (const auto v = args.get("--threads")) {
+    auto list = parseIntList("--threads", *v, 1, 64);
+    if (!list) return reportError(list.error());
+    threadCounts = *list;
+  }
+  if (const auto v = args.get("--batches")) {
+    auto list = parseIntList("--batches", *v, 1, 65536);
+    if (!list) return reportError(list.error());
+    batches = *list;
+  }
+  double seconds = 1.5;
+  if (Status s = args.read("--seconds", seconds); !s) return reportError(s.error());
+  if (seconds <= 0 || seconds > 600) return reportError("--seconds must be more than 0 and at most 600");
+  int images = 8192;
+  if (Status s = args.read("--images", images); !s) return reportError(s.error());
+  if (images < 1 || images > (1 << 20)) return reportError("--images must be between 1 and 1048576");
+  const bool json = args.has("--json");
+  const double warmup = std::min(0.3, seconds / 3);
+
+  const auto data = randomImages(static_cast<size_t>(images), 20261125);
+  auto made = Trainer::create(benchConfig(1, 1), data, nullptr);
+  if (!made) return reportError(made.error());
+  const Network net = (*made)->network();
+
+  if (!json) {
+    std::printf("digitrain bench (native): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n");
+    std::printf("%s random images; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
+                "threads\n\n",
+                thousands(images).c_str(), warmup, shortNumber(seconds, 3).c_str(),
+                std::thread::hardware_concurrency());
+    std::printf("threads  batch   train samples/s   inference samples/s\n");
+    std::fflush(stdout);
+  }
+  for (int threads : threadCounts) {
+    for (int batch : batches) {
+      auto train = measureTrain(data, batch, threads, seconds, warmup);
+      if (!train) return reportError(train.error());
+      if (json) printJson(threads, batch, "train", *train);
+      const double infer = measureInference(net, *data, batch, threads, seconds, warmup);
+      if (json) {
+        printJson(threads, batch, "inference", infer);
+      } else {
+        std::printf("%7d %6d %17s %21s\n", threads, batch, thousands(*train).c_str(), thousands(infer).c_str());
+        std::fflush(stdout);
+      }
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace digitrain::cli

@@ -1,0 +1,144 @@
+// `digitrain step`: one SGD step on one (input, target) pair in double precision, with every
+// intermediate value, to check a pen-and-paper forward and backward pass.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_args.h"
+#include "cli_common.h"
+#include "config_json.h"
+#include "inspector.h"
+
+namespace digitrain::cli {
+namespace {
+
+constexpr const char* kHelp =
+    "usage: digitrain step --model FILE --input X --target Y [--lr L] [--pretty]\n"
+    "\n"
+    "One SGD step on one sample, computed in double precision from the numbers exactly as the\n"
+    "model file writes them (0.3 stays 0.3), printed as one JSON object: input, target,\n"
+    "learning_rate, loss_before, output_before, per layer z, a, e (= dL/dz), weight_gradient,\n"
+    "bias_gradient, weights_after, bias_after, then output_after and loss_after.\n"
+    "  --input X    a JSON file holding an array of numbers, or the array itself: '[0.8, 0.2]'\n"
+    "  --target Y   the same for the target\n"
+    "  --lr L       learning rate (default: the model's own, else 0.1)\n"
+    "  --pretty     indent the JSON (--json is accepted too: the output is always JSON)\n";
+
+using nlohmann::json;
+
+// A JSON array of numbers (or one number) from a file or, when `value` starts with '[', from
+// the flag itself.
+Expected<std::vector<double>> readVector(const std::string& flag, const std::string& value) {
+  const bool inline_ = !value.empty() && value.front() == '[';
+  std::string text = value;
+  const std::string where = inline_ ? flag : flag + " " + value;
+  if (!inline_) {
+    auto read = readText(value);
+    if (!read) return fail(flag + " " + read.error());
+    text = std::move(read.value());
+  }
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    return fail(where + ": not valid JSON: " + json_detail::parseErrorText(e));
+  }
+  if (doc.is_number()) return std::vector<double>{doc.get<double>()};
+  if (!doc.is_array() || doc.empty())
+    return fail(where + ": expected a JSON array of numbers, got " + json_detail::shortText(doc));
+  std::vector<double> out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    if (!doc[i].is_number())
+      return fail(where + ": element " + std::to_string(i) + " is not a number (got " +
+                  json_detail::shortText(doc[i]) + ")");
+    out.push_back(doc[i].get<double>());
+  }
+  return out;
+}
+
+// The model in double precision. modelFromJson has already checked every field, so this
+// only re-reads the numbers from the text as doubles, without the rounding to float.
+Expected<NetworkT<double>> loadDoubleNetwork(const std::string& path, const std::string& text, const Model& model) {
+  try {
+    const json doc = json::parse(text);
+    const json& layers = doc.at("layers");
+    NetworkT<double> net;
+    net.loss = model.network.loss;
+    for (size_t k = 0; k < model.network.layers.size(); ++k) {
+      const Layer& shape = model.network.layers[k];
+      const json& in = layers.at(k);
+      LayerT<double> layer;
+      layer.activation = shape.activation;
+      layer.weights.resize(shape.inputs(), shape.outputs());
+      const json& w = in.at("weights");
+      for (int i = 0; i < shape.inputs(); ++i)
+        for (int j = 0; j < shape.outputs(); ++j) layer.weights(i, j) = w.at(i).at(j).get<double>();
+      if (shape.hasBias()) {
+        const json& b = in.at("bias");
+        layer.bias.resize(shape.outputs());
+        for (int j = 0; j < shape.outputs(); ++j) layer.bias(j) = b.at(j).get<double>();
+      }
+      net.layers.push_back(std::move(layer));
+    }
+    return net;
+  } catch (const std::exception& e) {
+    return fail(path + ": could not read the weights as double precision: " + e.what());
+  }
+}
+
+}  // namespace
+
+int runStep(const std::vector<std::string>& argv) {
+  auto parsed = Args::parse("step", argv,
+                            {{"--model", true}, {"--input", true}, {"--target", true}, {"--lr", true},
+                             {"--pretty", false}, {"--json", false}});
+  if (!parsed) return reportError(parsed.error());
+  const Args& args = *parsed;
+  if (args.help()) {
+    std::fputs(kHelp, stdout);
+    return kExitOk;
+  }
+  auto modelPath = args.required("--model", "FILE (a digitrain model file)");
+  if (!modelPath) return reportError(modelPath.error());
+  auto inputArg = args.required("--input", "X (a JSON array of numbers, or a file holding one)");
+  if (!inputArg) return reportError(inputArg.error());
+  auto targetArg = args.required("--target", "Y (a JSON array of numbers, or a file holding one)");
+  if (!targetArg) return reportError(targetArg.error());
+  std::optional<double> lr;
+  if (const auto v = args.get("--lr")) {
+    auto x = parseNumber("--lr", *v);
+    if (!x) return reportError(x.error());
+    if (*x < 0) return reportError("--lr must be 0 or more, got " + quote(*v));
+    lr = *x;
+  }
+
+  auto text = readText(*modelPath);
+  if (!text) return reportError(text.error());
+  auto model = modelFromJson(*text, *modelPath);
+  if (!model) return reportError(model.error());
+  auto net = loadDoubleNetwork(*modelPath, *text, *model);
+  if (!net) return reportError(net.error());
+  auto input = readVector("--input", *inputArg);
+  if (!input) return reportError(input.error());
+  auto target = readVector("--target", *targetArg);
+  if (!target) return reportError(target.error());
+  if (!lr) lr = model->config ? model->config->learningRate : 0.1;
+  const std::pair<const char*, const std::vector<double>*> sizes[] = {{"--input", &input.value()},
+                                                                     {"--target", &target.value()}};
+  for (const auto& [flag, values] : sizes) {
+    const bool isInput = values == &input.value();
+    const int expected = isInput ? net->inputs() : net->outputs();
+    if (static_cast<int>(values->size()) != expected)
+      return reportError(std::string(flag) + " has " + std::to_string(values->size()) + " values but the model " +
+                         *modelPath + " has " + std::to_string(expected) + (isInput ? " inputs" : " outputs"));
+  }
+
+  auto step = inspectStep(*net, *input, *target, *lr);
+  if (!step) return reportError(step.error());
+  const json out = inspectionToJson(*step);
+  std::printf("%s\n", out.dump(args.has("--pretty") ? 2 : -1, ' ', false, json::error_handler_t::replace).c_str());
+  return kExitOk;
+}
+
+}  // namespace digitrain::cli

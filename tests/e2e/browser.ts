@@ -1,0 +1,63 @@
+// Shared helpers of the Playwright specs: launch Debian's Chromium through playwright-core
+// (never a downloaded browser), open the page with console errors collected, and save
+// screenshots under test-results/screenshots/.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+export const shotsDir = `${root}test-results/screenshots`;
+mkdirSync(shotsDir, { recursive: true });
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface OpenPage {
+  page: Page;
+  /** Console errors and uncaught page errors seen so far. */
+  errors: string[];
+}
+
+/** Opens `url` and waits until the engine and the demo data are ready. */
+export async function openPage(browser: Browser, url: string): Promise<OpenPage> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { page, errors };
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  const path = `${shotsDir}/${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Draws strokes (lists of points in canvas fractions 0..1) with the mouse on the draw pad. */
+export async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<void> {
+  const canvas = page.locator('#draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = (await canvas.boundingBox())!;
+  for (const stroke of strokes) {
+    const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 12 });
+    await page.mouse.up();
+  }
+}
+
+/** A "7": the top bar, then the diagonal. */
+export const SEVEN: [number, number][][] = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
+/** A "1": one vertical stroke. */
+export const ONE: [number, number][][] = [[[0.5, 0.2], [0.5, 0.8]]];

@@ -1,0 +1,89 @@
+// The hand-written API contract (web/core/engine.d.ts) against the real modules: every member
+// it declares exists on both builds, and each answers with the declared kind of value.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Session } from '../../web/core/engine';
+import { BUILDS, engineFor, root } from './helpers';
+
+const dts = readFileSync(join(root, 'web', 'core', 'engine.d.ts'), 'utf8');
+
+/** Member names declared in `interface <name> ... { ... }` (methods and properties). */
+function membersOf(name: string): string[] {
+  const start = dts.search(new RegExp(`interface ${name}\\b[^{]*\\{`));
+  expect(start, `interface ${name} in engine.d.ts`).toBeGreaterThanOrEqual(0);
+  const body = dts.slice(dts.indexOf('{', start) + 1);
+  let depth = 1;
+  let end = 0;
+  for (; end < body.length && depth > 0; ++end) {
+    if (body[end] === '{') depth++;
+    else if (body[end] === '}') depth--;
+  }
+  const names: string[] = [];
+  for (const line of body.slice(0, end - 1).split('\n')) {
+    const m = /^\s{2}(\w+)\s*[(:]/.exec(line); // members sit at one indent; comments start with * or /
+    if (m) names.push(m[1]);
+  }
+  return names;
+}
+
+const sessionMembers = membersOf('Session');
+const engineMembers = membersOf('Engine');
+
+it('engine.d.ts declares the members this suite knows how to call', () => {
+  // If this fails, engine.d.ts changed: extend the calls below (and embind.cpp) to match.
+  expect(sessionMembers.sort()).toEqual(
+    [
+      'configure', 'delete', 'describeIdx', 'evaluate', 'exportModel', 'exportNpz', 'importModel', 'inspect',
+      'predict', 'sampleImages', 'sampleLabels', 'setDataset', 'train',
+    ].sort(),
+  );
+  expect(engineMembers.sort()).toEqual(['Session', 'maxThreads', 'presets', 'version'].sort());
+});
+
+describe.each(BUILDS)('%s build', (build) => {
+  const live: Session[] = [];
+  afterAll(() => live.splice(0).forEach((s) => s.delete()));
+
+  it('has every Engine member of engine.d.ts', async () => {
+    const engine = await engineFor(build);
+    for (const name of engineMembers) expect(typeof (engine as unknown as Record<string, unknown>)[name], name).toBe('function');
+    expect(engine.version()).toMatch(/^\d+\.\d+\.\d+/);
+    const presets = JSON.parse(engine.presets());
+    expect(presets.map((p: { name: string }) => p.name)).toContain('tp');
+    for (const p of presets) expect(Object.keys(p).sort()).toEqual(['config', 'description', 'name', 'source']);
+    expect(engine.maxThreads()).toBe(build === 'st' ? 1 : 4); // pool of 3 workers + the calling thread
+  });
+
+  it('has every Session member of engine.d.ts, each answering with the declared kind of value', async () => {
+    const engine = await engineFor(build);
+    const s = new engine.Session();
+    live.push(s);
+    for (const name of sessionMembers) expect(typeof (s as unknown as Record<string, unknown>)[name], name).toBe('function');
+
+    // With nothing loaded every call fails politely: JSON with ok:false and a message, or empty bytes.
+    const failure = (text: string) => {
+      const j = JSON.parse(text);
+      expect(j.ok).toBe(false);
+      expect(typeof j.error).toBe('string');
+      expect(j.error.length).toBeGreaterThan(0);
+    };
+    const empty = new Uint8Array(0);
+    failure(s.describeIdx('none.idx', empty));
+    failure(s.setDataset('train', 'a', empty, 'b', empty));
+    failure(s.setDataset('nope' as 'train', 'a', empty, 'b', empty));
+    expect(s.sampleImages('train', 0, 4)).toBeInstanceOf(Uint8Array);
+    expect(s.sampleImages('train', 0, 4).length).toBe(0);
+    expect(s.sampleLabels('test', 0, 4)).toBeInstanceOf(Uint8Array);
+    failure(s.configure('{"preset":"tp"}', ''));
+    failure(s.train(1));
+    failure(s.evaluate('test', false));
+    failure(s.evaluate('bogus' as 'test', false));
+    failure(s.predict(new Float32Array(784)));
+    failure(s.exportModel());
+    failure(s.importModel('{', 'broken.json'));
+    expect(s.exportNpz()).toBeInstanceOf(Uint8Array);
+    expect(s.exportNpz().length).toBe(0);
+    failure(s.inspect('{}', '[1]', '[1]', 0.1));
+  });
+});

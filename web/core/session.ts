@@ -1,0 +1,303 @@
+// A typed wrapper over the engine's Session (engine.d.ts): the same calls, with the JSON the
+// engine answers parsed into the types below, and `{ok:false, error}` turned into a value of
+// type EngineFailure instead of an exception. The engine never throws for bad input; the only
+// exceptions left are programming errors (calling after dispose()) and an engine abort.
+//
+// Keys stay snake_case, exactly as the engine, the model file and the CLI's --json write them.
+import type { Engine, Session as RawSession, Slot, Split } from './engine';
+
+export type { Slot, Split } from './engine';
+
+export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
+export type Loss = 'cross-entropy' | 'mse' | 'squared-error';
+export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he';
+export type Reduction = 'sum' | 'mean';
+export type Optimizer = 'sgd' | 'momentum' | 'adam';
+
+/** Every setting of a run (cpp/core/config_json.cpp configToJson). */
+export interface TrainConfig {
+  preset: string;
+  layers: number[];
+  hidden: Activation;
+  output: Activation;
+  loss: Loss;
+  bias: boolean;
+  init: Init;
+  init_scale: number;
+  reduction: Reduction;
+  optimizer: Optimizer;
+  learning_rate: number;
+  momentum: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 0 = the whole training set in one batch. */
+  batch_size: number;
+  epochs: number;
+  /** The last K training samples are held out for validation. */
+  validation: number;
+  /** Train on the first N samples only (0 = all). */
+  limit: number;
+  /** Evaluate on the first N test samples only (0 = all). */
+  test_limit: number;
+  l2: number;
+  dropout: number;
+  anneal_on_rise: boolean;
+  anneal_factor: number;
+  step_decay_every: number;
+  step_decay_factor: number;
+  seed: number;
+  threads: number;
+}
+
+export interface Preset {
+  name: string;
+  source: string;
+  description: string;
+  config: TrainConfig;
+}
+
+/** The engine's answer when a call fails: the message names the file or the field. */
+export interface EngineFailure {
+  ok: false;
+  error: string;
+}
+export type Result<T> = (T & { ok: true }) | EngineFailure;
+
+export function failed<T>(r: Result<T>): r is EngineFailure {
+  return r.ok === false;
+}
+
+/** describeIdx: what one (gunzipped) IDX file holds. */
+export interface IdxDescription {
+  type: 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
+  dims: number[];
+  /** dims[0]: samples in the file. */
+  count: number;
+  kind: 'images' | 'labels' | 'other';
+  /** Labels only: how many of each digit 0..9. */
+  histogram?: number[];
+  /** Images only. */
+  rows?: number;
+  cols?: number;
+}
+
+/** setDataset: the pair as loaded into a slot. */
+export interface DatasetInfo {
+  count: number;
+  rows: number;
+  cols: number;
+  /** How many of each digit 0..9. */
+  histogram: number[];
+}
+
+/** configure: the run as it will go. */
+export interface RunInfo {
+  /** The settings in force; `threads` is the number actually used. */
+  config: TrainConfig;
+  train_count: number;
+  validation_count: number;
+  test_count: number;
+  batches_per_epoch: number;
+  /** Epochs already done (non-zero when continuing from a model's history). */
+  epoch: number;
+  finished: boolean;
+  /** Threads asked for, used (clamped to what the engine's pool has left) and the most possible. */
+  threads: { requested: number; used: number; max: number };
+  /** What the engine adjusted, e.g. "threads: 8 requested, clamped to 4 (...)". */
+  warnings: string[];
+}
+
+/** One finished epoch (cpp/core/config_json.h metricsToJson). null: not measured, or not finite. */
+export interface EpochMetrics {
+  epoch: number;
+  train_loss: number | null;
+  train_error: number | null;
+  validation_loss: number | null;
+  validation_error: number | null;
+  test_loss: number | null;
+  test_error: number | null;
+  learning_rate: number | null;
+  seconds: number | null;
+  samples_per_second: number | null;
+}
+
+/** train: what happened during the call. */
+export interface StepResult {
+  batches: number;
+  /** Mean per-sample loss of each batch trained (null if not finite). */
+  batch_losses: (number | null)[];
+  /** Epochs completed during this call. */
+  epochs: EpochMetrics[];
+  /** All configured epochs are done (or training diverged). */
+  finished: boolean;
+  /** Why training stopped, with what to try; null while all is well. */
+  diverged: string | null;
+  /** Epochs completed so far. */
+  epoch: number;
+  batch_in_epoch: number;
+  batches_per_epoch: number;
+  /** The rate the next batch uses. */
+  learning_rate: number;
+}
+
+export interface Evaluation {
+  split: Split;
+  count: number;
+  loss: number | null;
+  /** Fraction misclassified. */
+  error: number | null;
+  /** confusion[trueLabel][predicted]. */
+  confusion: number[][];
+  /** With keepPredictions: the predicted digit of each sample. */
+  predicted?: number[];
+  /** With keepPredictions: values per sample in `probabilities`. */
+  outputs?: number;
+  /** With keepPredictions: count × outputs values, sample after sample. */
+  probabilities?: number[];
+}
+
+export interface Prediction {
+  /** The output layer's values (class probabilities for a softmax output). */
+  probabilities: number[];
+  /** The index of the largest output. */
+  predicted: number;
+  /** activations[l] = layer l's output; the last one equals `probabilities`. */
+  activations: number[][];
+}
+
+/** importModel: what the file holds. */
+export interface ModelInfo {
+  /** Unit counts, inputs first: [784, 128, 64, 10]. */
+  layers: number[];
+  /** One per layer. */
+  activations: Activation[];
+  loss: Loss;
+  bias: boolean;
+  parameters: number;
+  input: { rows: number; cols: number };
+  /** The settings that trained it, when the file has them. */
+  config: TrainConfig | null;
+  history: EpochMetrics[];
+}
+
+export interface InspectedLayer {
+  z: number[];
+  a: number[];
+  /** ∂L/∂z */
+  e: number[];
+  /** ∂L/∂W, inputs × outputs (row i: from input unit i). */
+  weight_gradient: number[][];
+  bias_gradient: number[] | null;
+  weights_after: number[][];
+  bias_after: number[] | null;
+}
+
+/** inspect: one double-precision SGD step with every intermediate value. */
+export interface Inspection {
+  input: number[];
+  target: number[];
+  learning_rate: number;
+  loss_before: number;
+  output_before: number[];
+  layers: InspectedLayer[];
+  output_after: number[];
+  loss_after: number;
+}
+
+function parse<T>(text: string): Result<T> {
+  try {
+    const value = JSON.parse(text) as Result<T>;
+    if (value && typeof value === 'object' && 'ok' in value) return value;
+    return { ok: false, error: `the engine answered without "ok": ${text.slice(0, 80)}` };
+  } catch (e) {
+    return { ok: false, error: `the engine answered with unreadable JSON (${String(e)})` };
+  }
+}
+
+/** A session of the engine: datasets, one training run, the current model. */
+export class EngineSession {
+  private raw: RawSession | null;
+
+  constructor(readonly engine: Engine) {
+    this.raw = new engine.Session();
+  }
+
+  private get s(): RawSession {
+    if (!this.raw) throw new Error('EngineSession: used after dispose()');
+    return this.raw;
+  }
+
+  describeIdx(fileName: string, bytes: Uint8Array): Result<IdxDescription> {
+    return parse(this.s.describeIdx(fileName, bytes));
+  }
+
+  /** On failure the slot keeps what it had. */
+  setDataset(slot: Slot, imagesName: string, images: Uint8Array, labelsName: string, labels: Uint8Array): Result<DatasetInfo> {
+    return parse(this.s.setDataset(slot, imagesName, images, labelsName, labels));
+  }
+
+  /** `count` images of rows·cols bytes from `start` (fewer at the end of the set; empty if none). */
+  sampleImages(slot: Slot, start: number, count: number): Uint8Array {
+    return this.s.sampleImages(slot, start, count);
+  }
+
+  sampleLabels(slot: Slot, start: number, count: number): Uint8Array {
+    return this.s.sampleLabels(slot, start, count);
+  }
+
+  /** A new run. `config` is applied over the preset it names (or the defaults, or the starting
+   *  model's settings); `startModel` (a model file's text) continues from its weights and history. */
+  configure(config: Partial<TrainConfig> | string, startModel = ''): Result<RunInfo> {
+    const text = typeof config === 'string' ? config : JSON.stringify(config);
+    return parse(this.s.configure(text, startModel));
+  }
+
+  train(maxBatches: number): Result<StepResult> {
+    return parse(this.s.train(maxBatches));
+  }
+
+  evaluate(split: Split, keepPredictions = false): Result<Evaluation> {
+    return parse(this.s.evaluate(split, keepPredictions));
+  }
+
+  /** `pixels`: the model's inputs (784 for MNIST) in [0, 1]. */
+  predict(pixels: Float32Array): Result<Prediction> {
+    return parse(this.s.predict(pixels));
+  }
+
+  /** The current model as the text of a digitrain model file. */
+  exportModel(): Result<{ text: string }> {
+    const text = this.s.exportModel();
+    // A model file starts with {"format"...; only a failure starts with {"error"... (sorted keys).
+    if (text.startsWith('{"error"')) return parse<{ text: string }>(text);
+    return { ok: true, text };
+  }
+
+  /** Loads a model file as the current network; the run in progress (if any) is dropped. */
+  importModel(text: string, fileName: string): Result<ModelInfo> {
+    return parse(this.s.importModel(text, fileName));
+  }
+
+  /** The current network as a NumPy .npz archive (w1, b1, w2, ... as float32). */
+  exportNpz(): Result<{ bytes: Uint8Array }> {
+    const bytes = this.s.exportNpz();
+    if (bytes.length === 0) return { ok: false, error: 'no model: configure a run or import a model first' };
+    return { ok: true, bytes };
+  }
+
+  /** One double-precision SGD step on (input, target) for the model file `modelText`. */
+  inspect(modelText: string, input: number[], target: number[], learningRate: number): Result<Inspection> {
+    return parse(this.s.inspect(modelText, JSON.stringify(input), JSON.stringify(target), learningRate));
+  }
+
+  /** Frees the session's memory in the engine (datasets, run, model). */
+  dispose(): void {
+    this.raw?.delete();
+    this.raw = null;
+  }
+}
+
+export function presets(engine: Engine): Preset[] {
+  return JSON.parse(engine.presets()) as Preset[];
+}

@@ -1,0 +1,155 @@
+// The page's plots, on Chart.js: per-epoch error rates (train / validation / test), the
+// per-batch training loss, and the overlay of kept runs. Only the Chart.js pieces used are
+// registered, to keep the bundle small. Updates skip animation: the data changes several
+// times a second while training.
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+} from 'chart.js';
+import type { EpochMetrics } from '../shared/protocol';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+Chart.defaults.animation = false;
+Chart.defaults.maintainAspectRatio = false;
+
+const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const percent = (v: number | null) => (v === null ? null : v * 100);
+
+export class ErrorChart {
+  readonly chart: Chart<'line', { x: number; y: number | null }[]>;
+
+  constructor(canvas: HTMLCanvasElement) {
+    const series = (label: string, colour: string): ChartDataset<'line', { x: number; y: number | null }[]> => ({
+      label,
+      data: [],
+      borderColor: colour,
+      backgroundColor: colour,
+      pointRadius: 2,
+      spanGaps: true,
+    });
+    this.chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
+      type: 'line',
+      data: { datasets: [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])] },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
+        },
+      },
+    });
+  }
+
+  setEpochs(history: EpochMetrics[]): void {
+    const [train, validation, test] = this.chart.data.datasets;
+    train.data = history.map((m) => ({ x: m.epoch, y: percent(m.train_error) }));
+    validation.data = history.map((m) => ({ x: m.epoch, y: percent(m.validation_error) }));
+    test.data = history.map((m) => ({ x: m.epoch, y: percent(m.test_error) }));
+    this.chart.update('none');
+  }
+}
+
+/** The per-batch loss; long runs are binned to at most MAX_POINTS means so drawing stays cheap. */
+export class LossChart {
+  private static MAX_POINTS = 1500;
+  readonly chart: Chart<'line', { x: number; y: number }[]>;
+  private losses: number[] = [];
+  private dirty = false;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.chart = new Chart<'line', { x: number; y: number }[]>(canvas, {
+      type: 'line',
+      data: { datasets: [{ label: 'batch loss', data: [], borderColor: COLOURS[3], backgroundColor: COLOURS[3], pointRadius: 0, borderWidth: 1 }] },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'batch' }, ticks: { precision: 0 } },
+          y: { type: 'linear', title: { display: true, text: 'loss (mean per sample)' } },
+        },
+      },
+    });
+  }
+
+  reset(losses: number[] = []): void {
+    this.losses = [...losses];
+    this.dirty = true;
+    this.draw();
+  }
+
+  add(batchLosses: ArrayLike<number>): void {
+    for (let i = 0; i < batchLosses.length; i++) this.losses.push(batchLosses[i]);
+    if (!this.dirty) {
+      this.dirty = true;
+      requestAnimationFrame(() => this.draw());
+    }
+  }
+
+  get all(): readonly number[] {
+    return this.losses;
+  }
+
+  private draw(): void {
+    this.dirty = false;
+    const n = this.losses.length;
+    const bin = Math.max(1, Math.ceil(n / LossChart.MAX_POINTS));
+    const points: { x: number; y: number }[] = [];
+    for (let i = 0; i < n; i += bin) {
+      let sum = 0, count = 0;
+      for (let j = i; j < Math.min(n, i + bin); j++)
+        if (Number.isFinite(this.losses[j])) {
+          sum += this.losses[j];
+          count++;
+        }
+      if (count) points.push({ x: i + 1, y: sum / count });
+    }
+    this.chart.data.datasets[0].data = points;
+    this.chart.update('none');
+  }
+}
+
+export interface RunCurve {
+  label: string;
+  history: EpochMetrics[];
+}
+
+/** Kept runs overlaid: each run's test error (validation when it has no test set). */
+export class CompareChart {
+  readonly chart: Chart<'line', { x: number; y: number | null }[]>;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
+        },
+      },
+    });
+  }
+
+  setRuns(runs: RunCurve[]): void {
+    this.chart.data.datasets = runs.map((run, i) => {
+      const colour = COLOURS[i % COLOURS.length];
+      const useTest = run.history.some((m) => m.test_error !== null);
+      return {
+        label: run.label,
+        data: run.history.map((m) => ({ x: m.epoch, y: percent(useTest ? m.test_error : m.validation_error ?? m.train_error) })),
+        borderColor: colour,
+        backgroundColor: colour,
+        pointRadius: 2,
+      };
+    });
+    this.chart.update('none');
+  }
+}

@@ -1,0 +1,842 @@
+// The page's controller: starts the training worker, loads the demo digits, and wires the
+// panels (data, settings, training, plots, drawing, model inspection, saved runs) to the
+// worker protocol. Everything the page keeps across a worker crash lives here: the data
+// source (to reload it), the last good model (exported after each epoch) and the plots.
+import { DEMO_DESCRIPTION, FULL_MNIST_HINT } from '../data/demo';
+import type { DatasetSummary, EngineInfo, EpochMetrics, Evaluation, PresetInfo, ProgressEvent, TrainConfig, TrainState, WorkerEvent } from '../shared/protocol';
+import { WorkerClient } from '../worker/client';
+import { CompareChart, ErrorChart, LossChart, type RunCurve } from './charts';
+import { configFromQuery, differences, FIELDS, formatValue, parseValue, queryFromConfig } from './config';
+import { DrawPad } from './draw';
+import { $, drawDigit, drawHistogram, drawSampleGrid, el, renderActivations, renderBars, renderWeights, showError } from './views';
+
+type PageState = TrainState | 'crashed';
+
+const params = new URLSearchParams(location.search);
+const base = new URL(import.meta.env.BASE_URL, location.href).href;
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+const app = {
+  info: null as EngineInfo | null,
+  presets: [] as PresetInfo[],
+  preset: null as PresetInfo | null,
+  config: null as TrainConfig | null,
+  dataset: null as DatasetSummary | null,
+  /** What to reload into a replacement worker. */
+  source: { kind: 'demo' } as { kind: 'demo' } | { kind: 'files'; files: File[] },
+  state: 'idle' as PageState,
+  history: [] as EpochMetrics[],
+  lastGoodModel: null as string | null,
+  /** A network exists in the worker (trained, training or loaded): drawing can predict. */
+  hasModel: false,
+  progress: null as ProgressEvent | null,
+  runStarted: 0,
+  threadsUsed: 1,
+  runs: [] as (RunCurve & { config: TrainConfig; group?: string })[],
+  /** Runs still to do for a sweep or a seed repeat, and the group they belong to. */
+  queue: [] as { config: TrainConfig; group: string }[],
+  group: undefined as string | undefined,
+  /** The form's configuration while a sweep or seed repeat borrows app.config. */
+  savedConfig: null as TrainConfig | null,
+  evaluation: null as Evaluation | null,
+  testImages: null as { images: Uint8Array; labels: Uint8Array; rows: number; cols: number } | null,
+};
+
+// ---- worker -------------------------------------------------------------------------------
+
+const client = new WorkerClient(
+  () => new Worker(new URL('../worker/train.worker.ts', import.meta.url), { type: 'module' }),
+  (event) => onEvent(event),
+  (reason) => void recover(reason),
+);
+
+// Hooks for the end-to-end tests (and curious students in the console).
+Object.assign(globalThis, {
+  digitrain: {
+    crashWorker: () => client.call('crash', {}),
+    get crashes() {
+      return client.crashes;
+    },
+    get state() {
+      return app.state;
+    },
+    get history() {
+      return app.history;
+    },
+    get info() {
+      return app.info;
+    },
+    /** Points drawn in the per-epoch error chart (all series). */
+    get chartPoints() {
+      return errorChart.chart.data.datasets.reduce((n, d) => n + d.data.filter((p) => p.y !== null).length, 0);
+    },
+  },
+});
+
+// ---- elements -----------------------------------------------------------------------------
+
+const ui = {
+  engine: $('engine-status'),
+  dataStatus: $('data-status'),
+  dataHint: $('data-hint'),
+  dataError: $('data-error'),
+  fileInput: $('file-input') as HTMLInputElement,
+  demoButton: $('demo-button') as HTMLButtonElement,
+  fileTable: $('file-table') as HTMLTableElement,
+  preset: $('preset') as HTMLSelectElement,
+  presetSource: $('preset-source'),
+  fields: $('config-fields'),
+  configError: $('config-error'),
+  share: $('share-button') as HTMLButtonElement,
+  train: $('train-button') as HTMLButtonElement,
+  pause: $('pause-button') as HTMLButtonElement,
+  step: $('step-button') as HTMLButtonElement,
+  stop: $('stop-button') as HTMLButtonElement,
+  progress: $('progress') as HTMLProgressElement,
+  trainStatus: $('train-status'),
+  trainError: $('train-error'),
+  prediction: $('prediction'),
+  bars: $('probabilities'),
+  confusion: $('confusion'),
+  mistakes: $('mistakes'),
+  mistakesTitle: $('mistakes-title'),
+  weights: $('weights'),
+  saveModel: $('save-model') as HTMLButtonElement,
+  exportNpz: $('export-npz') as HTMLButtonElement,
+  modelInput: $('model-input') as HTMLInputElement,
+  modelError: $('model-error'),
+  modelStatus: $('model-status'),
+  runs: $('runs'),
+  activations: $('activations'),
+  exportCsv: $('export-csv') as HTMLButtonElement,
+  exportPng: $('export-png') as HTMLButtonElement,
+  sweep: $('sweep-button') as HTMLButtonElement,
+  seedCount: $('seed-count') as HTMLInputElement,
+  seeds: $('seeds-button') as HTMLButtonElement,
+  exportRuns: $('export-runs') as HTMLButtonElement,
+  queueStatus: $('queue-status'),
+  groups: $('groups'),
+};
+
+const errorChart = new ErrorChart($('error-chart') as HTMLCanvasElement);
+const lossChart = new LossChart($('loss-chart') as HTMLCanvasElement);
+const compareChart = new CompareChart($('compare-chart') as HTMLCanvasElement);
+const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, $('input-preview') as HTMLCanvasElement, (p) => predictLater(p));
+$('clear-button').addEventListener('click', () => pad.clear());
+renderBars(ui.bars, null);
+
+// ---- engine and data ----------------------------------------------------------------------
+
+async function startEngine(): Promise<EngineInfo> {
+  const force = params.get('build');
+  const info = await client.call('init', { base, forceBuild: force === 'st' ? 'st' : undefined });
+  app.info = info;
+  const threads = info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;
+  ui.engine.textContent =
+    `Engine ${info.version}: ${info.label} build, training with up to ${threads} thread${threads > 1 ? 's' : ''} ` +
+    `(${info.cores} cores) — ${info.reason}`;
+  ui.engine.dataset.build = info.build;
+  ui.engine.dataset.threads = String(threads);
+  return info;
+}
+
+function describeDataset(d: DatasetSummary): void {
+  const split = (s: DatasetSummary['train']) => `${fmt(s.count)} digits of ${s.rows}×${s.cols}`;
+  const validation = app.config?.validation ?? 0;
+  ui.dataStatus.textContent =
+    (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : 'Your files are loaded. ') +
+    `Training: ${split(d.train)}` +
+    (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
+    `; test: ${d.test ? split(d.test) : 'none'}.`;
+  ui.dataStatus.dataset.source = d.source;
+  ui.dataHint.textContent = d.source === 'demo' ? FULL_MNIST_HINT : '';
+  const body = ui.fileTable.tBodies[0];
+  body.replaceChildren(
+    ...d.files.map((f) => {
+      const role =
+        f.name === d.train.imagesName ? 'training images' : f.name === d.train.labelsName ? 'training labels'
+        : f.name === d.test?.imagesName ? 'test images' : f.name === d.test?.labelsName ? 'test labels' : '—';
+      const holds = f.kind === 'images' ? `${fmt(f.count ?? 0)} images ${(f.dims ?? []).slice(1).join('×')}` : `${fmt(f.count ?? 0)} labels`;
+      return el('tr', {}, [el('td', {}, [f.name]), el('td', {}, [`${holds}${f.gzipped ? ' (gzip)' : ''}`]), el('td', {}, [role])]);
+    }),
+  );
+  ui.fileTable.hidden = d.source === 'demo';
+  drawHistogram($('histogram') as HTMLCanvasElement, $('histogram-caption'), d.train.histogram, 'Training digits');
+  void showSamples();
+}
+
+async function showSamples(): Promise<void> {
+  try {
+    const s = await client.call('samples', { slot: 'train', start: 0, count: 48 });
+    drawSampleGrid($('sample-grid') as HTMLCanvasElement, s.images, s.labels, s.rows, s.cols);
+  } catch {
+    // The preview is a nicety: a failure here must not hide the data that did load.
+  }
+}
+
+async function loadDemo(): Promise<void> {
+  ui.dataStatus.textContent = 'Loading the demo digits…';
+  app.dataset = await client.call('loadDemo', { base });
+  app.source = { kind: 'demo' };
+  showError(ui.dataError, null);
+  dataChanged();
+}
+
+async function loadFiles(files: File[]): Promise<void> {
+  if (!files.length) return;
+  showError(ui.dataError, null);
+  ui.dataStatus.textContent = `Reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
+  try {
+    const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    app.dataset = await client.call('loadFiles', { files: named });
+    app.source = { kind: 'files', files };
+    dataChanged();
+  } catch (e) {
+    showError(ui.dataError, `These files were not loaded:\n${(e as Error).message}`);
+    // What was loaded before stays loaded: say so.
+    if (app.dataset) describeDataset(app.dataset);
+    else ui.dataStatus.textContent = 'No data loaded.';
+  }
+}
+
+function dataChanged(): void {
+  describeDataset(app.dataset!);
+  if (app.state === 'running' || app.state === 'paused') setState('stopped');
+  updateButtons();
+}
+
+/** Fetches one URL with progress; a network-level failure is almost always CORS or offline. */
+async function fetchWithProgress(url: string, show: (text: string) => void): Promise<File> {
+  let response: Response;
+  try {
+    response = await fetch(url, { mode: 'cors' });
+  } catch {
+    throw new Error(
+      `${url}: the request failed before any answer came back. Either you are offline, or the server does not allow ` +
+        'other sites to read this file (no CORS header). Download the file yourself and choose it with "Choose files" instead.',
+    );
+  }
+  if (!response.ok) throw new Error(`${url}: the server answered ${response.status} ${response.statusText}.`);
+  const total = Number(response.headers.get('content-length')) || 0;
+  const reader = response.body!.getReader();
+  const parts: Uint8Array[] = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    received += value.length;
+    show(total ? `${Math.round((100 * received) / total)}% of ${fmt(total)} bytes` : `${fmt(received)} bytes`);
+  }
+  show(`done: ${fmt(received)} bytes`);
+  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'download');
+  return new File(parts as BlobPart[], name);
+}
+
+$('url-button').addEventListener('click', async () => {
+  showError(ui.dataError, null);
+  const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
+  if (!urls.length) return showError(ui.dataError, 'Enter at least the training images and labels URLs.');
+  try {
+    const files = await Promise.all(urls.map(({ i, url }) => fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t))));
+    await loadFiles(files);
+  } catch (e) {
+    showError(ui.dataError, `Nothing was loaded from the URLs:\n${(e as Error).message}`);
+  }
+});
+
+ui.fileInput.addEventListener('change', () => {
+  void loadFiles([...(ui.fileInput.files ?? [])]);
+  ui.fileInput.value = '';
+});
+ui.demoButton.addEventListener('click', () => void loadDemo().catch((e) => showError(ui.dataError, (e as Error).message)));
+document.addEventListener('dragover', (e) => e.preventDefault());
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  const files = [...(e.dataTransfer?.files ?? [])];
+  if (files.some((f) => f.name.endsWith('.json'))) void loadModelFile(files[0]);
+  else void loadFiles(files);
+});
+
+// ---- settings -----------------------------------------------------------------------------
+
+const inputs = new Map<string, HTMLInputElement | HTMLSelectElement>();
+
+function buildForm(): void {
+  ui.preset.replaceChildren(...app.presets.map((p) => el('option', { value: p.name }, [p.name])));
+  const rows = FIELDS.map((field) => {
+    const id = `field-${field.key}`;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (field.kind === 'enum') input = el('select', { id }, field.options!.map((o) => el('option', { value: o }, [o])));
+    else if (field.kind === 'bool') input = el('input', { id, type: 'checkbox' });
+    else if (field.kind === 'layers') input = el('input', { id, type: 'text', inputmode: 'numeric', spellcheck: 'false' });
+    else input = el('input', { id, type: 'number', step: field.step ?? '1', min: String(field.min ?? field.above ?? ''), max: String(field.max ?? '') });
+    input.dataset.key = field.key;
+    if (field.help) input.setAttribute('aria-describedby', `${id}-help`);
+    inputs.set(field.key, input);
+    input.addEventListener('change', () => readForm());
+    return el('div', { class: 'field' }, [
+      el('label', { for: id }, [field.label]),
+      input,
+      ...(field.help ? [el('span', { id: `${id}-help`, class: 'hint' }, [field.help])] : []),
+    ]);
+  });
+  ui.fields.replaceChildren(...rows);
+  ui.preset.addEventListener('change', () => {
+    choosePreset(ui.preset.value, {});
+    writeUrl();
+  });
+}
+
+function choosePreset(name: string, overrides: Partial<TrainConfig>): void {
+  app.preset = app.presets.find((p) => p.name === name) ?? app.presets[0];
+  app.config = { ...app.preset.config, ...overrides };
+  ui.preset.value = app.preset.name;
+  ui.presetSource.textContent = `${app.preset.source}: ${app.preset.description}.`;
+  fillForm();
+}
+
+function fillForm(): void {
+  for (const field of FIELDS) {
+    const input = inputs.get(field.key)!;
+    const value = app.config![field.key];
+    if (field.kind === 'bool') (input as HTMLInputElement).checked = Boolean(value);
+    else input.value = formatValue(field, value);
+  }
+}
+
+/** Reads every field; a bad one is reported by name and the last good value stays. */
+function readForm(): void {
+  const errors: string[] = [];
+  const next = { ...app.config! } as Record<string, unknown>;
+  for (const field of FIELDS) {
+    const input = inputs.get(field.key)!;
+    const text = field.kind === 'bool' ? ((input as HTMLInputElement).checked ? '1' : '0') : input.value;
+    const r = parseValue(field, text);
+    if (r.ok) next[field.key] = r.value;
+    else errors.push(r.error);
+    input.setAttribute('aria-invalid', String(!r.ok));
+  }
+  app.config = next as unknown as TrainConfig;
+  showError(ui.configError, errors.length ? errors.join('\n') : null);
+  writeUrl();
+}
+
+function writeUrl(): void {
+  if (!app.preset || !app.config) return;
+  const query = queryFromConfig(app.preset, app.config, params);
+  history.replaceState(null, '', `${location.pathname}?${query}`);
+}
+
+ui.share.addEventListener('click', async () => {
+  try {
+    await navigator.clipboard.writeText(location.href);
+    ui.share.textContent = 'Link copied';
+  } catch {
+    ui.share.textContent = 'Copy the address bar';
+  }
+  setTimeout(() => (ui.share.textContent = 'Copy link to this configuration'), 2000);
+});
+
+// ---- training -----------------------------------------------------------------------------
+
+function setState(state: PageState, message?: string): void {
+  app.state = state;
+  document.body.dataset.trainState = state;
+  if (state === 'diverged') showError(ui.trainError, message ?? 'Training diverged.');
+  else if (message) showError(ui.trainError, message);
+  if (state === 'finished' || state === 'stopped' || state === 'diverged') runEnded();
+  updateButtons();
+  renderStatus();
+}
+
+function updateButtons(): void {
+  const ready = Boolean(app.info && app.dataset && app.config);
+  const s = app.state;
+  ui.train.disabled = !ready || s === 'running';
+  ui.pause.disabled = !(s === 'running' || s === 'paused' || (s === 'crashed' && app.lastGoodModel));
+  ui.pause.textContent = s === 'running' ? 'Pause' : 'Resume';
+  ui.step.disabled = !ready || s === 'running' || s === 'crashed';
+  ui.stop.disabled = !(s === 'running' || s === 'paused');
+  ui.saveModel.disabled = ui.exportNpz.disabled = !app.hasModel;
+  ui.sweep.disabled = ui.seeds.disabled = !ready || s === 'running' || app.queue.length > 0;
+}
+
+function renderStatus(): void {
+  const p = app.progress;
+  if (!p || !app.config) return;
+  const total = Math.max(1, p.epochs * p.batchesPerEpoch);
+  const done = p.epoch * p.batchesPerEpoch + p.batchInEpoch;
+  ui.progress.value = Math.min(1, done / total);
+  const rate = p.samplesPerSecond;
+  const elapsed = (performance.now() - app.runStarted) / 1000;
+  const eta = done > 0 && app.state === 'running' ? ((total - done) * elapsed) / done : null;
+  const words: Record<PageState, string> = {
+    idle: 'Ready', running: 'Training', paused: 'Paused', finished: 'Finished', stopped: 'Stopped', diverged: 'Diverged', crashed: 'Worker crashed',
+  };
+  const last = app.history[app.history.length - 1];
+  ui.trainStatus.textContent =
+    `${words[app.state]} — epoch ${Math.min(p.epoch + (p.batchInEpoch > 0 ? 1 : 0), p.epochs) || p.epoch}/${p.epochs}, ` +
+    `batch ${fmt(p.batchInEpoch)}/${fmt(p.batchesPerEpoch)} (${fmt(p.batches)} batches in this run)` +
+    (rate ? ` · ${fmt(Math.round(rate))} samples/s on ${app.threadsUsed} thread${app.threadsUsed > 1 ? 's' : ''}` : '') +
+    (eta !== null ? ` · about ${Math.ceil(eta)} s left` : '') +
+    (last?.test_error != null ? ` · test error ${(last.test_error * 100).toFixed(2)}%` : '') +
+    (last?.validation_error != null ? ` · validation error ${(last.validation_error * 100).toFixed(2)}%` : '');
+  ui.trainStatus.dataset.epoch = String(p.epoch);
+}
+
+function onEvent(event: WorkerEvent): void {
+  switch (event.type) {
+    case 'progress':
+      app.progress = event;
+      lossChart.add(event.batchLosses);
+      renderStatus();
+      break;
+    case 'epoch':
+      app.history.push(event.metrics);
+      if (event.model) app.lastGoodModel = event.model;
+      errorChart.setEpochs(app.history);
+      renderStatus();
+      pad.refresh();
+      scheduleWeights();
+      break;
+    case 'state':
+      if (event.state !== app.state) setState(event.state, event.message);
+      break;
+    case 'fatal':
+      break; // handled by the client, which restarts the worker and calls recover()
+  }
+}
+
+async function newRun(fromForm = true): Promise<void> {
+  if (fromForm) readForm();
+  showError(ui.trainError, null);
+  const run = await client.call('configure', { config: app.config! });
+  app.history = [];
+  app.lastGoodModel = null;
+  app.evaluation = null;
+  app.hasModel = true;
+  app.runStarted = performance.now();
+  app.progress = null;
+  errorChart.setEpochs([]);
+  lossChart.reset();
+  ui.confusion.replaceChildren();
+  ui.mistakes.replaceChildren();
+  ui.trainStatus.textContent =
+    `Starting: ${fmt(run.trainCount)} training, ${fmt(run.validationCount)} validation, ${fmt(run.testCount)} test digits, ` +
+    `${fmt(run.batchesPerEpoch)} batches per epoch, ${run.threads.used} thread${run.threads.used > 1 ? 's' : ''}.`;
+  ui.trainStatus.dataset.threads = String(run.threads.used);
+  app.threadsUsed = run.threads.used;
+  if (run.warnings.length) showError(ui.trainError, run.warnings.join('\n'));
+}
+
+async function guarded(action: () => Promise<unknown>): Promise<void> {
+  try {
+    await action();
+  } catch (e) {
+    showError(ui.trainError, (e as Error).message);
+  }
+  updateButtons();
+}
+
+ui.train.addEventListener('click', () =>
+  guarded(async () => {
+    await newRun();
+    await client.call('start', {});
+  }),
+);
+ui.pause.addEventListener('click', () =>
+  guarded(async () => {
+    if (app.state === 'running') await client.call('pause', {});
+    else if (app.state === 'crashed') {
+      // Continue from the last epoch the dead worker finished.
+      await client.call('configure', { config: app.config!, startModel: app.lastGoodModel! });
+      await client.call('start', {});
+    } else {
+      app.runStarted = performance.now() - 1;
+      await client.call('start', {});
+    }
+  }),
+);
+ui.step.addEventListener('click', () =>
+  guarded(async () => {
+    if (app.state !== 'paused') await newRun();
+    await client.call('step', {});
+    pad.refresh();
+  }),
+);
+ui.stop.addEventListener('click', () => guarded(() => client.call('stop', {})));
+
+/** After a run ends: keep it for comparison and look at its mistakes. */
+function runEnded(): void {
+  if (app.history.length && app.config && app.preset) {
+    const diff = differences(app.preset.config, app.config);
+    const label = `#${app.runs.length + 1} ${app.preset.name}${diff.length ? ' ' + diff.join(' ') : ''}`;
+    app.runs.push({ label, history: [...app.history], config: { ...app.config }, group: app.group });
+    renderRuns();
+  }
+  pad.refresh();
+  scheduleWeights();
+  // A stopped or diverged run ends a sweep; a finished one starts the next queued run.
+  if (app.state !== 'finished') app.queue = [];
+  if (app.queue.length) setTimeout(() => void runNextQueued(), 0);
+  else {
+    app.group = undefined;
+    ui.queueStatus.textContent = '';
+    if (app.savedConfig) {
+      app.config = app.savedConfig;
+      app.savedConfig = null;
+      fillForm();
+    }
+    void evaluateTest();
+  }
+}
+
+async function runNextQueued(): Promise<void> {
+  const next = app.queue.shift();
+  if (!next) return;
+  app.group = next.group;
+  app.config = next.config;
+  fillForm();
+  ui.queueStatus.textContent = `${next.group}: run ${app.runs.filter((r) => r.group === next.group).length + 1}, ${app.queue.length} more queued.`;
+  await guarded(async () => {
+    await newRun(false);
+    await client.call('start', {});
+  });
+}
+
+function queueRuns(group: string, configs: TrainConfig[]): void {
+  readForm();
+  app.savedConfig = { ...app.config! };
+  app.queue = configs.map((config) => ({ config, group }));
+  updateButtons();
+  void runNextQueued();
+}
+
+ui.sweep.addEventListener('click', () =>
+  queueRuns(`learning-rate sweep ${new Date().toLocaleTimeString()}`, [0.001, 0.003, 0.01, 0.03].map((lr) => ({ ...app.config!, learning_rate: lr }))),
+);
+ui.seeds.addEventListener('click', () => {
+  const n = Math.max(2, Math.min(10, Math.round(Number(ui.seedCount.value)) || 3));
+  const first = app.config!.seed;
+  queueRuns(`${n} seeds ${new Date().toLocaleTimeString()}`, Array.from({ length: n }, (_, k) => ({ ...app.config!, seed: first + k })));
+});
+
+// ---- drawing ------------------------------------------------------------------------------
+
+let predicting = false;
+let queued: Float32Array | null | undefined;
+
+function predictLater(pixels: Float32Array | null): void {
+  if (predicting) {
+    queued = pixels;
+    return;
+  }
+  void predictNow(pixels);
+}
+
+async function predictNow(pixels: Float32Array | null): Promise<void> {
+  if (!pixels) {
+    renderBars(ui.bars, null);
+    ui.prediction.textContent = 'Draw a digit to see what the network thinks.';
+    delete ui.prediction.dataset.digit;
+    return;
+  }
+  if (!app.hasModel) {
+    ui.prediction.textContent = 'Train (or load) a model first; then the bars show what it thinks.';
+    return;
+  }
+  predicting = true;
+  try {
+    const { probabilities, activations } = await client.call('predict', { pixels });
+    renderBars(ui.bars, probabilities);
+    renderActivations(ui.activations, activations.slice(0, -1));
+    const best = probabilities.indexOf(Math.max(...probabilities));
+    ui.prediction.textContent = `Prediction: ${best} (${(probabilities[best] * 100).toFixed(1)}%)`;
+    ui.prediction.dataset.digit = String(best);
+  } catch (e) {
+    ui.prediction.textContent = (e as Error).message;
+  } finally {
+    predicting = false;
+    if (queued !== undefined) {
+      const next = queued;
+      queued = undefined;
+      void predictNow(next);
+    }
+  }
+}
+
+// ---- understanding ------------------------------------------------------------------------
+
+let weightsTimer = 0;
+let weightsShown = 0;
+function scheduleWeights(): void {
+  // Parsing the model file costs a few ms per MB: at most once a second while training.
+  clearTimeout(weightsTimer);
+  const wait = Math.max(0, 1000 - (performance.now() - weightsShown));
+  weightsTimer = window.setTimeout(() => void showWeights(), wait);
+}
+
+async function showWeights(): Promise<void> {
+  weightsShown = performance.now();
+  try {
+    const json = app.state === 'running' && app.lastGoodModel ? app.lastGoodModel : (await client.call('exportModel', {})).json;
+    const model = JSON.parse(json) as { input?: { rows: number; cols: number }; layers: { weights: number[][] }[] };
+    const rows = model.input?.rows ?? 28, cols = model.input?.cols ?? 28;
+    const first = model.layers[0]?.weights;
+    if (first && first.length === rows * cols) renderWeights(ui.weights, first, rows, cols);
+  } catch {
+    // No model yet: nothing to show.
+  }
+}
+
+async function evaluateTest(): Promise<void> {
+  if (!app.dataset?.test) return;
+  try {
+    app.evaluation = await client.call('evaluate', { split: 'test', keepPredictions: true });
+    if (!app.testImages || app.testImages.images.length !== app.dataset.test.count * app.dataset.test.rows * app.dataset.test.cols) {
+      const s = await client.call('samples', { slot: 'test', start: 0, count: app.dataset.test.count });
+      app.testImages = { images: s.images, labels: s.labels, rows: s.rows, cols: s.cols };
+    }
+    renderConfusion(app.evaluation);
+  } catch (e) {
+    ui.confusion.textContent = `No confusion matrix: ${(e as Error).message}`;
+  }
+}
+
+function renderConfusion(ev: Evaluation): void {
+  const max = Math.max(1, ...ev.confusion.flatMap((row, t) => row.filter((_, p) => p !== t)));
+  const head = el('tr', {}, [el('th', { scope: 'col' }, ['true ↓ / predicted →']), ...ev.confusion.map((_, p) => el('th', { scope: 'col' }, [String(p)]))]);
+  const body = ev.confusion.map((row, t) =>
+    el('tr', {}, [
+      el('th', { scope: 'row' }, [String(t)]),
+      ...row.map((count, p) => {
+        const cell = el('td', {});
+        if (t === p) {
+          cell.className = 'diagonal';
+          cell.textContent = String(count);
+        } else {
+          const b = el('button', { type: 'button', 'aria-label': `${count} digits ${t} predicted as ${p}`, 'data-true': String(t), 'data-predicted': String(p) }, [String(count)]);
+          b.style.background = `rgba(214, 39, 40, ${count ? 0.1 + 0.8 * (count / max) : 0})`;
+          b.disabled = count === 0;
+          b.addEventListener('click', () => showMistakes(t, p));
+          cell.append(b);
+        }
+        return cell;
+      }),
+    ]),
+  );
+  const table = el('table', { class: 'confusion' }, [
+    el('caption', {}, [`Test error ${((ev.error ?? 0) * 100).toFixed(2)}% on ${fmt(ev.count)} digits`]),
+    el('thead', {}, [head]),
+    el('tbody', {}, body),
+  ]);
+  ui.confusion.replaceChildren(table);
+}
+
+function showMistakes(truth: number, predicted: number): void {
+  const ev = app.evaluation, imgs = app.testImages;
+  if (!ev?.predicted || !imgs) return;
+  const outputs = ev.probabilities && ev.predicted.length ? ev.probabilities.length / ev.predicted.length : 10;
+  const tiles: HTMLElement[] = [];
+  let total = 0;
+  for (let i = 0; i < ev.predicted.length; i++) {
+    if (imgs.labels[i] !== truth || ev.predicted[i] !== predicted) continue;
+    total++;
+    if (tiles.length >= 60) continue;
+    const canvas = el('canvas', { width: String(imgs.cols * 2), height: String(imgs.rows * 2) });
+    drawDigit(canvas.getContext('2d')!, imgs.images, i * imgs.rows * imgs.cols, imgs.rows, imgs.cols, 0, 0, 2);
+    const p = ev.probabilities ? ev.probabilities[i * outputs + predicted] : NaN;
+    const caption = `#${i}: ${truth} → ${predicted}` + (Number.isFinite(p) ? ` (p=${p.toFixed(2)})` : '');
+    canvas.setAttribute('aria-label', `test digit ${caption}`);
+    tiles.push(el('figure', { class: 'mistake' }, [canvas, el('figcaption', {}, [caption])]));
+  }
+  ui.mistakesTitle.textContent = `Digits ${truth} predicted as ${predicted}: ${total}` + (total > tiles.length ? ` (first ${tiles.length} shown)` : '');
+  ui.mistakes.replaceChildren(...tiles);
+}
+
+// ---- models and runs ----------------------------------------------------------------------
+
+function download(name: string, data: BlobPart, type: string): void {
+  const url = URL.createObjectURL(new Blob([data], { type }));
+  const a = el('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+const CSV_KEYS = ['epoch', 'train_loss', 'train_error', 'validation_loss', 'validation_error', 'test_loss', 'test_error', 'learning_rate', 'seconds', 'samples_per_second'] as const;
+const csvRow = (m: EpochMetrics) => CSV_KEYS.map((k) => m[k] ?? '').join(',');
+// Labels may hold commas: quote them the CSV way.
+const csvText = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+ui.exportCsv.addEventListener('click', () =>
+  download('digitrain-curves.csv', [CSV_KEYS.join(','), ...app.history.map(csvRow)].join('\n') + '\n', 'text/csv'),
+);
+ui.exportRuns.addEventListener('click', () =>
+  download(
+    'digitrain-runs.csv',
+    [['run', ...CSV_KEYS].join(','), ...app.runs.flatMap((r) => r.history.map((m) => `${csvText(r.label)},${csvRow(m)}`))].join('\n') + '\n',
+    'text/csv',
+  ),
+);
+ui.exportPng.addEventListener('click', () =>
+  ($('error-chart') as HTMLCanvasElement).toBlob((blob) => blob && download('digitrain-error.png', blob, 'image/png')),
+);
+
+ui.saveModel.addEventListener('click', () =>
+  void client.call('exportModel', {}).then(({ json }) => download('digitrain-model.json', json, 'application/json')),
+);
+ui.exportNpz.addEventListener('click', () =>
+  void client.call('exportNpz', {}).then(({ bytes }) => download('digitrain-model.npz', bytes as BlobPart, 'application/octet-stream')),
+);
+
+async function loadModelFile(file: File): Promise<void> {
+  showError(ui.modelError, null);
+  try {
+    const json = await file.text();
+    if (app.state === 'running') await client.call('pause', {});
+    const r = await client.call('importModel', { json, fileName: file.name });
+    app.hasModel = true;
+    app.lastGoodModel = json;
+    // The model file carries its history: show its curves.
+    try {
+      const parsed = JSON.parse(json) as { history?: EpochMetrics[] };
+      app.history = parsed.history ?? [];
+      errorChart.setEpochs(app.history);
+    } catch {
+      /* the engine already accepted it; a history we cannot read is only a missing plot */
+    }
+    setState('idle');
+    ui.modelStatus.textContent = `Loaded ${file.name}: a ${r.sizes.join('-')} network, ${r.loss} loss. Draw a digit to use it.`;
+    pad.refresh();
+    scheduleWeights();
+    void evaluateTest();
+  } catch (e) {
+    showError(ui.modelError, `${(e as Error).message}\nThe current model is unchanged.`);
+  }
+}
+
+ui.modelInput.addEventListener('change', () => {
+  const f = ui.modelInput.files?.[0];
+  if (f) void loadModelFile(f);
+  ui.modelInput.value = '';
+});
+
+/** Final error of a run: test when measured, else validation, else training. */
+function finalError(run: { history: EpochMetrics[] }): number | null {
+  const last = run.history[run.history.length - 1];
+  return last?.test_error ?? last?.validation_error ?? last?.train_error ?? null;
+}
+
+function renderGroups(): void {
+  const names = [...new Set(app.runs.map((r) => r.group).filter((g): g is string => Boolean(g)))];
+  ui.groups.replaceChildren(
+    ...names.map((name) => {
+      const runs = app.runs.filter((r) => r.group === name);
+      const errors = runs.map(finalError).filter((e): e is number => e !== null).map((e) => e * 100);
+      const each = (key: 'seed' | 'learning_rate') =>
+        runs.map((r) => `${key}=${r.config[key]} → ${((finalError(r) ?? NaN) * 100).toFixed(2)}%`).join(', ');
+      if (name.startsWith('learning-rate sweep'))
+        return el('p', { class: 'group', 'data-runs': String(runs.length) }, [`${name}: ${each('learning_rate')}`]);
+      const mean = errors.reduce((a, b) => a + b, 0) / Math.max(1, errors.length);
+      // Sample standard deviation (n − 1), as the assignment's Q7 asks for over seeds.
+      const std = errors.length > 1 ? Math.sqrt(errors.reduce((a, e) => a + (e - mean) ** 2, 0) / (errors.length - 1)) : 0;
+      return el('p', { class: 'group', 'data-runs': String(runs.length) }, [
+        `${name}: ${runs.length} runs, final error ${mean.toFixed(2)}% ± ${std.toFixed(2)}% (mean ± std); ${each('seed')}`,
+      ]);
+    }),
+  );
+}
+
+function renderRuns(): void {
+  renderGroups();
+  compareChart.setRuns(app.runs);
+  ui.runs.replaceChildren(
+    ...app.runs.map((run, i) => {
+      const last = run.history[run.history.length - 1];
+      const err = last?.test_error ?? last?.validation_error;
+      const remove = el('button', { type: 'button', 'aria-label': `Remove run ${run.label}` }, ['Remove']);
+      remove.addEventListener('click', () => {
+        app.runs.splice(i, 1);
+        renderRuns();
+      });
+      return el('li', {}, [`${run.label}: ${run.history.length} epochs${err != null ? `, final error ${(err * 100).toFixed(2)}%` : ''} `, remove]);
+    }),
+  );
+}
+
+// ---- crash recovery -----------------------------------------------------------------------
+
+async function recover(reason: string): Promise<void> {
+  const epochs = app.history.length;
+  setStateQuiet('crashed');
+  showError(
+    ui.trainError,
+    `The training worker crashed (${reason}). A new worker is starting; ` +
+      (app.lastGoodModel ? `the model after epoch ${epochs} and the plots are kept.` : 'the plots are kept.'),
+  );
+  try {
+    await startEngine();
+    if (app.source.kind === 'demo') app.dataset = await client.call('loadDemo', { base });
+    else {
+      const files = app.source.files;
+      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      app.dataset = await client.call('loadFiles', { files: named });
+    }
+    if (app.lastGoodModel) {
+      await client.call('importModel', { json: app.lastGoodModel, fileName: 'last good model' });
+      app.hasModel = true;
+    } else app.hasModel = false;
+    // Loading the model reset the new worker's state to idle; the page still knows better.
+    setStateQuiet(app.lastGoodModel ? 'crashed' : 'idle');
+    showError(
+      ui.trainError,
+      `The training worker crashed (${reason}) and was replaced. ` +
+        (app.lastGoodModel ? `The model after epoch ${epochs} is loaded: draw with it, or press Resume to continue training from it.` : 'Press Train to start again.'),
+    );
+    pad.refresh();
+  } catch (e) {
+    showError(ui.trainError, `The training worker crashed (${reason}), and restarting it failed: ${(e as Error).message}`);
+  }
+  updateButtons();
+}
+
+function setStateQuiet(state: PageState): void {
+  app.state = state;
+  document.body.dataset.trainState = state;
+  updateButtons();
+  renderStatus();
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  document.body.dataset.trainState = 'idle';
+  try {
+    const info = await startEngine();
+    const threads = info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;
+    // The presets say 1 thread (the labs' reference); here the default is every core offered.
+    app.presets = info.presets.map((p) => ({ ...p, config: { ...p.config, threads } }));
+    buildForm();
+    const fromUrl = configFromQuery(location.search, app.presets);
+    choosePreset(fromUrl.preset, fromUrl.overrides);
+    showError(ui.configError, fromUrl.errors.length ? fromUrl.errors.join('\n') : null);
+    writeUrl();
+  } catch (e) {
+    ui.engine.textContent = `The engine could not start: ${(e as Error).message}`;
+    ui.engine.classList.add('error');
+    return;
+  }
+  try {
+    await loadDemo();
+  } catch (e) {
+    showError(ui.dataError, `The demo digits could not be loaded: ${(e as Error).message}\nChoose the MNIST files instead.`);
+    ui.dataStatus.textContent = 'No data loaded.';
+  }
+  updateButtons();
+  document.body.dataset.ready = 'true';
+}
+
+void main();
