@@ -12,6 +12,8 @@ namespace {
 // Samples processed per forward/backward call. Larger batches (up to the full-batch steps of
 // the lab) are cut into chunks whose gradients add up, so memory stays bounded.
 constexpr int kChunk = 256;
+// Below this many samples per thread, splitting a batch costs more than it saves.
+constexpr int kMinSamplesPerThread = 16;
 
 uint64_t mix(uint64_t a, uint64_t b) {
   uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
@@ -104,22 +106,19 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
                                       : static_cast<int>(std::min<size_t>(config_.batchSize, trainCount_));
   batchesPerEpoch_ = static_cast<int>((trainCount_ + batchSize_ - 1) / batchSize_);
-  const int threads = std::max(1, std::min(config_.threads, batchSize_));
   if (config_.threads > 1) pool_ = std::make_unique<ThreadPool>(config_.threads);
-  const int perThread = (batchSize_ + threads - 1) / threads;
+  const int perThread = (batchSize_ + config_.threads - 1) / config_.threads;
   workspaces_.resize(config_.threads);
   gradients_.resize(config_.threads);
   for (int t = 0; t < config_.threads; ++t) {
-    workspaces_[t].resize(net_, std::min(kChunk, perThread), config_.dropout > 0);
+    // Thread 0 may take a small batch alone (see activeThreads), so it holds a whole one.
+    workspaces_[t].resize(net_, std::min(kChunk, t == 0 ? batchSize_ : perThread), config_.dropout > 0);
     gradients_[t].resize(net_);
   }
   threadLoss_.assign(config_.threads, 0.0);
   threadWrong_.assign(config_.threads, 0);
   threadUsed_.assign(config_.threads, 0);
   threadFinite_.assign(config_.threads, 1);
-  // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
-  // gradient product (see sgdStep), with no gradient buffer at all.
-  fusedSgd_ = config_.threads == 1 && config_.optimizer == Optimizer::Sgd && batchSize_ <= workspaces_[0].capacity;
   if (config_.optimizer != Optimizer::Sgd) velocity_.resize(net_);
   if (config_.optimizer == Optimizer::Adam) secondMoment_.resize(net_);
   learningRate_ = history_.empty() ? config_.learningRate : history_.back().learningRate;
@@ -173,11 +172,17 @@ void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count
 }
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
-  const int threads = config_.threads;
+  // The split depends only on the batch size and the thread count, never on timing.
+  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
+  // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
+  // gradient product (see sgdStep), with no gradient buffer at all.
+  fusedSgd_ = threads == 1 && config_.optimizer == Optimizer::Sgd && size <= workspaces_[0].capacity;
   const Scalar keep = Scalar(1.0 - config_.dropout);
   std::fill(threadLoss_.begin(), threadLoss_.end(), 0.0);
   std::fill(threadWrong_.begin(), threadWrong_.end(), 0);
+  std::fill(threadUsed_.begin(), threadUsed_.end(), 0);
   auto work = [this, first, size, threads, keep](int t) {
+    if (t >= threads) return;
     const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
     const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
     Workspace<Scalar>& ws = workspaces_[t];
@@ -200,7 +205,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     }
     threadUsed_[t] = end > begin;
   };
-  if (pool_) pool_->run(work);
+  if (threads > 1) pool_->run(work);
   else work(0);
   double loss = 0;
   for (int t = 0; t < threads; ++t) {
@@ -243,8 +248,9 @@ void Trainer::applyUpdate(int size) {
   };
   // Reduction and update are split across the pool by output columns; each column's sum
   // still adds the threads' gradients in thread order, so the result is deterministic.
-  const int threads = config_.threads;
+  const int threads = activeThreads_;
   auto work = [&](int t) {
+    if (t >= threads) return;
     for (size_t l = 0; l < net_.layers.size(); ++l) {
       Layer& layer = net_.layers[l];
       const Eigen::Index cols = layer.outputs();
@@ -265,7 +271,7 @@ void Trainer::applyUpdate(int size) {
       }
     }
   };
-  if (pool_) pool_->run(work);
+  if (threads > 1) pool_->run(work);
   else work(0);
 }
 

@@ -97,7 +97,8 @@ class Trainer {
   size_t epochWrong_ = 0, epochSamples_ = 0;
   std::string diverged_;
   Network snapshot_;
-  bool fusedSgd_ = false;
+  bool fusedSgd_ = false;  // decided per batch
+  int activeThreads_ = 1;   // threads the current batch is split over
   // Per-thread results of the current batch (members, so the training loop never allocates).
   std::vector<double> threadLoss_;
   std::vector<int> threadWrong_;
