@@ -30,9 +30,11 @@ constexpr const char* kHelp =
     "  --threads T     threads sharing each batch; a list runs each (default 1)\n"
     "  --batches B     batch sizes (default 1,32,128)\n"
     "  --seconds S     run each measurement for at least S seconds (default 1.5)\n"
+    "  --warmup S      warm up for S seconds first (default 0.3, at most a third of --seconds)\n"
     "  --images N      random images to cycle through (default 8192)\n"
-    "  --json          one JSON object per measurement and line:\n"
-    "                  {\"impl\":\"native\",\"threads\":1,\"batch\":32,\"mode\":\"train\",\"samples_per_second\":...}\n";
+    "  --json          one JSON object per measurement and line, mode train or inference:\n"
+    "                  {\"impl\":\"native\",\"threads\":1,\"batch\":32,\"mode\":\"train\",\n"
+    "                   \"samples_per_second\":12345}\n";
 
 using Clock = std::chrono::steady_clock;
 
@@ -153,7 +155,8 @@ void printJson(int threads, int batch, const char* mode, double rate) {
 
 int runBench(const std::vector<std::string>& argv) {
   auto parsed = Args::parse("bench", argv,
-                            {{"--threads", true}, {"--batches", true}, {"--seconds", true}, {"--images", true},
+                            {{"--threads", true}, {"--batches", true}, {"--seconds", true}, {"--warmup", true},
+                             {"--images", true},
                              {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
@@ -179,7 +182,9 @@ int runBench(const std::vector<std::string>& argv) {
   if (Status s = args.read("--images", images); !s) return reportError(s.error());
   if (images < 1 || images > (1 << 20)) return reportError("--images must be between 1 and 1048576");
   const bool json = args.has("--json");
-  const double warmup = std::min(0.3, seconds / 3);
+  double warmup = std::min(0.3, seconds / 3);
+  if (Status s = args.read("--warmup", warmup); !s) return reportError(s.error());
+  if (warmup < 0 || warmup > 600) return reportError("--warmup must be between 0 and 600 seconds");
 
   const auto data = randomImages(static_cast<size_t>(images), 20261125);
   auto made = Trainer::create(benchConfig(1, 1), data, nullptr);

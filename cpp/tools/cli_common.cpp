@@ -23,7 +23,7 @@ int reportError(const std::string& message) {
 }
 
 Expected<std::vector<uint8_t>> readBytes(const std::string& path) {
-  if (path.empty()) return fail("an empty file name was given");
+  if (path.empty()) return fail("\"\": the file name is empty");
   return readFileMaybeGzip(path);
 }
 

@@ -112,11 +112,13 @@ Expected<TrainConfig> buildConfig(const Args& args) {
   if (args.has("--activation") && args.has("--hidden"))
     return fail("--hidden is another name for --activation; give only one");
   for (const char* flag : {"--activation", "--hidden"})
-    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s) return fail(s.error());
+    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s)
+      return fail(s.error());
   if (Status s = readEnum(args, "--output", c.output, parseActivation, allowedActivations, "activation"); !s)
     return fail(s.error());
   if (Status s = readEnum(args, "--loss", c.loss, parseLoss, allowedLosses, "loss"); !s) return fail(s.error());
-  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s) return fail(s.error());
+  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s)
+    return fail(s.error());
   if (Status s = readEnum(args, "--reduction", c.reduction, parseReduction, allowedReductions, "reduction"); !s)
     return fail(s.error());
   if (Status s = readEnum(args, "--optimizer", c.optimizer, parseOptimizer, allowedOptimizers, "optimizer"); !s)
