@@ -23,7 +23,7 @@
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,8 +44,9 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
     else if (key === '--batches') opts.batches = value().split(',').map(Number);
     else if (key === '--only') opts.only = value().split(',');
     else if (key === '--help' || key === '-h') {
-      process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26)
-        .map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+      const end = lines.findIndex((l) => !l.startsWith('//'));
+      process.stdout.write(lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
       process.exit(0);
     } else {
       console.error(`bench: unknown option ${argv[i]} (try --help)`);
@@ -142,13 +143,22 @@ if (opts.only.includes('v2')) {
 }
 if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
   if (pkg.scripts?.['build:wasm']) {
-    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [['npm', ['run', '--silent', 'build:wasm']]]);
+    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', '--target=engine_mt,engine_st']]]);
   } else if (opts.build) {
     note('  ! no "build:wasm" script in package.json: measuring public/wasm/ as it is');
   }
 }
 
 // ---------------------------------------------------------------- native
+// The machine, and its load as the measurements begin (after the builds).
+const machine = {
+  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1]?.trim() ?? 'unknown CPU',
+  cores: cpus().length,
+  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+  node: process.version,
+  load: loadavg()[0].toFixed(1),
+};
+
 const batchList = opts.batches.join(',');
 function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
@@ -199,12 +209,6 @@ await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
 });
 
 // ---------------------------------------------------------------- Chromium: ours and TF.js
-const machine = {
-  cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1]?.trim() ?? 'unknown CPU',
-  cores: cpus().length,
-  memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-  node: process.version,
-};
 if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
   let browser = null;
   let server = null;
@@ -235,13 +239,25 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       return page;
     };
     const common = { batches: opts.batches, seconds: opts.seconds, warmup: opts.warmup };
+    // A hung Worker (say, a pthread join that never returns) must not hang the whole run.
+    const evaluate = (page, fn, arg, figures) => {
+      const limit = (figures * (opts.seconds + opts.warmup) * 4 + 60) * 1000;
+      let timer;
+      return Promise.race([
+        page.evaluate(fn, arg),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from the page after ${limit / 1000} s`)), limit);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    };
 
     await group('chromium', `our engine in headless Chromium ${machine.chromium} (bench/browser/)`, async () => {
       const builds = opts.quick ? [['mt', [1, 2]]] : [['mt', [1, 2]], ['st', [1]]];
       for (const [build, threads] of builds) {
         const page = await openPage();
         try {
-          const rows = await page.evaluate((o) => window.bench.ours(o), { ...common, build, threads });
+          const rows = await evaluate(page, (o) => window.bench.ours(o), { ...common, build, threads },
+            threads.length * opts.batches.length);
           for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second);
         } finally {
           await page.close();
@@ -270,7 +286,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null) {
           const page = await openPage();
           try {
-            const n = await page.evaluate((c) => window.bench.tfjsThreads(c), config);
+            const n = await evaluate(page, (c) => window.bench.tfjsThreads(c), config, 1);
             if (n <= wasmThreads) {
               note(`  (TF.js wasm runs ${n} thread(s) even when asked for ${config.threadsCount}: skipped)`);
               continue;
@@ -281,7 +297,8 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         }
         const page = await openPage();
         try {
-          const rows = await page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config });
+          const rows = await evaluate(page, (o) => window.bench.tfjs(o), { ...common, ...config },
+            config.ways.length * opts.batches.length);
           // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
           if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
           for (const r of rows) {
@@ -317,7 +334,8 @@ if (!opts.json) {
   p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
   p(`float32, SGD), random images; each figure after a ${opts.warmup} s warm-up, measured for at least ${opts.seconds} s.`);
   p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
-    (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') + '.');
+    (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
+    `; load average ${machine.load} when the measurements began.`);
   p();
   const rows = [];
   for (const r of results) {
@@ -334,7 +352,11 @@ if (!opts.json) {
 
   const ratios = [];
   const ratio = (label, a, b, target) => {
-    if (a == null || b == null) return ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
+    if (a == null || b == null) {
+      // With --only, ratios outside the chosen groups are left out rather than listed as missing.
+      if (opts.only.length === groups.length) ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
+      return;
+    }
     const x = a / b;
     ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
   };
@@ -353,17 +375,18 @@ if (!opts.json) {
   const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32);
   const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32);
   const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32);
-  const oursBest = best((r) => r.impl === 'wasm-threads-chromium', b32);
-  ratio(`ours (Chromium ${oursBest?.threads ?? '?'}T) / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
+  const oursBest = best((r) => r.impl === 'wasm-threads-chromium' || r.impl === 'wasm-simd-chromium', b32);
+  const ours = oursBest ? `${oursBest.impl} ${oursBest.threads}T` : 'ours in Chromium';
+  ratio(`${ours} / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
     oursBest?.samples_per_second, tfBest?.samples_per_second, 3);
-  ratio(`ours (Chromium 1T) / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
+  ratio(`wasm-threads-chromium 1T / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
     get('wasm-threads-chromium', 1, b32), tfBest1?.samples_per_second, 3);
-  ratio(`ours (Chromium ${oursBest?.threads ?? '?'}T) / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
+  ratio(`${ours} / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
     oursBest?.samples_per_second, tfFit?.samples_per_second, 20);
   ratio(`native 1T / NumPy + OpenBLAS, batch ${b32}`, get('native', 1, b32), get('numpy-openblas', 1, b32), 1.3);
   ratio(`native 1T / NumPy + reference BLAS, batch ${b32}`, get('native', 1, b32), get('numpy-refblas', 1, b32));
-  const rw = [0, 1, 2].map((i) => Math.max(...ratios.map((r) => r[i].length)));
-  p('Ratios:');
+  const rw = [0, 1, 2].map((i) => Math.max(0, ...ratios.map((r) => r[i].length)));
+  if (ratios.length) p('Ratios:');
   for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
   const n1 = get('native', 1, b32);
   if (n1) {

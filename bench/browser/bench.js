@@ -121,7 +121,7 @@ function timeSteps(impl, data, batch, seconds, warmup) {
       steps++;
       elapsed = now() - t0;
     }
-    impl.sync();  // the wasm and cpu backends run synchronously; this only makes sure
+    impl.sync();  // wasm and cpu run each op synchronously; reading a weight back is only a safeguard
     elapsed = now() - t0;
     return (steps * batch) / (elapsed / 1000);
   };
