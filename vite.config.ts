@@ -7,6 +7,8 @@
 import { defineConfig, type Plugin } from 'vite';
 // @ts-expect-error: a plain .mjs script without type declarations
 import { ensureDemoData } from './scripts/demo-data.mjs';
+// The static site: service worker (isolation headers + offline copy), example course page (issue 7).
+import { staticSite } from './scripts/static-site.ts';
 
 export const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -28,7 +30,7 @@ export default defineConfig({
   // Relative asset paths so the build works from any sub-path of a static host.
   base: './',
   publicDir: 'public',
-  plugins: [demoData()],
+  plugins: [demoData(), staticSite()],
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolationHeaders },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
   worker: { format: 'es' },

@@ -22,21 +22,21 @@ namespace {
 // for digitrain_gunzip_take), or -1 with an error message kept aside instead.
 // `maxBytes` arrives as a double: it may exceed 2^31.
 EM_JS(double, digitrain_gunzip_run, (const uint8_t* ptr, size_t size, double maxBytes), {
-  var zlib = require('zlib');
-  var state = { out: null, error: '' };
-  Module['digitrainGunzip'] = state;
+  var zlib = require("zlib");
+  var state = { out: null, error: "" };
+  Module["digitrainGunzip"] = state;
   var input = Buffer.from(HEAPU8.subarray(ptr, ptr + size));
-  var limit = Math.min(maxBytes, require('buffer').constants.MAX_LENGTH - 1);
+  var limit = Math.min(maxBytes, require("buffer").constants.MAX_LENGTH - 1);
   try {
     var r = zlib.gunzipSync(input, { maxOutputLength: limit + 1, info: true });
     var out = r.buffer;
     var consumed = r.engine.bytesWritten;
-    if (out.length > maxBytes) throw Object.assign(new Error('too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+    if (out.length > maxBytes) throw Object.assign(new Error("too large"), { code: "ERR_BUFFER_TOO_LARGE" });
     if (consumed < size) {
       // Node stops at trailing bytes that start with a zero byte; gzip tolerates zero padding.
       for (var i = consumed; i < size; ++i)
         if (input[i] !== 0) {
-          state.error = 'corrupt data: ' + (size - consumed) + ' unexpected bytes after the end of the gzip data';
+          state.error = "corrupt data: " + (size - consumed) + " unexpected bytes after the end of the gzip data";
           return -1;
         }
     }
@@ -44,24 +44,24 @@ EM_JS(double, digitrain_gunzip_run, (const uint8_t* ptr, size_t size, double max
     return out.length;
   } catch (e) {
     var code = e && e.code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || (e instanceof RangeError && /length|large/i.test(String(e.message)))) {
-      state.error = 'unpacks to more than ' + maxBytes +
-          ' bytes, the limit: refusing to inflate it further (is this really an MNIST file?)';
-    } else if (code === 'Z_BUF_ERROR') {
+    if (code === "ERR_BUFFER_TOO_LARGE" || (e instanceof RangeError && /length|large/i.test(String(e.message)))) {
+      state.error = "unpacks to more than " + maxBytes +
+          " bytes, the limit: refusing to inflate it further (is this really an MNIST file?)";
+    } else if (code === "Z_BUF_ERROR") {
       // The stream stops early; inflate what is there to say how far it got.
       var produced = 0;
       try {
         produced = zlib.gunzipSync(input, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: limit + 1 }).length;
       } catch (e2) {
       }
-      state.error = 'ends before the end of the gzip stream \u2014 was the download interrupted? (' + size +
-          ' bytes read, ' + produced + ' bytes unpacked)';
-    } else if (code === 'Z_DATA_ERROR' || code === 'Z_NEED_DICT') {
-      state.error = 'corrupt data: not a valid gzip stream (zlib: ' + e.message + ')';
-    } else if (code === 'Z_MEM_ERROR') {
-      state.error = 'out of memory while unpacking';
+      state.error = "ends before the end of the gzip stream \u2014 was the download interrupted? (" + size +
+          " bytes read, " + produced + " bytes unpacked)";
+    } else if (code === "Z_DATA_ERROR" || code === "Z_NEED_DICT") {
+      state.error = "corrupt data: not a valid gzip stream (zlib: " + e.message + ")";
+    } else if (code === "Z_MEM_ERROR") {
+      state.error = "out of memory while unpacking";
     } else {
-      state.error = 'gzip decoder failed: ' + (e && e.message ? e.message : String(e));
+      state.error = "gzip decoder failed: " + (e && e.message ? e.message : String(e));
     }
     return -1;
   }
@@ -69,18 +69,18 @@ EM_JS(double, digitrain_gunzip_run, (const uint8_t* ptr, size_t size, double max
 
 // Copies the unpacked bytes kept by digitrain_gunzip_run into `dest` and lets them go.
 EM_JS(void, digitrain_gunzip_take, (uint8_t* dest), {
-  var state = Module['digitrainGunzip'];
+  var state = Module["digitrainGunzip"];
   HEAPU8.set(state.out, dest);
-  Module['digitrainGunzip'] = null;
+  Module["digitrainGunzip"] = null;
 });
 
 EM_JS(int, digitrain_gunzip_error_length, (), {
-  return lengthBytesUTF8(Module['digitrainGunzip'].error) + 1;
+  return lengthBytesUTF8(Module["digitrainGunzip"].error) + 1;
 });
 
 EM_JS(void, digitrain_gunzip_error_take, (char* dest, int size), {
-  stringToUTF8(Module['digitrainGunzip'].error, dest, size);
-  Module['digitrainGunzip'] = null;
+  stringToUTF8(Module["digitrainGunzip"].error, dest, size);
+  Module["digitrainGunzip"] = null;
 });
 
 }  // namespace

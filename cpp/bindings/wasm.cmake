@@ -14,8 +14,14 @@ set(DIGITRAIN_WASM_SIMD "sse" CACHE STRING
 set_property(CACHE DIGITRAIN_WASM_SIMD PROPERTY STRINGS sse plain)
 set(DIGITRAIN_WASM_MT_MEMORY "256MB" CACHE STRING
     "Memory of the threaded build (fixed: shared memory does not grow). Full MNIST (47 MB) + t10k must fit, with the copies made while loading")
-set(DIGITRAIN_WASM_EXCEPTIONS "wasm" CACHE STRING
-    "C++ exceptions (nlohmann::json reports parse errors by throwing): 'wasm' (-fwasm-exceptions, zero cost) or 'js' (-fexceptions)")
+# C++ exceptions must work: nlohmann::json reports parse errors by throwing, and the core
+# catches them by type. 'js' (-fexceptions, Emscripten's JS-based unwinding) is the default
+# because with Emscripten 3.1.6 '-fwasm-exceptions -pthread' catches only with catch (...):
+# every typed handler (std::exception, json::exception) is skipped. Without threads, wasm
+# exceptions work, but measured no faster here for training (within noise, ~5%), so both
+# builds use the same mechanism and need no WebAssembly exception-handling support.
+set(DIGITRAIN_WASM_EXCEPTIONS "js" CACHE STRING
+    "C++ exceptions: 'js' (-fexceptions) or 'wasm' (-fwasm-exceptions; broken with -pthread in Emscripten 3.1.6)")
 
 # --- Eigen headers -------------------------------------------------------------------------
 # Eigen 3.4 has no WebAssembly SIMD path. Its SSE path compiles for wasm with -msse4.2
@@ -104,6 +110,8 @@ target_link_options(engine_mt PRIVATE ${DIGITRAIN_ENGINE_LINK}
     # The pool is pre-warmed (see pool.pre.js): a join on a thread the pool could not
     # start hangs forever, and starting workers lazily would need the event loop.
     "-sPTHREAD_POOL_SIZE=Module.pthreadPoolSize"
+    # Should a thread ever be started beyond the pool: an error (EAGAIN), not a silent hang.
+    -sPTHREAD_POOL_SIZE_STRICT=2
     "SHELL:--pre-js ${CMAKE_SOURCE_DIR}/cpp/bindings/pool.pre.js")
 set_target_properties(engine_mt PROPERTIES OUTPUT_NAME engine SUFFIX ".mjs"
     RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/mt"
@@ -122,7 +130,8 @@ set_target_properties(engine_st PROPERTIES OUTPUT_NAME engine SUFFIX ".mjs"
 # the core's native-only gzip.cpp). EXIT_RUNTIME so main's return value is the exit code.
 file(GLOB DIGITRAIN_TOOL_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/cpp/tools/*.cpp)
 if(DIGITRAIN_TOOL_SOURCES)
-  add_executable(digitrain_node ${DIGITRAIN_TOOL_SOURCES} ${CMAKE_SOURCE_DIR}/cpp/bindings/node_gzip.cpp)
+  add_executable(digitrain_node ${DIGITRAIN_TOOL_SOURCES}
+      ${CMAKE_SOURCE_DIR}/cpp/bindings/node_gzip.cpp ${CMAKE_SOURCE_DIR}/cpp/bindings/node_tty.cpp)
   target_include_directories(digitrain_node PRIVATE ${CMAKE_SOURCE_DIR}/cpp/tools)
   target_link_libraries(digitrain_node PRIVATE digitrain_core_mt)
   target_link_options(digitrain_node PRIVATE
@@ -130,8 +139,11 @@ if(DIGITRAIN_TOOL_SOURCES)
       -sNODERAWFS=1
       -sEXIT_RUNTIME=1
       -sINITIAL_MEMORY=${DIGITRAIN_WASM_MT_MEMORY}
-      # --threads N starts N-1 workers; the pool must hold them (see above).
-      -sPTHREAD_POOL_SIZE=16)
+      # --threads T starts T-1 workers; node_cli.pre.js sizes the pool from the command line.
+      "-sPTHREAD_POOL_SIZE=Module.pthreadPoolSize"
+      -sPTHREAD_POOL_SIZE_STRICT=2
+      "SHELL:--pre-js ${CMAKE_SOURCE_DIR}/cpp/bindings/node_cli.pre.js")
   set_target_properties(digitrain_node PROPERTIES OUTPUT_NAME digitrain SUFFIX ".js"
-      RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/node")
+      RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/node"
+      LINK_DEPENDS "${CMAKE_SOURCE_DIR}/cpp/bindings/node_cli.pre.js")
 endif()

@@ -3,7 +3,7 @@
 // screenshots under test-results/screenshots/.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const shotsDir = `${root}test-results/screenshots`;
@@ -23,9 +23,11 @@ export interface OpenPage {
   errors: string[];
 }
 
-/** Opens `url` and waits until the engine and the demo data are ready. */
-export async function openPage(browser: Browser, url: string): Promise<OpenPage> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
+/** Opens `url` and waits until the engine and the demo data are ready. `options` go to the
+ *  browser context, e.g. `{ serviceWorkers: 'block' }` for a browser where the page's service
+ *  worker cannot run (then no isolation without the server's headers). */
+export async function openPage(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<OpenPage> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {

@@ -292,7 +292,12 @@ describe('accessibility', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-button');
     await page.keyboard.press('Enter');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
-    await page.addScriptTag({ content: readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8') });
+    // The confusion matrix (rendered after the test evaluation) and the inspector are checked too.
+    await page.waitForSelector('#confusion table');
+    await page.click('#inspector summary');
+    await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
+    // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses an inline <script>.
+    await page.evaluate(readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8'));
     const violations = await page.evaluate(async () => {
       const r = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
       return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));

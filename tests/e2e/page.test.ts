@@ -94,7 +94,9 @@ describe('page without isolation headers: SIMD-only fallback', () => {
   let page: Page;
 
   beforeAll(async () => {
-    ({ page } = await openPage(browser, inject('plainUrl') + FAST));
+    // Service workers blocked: otherwise public/boot.js isolates the page through sw.js
+    // (tests/e2e/static-hosting.test.ts covers that path).
+    ({ page } = await openPage(browser, inject('plainUrl') + FAST, { serviceWorkers: 'block' }));
   });
 
   it('is not isolated, picks the SIMD-only build and says why', async () => {

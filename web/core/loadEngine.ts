@@ -10,7 +10,7 @@
 //
 // Deliberately free of Node and DOM types, so it type-checks in the worker (lib webworker)
 // and under Node alike.
-import { exceptions, simd, threads } from 'wasm-feature-detect';
+import { simd, threads } from 'wasm-feature-detect';
 import type { Engine } from './engine';
 
 export type BuildKind = 'mt' | 'st';
@@ -53,11 +53,6 @@ export async function pickBuild(force?: BuildKind): Promise<{ build: BuildKind; 
     throw new Error(
       'This browser does not support WebAssembly SIMD, which both engine builds need ' +
         '(Chrome/Edge 91+, Firefox 89+, Safari 16.4+). Please update the browser.',
-    );
-  if (!(await exceptions()))
-    throw new Error(
-      'This browser does not support WebAssembly exception handling, which the engine needs ' +
-        '(Chrome/Edge 95+, Firefox 100+, Safari 15.2+). Please update the browser.',
     );
   const hasThreads = await threads();
   if (isNode()) {

@@ -20,6 +20,17 @@ const what = (d: FileDescription) =>
       ? `${fmt(d.count ?? 0)} labels`
       : `an IDX array of shape ${(d.dims ?? []).join('×')}`;
 
+/** Rank 1 (N) or N×1: the engine calls it labels only when every value is a digit 0..9. */
+const isLabelsShape = (dims: number[]) => dims.length === 1 || (dims.length === 2 && dims[1] === 1);
+
+/** When a file's name says the other kind ("train-labels…" holding images), say so: a common mix-up. */
+const misnamed = (d: FileDescription) =>
+  d.kind === 'images' && /label/i.test(d.name) && !/image/i.test(d.name)
+    ? ' Its name says labels, but it holds images.'
+    : d.kind === 'labels' && /image/i.test(d.name) && !/label/i.test(d.name)
+      ? ' Its name says images, but it holds labels.'
+      : '';
+
 /** Names a test set by a hint in its file name, only to break a tie between equal counts. */
 const looksLikeTest = (name: string) => /t10k|test/i.test(name);
 
@@ -30,6 +41,10 @@ export function pairFiles(files: FileDescription[]): Pairing {
 
   for (const f of files) {
     if (!f.ok) errors.push(f.error ?? `${f.name}: could not be read.`);
+    else if (f.kind === 'other' && isLabelsShape(f.dims ?? []))
+      errors.push(
+        `${f.name}: holds ${fmt(f.count ?? 0)} values shaped like labels, but not all of them are digits 0..9, so it is not a labels file.`,
+      );
     else if (f.kind === 'other')
       errors.push(
         `${f.name}: holds ${what(f)}, which is neither images (rank 3, N×rows×cols) nor labels (rank 1, N).`,
@@ -49,13 +64,14 @@ export function pairFiles(files: FileDescription[]): Pairing {
       const others = labels.filter((l) => !usedLabels.has(l));
       errors.push(
         `${im.name} holds ${what(im)}, but no labels file has ${fmt(im.count ?? 0)} labels` +
-          (others.length ? ` (${others.map((l) => `${l.name}: ${what(l)}`).join('; ')}).` : ' (no labels file was given).'),
+          (others.length ? ` (${others.map((l) => `${l.name}: ${what(l)}`).join('; ')}).` : ' (no labels file was given).') +
+          misnamed(im),
       );
     }
   }
   for (const l of labels)
     if (!usedLabels.has(l) && !errors.some((e) => e.includes(l.name)))
-      errors.push(`${l.name} holds ${what(l)}, but no images file has ${fmt(l.count ?? 0)} images.`);
+      errors.push(`${l.name} holds ${what(l)}, but no images file has ${fmt(l.count ?? 0)} images.${misnamed(l)}`);
 
   if (pairs.length > 2)
     errors.push(

@@ -12,10 +12,10 @@
 // The engine's own vocabulary (settings, metrics, evaluations, predictions) comes from the
 // typed wrapper web/core/session.ts, so the page speaks exactly the engine's snake_case JSON.
 import type { BuildKind } from '../core/loadEngine';
-import type { EpochMetrics, Evaluation, Prediction, Preset, TrainConfig } from '../core/session';
+import type { EpochMetrics, Evaluation, Inspection, Prediction, Preset, TrainConfig } from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
-export type { Activation, EpochMetrics, Evaluation, Init, Loss, Optimizer, Prediction, Reduction, TrainConfig } from '../core/session';
+export type { Activation, EpochMetrics, Evaluation, Init, InspectedLayer, Inspection, Loss, Optimizer, Prediction, Reduction, TrainConfig } from '../core/session';
 export type PresetInfo = Preset;
 
 export interface EngineInfo {
@@ -111,6 +111,9 @@ export interface WorkerApi {
   };
   /** Test hook: makes the engine abort as a real crash would (only with `?debug`). */
   crash: { args: Record<string, never>; result: void };
+  /** The hand-computation inspector: one double-precision SGD step of `model` (a tiny model
+   *  file) on (input, target), every intermediate value returned; the run is not touched. */
+  inspect: { args: { model: string; input: number[]; target: number[]; learningRate: number }; result: Inspection };
 }
 
 export type Method = keyof WorkerApi;

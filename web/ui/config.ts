@@ -5,6 +5,10 @@
 // URL values are checked like file contents: an unknown key or an out-of-range value is
 // refused with a message naming it, never passed on to the engine. No DOM here.
 import type { PresetInfo, TrainConfig } from '../shared/protocol';
+import { VIEW_KEYS } from './view-params';
+
+/** URL keys that are not training settings: the build, the test hook, the view (web/ui/view-params.ts). */
+export const PAGE_KEYS: readonly string[] = ['build', 'debug', ...VIEW_KEYS];
 
 type Key = keyof TrainConfig;
 
@@ -112,7 +116,7 @@ export function configFromQuery(query: string, presets: PresetInfo[]): UrlConfig
   }
   const overrides: Partial<TrainConfig> = {};
   for (const [key, text] of params) {
-    if (key === 'preset' || key === 'build' || key === 'debug') continue;
+    if (key === 'preset' || PAGE_KEYS.includes(key)) continue;
     const field = byKey.get(key as Key);
     if (!field) {
       errors.push(`The link has an unknown setting "${key.slice(0, 40)}"; it was ignored.`);
@@ -135,7 +139,7 @@ export function queryFromConfig(preset: PresetInfo, config: TrainConfig, keep: U
     const value = config[field.key];
     if (!same(value, preset.config[field.key])) params.set(field.key, formatValue(field, value));
   }
-  for (const k of ['build', 'debug']) if (keep.has(k)) params.set(k, keep.get(k)!);
+  for (const k of PAGE_KEYS) if (keep.has(k)) params.set(k, keep.get(k)!);
   return params.toString();
 }
 

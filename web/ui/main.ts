@@ -9,6 +9,16 @@ import { CompareChart, ErrorChart, LossChart, type RunCurve } from './charts';
 import { configFromQuery, differences, FIELDS, formatValue, parseValue, queryFromConfig } from './config';
 import { DrawPad } from './draw';
 import { $, drawDigit, drawHistogram, drawSampleGrid, el, renderActivations, renderBars, renderWeights, showError } from './views';
+import { mountInspector } from './inspector';
+import { checkFetchUrl } from './url-policy';
+import { availableDigits, fitValidation } from '../shared/validation-share';
+// Static hosting, embedding and portable runs (issue 7). embed-view applies the view (?panels=,
+// ?compact=, ?theme=, ?embed=) when imported.
+import './embed-view';
+import { bootState, isolationSettled, singleThreadReason } from './isolation';
+import { expandLosses, looksLikeRun, makeRunFile, type RunFile } from './run-file';
+import { mountRunPanel } from './run-panel';
+import { mountShare } from './share';
 
 type PageState = TrainState | 'crashed';
 
@@ -103,6 +113,7 @@ const ui = {
   weights: $('weights'),
   saveModel: $('save-model') as HTMLButtonElement,
   exportNpz: $('export-npz') as HTMLButtonElement,
+  exportRun: $('export-run') as HTMLButtonElement,
   modelInput: $('model-input') as HTMLInputElement,
   modelError: $('model-error'),
   modelStatus: $('model-status'),
@@ -124,6 +135,8 @@ const compareChart = new CompareChart($('compare-chart') as HTMLCanvasElement);
 const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, $('input-preview') as HTMLCanvasElement, (p) => predictLater(p));
 $('clear-button').addEventListener('click', () => pad.clear());
 renderBars(ui.bars, null);
+// The hand-computation inspector, computed by the worker's engine (web/ui/inspector.ts).
+mountInspector($('understand'), (args) => client.call('inspect', args));
 
 // ---- engine and data ----------------------------------------------------------------------
 
@@ -132,17 +145,21 @@ async function startEngine(): Promise<EngineInfo> {
   const info = await client.call('init', { base, forceBuild: force === 'st' ? 'st' : undefined });
   app.info = info;
   const threads = info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;
+  // Single-threaded for want of isolation: the boot script knows why, and what would help.
+  const why = info.build === 'st' && !crossOriginIsolated && force !== 'st' ? singleThreadReason(bootState()) : null;
   ui.engine.textContent =
     `Engine ${info.version}: ${info.label} build, training with up to ${threads} thread${threads > 1 ? 's' : ''} ` +
-    `(${info.cores} cores) — ${info.reason}`;
+    `(${info.cores} cores) — ${why ?? info.reason}`;
   ui.engine.dataset.build = info.build;
+  ui.engine.dataset.isolation = bootState()?.status ?? '';
   ui.engine.dataset.threads = String(threads);
   return info;
 }
 
 function describeDataset(d: DatasetSummary): void {
   const split = (s: DatasetSummary['train']) => `${fmt(s.count)} digits of ${s.rows}×${s.cols}`;
-  const validation = app.config?.validation ?? 0;
+  // As the run will hold out: a preset's split is fitted to smaller data (web/shared/validation-share.ts).
+  const validation = fitValidation(app.config?.validation ?? 0, availableDigits(d.train.count, app.config?.limit ?? 0)).validation;
   ui.dataStatus.textContent =
     (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : 'Your files are loaded. ') +
     `Training: ${split(d.train)}` +
@@ -237,6 +254,9 @@ $('url-button').addEventListener('click', async () => {
   showError(ui.dataError, null);
   const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
   if (!urls.length) return showError(ui.dataError, 'Enter at least the training images and labels URLs.');
+  // Only what the page's Content-Security-Policy lets through (web/ui/url-policy.ts), said in words.
+  const refused = urls.map(({ url }) => checkFetchUrl(url, location.href)).flatMap((c) => (c.ok ? [] : [c.error]));
+  if (refused.length) return showError(ui.dataError, `Nothing was loaded from the URLs:\n${refused.join('\n')}`);
   try {
     const files = await Promise.all(urls.map(({ i, url }) => fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t))));
     await loadFiles(files);
@@ -328,15 +348,8 @@ function writeUrl(): void {
   history.replaceState(null, '', `${location.pathname}?${query}`);
 }
 
-ui.share.addEventListener('click', async () => {
-  try {
-    await navigator.clipboard.writeText(location.href);
-    ui.share.textContent = 'Link copied';
-  } catch {
-    ui.share.textContent = 'Copy the address bar';
-  }
-  setTimeout(() => (ui.share.textContent = 'Copy link to this configuration'), 2000);
-});
+// Share: the link (seed included) and the embed snippets (web/ui/share.ts).
+mountShare(ui.share, () => (app.preset && app.config ? { preset: app.preset, config: app.config } : null));
 
 // ---- training -----------------------------------------------------------------------------
 
@@ -359,6 +372,7 @@ function updateButtons(): void {
   ui.step.disabled = !ready || s === 'running' || s === 'crashed';
   ui.stop.disabled = !(s === 'running' || s === 'paused');
   ui.saveModel.disabled = ui.exportNpz.disabled = !app.hasModel;
+  ui.exportRun.disabled = !app.hasModel || !app.history.length || s === 'running';
   ui.sweep.disabled = ui.seeds.disabled = !ready || s === 'running' || app.queue.length > 0;
 }
 
@@ -617,7 +631,8 @@ function renderConfusion(ev: Evaluation): void {
           cell.textContent = String(count);
         } else {
           const b = el('button', { type: 'button', 'aria-label': `${count} digits ${t} predicted as ${p}`, 'data-true': String(t), 'data-predicted': String(p) }, [String(count)]);
-          b.style.background = `rgba(214, 39, 40, ${count ? 0.1 + 0.8 * (count / max) : 0})`;
+          // At most 0.7 red under dark text: contrast stays above 4.5:1 (axe, WCAG AA).
+          b.style.background = `rgba(214, 39, 40, ${count ? 0.1 + 0.6 * (count / max) : 0})`;
           b.disabled = count === 0;
           b.addEventListener('click', () => showMistakes(t, p));
           cell.append(b);
@@ -696,6 +711,7 @@ async function loadModelFile(file: File): Promise<void> {
   showError(ui.modelError, null);
   try {
     const json = await file.text();
+    if (looksLikeRun(json)) return await runPanel.open(file);
     if (app.state === 'running') await client.call('pause', {});
     const r = await client.call('importModel', { json, fileName: file.name });
     app.hasModel = true;
@@ -767,6 +783,71 @@ function renderRuns(): void {
   );
 }
 
+// ---- portable runs (issue 7: web/ui/run-file.ts, web/ui/run-panel.ts) ---------------------
+
+/** The run as one file: its settings (as the model file records them), curves, confusion matrix and model. */
+async function gatherRun(): Promise<RunFile> {
+  const { json } = await client.call('exportModel', {});
+  const evaluation = app.dataset?.test ? await client.call('evaluate', { split: 'test', keepPredictions: false }) : null;
+  const recorded = (JSON.parse(json) as { config?: TrainConfig }).config;
+  const config = recorded ?? app.config!;
+  const d = app.dataset;
+  return makeRunFile({
+    preset: config.preset ?? app.preset!.name,
+    config,
+    history: app.history,
+    losses: lossChart.all,
+    evaluation,
+    modelJson: json,
+    engine: app.info ? { version: app.info.version, build: app.info.build } : null,
+    data: d && {
+      source: d.source,
+      train: { count: d.train.count, images: d.train.imagesName, labels: d.train.labelsName },
+      test: d.test && { count: d.test.count, images: d.test.imagesName, labels: d.test.labelsName },
+    },
+  });
+}
+
+/** Shows an opened run: its model in the worker (checked by the engine first), its plots, its settings. */
+async function showRun(run: RunFile, fileName: string): Promise<void> {
+  if (app.state === 'running') await client.call('pause', {});
+  const modelJson = JSON.stringify(run.model);
+  const r = await client.call('importModel', { json: modelJson, fileName });
+  app.hasModel = true;
+  app.lastGoodModel = modelJson;
+  app.history = run.history;
+  app.progress = null;
+  errorChart.setEpochs(app.history);
+  lossChart.reset(expandLosses(run));
+  choosePreset(run.config.preset ?? run.preset, run.config);
+  writeUrl();
+  app.evaluation = null;
+  ui.mistakes.replaceChildren();
+  if (run.confusion)
+    renderConfusion({ split: run.confusion.split, count: run.confusion.count, loss: run.confusion.loss, error: run.confusion.error, confusion: run.confusion.matrix });
+  else ui.confusion.replaceChildren();
+  app.runs.push({ label: `${fileName} (opened)`, history: [...run.history], config: run.config });
+  renderRuns();
+  setState('idle');
+  const last = run.history[run.history.length - 1];
+  const err = last?.test_error ?? last?.validation_error;
+  ui.trainStatus.textContent = `Opened run: ${run.history.length} epochs of ${run.preset}` + (err != null ? `, final error ${(err * 100).toFixed(2)}%.` : '.');
+  ui.modelStatus.textContent = `Opened ${fileName}: a ${r.sizes.join('-')} network trained ${run.history.length} epochs (seed ${run.config.seed}). Draw a digit to use it.`;
+  document.body.dataset.openedRun = fileName;
+  pad.refresh();
+  scheduleWeights();
+}
+
+const runPanel = mountRunPanel({
+  exportButton: ui.exportRun,
+  input: $('run-input') as HTMLInputElement,
+  errorBox: ui.modelError,
+  statusBox: ui.modelStatus,
+  gather: gatherRun,
+  show: showRun,
+  download,
+});
+
 // ---- crash recovery -----------------------------------------------------------------------
 
 async function recover(reason: string): Promise<void> {
@@ -814,6 +895,9 @@ function setStateQuiet(state: PageState): void {
 
 async function main(): Promise<void> {
   document.body.dataset.trainState = 'idle';
+  // On a first visit to a static host, public/boot.js may be about to reload the page
+  // isolated (threads): then this never resolves, and nothing is started twice.
+  await isolationSettled();
   try {
     const info = await startEngine();
     const threads = info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;

@@ -26,9 +26,11 @@ import type {
   Result,
   RunInfo,
   SplitSummary,
+  TrainConfig,
   TrainState,
   WorkerEvent,
 } from '../shared/protocol';
+import { availableDigits, fitValidation } from '../shared/validation-share';
 import { transferablesOf } from '../shared/protocol';
 
 const CHUNK_MS = 40;
@@ -158,7 +160,8 @@ export class TrainerCore {
     configure: ({ config, startModel }) => {
       const session = this.need();
       if (this.state === 'running') this.state = 'paused';
-      const r = unwrap(session.configure(config, startModel ?? ''));
+      const fitted = this.fitValidation(config);
+      const r = unwrap(session.configure(fitted.config, startModel ?? ''));
       this.run = {
         config: r.config,
         trainCount: r.train_count,
@@ -166,7 +169,7 @@ export class TrainerCore {
         testCount: r.test_count,
         batchesPerEpoch: r.batches_per_epoch,
         threads: r.threads,
-        warnings: r.warnings,
+        warnings: fitted.note ? [fitted.note, ...r.warnings] : r.warnings,
       };
       this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batchesPerEpoch, learningRate: this.run.config.learning_rate };
       this.runBatches = this.runSamples = this.runSeconds = 0;
@@ -249,7 +252,41 @@ export class TrainerCore {
     crash: () => {
       this.host.crash();
     },
+
+    inspect: ({ model, input, target, learningRate }) => {
+      const { ok: _, ...inspection } = unwrap(this.need().inspect(model, input, target, learningRate));
+      return inspection;
+    },
   };
+
+  /** A preset's validation split (e.g. the lab's 10,000) fitted to the training digits loaded. */
+  private fitValidation(config: Partial<TrainConfig>): { config: Partial<TrainConfig>; note: string | null } {
+    const train = this.dataset?.train;
+    if (!train) return { config, note: null };
+    const preset = this.info?.presets.find((p) => p.name === config.preset);
+    const requested = config.validation ?? preset?.config.validation ?? 0;
+    const limit = config.limit ?? preset?.config.limit ?? 0;
+    const fitted = fitValidation(requested, availableDigits(train.count, limit), config.preset);
+    return fitted.note ? { config: { ...config, validation: fitted.validation }, note: fitted.note } : { config, note: null };
+  }
+
+  /** A loaded slot as IDX bytes again (images u8 N×rows×cols, labels u8 N), to put it back. */
+  private snapshot(slot: 'train' | 'test', split: SplitSummary): { images: Uint8Array; labels: Uint8Array } {
+    const s = this.need();
+    const idx = (dims: number[], payload: Uint8Array) => {
+      const out = new Uint8Array(4 + 4 * dims.length + payload.length);
+      const view = new DataView(out.buffer);
+      out[2] = 0x08;
+      out[3] = dims.length;
+      dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+      out.set(payload, 4 + 4 * dims.length);
+      return out;
+    };
+    return {
+      images: idx([split.count, split.rows, split.cols], s.sampleImages(slot, 0, split.count)),
+      labels: idx([split.count], s.sampleLabels(slot, 0, split.count)),
+    };
+  }
 
   private async loadFiles(files: NamedBytes[]): Promise<DatasetSummary> {
     const session = this.need();
@@ -280,8 +317,20 @@ export class TrainerCore {
     };
     // Only one pair given: it trains, and the test set already loaded (if any) stays.
     const previousTest = this.dataset?.test ?? null;
-    const train = load('train', pairing.train);
-    const test = pairing.test ? load('test', pairing.test) : previousTest;
+    // Both pairs or nothing: the test pair goes first, and if the training pair then fails the
+    // test slot gets its previous digits back, so what was loaded stays loaded.
+    let test = previousTest;
+    let train: SplitSummary;
+    if (pairing.test) {
+      const saved = previousTest ? this.snapshot('test', previousTest) : null;
+      test = load('test', pairing.test);
+      try {
+        train = load('train', pairing.train);
+      } catch (e) {
+        if (saved) session.setDataset('test', previousTest!.imagesName, saved.images, previousTest!.labelsName, saved.labels);
+        throw e;
+      }
+    } else train = load('train', pairing.train);
     this.dataset = { source: 'files', train, test, files: descriptions };
     // New data invalidates a run's sample counts: a new run must be configured.
     if (this.run) {

@@ -1,0 +1,27 @@
+// Runs first in the Node CLI's glue (digitrain_node, --pre-js).
+//
+// 1. Node 20 has fetch(), so Emscripten 3.1.6's loader fetches the .wasm by file path and
+//    fails ("Failed to parse URL"); hand it the bytes instead.
+// 2. The pthread pool is pre-warmed (PTHREAD_POOL_SIZE is `Module.pthreadPoolSize`): a thread
+//    the pool cannot start makes its join hang forever. The CLI starts T-1 workers for
+//    `--threads T` (`bench --threads 1,2,4`: the largest), so the pool is sized from the
+//    command line; without --threads one worker is enough and starts fast.
+if (!Module['ENVIRONMENT_IS_PTHREAD']) {
+  if (!Module['wasmBinary'])
+    Module['wasmBinary'] = require('fs').readFileSync(require('path').join(__dirname, 'digitrain.wasm'));
+  if (!(Module['pthreadPoolSize'] >= 1)) {
+    var digitrainThreads = 1;
+    var digitrainArgv = process.argv.slice(2);
+    for (var i = 0; i < digitrainArgv.length; ++i) {
+      var value = null;
+      if (digitrainArgv[i] === '--threads' && i + 1 < digitrainArgv.length) value = digitrainArgv[i + 1];
+      else if (digitrainArgv[i].indexOf('--threads=') === 0) value = digitrainArgv[i].slice(10);
+      if (value !== null)
+        value.split(',').forEach(function (t) {
+          var n = parseInt(t, 10);
+          if (n > digitrainThreads && n <= 64) digitrainThreads = n;
+        });
+    }
+    Module['pthreadPoolSize'] = Math.max(1, digitrainThreads - 1);
+  }
+}

@@ -1,0 +1,105 @@
+// Parity with the native build: the same configuration, seed and data, on one thread, give the
+// same per-epoch error rates in WebAssembly (both builds) as the native CLI's `--json` output.
+//
+// Tolerance: the error counts may differ by at most 2 samples per epoch (|Δerror| ≤ 2/N, N =
+// 3,000 train / 1,000 test) and the losses by 1e-3 relative. Bitwise equality is not expected: the
+// native binary is built with -march=native (FMA, AVX: other rounding and summation order
+// inside Eigen's kernels) and wasm has 128-bit SIMD without FMA; float rounding differences
+// can flip a borderline prediction. Everything the seed decides (initial weights, order,
+// dropout masks) is identical, which the tight tolerance checks.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EngineSession, failed, type EpochMetrics, type TrainConfig } from '../../web/core/session';
+import { BUILDS, digits, engineFor, fixturePath, root } from './helpers';
+
+/** The native CLI: $DIGITRAIN_NATIVE, else build/digitrain, else another native build folder's. */
+function nativeBinary(): string | null {
+  const candidates = [process.env.DIGITRAIN_NATIVE, join(root, 'build', 'digitrain')];
+  for (const dir of readdirSync(root).filter((d) => /^build-/.test(d) && !/wasm/.test(d)).sort())
+    candidates.push(join(root, dir, 'digitrain'));
+  return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
+}
+const native = nativeBinary();
+
+interface Case {
+  name: string;
+  flags: string[];
+  config: Partial<TrainConfig>;
+}
+const cases: Case[] = [
+  {
+    name: 'tp, batch 32, summed gradient, no shuffle',
+    flags: ['--preset', 'tp', '--batch', '32', '--lr', '0.01', '--epochs', '2'],
+    config: { preset: 'tp', batch_size: 32, learning_rate: 0.01, epochs: 2 },
+  },
+  {
+    name: 'best: ReLU, biases, Adam, mean, L2, dropout, shuffled, validation split',
+    flags: ['--preset', 'best', '--layers', '784,64,10', '--batch', '32', '--epochs', '2', '--validation', '500',
+      '--dropout', '0.2', '--l2', '0.0001', '--seed', '7'],
+    config: { preset: 'best', layers: [784, 64, 10], batch_size: 32, epochs: 2, validation: 500, dropout: 0.2, l2: 0.0001, seed: 7 },
+  },
+];
+
+const trainArgs = [
+  '--train-images', fixturePath('digits', 'train-images-idx3-ubyte.gz'),
+  '--train-labels', fixturePath('digits', 'train-labels-idx1-ubyte.gz'),
+  '--test-images', fixturePath('digits', 't10k-images-idx3-ubyte.gz'),
+  '--test-labels', fixturePath('digits', 't10k-labels-idx1-ubyte.gz'),
+];
+
+function runNative(c: Case): EpochMetrics[] {
+  const r = spawnSync(native!, ['train', ...trainArgs, ...c.flags, '--threads', '1', '--json'], { encoding: 'utf8' });
+  expect(r.status, `${native} exited with ${r.status}: ${r.stderr}`).toBe(0);
+  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
+}
+
+const expectClose = (wasm: number | null, nat: number | null, tol: number, what: string) => {
+  if (nat === null) return expect(wasm, what).toBeNull();
+  expect(wasm, what).not.toBeNull();
+  expect(Math.abs(wasm! - nat), `${what}: wasm ${wasm}, native ${nat}`).toBeLessThanOrEqual(tol);
+};
+
+describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${native ?? 'no native build: run npm run test:native'})`, () => {
+  describe.each(cases)('$name', (c) => {
+    const expected = native ? runNative(c) : [];
+
+    it.each(BUILDS)('%s build', async (build) => {
+      const s = new EngineSession(await engineFor(build));
+      try {
+        for (const [slot, images, labels] of [['train', digits.trainImages(), digits.trainLabels()], ['test', digits.testImages(), digits.testLabels()]] as const) {
+          const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
+          expect(failed(r) ? r.error : '').toBe('');
+        }
+        const run = s.configure({ ...c.config, threads: 1 });
+        if (failed(run)) throw new Error(run.error);
+        const epochs: EpochMetrics[] = [];
+        for (;;) {
+          const r = s.train(1000);
+          if (failed(r)) throw new Error(r.error);
+          epochs.push(...r.epochs);
+          if (r.finished) break;
+        }
+        expect(epochs.map((m) => m.epoch)).toEqual(expected.map((m) => m.epoch));
+        const trainN = run.train_count, testN = run.test_count, valN = run.validation_count;
+        for (const [i, m] of epochs.entries()) {
+          const n = expected[i];
+          const at = `epoch ${m.epoch}`;
+          expectClose(m.train_error, n.train_error, 2 / trainN + 1e-12, `${at} train_error`);
+          expectClose(m.test_error, n.test_error, 2 / testN + 1e-12, `${at} test_error`);
+          if (valN) expectClose(m.validation_error, n.validation_error, 2 / valN + 1e-12, `${at} validation_error`);
+          expectClose(m.train_loss, n.train_loss, 1e-3 * Math.abs(n.train_loss ?? 0), `${at} train_loss`);
+          expectClose(m.test_loss, n.test_loss, 1e-3 * Math.abs(n.test_loss ?? 0), `${at} test_loss`);
+          expect(m.learning_rate, `${at} learning_rate`).toBe(n.learning_rate);
+        }
+        console.log(
+          `[${build}] ${c.name}: ` +
+            epochs.map((m, i) => `epoch ${m.epoch} train ${m.train_error} (native ${expected[i].train_error}), test ${m.test_error} (native ${expected[i].test_error})`).join('; '),
+        );
+      } finally {
+        s.dispose();
+      }
+    });
+  });
+});

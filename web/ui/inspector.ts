@@ -1,0 +1,304 @@
+// The hand-computation inspector panel ("Understand"): a tiny network whose every number
+// is editable (layer sizes, activations, loss, biases, weights, input, target, learning
+// rate), and one SGD step of it computed by the engine's double-precision inspector in the
+// training worker (the protocol's `inspect` request, so the main thread never runs the
+// engine). Every z, a, error e = ∂L/∂z, gradient and updated weight is shown with all the
+// digits of its double, so a student can check a pen-and-paper computation number by number.
+// The data and checks live in inspector-model.ts; this file is DOM only, and every text goes
+// in through textContent (views.ts's el), never innerHTML.
+import type { Inspection } from '../shared/protocol';
+import {
+  EXAMPLES,
+  INSPECTOR_ACTIVATIONS,
+  INSPECTOR_LOSSES,
+  cloneNetwork,
+  exact,
+  modelFile,
+  names,
+  parseNumber,
+  parseSizes,
+  resizeNetwork,
+  structureError,
+  type TinyNetwork,
+} from './inspector-model';
+import { el, showError } from './views';
+
+export type InspectFn = (args: { model: string; input: number[]; target: number[]; learningRate: number }) => Promise<Inspection>;
+
+const text = (id: string, value: string, label: string) =>
+  el('input', { id, type: 'text', inputmode: 'decimal', spellcheck: 'false', autocomplete: 'off', value, 'aria-label': label, class: 'num' });
+
+/** Builds the panel inside `parent` (at its end) and wires it to `inspect`. */
+export function mountInspector(parent: HTMLElement, inspect: InspectFn): { element: HTMLDetailsElement; compute(): Promise<void> } {
+  let net = cloneNetwork(EXAMPLES[0].network);
+  let sequence = 0;
+
+  const sizes = el('input', { id: 'inspector-sizes', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'inspector-sizes-help' });
+  const loss = el('select', { id: 'inspector-loss' }, INSPECTOR_LOSSES.map((l) => el('option', { value: l }, [l])));
+  const bias = el('input', { id: 'inspector-bias', type: 'checkbox' });
+  const lr = text('inspector-lr', '', 'Learning rate');
+  lr.removeAttribute('aria-label');
+  const source = el('p', { id: 'inspector-source', class: 'hint' });
+  const params = el('div', { id: 'inspector-params' });
+  const error = el('div', { id: 'inspector-error', class: 'error', role: 'alert', hidden: '' });
+  const status = el('p', { id: 'inspector-status', class: 'hint', role: 'status' });
+  const results = el('div', { id: 'inspector-results' });
+  const computeButton = el('button', { id: 'inspector-compute', type: 'button', class: 'primary' }, ['Compute one step']);
+
+  const exampleButtons = EXAMPLES.map((ex) => {
+    const b = el('button', { id: `inspector-example-${ex.id}`, type: 'button' }, [`Load ${ex.title}`]);
+    b.addEventListener('click', () => {
+      net = cloneNetwork(ex.network);
+      source.textContent = ex.source;
+      render();
+      void compute();
+    });
+    return b;
+  });
+
+  const field = (label: string, input: HTMLElement, help?: string) =>
+    el('div', { class: 'field' }, [
+      el('label', { for: input.id }, [label]),
+      input,
+      ...(help ? [el('span', { id: `${input.id}-help`, class: 'hint' }, [help])] : []),
+    ]);
+
+  const details = el('details', { id: 'inspector', class: 'inspector' }, [
+    el('summary', {}, ['Hand-computation inspector: one training step of a tiny network, every number']),
+    el('p', { class: 'hint' }, [
+      'For the labs\' pen-and-paper exercises. Layer ℓ computes zℓ = aℓ₋₁·Wℓ + bℓ and aℓ = f(zℓ), with a₀ = x; ' +
+        'Wℓ[i,j] is the weight from unit i of the layer below to unit j of layer ℓ. The backward pass gives ' +
+        'eℓ = ∂L/∂zℓ, ∂L/∂Wℓ[i,j] = aℓ₋₁[i]·eℓ[j] and ∂L/∂bℓ = eℓ; the step sets W ← W − lr·∂L/∂W. ' +
+        'The engine computes it all in double precision and every digit is shown: edit any number and compare. ' +
+        'The last digit or two may differ from another program\'s: floating-point sums depend on their order ' +
+        '(the engine adds b after x·W, and takes σ(z) = 1/(1 + e^−z)).',
+    ]),
+    el('div', { class: 'row wrap', role: 'group', 'aria-label': 'Worked examples' }, exampleButtons),
+    source,
+    el('div', { class: 'fields' }, [
+      field('Layer sizes', sizes, 'input-hidden…-output, e.g. 2-2-1 (up to 8 units a layer)'),
+      field('Loss', loss),
+      field('Biases', bias),
+      field('Learning rate', lr),
+    ]),
+    params,
+    el('div', { class: 'row' }, [computeButton]),
+    error,
+    status,
+    results,
+  ]);
+  parent.append(details);
+
+  /** The form's numbers and choices into `net`; a field that does not parse is named. */
+  function read(): string[] {
+    const errors: string[] = [];
+    const num = (input: HTMLInputElement | null, name: string, set: (v: number) => void) => {
+      if (!input) return;
+      const r = parseNumber(name, input.value);
+      input.setAttribute('aria-invalid', String(!r.ok));
+      if (r.ok) set(r.value);
+      else errors.push(r.error);
+    };
+    const q = (id: string) => details.querySelector<HTMLInputElement>(`#${id}`);
+    num(lr, 'Learning rate', (v) => (net.learningRate = v));
+    net.loss = loss.value as TinyNetwork['loss'];
+    net.bias = bias.checked;
+    net.sizes.forEach((_, l) => {
+      if (l === 0) return;
+      const select = details.querySelector<HTMLSelectElement>(`#inspector-act-${l}`);
+      if (select) net.activations[l - 1] = select.value as TinyNetwork['activations'][number];
+    });
+    net.input.forEach((_, i) => num(q(`inspector-x-${i + 1}`), `Input ${names.input(i)}`, (v) => (net.input[i] = v)));
+    net.target.forEach((_, j) => num(q(`inspector-y-${j + 1}`), `Target ${names.target(j)}`, (v) => (net.target[j] = v)));
+    net.weights.forEach((w, l) =>
+      w.forEach((row, i) =>
+        row.forEach((_, j) =>
+          num(q(`inspector-w-${l + 1}-${i + 1}-${j + 1}`), `Weight ${names.weight(l, i, j)} (from ${names.from(l, i)} to ${names.to(l, j)})`, (v) => (w[i][j] = v)),
+        ),
+      ),
+    );
+    if (net.bias)
+      net.biases.forEach((b, l) => b.forEach((_, j) => num(q(`inspector-b-${l + 1}-${j + 1}`), `Bias ${names.bias(l, j)} (of ${names.to(l, j)})`, (v) => (b[j] = v))));
+    return errors;
+  }
+
+  /** The per-network part of the form: activations, input, target, one weight table per layer. */
+  function render(): void {
+    sizes.value = net.sizes.join('-');
+    sizes.setAttribute('aria-invalid', 'false');
+    loss.value = net.loss;
+    bias.checked = net.bias;
+    lr.value = String(net.learningRate);
+    lr.setAttribute('aria-invalid', 'false');
+    const n = net.sizes.length - 1;
+    const vector = (caption: string, prefix: string, values: number[], name: (k: number) => string) =>
+      el('table', { class: 'inspector-table' }, [
+        el('caption', {}, [caption]),
+        el('tbody', {}, [
+          el('tr', {}, values.map((v, k) => el('td', {}, [el('label', { for: `${prefix}-${k + 1}`, class: 'cell-name' }, [name(k)]), text(`${prefix}-${k + 1}`, String(v), name(k))]))),
+        ]),
+      ]);
+    const layers = net.weights.map((w, l) => {
+      const select = el('select', { id: `inspector-act-${l + 1}` }, INSPECTOR_ACTIVATIONS.map((a) => el('option', { value: a }, [a])));
+      select.value = net.activations[l];
+      const head = el('tr', {}, [el('td', {}), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
+      const rows = w.map((row, i) =>
+        el('tr', {}, [
+          el('th', { scope: 'row' }, [`from ${l === 0 ? names.input(i) : `unit ${i + 1}`}`]),
+          ...row.map((v, j) => el('td', {}, [text(`inspector-w-${l + 1}-${i + 1}-${j + 1}`, String(v), `${names.weight(l, i, j)}: from ${names.from(l, i)} to ${names.to(l, j)}`)])),
+        ]),
+      );
+      const biasRow = net.bias
+        ? [el('tr', {}, [el('th', { scope: 'row' }, [`bias b${l + 1}`]), ...net.biases[l].map((v, j) => el('td', {}, [text(`inspector-b-${l + 1}-${j + 1}`, String(v), `${names.bias(l, j)}: bias of ${names.to(l, j)}`)]))])]
+        : [];
+      return el('fieldset', { class: 'inspector-layer' }, [
+        el('legend', {}, [`Layer ${l + 1}${l === n - 1 ? ' (output)' : ''}: ${net.sizes[l]} → ${net.sizes[l + 1]} units`]),
+        el('div', { class: 'field' }, [el('label', { for: select.id }, [`Activation of layer ${l + 1}`]), select]),
+        el('table', { class: 'inspector-table' }, [el('caption', {}, [`W${l + 1}${net.bias ? ` and b${l + 1}` : ''}`]), el('thead', {}, [head]), el('tbody', {}, [...rows, ...biasRow])]),
+      ]);
+    });
+    params.replaceChildren(
+      el('div', { class: 'row wrap' }, [
+        vector('Input x', 'inspector-x', net.input, names.input),
+        vector('Target y', 'inspector-y', net.target, names.target),
+      ]),
+      el('div', { class: 'row wrap' }, layers),
+    );
+  }
+
+  function showResults(r: Inspection): void {
+    const cell = (name: string, v: number | null | undefined) => el('td', { 'data-name': name }, [exact(v)]);
+    const L = r.layers.length;
+    const blocks = r.layers.map((layer, l) => {
+      const units = layer.z.map((_, j) =>
+        el('tr', {}, [
+          el('th', { scope: 'row' }, [`unit ${j + 1}`]),
+          cell(`z${l + 1}[${j + 1}]`, layer.z[j]),
+          cell(`a${l + 1}[${j + 1}]`, layer.a[j]),
+          cell(`e${l + 1}[${j + 1}]`, layer.e[j]),
+          ...(layer.bias_gradient ? [cell(`db${l + 1}[${j + 1}]`, layer.bias_gradient[j]), cell(`b${l + 1}'[${j + 1}]`, layer.bias_after?.[j])] : []),
+        ]),
+      );
+      const weights = layer.weight_gradient.flatMap((row, i) =>
+        row.map((g, j) =>
+          el('tr', {}, [
+            el('th', { scope: 'row' }, [names.weight(l, i, j)]),
+            cell(`W${l + 1}[${i + 1},${j + 1}]`, net.weights[l]?.[i]?.[j]),
+            cell(`dW${l + 1}[${i + 1},${j + 1}]`, g),
+            cell(`W${l + 1}'[${i + 1},${j + 1}]`, layer.weights_after[i][j]),
+          ]),
+        ),
+      );
+      return el('div', { class: 'inspector-block' }, [
+        el('h4', {}, [`Layer ${l + 1}${l === L - 1 ? ' (output)' : ''}, ${net.activations[l]}`]),
+        el('table', { class: 'inspector-values' }, [
+          el('caption', {}, ['Forward and backward pass, unit by unit']),
+          el('thead', {}, [
+            el('tr', {}, [
+              el('th', { scope: 'col' }, ['']),
+              el('th', { scope: 'col' }, [`z${l + 1}`]),
+              el('th', { scope: 'col' }, [`a${l + 1} = f(z${l + 1})`]),
+              el('th', { scope: 'col' }, [`e${l + 1} = ∂L/∂z${l + 1}`]),
+              ...(layer.bias_gradient ? [el('th', { scope: 'col' }, [`∂L/∂b${l + 1}`]), el('th', { scope: 'col' }, [`b${l + 1} after`])] : []),
+            ]),
+          ]),
+          el('tbody', {}, units),
+        ]),
+        el('table', { class: 'inspector-values' }, [
+          el('caption', {}, ['Weights: gradient and update']),
+          el('thead', {}, [
+            el('tr', {}, [
+              el('th', { scope: 'col' }, ['']),
+              el('th', { scope: 'col' }, ['before']),
+              el('th', { scope: 'col' }, ['∂L/∂W']),
+              el('th', { scope: 'col' }, [`after (− ${exact(r.learning_rate)} × ∂L/∂W)`]),
+            ]),
+          ]),
+          el('tbody', {}, weights),
+        ]),
+      ]);
+    });
+    const outputs = el('table', { class: 'inspector-values' }, [
+      el('caption', {}, ['Outputs and loss, before and after the step']),
+      el('thead', {}, [el('tr', {}, [el('th', { scope: 'col' }, ['']), el('th', { scope: 'col' }, ['before']), el('th', { scope: 'col' }, ['after'])])]),
+      el('tbody', {}, [
+        ...r.output_before.map((v, j) =>
+          el('tr', {}, [el('th', { scope: 'row' }, [`output ${j + 1}`]), cell(`output_before[${j + 1}]`, v), cell(`output_after[${j + 1}]`, r.output_after[j])]),
+        ),
+        el('tr', {}, [el('th', { scope: 'row' }, ['loss']), cell('loss_before', r.loss_before), cell('loss_after', r.loss_after)]),
+      ]),
+    ]);
+    results.replaceChildren(outputs, ...blocks);
+  }
+
+  async function compute(): Promise<void> {
+    const errors = read();
+    const wrong = errors.length ? null : structureError(net);
+    if (errors.length || wrong) {
+      ++sequence; // an answer still on its way is for numbers that are no longer in the form
+      showError(error, [...errors, ...(wrong ? [wrong] : [])].join('\n'));
+      status.textContent = 'Not computed: fix the field named above. The numbers below are from the last valid network.';
+      results.classList.add('stale');
+      return;
+    }
+    const mine = ++sequence;
+    status.textContent = 'Computing…';
+    try {
+      const r = await inspect({ model: modelFile(net), input: net.input, target: net.target, learningRate: net.learningRate });
+      if (mine !== sequence) return; // a newer edit is on its way
+      showError(error, null);
+      showResults(r);
+      results.classList.remove('stale');
+      status.textContent = `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.`;
+    } catch (e) {
+      if (mine !== sequence) return;
+      showError(error, `The engine refused this network: ${(e as Error).message}`);
+      status.textContent = '';
+      results.classList.add('stale');
+    }
+  }
+
+  // Structure changes rebuild the form (keeping every number that still has a place).
+  sizes.addEventListener('change', () => {
+    const r = parseSizes(sizes.value);
+    sizes.setAttribute('aria-invalid', String(!r.ok));
+    if (!r.ok) {
+      showError(error, r.error);
+      return;
+    }
+    read();
+    net = resizeNetwork(net, r.sizes);
+    render();
+    void compute();
+  });
+  bias.addEventListener('change', () => {
+    read();
+    render();
+    void compute();
+  });
+  // Any other edit recomputes: on change (Enter, Tab, a select), and shortly after typing stops.
+  let typing = 0;
+  details.addEventListener('change', (e) => {
+    if (e.target === sizes || e.target === bias) return;
+    clearTimeout(typing);
+    void compute();
+  });
+  details.addEventListener('input', (e) => {
+    if (e.target === sizes || !(e.target instanceof HTMLInputElement) || e.target.type !== 'text') return;
+    clearTimeout(typing);
+    typing = window.setTimeout(() => void compute(), 400);
+  });
+  computeButton.addEventListener('click', () => void compute());
+  // The first computation when the panel is first opened (the engine is loaded by then).
+  let opened = false;
+  details.addEventListener('toggle', () => {
+    if (details.open && !opened) {
+      opened = true;
+      void compute();
+    }
+  });
+
+  source.textContent = EXAMPLES[0].source;
+  render();
+  return { element: details, compute };
+}
