@@ -88,18 +88,18 @@
     state.status = 'reloading';
     location.reload();
   }
-  /** Whether an isolated reload could work inside a frame (the host must allow it). */
-  function frameMayIsolate() {
-    if (!framed) return true;
+  /** Why an isolated reload cannot work inside this frame ('' when it may: only trying tells). */
+  function frameBlocks() {
+    if (!framed) return '';
     var fp = doc.featurePolicy;
-    if (fp && fp.allowsFeature && !fp.allowsFeature('cross-origin-isolated')) return false;
+    if (fp && fp.allowsFeature && !fp.allowsFeature('cross-origin-isolated')) return 'no-allow';
     try {
-      // A same-origin parent tells; a cross-origin one throws, and only trying can tell.
-      if (w.parent.crossOriginIsolated === false) return false;
+      // A same-origin parent tells; a cross-origin one throws.
+      if (w.parent.crossOriginIsolated === false) return 'parent';
     } catch (e) {
       /* cross-origin parent */
     }
-    return true;
+    return '';
   }
 
   if (dev) {
@@ -120,8 +120,8 @@
       if (!registration) return settle(w.crossOriginIsolated ? 'isolated' : 'sw-blocked', 'the browser did not register it');
       state.swActive = true;
       if (state.status !== 'pending') return; // already isolated: the worker only keeps the offline copy
-      if (controlled) return settle(framed ? 'embedded' : 'sw-no-isolation');
-      if (!frameMayIsolate()) return settle('embedded');
+      if (controlled) return settle(framed ? 'embedded' : 'sw-no-isolation', frameBlocks());
+      if (frameBlocks()) return settle('embedded', frameBlocks());
       // The first visit: wait until the worker controls this page, then reload once.
       waitingForControl = true;
       if (registration.active && !registration.installing && !registration.waiting) {

@@ -10,8 +10,9 @@
  *     (the app checks them and names any it refuses);
  *   - panels="draw" | "train,plot" | "settings,train,plot,draw" | "inspector" …, compact,
  *     autotrain="0|1";
- *   - theme="light|dark"; without it the frame follows the host page (its color-scheme, else
- *     the system's preference), also when that changes;
+ *   - theme="light|dark"; without it the frame follows the host page (its CSS color-scheme,
+ *     else the system's preference), also when that changes (a class, data-theme or style
+ *     switched on <html> or <body>, or the system's setting);
  *   - src="…/digitrain/" for an app elsewhere than this script; height="600" for a fixed
  *     height (otherwise the frame grows and shrinks with its content); title, loading.
  * The frame asks for allow="cross-origin-isolated": threads where the host page is itself
@@ -127,12 +128,21 @@
       }
     }
   });
-  if (systemDark && systemDark.addEventListener)
-    systemDark.addEventListener('change', function () {
-      elements.forEach(function (el) {
-        el.sendTheme();
-      });
+  // The host's theme changes with the system's preference, or with the page's own switch
+  // (usually a class, data attribute or style on <html> or <body>): tell every frame.
+  function themeChanged() {
+    elements.forEach(function (el) {
+      el.sendTheme();
     });
+  }
+  if (systemDark && systemDark.addEventListener) systemDark.addEventListener('change', themeChanged);
+  var watch = new MutationObserver(themeChanged);
+  var watchOptions = { attributes: true, attributeFilter: ['class', 'style', 'data-theme', 'data-color-scheme'] };
+  watch.observe(document.documentElement, watchOptions);
+  if (document.body) watch.observe(document.body, watchOptions);
+  else document.addEventListener('DOMContentLoaded', function () {
+    watch.observe(document.body, watchOptions);
+  });
 
   window.customElements.define('digitrain-trainer', DigitrainTrainer);
 })();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the libFuzzer targets (tests/fuzz/*.cpp) with clang-14, AddressSanitizer and
-// UndefinedBehaviorSanitizer into build-fuzz/, replays every saved crash in
+// UndefinedBehaviorSanitizer into build-asan/, replays every saved crash in
 // tests/fuzz/regressions/<target>/, then fuzzes each target for a while on a copy of its seed
 // corpus (tests/fuzz/corpus/<target>/, never written to) with its dictionary
 // (tests/fuzz/dict/<target>.dict).
@@ -13,7 +13,7 @@
 // Prints, per target, the executions run (libFuzzer's stat::number_of_executed_units), the
 // coverage reached and whether it crashed, leaked, hit undefined behaviour, ran out of memory
 // or timed out; exits non-zero if any did. A failing input is kept under
-// build-fuzz/runs/<target>/artifacts/: fix the bug, then copy the input into
+// build-asan/runs/<target>/artifacts/: fix the bug, then copy the input into
 // tests/fuzz/regressions/<target>/ so every later run replays it.
 //
 // Importable: `fuzzSmoke()` runs the smoke fuzz and returns { passed, failed, results }, one
@@ -26,7 +26,7 @@ import { dirname, join, relative } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fuzzDir = join(root, 'tests', 'fuzz');
-const buildDir = join(root, 'build-fuzz');
+const buildDir = join(root, 'build-asan');  // shared with `node scripts/native.mjs test --asan`
 const runsDir = join(buildDir, 'runs');
 const clang = 'clang++-14';
 const fuzzerRuntime = '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a';
@@ -58,7 +58,7 @@ function preflight() {
   return missing.length ? `missing ${missing.join(', ')}: run node scripts/setup.mjs (apt)` : null;
 }
 
-// Configures build-fuzz/ and builds the targets. Every object file, the core's included, is
+// Configures build-asan/ and builds the targets. Every object file, the core's included, is
 // compiled with ASan + UBSan (DIGITRAIN_SANITIZE) and with libFuzzer's coverage
 // instrumentation (-fsanitize=fuzzer-no-link): without it the fuzzer would see coverage of the
 // few lines in tests/fuzz/*.cpp only, and ASan would not check the core's memory accesses.
@@ -70,9 +70,7 @@ export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
     '-S', root, '-B', buildDir,
     '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
     `-DCMAKE_CXX_COMPILER=${clang}`,
-    '-DDIGITRAIN_FUZZ=ON', '-DDIGITRAIN_TESTS=OFF', '-DDIGITRAIN_NATIVE_ARCH=OFF',
-    '-DDIGITRAIN_SANITIZE=ON',
-    '-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -fno-omit-frame-pointer',
+    '-DDIGITRAIN_FUZZ=ON', '-DDIGITRAIN_NATIVE_ARCH=OFF', '-DDIGITRAIN_SANITIZE=ON',
   ], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   if (configure.status !== 0) return { ok: false, message: `cmake configure failed:\n${configure.stdout}${configure.stderr}` };
   const jobs = String(Math.max(2, availableParallelism()));

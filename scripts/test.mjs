@@ -60,6 +60,11 @@ const hasTests = (dir) => existsSync(join(root, dir)) && readdirSync(join(root, 
 setup();
 if (wanted('native')) ctest('native', 'build', []);
 if (wanted('asan') && existsSync(join(root, 'tests/fuzz'))) ctest('asan', 'build-asan', ['--asan']);
+if (wanted('fuzz') && existsSync(join(root, 'tests/fuzz'))) {
+  const { fuzzSmoke } = await import('./fuzz.mjs');
+  const f = fuzzSmoke();
+  record('fuzz', f.passed, f.failed);
+}
 if (wanted('web') || wanted('e2e')) {
   if (existsSync(join(root, 'scripts/build-wasm.mjs'))) {
     const b = run('node', ['scripts/build-wasm.mjs']);

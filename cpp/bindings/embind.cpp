@@ -150,33 +150,6 @@ TrainConfig configForNetwork(const Network& net) {
   return c;
 }
 
-// The model file's weights again, as doubles: the inspector works in double precision and
-// the lab's hand-computed numbers (0.3, -0.5, ...) must not pass through float first.
-// Called only after modelFromJson accepted `text`, so the shapes are known to be right.
-NetworkT<double> doubleNetwork(const std::string& text, const Network& checked) {
-  const json doc = json::parse(text);
-  NetworkT<double> net;
-  net.loss = checked.loss;
-  const json& layers = doc.at("layers");
-  for (size_t k = 0; k < checked.layers.size(); ++k) {
-    const Layer& c = checked.layers[k];
-    const json& in = layers.at(k);
-    LayerT<double> l;
-    l.activation = c.activation;
-    l.weights.resize(c.inputs(), c.outputs());
-    const json& w = in.at("weights");
-    for (int i = 0; i < c.inputs(); ++i)
-      for (int j = 0; j < c.outputs(); ++j) l.weights(i, j) = w.at(i).at(j).get<double>();
-    if (c.hasBias()) {
-      const json& b = in.at("bias");
-      l.bias.resize(c.outputs());
-      for (int j = 0; j < c.outputs(); ++j) l.bias(j) = b.at(j).get<double>();
-    }
-    net.layers.push_back(std::move(l));
-  }
-  return net;
-}
-
 Expected<std::vector<double>> numbersFromJson(const std::string& text, const char* what) {
   json doc;
   try {
@@ -530,14 +503,13 @@ class Session {
   std::string inspect(const std::string& modelJson, const std::string& inputJson, const std::string& targetJson,
                       double learningRate) {
     return guarded("inspect", [&] {
-      auto model = modelFromJson(modelJson, "the inspected model");
-      if (!model) return errorJson(model.error());
+      auto net = networkInDoublePrecision(modelJson, "the inspected model");
+      if (!net) return errorJson(net.error());
       auto input = numbersFromJson(inputJson, "input");
       if (!input) return errorJson(input.error());
       auto target = numbersFromJson(targetJson, "target");
       if (!target) return errorJson(target.error());
-      const NetworkT<double> net = doubleNetwork(modelJson, model->network);
-      auto step = inspectStep(net, input.value(), target.value(), learningRate);
+      auto step = inspectStep(net.value(), input.value(), target.value(), learningRate);
       if (!step) return errorJson(step.error());
       return okJson(inspectionToJson(step.value()));
     });

@@ -37,8 +37,8 @@ bool sameBits(float a, float b) {
 // 0.10000000149011612), so the file stays readable. The reader parses it as a double and
 // rounds that to float; a rounding done twice could in principle land elsewhere, so each
 // candidate is checked that way, and the float's exact double value is written when none
-// passes. printf rather than std::to_chars: Emscripten's libc++ has no float to_chars, and
-// one code path keeps native and browser files byte for byte the same.
+// passes. Not std::to_chars: Emscripten's libc++ has no float to_chars; one code path keeps
+// native and browser files byte for byte the same.
 void appendFloat(std::string& out, float f) {
   if (!std::isfinite(f)) {
     out += "null";  // JSON has no NaN or infinity; the reader refuses it by name
@@ -47,6 +47,18 @@ void appendFloat(std::string& out, float f) {
   if (f == 0.0f && std::signbit(f)) {
     out += "-0.0";  // "-0" would parse as the integer 0 and lose the sign
     return;
+  }
+  // Grisu2 in integer arithmetic (nlohmann's to_chars for float): the shortest digits that
+  // identify the float, without printf, whose long-double emulation makes it ~10× slower
+  // in WebAssembly. Checked through the reader's double rounding like the fallback below.
+  {
+    char fast[64];
+    char* end = nlohmann::detail::to_chars(fast, fast + sizeof fast - 1, f);
+    *end = '\0';
+    if (sameBits(static_cast<float>(std::strtod(fast, nullptr)), f)) {
+      out.append(fast, end);
+      return;
+    }
   }
   char buf[40], best[40];
   auto fits = [&](int digits) {
@@ -454,6 +466,37 @@ Expected<Model> modelFromJson(std::string_view text, const std::string& fileName
     return fail(fileName + ": could not read the model: " + e.what());
   } catch (...) {
     return fail(fileName + ": could not read the model");
+  }
+}
+
+Expected<NetworkT<double>> networkInDoublePrecision(std::string_view text, const std::string& fileName) {
+  auto model = modelFromJson(text, fileName);
+  if (!model) return fail(model.error());
+  const Network& checked = model->network;
+  try {
+    const json doc = json::parse(text);
+    const json& layers = doc.at("layers");
+    NetworkT<double> net;
+    net.loss = checked.loss;
+    for (size_t k = 0; k < checked.layers.size(); ++k) {
+      const Layer& shape = checked.layers[k];
+      const json& in = layers.at(k);
+      LayerT<double> layer;
+      layer.activation = shape.activation;
+      layer.weights.resize(shape.inputs(), shape.outputs());
+      const json& w = in.at("weights");
+      for (int i = 0; i < shape.inputs(); ++i)
+        for (int j = 0; j < shape.outputs(); ++j) layer.weights(i, j) = w.at(i).at(j).get<double>();
+      if (shape.hasBias()) {
+        const json& b = in.at("bias");
+        layer.bias.resize(shape.outputs());
+        for (int j = 0; j < shape.outputs(); ++j) layer.bias(j) = b.at(j).get<double>();
+      }
+      net.layers.push_back(std::move(layer));
+    }
+    return net;
+  } catch (const std::exception& e) {
+    return fail(fileName + ": could not read the weights in double precision: " + e.what());
   }
 }
 

@@ -48,4 +48,9 @@ std::string modelToJson(const Model& model);
 // "model.json: layers[1].weights[3] has 127 numbers, expected 128".
 Expected<Model> modelFromJson(std::string_view text, const std::string& fileName);
 
+// The same file's network in double precision, for the inspector: the numbers are read again
+// from the text as doubles, so a hand-written 0.3 stays 0.3 instead of passing through float.
+// Checks the file with modelFromJson first.
+Expected<NetworkT<double>> networkInDoublePrecision(std::string_view text, const std::string& fileName);
+
 }  // namespace digitrain

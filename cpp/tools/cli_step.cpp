@@ -57,36 +57,6 @@ Expected<std::vector<double>> readVector(const std::string& flag, const std::str
   return out;
 }
 
-// The model in double precision. modelFromJson has already checked every field, so this
-// only re-reads the numbers from the text as doubles, without the rounding to float.
-Expected<NetworkT<double>> loadDoubleNetwork(const std::string& path, const std::string& text, const Model& model) {
-  try {
-    const json doc = json::parse(text);
-    const json& layers = doc.at("layers");
-    NetworkT<double> net;
-    net.loss = model.network.loss;
-    for (size_t k = 0; k < model.network.layers.size(); ++k) {
-      const Layer& shape = model.network.layers[k];
-      const json& in = layers.at(k);
-      LayerT<double> layer;
-      layer.activation = shape.activation;
-      layer.weights.resize(shape.inputs(), shape.outputs());
-      const json& w = in.at("weights");
-      for (int i = 0; i < shape.inputs(); ++i)
-        for (int j = 0; j < shape.outputs(); ++j) layer.weights(i, j) = w.at(i).at(j).get<double>();
-      if (shape.hasBias()) {
-        const json& b = in.at("bias");
-        layer.bias.resize(shape.outputs());
-        for (int j = 0; j < shape.outputs(); ++j) layer.bias(j) = b.at(j).get<double>();
-      }
-      net.layers.push_back(std::move(layer));
-    }
-    return net;
-  } catch (const std::exception& e) {
-    return fail(path + ": could not read the weights as double precision: " + e.what());
-  }
-}
-
 }  // namespace
 
 int runStep(const std::vector<std::string>& argv) {
@@ -117,7 +87,7 @@ int runStep(const std::vector<std::string>& argv) {
   if (!text) return reportError(text.error());
   auto model = modelFromJson(*text, *modelPath);
   if (!model) return reportError(model.error());
-  auto net = loadDoubleNetwork(*modelPath, *text, *model);
+  auto net = networkInDoublePrecision(*text, *modelPath);
   if (!net) return reportError(net.error());
   auto input = readVector("--input", *inputArg);
   if (!input) return reportError(input.error());

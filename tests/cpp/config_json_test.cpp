@@ -317,3 +317,12 @@ TEST(ConfigJsonMetrics, RefusesMissingWrongAndUnknownKeys) {
 
 }  // namespace
 }  // namespace digitrain
+
+// A value nested 10^4–10^6 levels deep once overflowed the stack while being quoted in an
+// error message (found by review while writing the fuzzers; see tests/fuzz/regressions).
+TEST(ConfigJson, DeeplyNestedValuesAreDescribedNotPrinted) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto value = nlohmann::json::parse(deep, nullptr, false);
+  ASSERT_FALSE(value.is_discarded());
+  EXPECT_EQ(digitrain::json_detail::shortText(value), "an array nested more than 32 levels deep");
+}

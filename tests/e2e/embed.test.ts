@@ -91,7 +91,7 @@ describe('the example course page, embedding three trainers from another origin'
     const engine = frames.lab.locator('#engine-status');
     expect(await engine.getAttribute('data-build')).toBe('st');
     expect(await engine.getAttribute('data-isolation')).toBe('embedded');
-    expect(await engine.textContent()).toMatch(/embedded in a page that is not cross-origin isolated.*allow="cross-origin-isolated"/);
+    expect(await engine.textContent()).toMatch(/SIMD only build.*not cross-origin isolated here \(the page it is embedded in is not isolated\), so training runs on one core\. For threads: open it in its own tab, .*allow="cross-origin-isolated"/);
     expect(await frames.lab.locator('#open-in-tab').getAttribute('href')).not.toMatch(/embed=/);
   });
 
@@ -117,7 +117,15 @@ describe('the example course page, embedding three trainers from another origin'
       await drawIn(page, f, digit);
       await expect.poll(() => f.getAttribute('#prediction', 'data-digit'), { timeout: 5000 }).toMatch(/^\d$/);
     }
-    await page.screenshot({ path: `${shotsDir}/embed-example.png`, fullPage: true });
+    // The whole page in one view (cross-origin frames paint only while on screen), then the picture.
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: 1280, height: Math.min(height, 4000) });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    for (const f of Object.values(frames)) await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: `${shotsDir}/embed-example.png` });
+    // The top of it, for the README.
+    await page.screenshot({ path: `${shotsDir}/embed-example-top.png`, clip: { x: 0, y: 0, width: 1280, height: 1400 } });
+    await page.setViewportSize({ width: 1280, height: 1000 });
   });
 
   it('follows the window: frames fit their content, one column when narrow, no sideways scrolling', async () => {
@@ -127,32 +135,53 @@ describe('the example course page, embedding three trainers from another origin'
         lefts: [...document.querySelectorAll('digitrain-trainer')].map((e) => Math.round(e.getBoundingClientRect().left)),
         widths: [...document.querySelectorAll('digitrain-trainer iframe')].map((e) => Math.round(e.getBoundingClientRect().width)),
       }));
+    // Chromium updates a cross-origin frame's layout only while it is on screen: look at each in turn.
     const fits = async () => {
       for (const [id, f] of Object.entries(frames)) {
-        const content = await f.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
-        const frameHeight = await page.evaluate((id) => document.querySelector(`#${id} iframe`)!.getBoundingClientRect().height, id);
-        if (Math.abs(frameHeight - content) > 12) return `${id}: frame ${frameHeight}px for ${content}px of content`;
+        await page.locator(`#${id} iframe`).scrollIntoViewIfNeeded();
+        await expect.poll(async () => {
+          const content = await f.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
+          const frameHeight = await page.evaluate((id) => document.querySelector(`#${id} iframe`)!.getBoundingClientRect().height, id);
+          return Math.abs(frameHeight - content) <= 12 ? 'fits' : `${id}: frame ${frameHeight}px for ${content}px of content`;
+        }).toBe('fits');
       }
       return 'fits';
     };
-    await expect.poll(fits).toBe('fits');
+    expect(await fits()).toBe('fits');
     const wide = await layout();
     expect(new Set(wide.lefts).size).toBe(3); // side by side
     expect(wide.overflow).toBeLessThanOrEqual(0);
 
-    await page.setViewportSize({ width: 760, height: 900 });
+    await page.setViewportSize({ width: 720, height: 900 });
     await expect.poll(async () => new Set((await layout()).lefts).size).toBe(1); // stacked
     const narrow = await layout();
     expect(narrow.overflow).toBeLessThanOrEqual(0);
     expect(Math.min(...narrow.widths)).toBeGreaterThan(Math.max(...wide.widths));
     // Each frame's own layout followed: wider than 600 px is no longer compact.
+    await page.locator('#lab iframe').scrollIntoViewIfNeeded();
     await expect.poll(() => frames.lab.evaluate(() => document.documentElement.hasAttribute('data-compact'))).toBe(false);
-    await expect.poll(fits).toBe('fits');
+    expect(await fits()).toBe('fits');
     // The drawing pad still draws where the pointer is.
     await frames.lab.click('#clear-button');
     await drawIn(page, frames.lab, ONE);
     await expect.poll(() => frames.lab.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
     await page.screenshot({ path: `${shotsDir}/embed-example-narrow.png`, fullPage: false });
+  });
+
+  it("takes its theme from the host page: the page's color-scheme before the system's, and follows a switch", async () => {
+    const theme = (f: Frame) => f.evaluate(() => document.documentElement.dataset.theme);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    // The course page declares color-scheme: light, so its trainers stay light on a dark system…
+    await page.waitForTimeout(200);
+    expect(await theme(frames.lab)).toBe('light');
+    // …until the page itself switches to dark; a trainer with theme="dark" stays dark throughout.
+    await page.evaluate(() => (document.documentElement.style.colorScheme = 'dark'));
+    await expect.poll(() => theme(frames.lab)).toBe('dark');
+    await expect.poll(() => theme(frames.draw)).toBe('dark');
+    await page.evaluate(() => (document.documentElement.style.colorScheme = 'light'));
+    await expect.poll(() => theme(frames.lab)).toBe('light');
+    expect(await theme(frames.tutorial)).toBe('dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('logged no console errors, in the page or any frame', () => {
@@ -191,6 +220,12 @@ describe('Share', () => {
     await expect.poll(() => frame.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 }).toBe('true');
     expect(await frame.evaluate(() => document.documentElement.hasAttribute('data-embed'))).toBe(true);
     expect(await frame.inputValue('#field-batch_size')).toBe('16');
+    // Pasted without its allow attribute: no reload is tried, and the line says what is missing.
+    await other.setContent(`<!doctype html><title>course</title>${iframe.replace(/ allow="[^"]*"/, '').replace(' loading="lazy"', '')}`);
+    const bare = (await (await other.waitForSelector('iframe')).contentFrame())!;
+    await expect.poll(() => bare.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 }).toBe('true');
+    expect(await bare.getAttribute('#engine-status', 'data-isolation')).toBe('embedded');
+    expect(await bare.textContent('#engine-status')).toMatch(/its iframe has no allow="cross-origin-isolated"/);
     await other.close();
     await page.close();
   });

@@ -17,12 +17,15 @@ const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1&limit=4000';
 
 let browser: Browser;
 let server: StaticServer;
+/** A host that does not even know the .mjs and .wasm types: the service worker names them. */
+let untyped: StaticServer;
 beforeAll(async () => {
-  [browser, server] = await Promise.all([launch(), serveStatic(dist)]);
+  [browser, server, untyped] = await Promise.all([launch(), serveStatic(dist), serveStatic(dist, '/courses/ml/digitrain/', { untyped: ['.mjs', '.wasm'] })]);
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await untyped?.close();
 });
 
 type Hooks = { digitrain: { history: { test_error: number | null }[] } };
@@ -56,7 +59,7 @@ async function offlineReady(page: Page): Promise<string[]> {
   return page.evaluate(() => caches.keys());
 }
 
-describe('served from a sub-path by a server without isolation headers', () => {
+describe('served from a sub-path by a server without isolation headers (nor the .mjs and .wasm types)', () => {
   let context: BrowserContext;
   let page: Page;
 
@@ -66,7 +69,7 @@ describe('served from a sub-path by a server without isolation headers', () => {
 
   it('is isolated after exactly one reload, runs the threaded build and trains', async () => {
     let errors: string[], loads: string[];
-    ({ context, page, errors, loads } = await visit(server.url + FAST));
+    ({ context, page, errors, loads } = await visit(untyped.url + FAST));
     expect(new URL(page.url()).pathname).toBe('/courses/ml/digitrain/');
     expect(loads.length).toBe(2); // the first load, then the one reload under the service worker
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
@@ -80,7 +83,8 @@ describe('served from a sub-path by a server without isolation headers', () => {
     expect(h.length).toBe(1);
     expect(h[0].test_error).toBeLessThan(0.25);
     // Nothing was asked for outside the sub-path: every URL of the build is relative.
-    expect(server.requests.filter((p) => !p.startsWith('/courses/ml/digitrain/'))).toEqual([]);
+    expect(untyped.requests.filter((p) => !p.startsWith('/courses/ml/digitrain/'))).toEqual([]);
+    expect(untyped.requests).toContain('/courses/ml/digitrain/wasm/mt/engine.wasm');
     expect(errors).toEqual([]);
     await shot(page, 'static-host-isolated');
   });
@@ -91,8 +95,8 @@ describe('served from a sub-path by a server without isolation headers', () => {
     expect(keys[0]).toMatch(/^digitrain http:\/\/127\.0\.0\.1:\d+\/courses\/ml\/digitrain\/ [0-9a-f]{16}$/);
     // No network at all: the browser is offline, and the host does not answer either.
     await context.setOffline(true);
-    server.down = true;
-    const before = server.requests.length;
+    untyped.down = true;
+    const before = untyped.requests.length;
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
@@ -103,9 +107,9 @@ describe('served from a sub-path by a server without isolation headers', () => {
     await expect.poll(() => page.getAttribute('#prediction', 'data-digit'), { timeout: 5000 }).toMatch(/^\d$/);
     // Everything came from the offline copy; only the browser's own check for a newer sw.js
     // (outside the page, so outside Playwright's offline switch) knocked, and got no answer.
-    expect(server.requests.slice(before).filter((p) => !p.endsWith('/sw.js'))).toEqual([]);
+    expect(untyped.requests.slice(before).filter((p) => !p.endsWith('/sw.js'))).toEqual([]);
     await shot(page, 'offline');
-    server.down = false;
+    untyped.down = false;
     await context.setOffline(false);
   });
 });

@@ -33,7 +33,9 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(dir: string, subPath = '/courses/ml/digitrain/'): Promise<StaticServer> {
+/** `untyped`: extensions this host does not know (sent as application/octet-stream), as some
+ *  older web spaces do for .mjs and .wasm. */
+export async function serveStatic(dir: string, subPath = '/courses/ml/digitrain/', options: { untyped?: string[] } = {}): Promise<StaticServer> {
   const override = new Map<string, string | Buffer>();
   const requests: string[] = [];
   const state = { down: false };
@@ -61,7 +63,9 @@ export async function serveStatic(dir: string, subPath = '/courses/ml/digitrain/
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       return res.end('not found');
     }
-    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    const ext = extname(file);
+    const type = options.untyped?.includes(ext) ? undefined : TYPES[ext];
+    res.writeHead(200, { 'Content-Type': type ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

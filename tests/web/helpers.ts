@@ -1,6 +1,6 @@
 // Shared by the tests/web suites: loading each engine build the way the page's worker does
 // (web/core/loadEngine.ts, here from public/wasm/ on the file system) and the fixtures.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -54,4 +54,28 @@ export function idx(dims: number[], payload: Uint8Array): Uint8Array {
   dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
   out.set(payload, 4 + 4 * dims.length);
   return out;
+}
+
+export function newestSourceTime(): number {
+  let newest = 0;
+  for (const dir of ['cpp/core', 'cpp/tools']) {
+    const full = join(root, dir);
+    if (!existsSync(full)) continue;
+    for (const f of readdirSync(full)) newest = Math.max(newest, statSync(join(full, f)).mtimeMs);
+  }
+  return newest;
+}
+
+/** The native CLI to compare with: $DIGITRAIN_NATIVE, else build/digitrain, else another native
+ *  build folder's. `stale` when a C++ source is newer than it: comparing it with a WebAssembly
+ *  build of newer sources would report differences that are not bugs. */
+export function nativeCli(): { path: string | null; why: string } {
+  const candidates = [process.env.DIGITRAIN_NATIVE, join(root, 'build', 'digitrain')];
+  for (const dir of readdirSync(root).filter((d) => /^build-/.test(d) && !/wasm/.test(d)).sort())
+    candidates.push(join(root, dir, 'digitrain'));
+  const path = candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
+  if (!path) return { path: null, why: 'no native build (npm run test:native builds build/digitrain)' };
+  if (statSync(path).mtimeMs < newestSourceTime())
+    return { path: null, why: `${path} is older than the C++ sources: rebuild it (npm run test:native)` };
+  return { path, why: path };
 }

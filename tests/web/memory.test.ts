@@ -1,7 +1,8 @@
 // Memory: a full-size MNIST (60,000 synthetic 28×28 images + 10,000 test) fits in both builds,
 // replacing it with another full set fits too, and 100 load/configure/train/delete cycles
 // leave the heap where it was. memoryStats() is a diagnostic binding outside engine.d.ts:
-// heap_bytes = the wasm memory's size, allocated_bytes = malloc's bytes in use.
+// heap_bytes = the wasm memory's size, allocated_bytes = malloc's bytes in use, arena_bytes =
+// the most malloc ever held (the peak: loading a set while the previous one is still in use).
 import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../web/core/engine';
 import { EngineSession, failed, type Result } from '../../web/core/session';
@@ -10,6 +11,8 @@ import { BUILDS, engineFor, idx } from './helpers';
 interface MemoryStats {
   heap_bytes: number;
   allocated_bytes: number;
+  /** malloc's arena: its high-water mark, the peak that had to fit. */
+  arena_bytes: number;
   workers_in_use: number;
 }
 const stats = (e: Engine): MemoryStats => JSON.parse((e as unknown as { memoryStats(): string }).memoryStats());
@@ -46,7 +49,8 @@ describe.each(BUILDS)('%s build', (build) => {
         const now = stats(engine);
         console.log(
           `[${build}] 60,000 + 10,000 images loaded (set ${salt}): wasm heap ${mb(now.heap_bytes)}, ` +
-            `allocated ${mb(now.allocated_bytes)} (was ${mb(before.allocated_bytes)} before loading)`,
+            `allocated ${mb(now.allocated_bytes)} (was ${mb(before.allocated_bytes)} before loading), ` +
+            `malloc high-water ${mb(now.arena_bytes)}`,
         );
         // The images are held once: 70,000 × 784 bytes ≈ 52 MB, plus small change.
         expect(now.allocated_bytes - before.allocated_bytes).toBeLessThan(70 * 2 ** 20);
@@ -66,12 +70,13 @@ describe.each(BUILDS)('%s build', (build) => {
       const s = new EngineSession(engine);
       ok(s.setDataset('train', 'train', train.images, 'labels', train.labels));
       ok(s.setDataset('test', 'test', test.images, 'test-labels', test.labels));
-      ok(s.configure({ preset: 'tp', layers: [784, 16, 10], batch_size: 60, epochs: 1, threads: build === 'mt' && cycle % 2 ? 2 : 1 }));
+      ok(s.configure({ preset: 'tp', layers: [784, 8, 10], batch_size: 60, epochs: 1, threads: build === 'mt' && cycle % 2 ? 2 : 1 }));
       ok(s.train(10)); // finishes the epoch: evaluation on the test set included
       ok(s.evaluate('test', true));
       ok(s.predict(new Float32Array(784)));
-      expect(s.exportNpz().bytes.length).toBeGreaterThan(0);
-      ok(s.importModel(ok(s.exportModel()).text, 'model.json'));
+      expect(ok(s.exportNpz()).bytes.length).toBeGreaterThan(0);
+      // The model file goes through slow float formatting and parsing: every 5th cycle.
+      if (cycle % 5 === 4) ok(s.importModel(ok(s.exportModel()).text, 'model.json'));
       s.dispose();
       samples.push(stats(engine));
     }

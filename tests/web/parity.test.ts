@@ -8,39 +8,49 @@
 // can flip a borderline prediction. Everything the seed decides (initial weights, order,
 // dropout masks) is identical, which the tight tolerance checks.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EngineSession, failed, type EpochMetrics, type TrainConfig } from '../../web/core/session';
-import { BUILDS, digits, engineFor, fixturePath, root } from './helpers';
+import { BUILDS, digits, engineFor, fixturePath, nativeCli } from './helpers';
 
-/** The native CLI: $DIGITRAIN_NATIVE, else build/digitrain, else another native build folder's. */
-function nativeBinary(): string | null {
-  const candidates = [process.env.DIGITRAIN_NATIVE, join(root, 'build', 'digitrain')];
-  for (const dir of readdirSync(root).filter((d) => /^build-/.test(d) && !/wasm/.test(d)).sort())
-    candidates.push(join(root, dir, 'digitrain'));
-  return candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
-}
-const native = nativeBinary();
+const { path: native, why } = nativeCli();
 
+// Every setting spelled out (the CLI reads them with --config), so a change to a preset's
+// defaults cannot make the two sides train different networks.
 interface Case {
   name: string;
-  flags: string[];
-  config: Partial<TrainConfig>;
+  config: TrainConfig;
 }
+const base: Omit<TrainConfig, 'preset'> = {
+  layers: [784, 128, 64, 10], hidden: 'sigmoid', output: 'softmax', loss: 'cross-entropy', bias: false,
+  init: 'normal-sqrt-n', init_scale: 0.1, reduction: 'sum', optimizer: 'sgd', learning_rate: 0.01, momentum: 0.9,
+  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, batch_size: 32, epochs: 2, validation: 0, limit: 0, test_limit: 0, l2: 0,
+  dropout: 0, anneal_on_rise: false, anneal_factor: 0.9, step_decay_every: 0, step_decay_factor: 0.5, shuffle: false,
+  seed: 1, threads: 1,
+};
 const cases: Case[] = [
+  { name: 'the TP network, batch 32, summed gradient, in order', config: { ...base, preset: '' } },
   {
-    name: 'tp, batch 32, summed gradient, no shuffle',
-    flags: ['--preset', 'tp', '--batch', '32', '--lr', '0.01', '--epochs', '2'],
-    config: { preset: 'tp', batch_size: 32, learning_rate: 0.01, epochs: 2 },
+    name: 'ReLU, biases, Adam, mean, L2, dropout, shuffled, validation split',
+    config: {
+      ...base, preset: '', layers: [784, 64, 10], hidden: 'relu', bias: true, init: 'he', reduction: 'mean',
+      optimizer: 'adam', learning_rate: 0.001, validation: 500, dropout: 0.2, l2: 0.0001, shuffle: true, seed: 7,
+    },
   },
   {
-    name: 'best: ReLU, biases, Adam, mean, L2, dropout, shuffled, validation split',
-    flags: ['--preset', 'best', '--layers', '784,64,10', '--batch', '32', '--epochs', '2', '--validation', '500',
-      '--dropout', '0.2', '--l2', '0.0001', '--seed', '7'],
-    config: { preset: 'best', layers: [784, 64, 10], batch_size: 32, epochs: 2, validation: 500, dropout: 0.2, l2: 0.0001, seed: 7 },
+    name: 'sigmoid + MSE, momentum, annealing and step decay, test limit',
+    config: {
+      ...base, preset: '', layers: [784, 32, 10], output: 'sigmoid', loss: 'mse', bias: true, init: 'xavier',
+      reduction: 'mean', optimizer: 'momentum', learning_rate: 0.5, batch_size: 50, epochs: 3, anneal_on_rise: true,
+      step_decay_every: 2, test_limit: 400, shuffle: true, seed: 3,
+    },
   },
 ];
+
+const tmp = mkdtempSync(join(tmpdir(), 'digitrain-parity-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const trainArgs = [
   '--train-images', fixturePath('digits', 'train-images-idx3-ubyte.gz'),
@@ -49,8 +59,10 @@ const trainArgs = [
   '--test-labels', fixturePath('digits', 't10k-labels-idx1-ubyte.gz'),
 ];
 
-function runNative(c: Case): EpochMetrics[] {
-  const r = spawnSync(native!, ['train', ...trainArgs, ...c.flags, '--threads', '1', '--json'], { encoding: 'utf8' });
+function runNative(c: Case, index: number): EpochMetrics[] {
+  const file = join(tmp, `config-${index}.json`);
+  writeFileSync(file, JSON.stringify(c.config));
+  const r = spawnSync(native!, ['train', ...trainArgs, '--config', file, '--json'], { encoding: 'utf8' });
   expect(r.status, `${native} exited with ${r.status}: ${r.stderr}`).toBe(0);
   return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
 }
@@ -61,9 +73,9 @@ const expectClose = (wasm: number | null, nat: number | null, tol: number, what:
   expect(Math.abs(wasm! - nat), `${what}: wasm ${wasm}, native ${nat}`).toBeLessThanOrEqual(tol);
 };
 
-describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${native ?? 'no native build: run npm run test:native'})`, () => {
-  describe.each(cases)('$name', (c) => {
-    const expected = native ? runNative(c) : [];
+describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, () => {
+  describe.each(cases.map((c, i) => ({ ...c, i })))('$name', (c) => {
+    const expected = native ? runNative(c, c.i) : [];
 
     it.each(BUILDS)('%s build', async (build) => {
       const s = new EngineSession(await engineFor(build));
@@ -72,7 +84,7 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${native ?? 
           const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
           expect(failed(r) ? r.error : '').toBe('');
         }
-        const run = s.configure({ ...c.config, threads: 1 });
+        const run = s.configure(c.config);
         if (failed(run)) throw new Error(run.error);
         const epochs: EpochMetrics[] = [];
         for (;;) {

@@ -13,7 +13,9 @@ export type Split = 'train' | 'validation' | 'test';
 
 export interface Session {
   /** Parses one IDX buffer (already gunzipped) and says what it holds: JSON of
-   *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', histogram?}` or `{ok:false, error}`. */
+   *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', histogram?, rows?, cols?}` or
+   *  `{ok:false, error}`. `histogram` (counts of 0..9) for labels, `rows`/`cols` for images;
+   *  gzip bytes are refused ("unpack it first"). */
   describeIdx(fileName: string, bytes: Uint8Array): string;
   /** Pairs images with labels into the `train` or `test` slot: JSON `{ok, count, rows, cols, histogram}`.
    *  On failure the slot keeps what it had. */
@@ -23,23 +25,36 @@ export interface Session {
   sampleLabels(slot: Slot, start: number, count: number): Uint8Array;
   /** Starts a run: fresh weights from the config (snake_case TrainConfig JSON, see README), or
    *  continues from `startModelJson` (a model file with its history) when non-empty.
-   *  JSON `{ok, config, train_count, validation_count, test_count, batches_per_epoch}`. */
+   *  The JSON is applied over a base: the starting model's settings when continuing, else the
+   *  preset it names (`{"preset":"tp","epochs":5}`), else the defaults; a full config overrides all.
+   *  JSON `{ok, config, train_count, validation_count, test_count, batches_per_epoch, epoch,
+   *  finished, threads: {requested, used, max}, warnings}`: `threads` are clamped to what the
+   *  engine's pthread pool has left (1 in the SIMD-only build), `config.threads` is the number
+   *  used and `warnings` says so. The previous run is dropped only when the new one is valid. */
   configure(configJson: string, startModelJson: string): string;
   /** Trains up to `maxBatches` batches. JSON `{ok, batches, batch_losses, epochs, finished,
    *  diverged, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`. */
   train(maxBatches: number): string;
-  /** JSON `{ok, count, loss, error, confusion, predicted?, probabilities?}`. */
+  /** JSON `{ok, split, count, loss, error, confusion, predicted?, outputs?, probabilities?}`:
+   *  confusion[true][predicted]; with `keepPredictions`, `predicted` per sample and
+   *  `probabilities` flat (count × outputs). Without a run, an imported model is evaluated on
+   *  the whole train or test slot. */
   evaluate(split: Split, keepPredictions: boolean): string;
-  /** One input of `inputs` values in [0,1]: JSON `{ok, probabilities, activations}` where
-   *  activations[l] is layer l's output. */
+  /** One input of `inputs` values in [0,1]: JSON `{ok, probabilities, predicted, activations}`
+   *  where activations[l] is layer l's output (the last one equals `probabilities`). */
   predict(pixels: Float32Array): string;
-  /** The current model (weights, config, history) as the digitrain model file. */
+  /** The current model (weights, config, history) as the digitrain model file, or
+   *  `{"error":...,"ok":false}` when there is none. */
   exportModel(): string;
-  /** Loads a model file as the current network (training state is dropped): JSON `{ok, layers, loss}`. */
+  /** Loads a model file as the current network (training state is dropped): JSON `{ok, layers,
+   *  activations, loss, bias, parameters, input: {rows, cols}, config | null, history}`;
+   *  `layers` are the unit counts, inputs first. */
   importModel(json: string, fileName: string): string;
   /** The current network as a NumPy .npz archive (empty when there is none). */
   exportNpz(): Uint8Array;
-  /** One double-precision step on (input, target) for the model in `modelJson`: the inspector's JSON. */
+  /** One double-precision step on (input, target) for the model in `modelJson` (weights read as
+   *  written, not rounded to float); `inputJson`/`targetJson` are JSON arrays of numbers: the
+   *  inspector's JSON (cpp/core/inspector.h) with `ok`. */
   inspect(modelJson: string, inputJson: string, targetJson: string, learningRate: number): string;
   delete(): void;
 }

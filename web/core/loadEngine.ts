@@ -23,9 +23,11 @@ export interface LoadedEngine {
 }
 
 export interface LoadEngineOptions {
-  /** Where the app is served from (the folder holding `wasm/mt/` and `wasm/st/`), absolute or
-   *  relative to the current location, e.g. `import.meta.env.BASE_URL` — so a deployment under
-   *  a sub-path works. In Node: a directory path or file: URL (default: the repository's public/). */
+  /** Where the app is served from (the folder holding `wasm/mt/` and `wasm/st/`), so a deployment
+   *  under a sub-path works. Best absolute, resolved on the page (`new URL(import.meta.env.BASE_URL,
+   *  document.baseURI).href`): a relative one resolves against the current location, which in a
+   *  worker is the worker script's URL, not the page's. In Node: a directory path or file: URL
+   *  (default: the repository's public/). */
   base?: string | URL;
   /** Use this build whatever the environment offers (an `mt` request still needs threads). */
   build?: BuildKind;

@@ -46,6 +46,8 @@ export interface TrainConfig {
   anneal_factor: number;
   step_decay_every: number;
   step_decay_factor: number;
+  /** Reshuffle the training order every epoch (false: in file order). */
+  shuffle: boolean;
   seed: number;
   threads: number;
 }

@@ -62,7 +62,7 @@ async function respond(request, url) {
   } else if (!request.headers.has('range')) {
     cached = await cache.match(request, { ignoreVary: true });
   }
-  if (cached) return isolated(cached);
+  if (cached) return isolated(cached, url);
   let response;
   try {
     response = await fetch(request);
@@ -72,13 +72,19 @@ async function respond(request, url) {
       { status: 503, statusText: 'Offline', headers: { 'Content-Type': 'text/plain; charset=utf-8' } },
     );
   }
-  return isolated(response);
+  return isolated(response, url);
 }
 
+// Hosts that do not know these types send them as application/octet-stream or text/plain,
+// which browsers refuse for module scripts and compile slowly for WebAssembly: name them.
+const TYPES = { wasm: 'application/wasm', mjs: 'text/javascript', js: 'text/javascript', webmanifest: 'application/manifest+json' };
+
 /** The same response with the isolation headers (an opaque response cannot be changed). */
-function isolated(response) {
+function isolated(response, url) {
   if (response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const headers = new Headers(response.headers);
+  const type = TYPES[(/\.([a-z]+)$/.exec(url.pathname) || [])[1]];
+  if (type && response.ok && /^(|application\/octet-stream|text\/plain)(;|$)/.test(headers.get('Content-Type') || '')) headers.set('Content-Type', type);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
   headers.set('Cross-Origin-Resource-Policy', 'cross-origin');

@@ -46,9 +46,14 @@ export function singleThreadReason(state: BootState | null): string | null {
   const one = (cause: string, remedy: string) => `the page is not cross-origin isolated here (${cause}), so training runs on one core. ${remedy}`;
   switch (state.status) {
     case 'embedded':
+      if (state.detail === 'no-allow')
+        return one(
+          'its iframe has no allow="cross-origin-isolated"',
+          'For threads: open it in its own tab, or serve the course page with COOP/COEP headers and add allow="cross-origin-isolated" to the iframe.',
+        );
       return one(
-        'it is embedded in a page that is not cross-origin isolated itself',
-        'For threads, open it in its own tab, or serve the course page with ' + HEADERS + ' and embed it with allow="cross-origin-isolated".',
+        'the page it is embedded in is not isolated',
+        'For threads: open it in its own tab, or serve the course page with COOP/COEP headers and embed it with allow="cross-origin-isolated".',
       );
     case 'insecure':
       return one('it is served over plain http, where browsers run no service worker', `For threads, publish it over https, or serve it with ${HEADERS}.`);
