@@ -94,12 +94,28 @@ std::string guarded(const char* what, F&& body) {
   }
 }
 
+// The largest IDX file the browser engine takes, unpacked: full MNIST's training images are
+// 47 MB, and the threaded build's fixed 256 MB heap must still hold a copy, the dataset and
+// a test set. Checked on the JS array's length, before anything is allocated.
+constexpr size_t kMaxFileBytes = size_t{100} << 20;
+
+IdxLimits browserIdxLimits() {
+  IdxLimits limits;
+  limits.maxBytes = kMaxFileBytes;
+  limits.maxElements = kMaxFileBytes;
+  return limits;
+}
+
 // A JS Uint8Array (or ArrayBuffer, or array of numbers) copied into the wasm heap.
-std::vector<uint8_t> bytesFromJs(const val& input) {
+Expected<std::vector<uint8_t>> bytesFromJs(const val& input, const std::string& fileName) {
   val bytes = input;
   if (bytes.instanceof(val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);
-  if (!bytes["length"].isNumber()) return {};
+  if (!bytes["length"].isNumber()) return fail(fileName + ": expected the file's bytes (a Uint8Array)");
   const size_t n = bytes["length"].as<size_t>();
+  if (n > kMaxFileBytes)
+    return fail(fileName + ": is " + std::to_string(n >> 20) + " MB unpacked; the browser engine reads IDX files of up to " +
+                std::to_string(kMaxFileBytes >> 20) + " MB (full MNIST's training images are 47 MB). "
+                "Use the command-line digitrain for larger sets.");
   std::vector<uint8_t> out(n);
   if (n) {
     // The view is made after the allocation: allocating may grow (and so replace) the heap.
@@ -179,10 +195,12 @@ class Session {
 
   std::string describeIdx(const std::string& fileName, const val& bytesJs) {
     return guarded("describeIdx", [&] {
-      std::vector<uint8_t> bytes = bytesFromJs(bytesJs);
+      auto read = bytesFromJs(bytesJs, fileName);
+      if (!read) return errorJson(read.error());
+      const std::vector<uint8_t>& bytes = read.value();
       if (isGzip(bytes.data(), bytes.size()))
         return errorJson(fileName + ": is gzip-compressed; unpack it before handing it to the engine");
-      auto parsed = parseIdx(bytes.data(), bytes.size(), fileName);
+      auto parsed = parseIdx(bytes.data(), bytes.size(), fileName, browserIdxLimits());
       if (!parsed) return errorJson(parsed.error());
       const IdxArray& a = parsed.value();
       json out;
@@ -223,10 +241,12 @@ class Session {
       if (!target) return errorJson("unknown dataset slot \"" + slot + "\" (expected \"train\" or \"test\")");
       // One buffer at a time, each freed as soon as it is parsed: full MNIST is 47 MB per copy.
       auto parseOne = [](const val& js, const std::string& fileName) -> Expected<IdxArray> {
-        std::vector<uint8_t> bytes = bytesFromJs(js);
+        auto read = bytesFromJs(js, fileName);
+        if (!read) return fail(read.error());
+        const std::vector<uint8_t>& bytes = read.value();
         if (isGzip(bytes.data(), bytes.size()))
           return fail(fileName + ": is gzip-compressed; unpack it before handing it to the engine");
-        return parseIdx(bytes.data(), bytes.size(), fileName);
+        return parseIdx(bytes.data(), bytes.size(), fileName, browserIdxLimits());
       };
       auto images = parseOne(imagesJs, imagesName);
       if (!images) return errorJson(images.error());

@@ -191,6 +191,16 @@ describe.each(BUILDS)('%s build', (build) => {
       stillWorks();
     });
 
+    it('files over the browser limit, and headers claiming more, before anything is allocated', () => {
+      const huge = new Uint8Array((100 << 20) + 1);
+      const error = refused(s.setDataset('train', 'huge-images', huge, 'train-labels', digits.trainLabels()));
+      expect(error).toMatch(/^huge-images: is 100 MB unpacked; the browser engine reads IDX files of up to 100 MB/);
+      // 10^9 images of 28×28 claimed by a 16-byte header: refused by the size check, not by running out of memory.
+      const claim = idx([1_000_000_000, 28, 28], new Uint8Array(0));
+      expect(refused(s.describeIdx('claims-a-billion', claim))).toMatch(/^claims-a-billion: .*(too large|limit)/);
+      stillWorks();
+    });
+
     it('gzip bytes that were not unpacked', () => {
       const gz = new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
       expect(refused(s.describeIdx('t10k-labels-idx1-ubyte.gz', gz))).toMatch(/^t10k-labels-idx1-ubyte\.gz: .*gzip/);
