@@ -252,7 +252,7 @@ class Session {
       if (!images) return errorJson(images.error());
       auto labels = parseOne(labelsJs, labelsName);
       if (!labels) return errorJson(labels.error());
-      auto set = makeDataset(images.value(), imagesName, labels.value(), labelsName);
+      auto set = makeDataset(std::move(images.value()), imagesName, labels.value(), labelsName);
       if (!set) return errorJson(set.error());
       images = IdxArray{};
       labels = IdxArray{};

@@ -37,10 +37,17 @@ bool isLabelsShape(const std::vector<uint32_t>& dims) {
 
 // Copies `count` values of `a` into `out` as bytes, checking each is an integer in
 // [0, maxValue]; returns the first offending index, or `count` when all are fine.
-size_t convertToBytes(const IdxArray& a, size_t count, int maxValue, std::vector<uint8_t>& out, double& bad) {
-  out.resize(count);
+// With `owned` (the caller gave up the array), u8 payloads are moved rather than copied.
+size_t convertToBytes(const IdxArray& a, size_t count, int maxValue, std::vector<uint8_t>& out, double& bad,
+                      IdxArray* owned = nullptr) {
+  if (a.type == IdxType::U8 && owned) {
+    out = std::move(owned->data);
+    out.resize(count);
+  } else {
+    out.resize(count);
+  }
   if (a.type == IdxType::U8) {
-    std::copy(a.data.begin(), a.data.begin() + static_cast<std::ptrdiff_t>(count), out.begin());
+    if (!owned) std::copy(a.data.begin(), a.data.begin() + static_cast<std::ptrdiff_t>(count), out.begin());
     if (maxValue >= 255) return count;
     for (size_t i = 0; i < count; ++i)
       if (out[i] > maxValue) {
@@ -62,8 +69,24 @@ size_t convertToBytes(const IdxArray& a, size_t count, int maxValue, std::vector
 
 }  // namespace
 
+namespace {
+Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName, const IdxArray& labels,
+                           const std::string& labelsName, IdxArray* ownedImages);
+}  // namespace
+
 Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName,
                               const IdxArray& labels, const std::string& labelsName) {
+  return assemble(images, imagesName, labels, labelsName, nullptr);
+}
+
+Expected<Dataset> makeDataset(IdxArray&& images, const std::string& imagesName, const IdxArray& labels,
+                              const std::string& labelsName) {
+  return assemble(images, imagesName, labels, labelsName, &images);
+}
+
+namespace {
+Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName, const IdxArray& labels,
+                           const std::string& labelsName, IdxArray* ownedImages) {
   // Shapes first: a swapped pair is the likeliest mistake, and saying so beats any count.
   if (images.dims.size() != 3) {
     std::string msg = imagesName + ": images are not 2-D per sample: dimensions are " + dimsText(images.dims) +
@@ -116,7 +139,7 @@ Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesN
                 " is not a digit 0..9");
 
   const size_t pixels = static_cast<size_t>(imageCount * rows * cols);
-  const size_t pixelIndex = convertToBytes(images, pixels, 255, set.images, bad);
+  const size_t pixelIndex = convertToBytes(images, pixels, 255, set.images, bad, ownedImages);
   if (pixelIndex != pixels) {
     const size_t per = static_cast<size_t>(rows * cols);
     std::string msg = imagesName + ": pixel value " + numberText(bad) + " (image " +
@@ -129,6 +152,7 @@ Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesN
   }
   return set;
 }
+}  // namespace
 
 Dataset slice(const Dataset& set, size_t begin, size_t end) {
   end = std::min(end, set.count());

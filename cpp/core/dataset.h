@@ -29,6 +29,11 @@ struct Dataset {
 Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName,
                               const IdxArray& labels, const std::string& labelsName);
 
+// The same, taking over the images' bytes instead of copying them (full MNIST: 47 MB less
+// at the peak, which matters in the browser's fixed heap).
+Expected<Dataset> makeDataset(IdxArray&& images, const std::string& imagesName, const IdxArray& labels,
+                              const std::string& labelsName);
+
 // The first `count` samples of `set` (a copy).
 Dataset head(const Dataset& set, size_t count);
 // Samples [begin, end) of `set` (a copy).

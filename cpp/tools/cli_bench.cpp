@@ -142,7 +142,11 @@ double measureInference(const Network& net, const Dataset& data, int batch, int 
 
 void printJson(int threads, int batch, const char* mode, double rate) {
   nlohmann::ordered_json j;
+#ifdef __EMSCRIPTEN__
+  j["impl"] = "wasm-node-cli";  // the same CLI compiled to WebAssembly (npm run cli)
+#else
   j["impl"] = "native";
+#endif
   j["threads"] = threads;
   j["batch"] = batch;
   j["mode"] = mode;

@@ -57,6 +57,16 @@ TEST(DatasetMake, PairsImagesAndLabels) {
   EXPECT_EQ(r->image(2)[0], static_cast<uint8_t>(24 * 13));
 }
 
+TEST(DatasetMake, MovingTheImagesGivesTheSameSetAsCopying) {
+  const IdxArray kept = images(5);
+  auto copied = makeDataset(kept, kImages, labels({1, 2, 3, 4, 5}), kLabels);
+  IdxArray given = images(5);
+  auto moved = makeDataset(std::move(given), kImages, labels({1, 2, 3, 4, 5}), kLabels);
+  ASSERT_TRUE(copied.ok() && moved.ok());
+  EXPECT_EQ(copied->images, moved->images);
+  EXPECT_EQ(kept.data, images(5).data);  // the const overload leaves its input alone
+}
+
 TEST(DatasetMake, LabelsAsCountByOne) {
   IdxArray l = labels({1, 2});
   l.dims = {2, 1};
