@@ -104,27 +104,6 @@ Expected<std::vector<uint8_t>> gunzip(const std::vector<uint8_t>& bytes, const s
   return out;
 }
 
-Expected<std::vector<uint8_t>> readFileMaybeGzip(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return fail(path + ": is a directory, not a data file");
-
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return fail(path + ": cannot open: " + std::strerror(errno));
-
-  std::vector<uint8_t> bytes;
-  uint8_t buffer[1 << 16];
-  for (;;) {
-    const size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
-    bytes.insert(bytes.end(), buffer, buffer + n);
-    if (n < sizeof buffer) {
-      if (std::ferror(f.get())) return fail(path + ": cannot read: " + std::strerror(errno));
-      break;
-    }
-  }
-  if (isGzip(bytes.data(), bytes.size())) return gunzip(bytes, path);
-  return bytes;
-}
-
 }  // namespace digitrain
 
 #endif  // __EMSCRIPTEN__

@@ -11,14 +11,6 @@
 namespace digitrain {
 namespace {
 
-std::string dimsText(const std::vector<uint32_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
-}
 
 std::string numberText(double v) {
   char buf[32];

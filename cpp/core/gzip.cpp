@@ -1,22 +1,23 @@
 // gunzip with zlib for the native build, and the "read a data file, unpacked if needed"
 // helper the CLI uses. MNIST is distributed as .gz, so a truncated or corrupt download is
 // the most common way loading fails: every message names the file and what went wrong.
-#ifndef __EMSCRIPTEN__
-
 #include "gzip.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+
+#include "idx.h"
+
+#ifndef __EMSCRIPTEN__
 
 #include <zlib.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <memory>
-
-#include "idx.h"
 
 namespace digitrain {
 namespace {
@@ -129,6 +130,14 @@ Expected<std::vector<uint8_t>> gunzip(const std::vector<uint8_t>& bytes, const s
   return out;
 }
 
+}  // namespace digitrain
+
+#endif  // __EMSCRIPTEN__
+
+// Reading a file is the same everywhere; only gunzip differs (zlib above, Node's zlib in the
+// WebAssembly CLI: cpp/bindings/node_gzip.cpp).
+namespace digitrain {
+
 Expected<std::vector<uint8_t>> readFileMaybeGzip(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
@@ -152,5 +161,3 @@ Expected<std::vector<uint8_t>> readFileMaybeGzip(const std::string& path) {
 }
 
 }  // namespace digitrain
-
-#endif  // __EMSCRIPTEN__

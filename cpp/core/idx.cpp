@@ -16,14 +16,6 @@ std::string hex2(uint8_t b) {
   return buf;
 }
 
-std::string dimsText(const std::vector<uint32_t>& dims) {
-  std::string s = "[";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(dims[i]);
-  }
-  return s + "]";
-}
 
 bool isKnownType(uint8_t code) {
   switch (code) {
@@ -264,6 +256,15 @@ std::vector<uint8_t> writeIdx(const IdxArray& array) {
     writeBE(payload + i * esize, v, esize);
   }
   return out;
+}
+
+std::string dimsText(const std::vector<uint32_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(dims[i]);
+  }
+  return s + "]";
 }
 
 bool isGzip(const uint8_t* bytes, size_t size) {

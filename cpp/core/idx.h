@@ -43,6 +43,9 @@ Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string
 // Serialises an array back to IDX bytes (for tests, fixtures and the demo data).
 std::vector<uint8_t> writeIdx(const IdxArray& array);
 
+// "[60000, 28, 28]": dimensions as messages write them.
+std::string dimsText(const std::vector<uint32_t>& dims);
+
 // True when the buffer starts with the gzip magic 1F 8B.
 bool isGzip(const uint8_t* bytes, size_t size);
 
