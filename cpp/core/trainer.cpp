@@ -171,20 +171,61 @@ void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count
   }
 }
 
+std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
+  const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
+  const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
+  return {begin, end - begin};
+}
+
+// W −= η·Σ_u a_u·e_uᵀ, split by output columns: thread t updates columns [c0, c0+n) of every
+// layer from every thread's activations and errors, in thread order u = 0, 1, …, so the
+// result depends on the thread count only. No gradient buffer is filled, zeroed or reduced.
+void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
+  const int threads = activeThreads_;
+  auto work = [&](int t) {
+    if (t >= threads) return;
+    for (size_t l = 0; l < net_.layers.size(); ++l) {
+      Layer& layer = net_.layers[l];
+      const Eigen::Index cols = layer.outputs();
+      const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
+      if (n == 0) continue;
+      auto W = layer.weights.middleCols(c0, n);
+      if (etaLambda != Scalar(0)) W *= Scalar(1) - etaLambda;
+      for (int u = 0; u < threads; ++u) {
+        const int samples = shareOf(size, threads, u).second;
+        if (samples == 0) continue;
+        const Workspace<Scalar>& ws = workspaces_[u];
+        auto e = ws.e[l].block(c0, 0, n, samples);
+        W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
+        if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
+      }
+    }
+  };
+  pool_->run(work);
+}
+
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
   // The split depends only on the batch size and the thread count, never on timing.
   const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
   fusedSgd_ = threads == 1 && config_.optimizer == Optimizer::Sgd && size <= workspaces_[0].capacity;
+  // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
+  // samples' activations and errors, and the step is taken straight from them (parallelSgd).
+  parallelSgd_ = false;
+  if (threads > 1 && config_.optimizer == Optimizer::Sgd) {
+    parallelSgd_ = true;
+    for (int t = 0; t < threads; ++t)
+      parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
+  }
   const Scalar keep = Scalar(1.0 - config_.dropout);
   std::fill(threadLoss_.begin(), threadLoss_.end(), 0.0);
   std::fill(threadWrong_.begin(), threadWrong_.end(), 0);
   std::fill(threadUsed_.begin(), threadUsed_.end(), 0);
   auto work = [this, first, size, threads, keep](int t) {
     if (t >= threads) return;
-    const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
-    const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
+    const auto [begin, count] = shareOf(size, threads, t);
+    const int end = begin + count;
     Workspace<Scalar>& ws = workspaces_[t];
     bool overwrite = true;
     threadFinite_[t] = 1;
@@ -199,7 +240,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       threadLoss_[t] += outputError(net_, ws, n);
       propagateErrors(net_, ws, n, keep);
       if (!errorsFinite(ws, n)) threadFinite_[t] = 0;
-      if (fusedSgd_) continue;  // the step is taken by sgdStep once the loss is known to be finite
+      if (fusedSgd_ || parallelSgd_) continue;  // the step is taken once the loss is known to be finite
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
@@ -222,6 +263,10 @@ void Trainer::applyUpdate(int size) {
   const Scalar l2 = Scalar(config_.l2);
   if (fusedSgd_) {
     sgdStep(net_, workspaces_[0], size, lr * scale, lr * scale * l2);
+    return;
+  }
+  if (parallelSgd_) {
+    parallelSgdStep(size, lr * scale, lr * scale * l2);
     return;
   }
   if (config_.optimizer == Optimizer::Adam) ++adamSteps_;

@@ -76,6 +76,8 @@ class Trainer {
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
+  void parallelSgdStep(int size, Scalar eta, Scalar etaLambda);
+  static std::pair<int, int> shareOf(int size, int threads, int t);  // first sample, count
   EpochMetrics finishEpoch();
   void fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count);
 
@@ -98,6 +100,7 @@ class Trainer {
   std::string diverged_;
   Network snapshot_;
   bool fusedSgd_ = false;  // decided per batch
+  bool parallelSgd_ = false;
   int activeThreads_ = 1;   // threads the current batch is split over
   // Per-thread results of the current batch (members, so the training loop never allocates).
   std::vector<double> threadLoss_;
