@@ -184,6 +184,7 @@ void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
   const int threads = activeThreads_;
   auto work = [&](int t) {
     if (t >= threads) return;
+    DenormalsAreZero flush;
     for (size_t l = 0; l < net_.layers.size(); ++l) {
       Layer& layer = net_.layers[l];
       const Eigen::Index cols = layer.outputs();
@@ -224,6 +225,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   std::fill(threadUsed_.begin(), threadUsed_.end(), 0);
   auto work = [this, first, size, threads, keep](int t) {
     if (t >= threads) return;
+    DenormalsAreZero flush;
     const auto [begin, count] = shareOf(size, threads, t);
     const int end = begin + count;
     Workspace<Scalar>& ws = workspaces_[t];
@@ -262,6 +264,7 @@ void Trainer::applyUpdate(int size) {
   const Scalar lr = Scalar(learningRate_);
   const Scalar l2 = Scalar(config_.l2);
   if (fusedSgd_) {
+    DenormalsAreZero flush;
     sgdStep(net_, workspaces_[0], size, lr * scale, lr * scale * l2);
     return;
   }
@@ -296,6 +299,7 @@ void Trainer::applyUpdate(int size) {
   const int threads = activeThreads_;
   auto work = [&](int t) {
     if (t >= threads) return;
+    DenormalsAreZero flush;
     for (size_t l = 0; l < net_.layers.size(); ++l) {
       Layer& layer = net_.layers[l];
       const Eigen::Index cols = layer.outputs();
@@ -420,6 +424,7 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
   auto work = [&](int t) {
     const size_t from = begin + ev.count * t / threads, to = begin + ev.count * (t + 1) / threads;
     if (from >= to) return;
+    DenormalsAreZero flush;
     Workspace<Scalar> ws;
     ws.resize(net, static_cast<int>(std::min<size_t>(kChunk, to - from)), false);
     std::vector<uint32_t> idx(ws.capacity);
