@@ -34,5 +34,8 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolationHeaders },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
   worker: { format: 'es' },
+  // Pre-bundled at start-up: discovered later (wasm-feature-detect is only imported by the
+  // worker), the dev server would reload the page mid-session.
+  optimizeDeps: { include: ['chart.js', 'wasm-feature-detect'] },
   build: { outDir: 'dist', target: 'es2022', emptyOutDir: true },
 });
