@@ -382,6 +382,7 @@ class Session {
       out["epochs"] = epochs;
       out["finished"] = r.finished;
       out["diverged"] = r.diverged.empty() ? json(nullptr) : json(r.diverged);
+      out["warning"] = r.warning.empty() ? json(nullptr) : json(r.warning);
       out["epoch"] = trainer_->epoch();
       out["batch_in_epoch"] = trainer_->batchInEpoch();
       out["batches_per_epoch"] = trainer_->batchesPerEpoch();

@@ -359,12 +359,43 @@ StepResult Trainer::train(int maxBatches) {
     ++result.batches;
     if (++batchInEpoch_ == batchesPerEpoch_) {
       batchInEpoch_ = 0;
+      const double saturated = saturatedShare();
       result.epochs.push_back(finishEpoch());
+      // Saturated sigmoids are the other way a too-large learning rate fails (the lab's
+      // lr = 10): nothing overflows, the units sit at 0 or 1, σ' ≈ 0 and learning stops.
+      const EpochMetrics& m = result.epochs.back();
+      if (!warned_ && m.epoch >= 3 && saturated > 0.5 && m.trainError > 0.5) {
+        warned_ = true;
+        char share[16], error[16];
+        std::snprintf(share, sizeof share, "%.0f%%", saturated * 100);
+        std::snprintf(error, sizeof error, "%.1f%%", m.trainError * 100);
+        result.warning = std::string("after ") + std::to_string(m.epoch) + " epochs the training error is still " +
+                         error + " and " + share +
+                         " of the sigmoid units are saturated (output within 0.01 of 0 or 1), so their gradients "
+                         "vanish and the network has stopped learning. The learning rate " +
+                         formatRate(m.learningRate) + " is probably too large: try " +
+                         formatRate(m.learningRate / 10) + ".";
+      }
     }
   }
   result.finished = finished();
   if (!diverged_.empty()) result.diverged = diverged_;
   return result;
+}
+
+double Trainer::saturatedShare() const {
+  size_t saturated = 0, total = 0;
+  for (int t = 0; t < activeThreads_; ++t) {
+    const Workspace<Scalar>& ws = workspaces_[t];
+    const int n = std::min(ws.capacity, batchSize_);
+    for (size_t l = 0; l < net_.layers.size(); ++l) {
+      if (net_.layers[l].activation != Activation::Sigmoid) continue;
+      const auto a = ws.a[l + 1].leftCols(n).array();
+      saturated += static_cast<size_t>(((a < Scalar(0.01)) || (a > Scalar(0.99))).count());
+      total += static_cast<size_t>(a.size());
+    }
+  }
+  return total ? double(saturated) / double(total) : 0.0;
 }
 
 EpochMetrics Trainer::finishEpoch() {

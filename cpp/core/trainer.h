@@ -30,6 +30,7 @@ struct StepResult {
   std::vector<EpochMetrics> epochs;  // epochs completed during this call
   bool finished = false;             // all configured epochs are done
   std::string diverged;              // non-empty: training stopped; what happened, what to try
+  std::string warning;               // non-empty: training goes on, but something looks wrong
 };
 
 struct Evaluation {
@@ -98,6 +99,8 @@ class Trainer {
   double epochLoss_ = 0, epochSeconds_ = 0;
   size_t epochWrong_ = 0, epochSamples_ = 0;
   std::string diverged_;
+  bool warned_ = false;               // the saturation warning is given once per run
+  double saturatedShare() const;      // of sigmoid units in the last batch, see finishEpoch
   Network snapshot_;
   bool fusedSgd_ = false;  // decided per batch
   bool parallelSgd_ = false;

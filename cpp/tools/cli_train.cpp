@@ -332,6 +332,10 @@ int runTrain(const std::vector<std::string>& argv) {
       epochLoss = epochSeconds = 0;
       epochBatches = 0;
     }
+    if (!r.warning.empty()) {
+      bar.clear();
+      std::fprintf(stderr, "warning: %s\n", r.warning.c_str());  // stderr: --json keeps stdout clean
+    }
     if (!r.diverged.empty()) {
       status = kExitDiverged;
       stopped = r.diverged;

@@ -185,6 +185,16 @@ describe('divergence', () => {
     await shot(page, 'diverged');
     await page.close();
   });
+
+  it('says why the lab preset at lr 10 stops learning without diverging (saturated sigmoids)', async () => {
+    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=lab&learning_rate=10&epochs=6');
+    await page.click('#train-button');
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
+    const text = (await page.textContent('#train-error')) ?? '';
+    expect(text).toMatch(/^Not learning: after \d+ epochs the training error is still .*saturated.*try 1\./);
+    await shot(page, 'saturated');
+    await page.close();
+  });
 });
 
 describe('models and runs', () => {
@@ -225,6 +235,19 @@ describe('models and runs', () => {
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('run,epoch,train_loss,train_error,validation_loss,validation_error,test_loss,test_error,learning_rate,seconds,samples_per_second');
     expect(lines.length).toBe(1 + 8 * 2);
+    // The current run's curves, as CSV and as the error chart's PNG.
+    const [curves] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const curvesPath = `${root}test-results/curves.csv`;
+    await curves.saveAs(curvesPath);
+    const curveLines = readFileSync(curvesPath, 'utf8').trim().split('\n');
+    expect(curveLines[0]).toMatch(/^epoch,/);
+    expect(curveLines.length).toBeGreaterThan(1);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    const pngPath = `${root}test-results/error-chart.png`;
+    await png.saveAs(pngPath);
+    const pngBytes = readFileSync(pngPath);
+    expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(pngBytes.length).toBeGreaterThan(2000);
     await page.locator('#models').screenshot({ path: `${root}test-results/screenshots/sweep.png` });
   });
 

@@ -135,6 +135,8 @@ export interface StepResult {
   finished: boolean;
   /** Why training stopped, with what to try; null while all is well. */
   diverged: string | null;
+  /** Training goes on but looks stuck (saturated sigmoids), with what to try; given once per run. */
+  warning: string | null;
   /** Epochs completed so far. */
   epoch: number;
   batch_in_epoch: number;

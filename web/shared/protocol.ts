@@ -147,6 +147,8 @@ export type WorkerEvent =
   /** One finished epoch; `model` is the model file exported right after it (the last good model). */
   | { type: 'epoch'; metrics: EpochMetrics; model: string }
   | { type: 'state'; state: TrainState; message?: string }
+  /** Training goes on, but the engine sees it is not learning (e.g. saturated sigmoids). */
+  | { type: 'warning'; message: string }
   /** The engine aborted (out of memory, a trap): this worker is unusable and must be replaced. */
   | { type: 'fatal'; message: string };
 

@@ -417,6 +417,9 @@ function onEvent(event: WorkerEvent): void {
     case 'state':
       if (event.state !== app.state) setState(event.state, event.message);
       break;
+    case 'warning':
+      showError(ui.trainError, `Not learning: ${event.message}`);
+      break;
     case 'fatal':
       break; // handled by the client, which restarts the worker and calls recover()
   }

@@ -369,6 +369,7 @@ export class TrainerCore {
       const model = failed(exported) ? '' : exported.text;
       r.epochs.forEach((metrics, i) => this.emit({ type: 'epoch', metrics, model: i === r.epochs.length - 1 ? model : '' }));
     }
+    if (r.warning) this.emit({ type: 'warning', message: r.warning });
     if (r.diverged) this.setState('diverged', r.diverged);
     else if (r.finished) {
       this.progress();
