@@ -595,6 +595,9 @@ std::string memoryStats() {
 }  // namespace digitrain
 
 EMSCRIPTEN_BINDINGS(digitrain) {
+  // WebAssembly cannot ask the CPU for its cache sizes, so Eigen would block its matrix
+  // products for a 16 KB L1; tell it the common desktop sizes instead.
+  Eigen::setCpuCacheSizes(32 * 1024, 1024 * 1024, 8 * 1024 * 1024);
   using digitrain::Session;
   emscripten::class_<Session>("Session")
       .constructor<>()
