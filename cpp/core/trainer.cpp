@@ -182,27 +182,36 @@ std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
 // result depends on the thread count only. No gradient buffer is filled, zeroed or reduced.
 void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
   const int threads = activeThreads_;
+  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
+    auto W = layer.weights.middleCols(c0, n);
+    if (etaLambda != Scalar(0)) W *= Scalar(1) - etaLambda;
+    for (int u = 0; u < threads; ++u) {
+      const int samples = shareOf(size, threads, u).second;
+      if (samples == 0) continue;
+      const Workspace<Scalar>& ws = workspaces_[u];
+      auto e = ws.e[l].block(c0, 0, n, samples);
+      W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
+      if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
+    }
+  });
+}
+
+// Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
+// t's share of the layer's output columns: the split the update steps use.
+template <class Fn>
+void Trainer::forEachColumnShare(const Fn& fn) {
+  const int threads = activeThreads_;
   auto work = [&](int t) {
     if (t >= threads) return;
     DenormalsAreZero flush;
     for (size_t l = 0; l < net_.layers.size(); ++l) {
-      Layer& layer = net_.layers[l];
-      const Eigen::Index cols = layer.outputs();
+      const Eigen::Index cols = net_.layers[l].outputs();
       const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
-      if (n == 0) continue;
-      auto W = layer.weights.middleCols(c0, n);
-      if (etaLambda != Scalar(0)) W *= Scalar(1) - etaLambda;
-      for (int u = 0; u < threads; ++u) {
-        const int samples = shareOf(size, threads, u).second;
-        if (samples == 0) continue;
-        const Workspace<Scalar>& ws = workspaces_[u];
-        auto e = ws.e[l].block(c0, 0, n, samples);
-        W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
-        if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
-      }
+      if (n > 0) fn(net_.layers[l], l, c0, n);
     }
   };
-  pool_->run(work);
+  if (threads > 1) pool_->run(work);
+  else work(0);
 }
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
@@ -297,31 +306,21 @@ void Trainer::applyUpdate(int size) {
   // Reduction and update are split across the pool by output columns; each column's sum
   // still adds the threads' gradients in thread order, so the result is deterministic.
   const int threads = activeThreads_;
-  auto work = [&](int t) {
-    if (t >= threads) return;
-    DenormalsAreZero flush;
-    for (size_t l = 0; l < net_.layers.size(); ++l) {
-      Layer& layer = net_.layers[l];
-      const Eigen::Index cols = layer.outputs();
-      const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
-      if (n == 0) continue;
-      auto gW = gradients_[0].weights[l].middleCols(c0, n);
+  const bool stateful = optimizer != Optimizer::Sgd;
+  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
+    auto gW = gradients_[0].weights[l].middleCols(c0, n);
+    for (int u = 1; u < threads; ++u)
+      if (threadUsed_[u]) gW += gradients_[u].weights[l].middleCols(c0, n);
+    step(layer.weights.middleCols(c0, n), gW, stateful ? velocity_.weights[l].middleCols(c0, n) : gW,
+         optimizer == Optimizer::Adam ? secondMoment_.weights[l].middleCols(c0, n) : gW, l2);
+    if (layer.hasBias()) {
+      auto gb = gradients_[0].bias[l].segment(c0, n);
       for (int u = 1; u < threads; ++u)
-        if (threadUsed_[u]) gW += gradients_[u].weights[l].middleCols(c0, n);
-      const bool stateful = optimizer != Optimizer::Sgd;
-      step(layer.weights.middleCols(c0, n), gW, stateful ? velocity_.weights[l].middleCols(c0, n) : gW,
-           optimizer == Optimizer::Adam ? secondMoment_.weights[l].middleCols(c0, n) : gW, l2);
-      if (layer.hasBias()) {
-        auto gb = gradients_[0].bias[l].segment(c0, n);
-        for (int u = 1; u < threads; ++u)
-          if (threadUsed_[u]) gb += gradients_[u].bias[l].segment(c0, n);
-        step(layer.bias.segment(c0, n), gb, stateful ? velocity_.bias[l].segment(c0, n) : gb,
-             optimizer == Optimizer::Adam ? secondMoment_.bias[l].segment(c0, n) : gb, Scalar(0));
-      }
+        if (threadUsed_[u]) gb += gradients_[u].bias[l].segment(c0, n);
+      step(layer.bias.segment(c0, n), gb, stateful ? velocity_.bias[l].segment(c0, n) : gb,
+           optimizer == Optimizer::Adam ? secondMoment_.bias[l].segment(c0, n) : gb, Scalar(0));
     }
-  };
-  if (threads > 1) pool_->run(work);
-  else work(0);
+  });
 }
 
 StepResult Trainer::train(int maxBatches) {

@@ -78,6 +78,8 @@ class Trainer {
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
   void parallelSgdStep(int size, Scalar eta, Scalar etaLambda);
+  template <class Fn>
+  void forEachColumnShare(const Fn& fn);
   static std::pair<int, int> shareOf(int size, int threads, int t);  // first sample, count
   EpochMetrics finishEpoch();
   void fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count);

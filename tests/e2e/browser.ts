@@ -3,7 +3,7 @@
 // screenshots under test-results/screenshots/.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Frame, type Page } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const shotsDir = `${root}test-results/screenshots`;
@@ -45,9 +45,10 @@ export async function shot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Draws strokes (lists of points in canvas fractions 0..1) with the mouse on the draw pad. */
-export async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<void> {
-  const canvas = page.locator('#draw-canvas');
+/** Draws strokes (lists of points in canvas fractions 0..1) with the mouse on the draw pad,
+ *  of the page itself or of a trainer embedded in one of its frames. */
+export async function drawStrokes(page: Page, strokes: [number, number][][], scope: Page | Frame = page): Promise<void> {
+  const canvas = scope.locator('#draw-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   for (const stroke of strokes) {

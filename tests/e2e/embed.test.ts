@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ONE, SEVEN, launch, openPage, root, shotsDir } from './browser';
+import { ONE, SEVEN, drawStrokes, launch, openPage, root, shotsDir } from './browser';
 import { serveStatic, type StaticServer } from './static-server';
 
 const dist = `${root}test-results/dist`;
@@ -39,19 +39,6 @@ async function trainer(page: Page, id: string): Promise<Frame> {
   const handle = await page.waitForSelector(`#${id} digitrain-trainer iframe`);
   const frame = (await handle.contentFrame())!;
   return frame;
-}
-
-async function drawIn(page: Page, frame: Frame, strokes: [number, number][][]): Promise<void> {
-  const canvas = frame.locator('#draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = (await canvas.boundingBox())!;
-  for (const stroke of strokes) {
-    const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
-    await page.mouse.move(...at(stroke[0]));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 12 });
-    await page.mouse.up();
-  }
 }
 
 describe('the example course page, embedding three trainers from another origin', () => {
@@ -114,7 +101,7 @@ describe('the example course page, embedding three trainers from another origin'
     expect(await frames.lab.inputValue('#field-learning_rate')).toBe('0.01');
     expect(await frames.lab.inputValue('#field-layers')).toBe('784-128-64-10');
     for (const [f, digit] of [[frames.lab, SEVEN], [frames.draw, ONE], [frames.tutorial, SEVEN]] as const) {
-      await drawIn(page, f, digit);
+      await drawStrokes(page, digit, f);
       await expect.poll(() => f.getAttribute('#prediction', 'data-digit'), { timeout: 5000 }).toMatch(/^\d$/);
     }
     // The whole page in one view (cross-origin frames paint only while on screen), then the picture.
@@ -163,7 +150,7 @@ describe('the example course page, embedding three trainers from another origin'
     expect(await fits()).toBe('fits');
     // The drawing pad still draws where the pointer is.
     await frames.lab.click('#clear-button');
-    await drawIn(page, frames.lab, ONE);
+    await drawStrokes(page, ONE, frames.lab);
     await expect.poll(() => frames.lab.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
     await page.screenshot({ path: `${shotsDir}/embed-example-narrow.png`, fullPage: false });
   });
