@@ -3,6 +3,7 @@
 // screenshots under test-results/screenshots/.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContextOptions, type Frame, type Page } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,3 +65,16 @@ export async function drawStrokes(page: Page, strokes: [number, number][][], sco
 export const SEVEN: [number, number][][] = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
 /** A "1": one vertical stroke. */
 export const ONE: [number, number][][] = [[[0.5, 0.2], [0.5, 0.8]]];
+
+/** Launches Chromium before the calling test file's tests and closes it after them; the
+ *  getter returns the running browser. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser!;
+}

@@ -9,20 +9,14 @@
 //     said in one line, and the run trains with a validation curve.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ONE, drawStrokes, launch, openPage, root, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { ONE, drawStrokes, openPage, root, shot, useBrowser } from './browser';
 
 const fixtures = `${root}tests/fixtures`;
 const out = `${root}test-results`;
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** IDX bytes: 00 00 08 (u8), rank, big-endian dimensions, payload. */
 function idx(dims: number[], payload: Uint8Array): Buffer {
@@ -36,7 +30,7 @@ function idx(dims: number[], payload: Uint8Array): Buffer {
 
 describe('wrong data files', () => {
   it('names each wrong file and what is wrong with it; the demo digits stay loaded', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl'));
+    const { page } = await openPage(browser(), inject('isolatedUrl'));
     const demo = (await page.textContent('#data-status')) ?? '';
     expect(demo).toMatch(/Training: 8,000 digits/);
 
@@ -106,7 +100,7 @@ describe('wrong model files', () => {
       ['activation.json', { ...good, layers: [{ ...layer, activation: 'swish' }] }, /activation\.json: layers\[0\]\.activation "swish" is not one of sigmoid, tanh, relu, identity, softmax/],
     ];
 
-    const { page } = await openPage(browser, inject('isolatedUrl'));
+    const { page } = await openPage(browser(), inject('isolatedUrl'));
     await page.setInputFiles('#model-input', write('good-model.json', good));
     await expect.poll(() => page.textContent('#model-status')).toMatch(/Loaded good-model\.json: a 784-10 network, cross-entropy loss/);
     const loaded = await page.textContent('#model-status');
@@ -126,7 +120,7 @@ describe('wrong model files', () => {
 
 describe('validation split on the demo set', () => {
   it('fits the lab preset\'s 10,000 validation digits to a fifth of the 8,000, says so in one line, and trains', async () => {
-    const { page, errors } = await openPage(browser, inject('isolatedUrl') + '?preset=lab&epochs=3');
+    const { page, errors } = await openPage(browser(), inject('isolatedUrl') + '?preset=lab&epochs=3');
     expect(await page.textContent('#data-status')).toMatch(/Training: 8,000 digits of 28×28 \(the last 1,600 held out for validation\)/);
     await page.click('#train-button');
     await page.waitForSelector('body[data-train-state="finished"]', { timeout: 20_000 });

@@ -4,20 +4,14 @@
 // a model, comparing runs, a crashed worker, and an axe-core accessibility check.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ONE, SEVEN, drawStrokes, launch, openPage, root, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { ONE, SEVEN, drawStrokes, openPage, root, shot, useBrowser } from './browser';
 
 const fixtures = `${root}tests/fixtures`;
 const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 type Hooks = { digitrain: { state: string; history: { test_error: number | null }[]; crashes: number; crashWorker(): Promise<void> } };
 // Reads the page's test hooks: the function is sent as source and applied to globalThis.digitrain.
@@ -28,7 +22,7 @@ const batches = async (page: Page) => Number(/\((\d[\d,]*) batches in this run\)
 describe('data files', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser, inject('isolatedUrl') + FAST));
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + FAST));
   });
 
   it('recognises the four MNIST files by content (gz and raw, any order) and pairs them by count', async () => {
@@ -99,7 +93,7 @@ describe('data files', () => {
 
 describe('settings', () => {
   it('edits fields, keeps them in the URL, and refuses bad values by name', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=tp&epochs=3&colour=red');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&epochs=3&colour=red');
     expect(await page.locator('#config-error').textContent()).toMatch(/unknown setting "colour"/);
     expect(await page.inputValue('#field-epochs')).toBe('3');
     await page.selectOption('#preset', 'assignment');
@@ -113,7 +107,7 @@ describe('settings', () => {
     expect(await page.locator('#config-error').textContent()).toMatch(/Learning rate \(learning_rate\) must be above 0/);
     expect(await page.getAttribute('#field-learning_rate', 'aria-invalid')).toBe('true');
     // A shared link reproduces the configuration.
-    const { page: other } = await openPage(browser, inject('isolatedUrl') + '?preset=assignment&batch_size=16&seed=7');
+    const { page: other } = await openPage(browser(), inject('isolatedUrl') + '?preset=assignment&batch_size=16&seed=7');
     expect(await other.inputValue('#field-batch_size')).toBe('16');
     expect(await other.inputValue('#field-seed')).toBe('7');
     await other.close();
@@ -124,7 +118,7 @@ describe('settings', () => {
 describe('training controls', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser, inject('isolatedUrl') + '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50'));
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50'));
   });
 
   it('pauses, steps one batch, resumes and stops mid-epoch, with no long tasks on the main thread', async () => {
@@ -176,7 +170,7 @@ describe('training controls', () => {
 
 describe('divergence', () => {
   it('stops a diverging run and says why and what to try', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=numpy-tutorial&learning_rate=100');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=numpy-tutorial&learning_rate=100');
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 20_000 }).toBe('diverged');
     const text = (await page.textContent('#train-error')) ?? '';
@@ -187,7 +181,7 @@ describe('divergence', () => {
   });
 
   it('says why the lab preset at lr 10 stops learning without diverging (saturated sigmoids)', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=lab&learning_rate=10&epochs=6');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=lab&learning_rate=10&epochs=6');
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
     const text = (await page.textContent('#train-error')) ?? '';
@@ -200,7 +194,7 @@ describe('divergence', () => {
 describe('models and runs', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser, inject('isolatedUrl') + FAST));
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + FAST));
   });
 
   it('keeps two runs and overlays them', async () => {
@@ -263,7 +257,7 @@ describe('models and runs', () => {
     await npz.saveAs(npzPath);
     expect(readFileSync(npzPath).subarray(0, 2).toString()).toBe('PK');
 
-    const { page: fresh } = await openPage(browser, inject('isolatedUrl'));
+    const { page: fresh } = await openPage(browser(), inject('isolatedUrl'));
     await fresh.setInputFiles('#model-input', path);
     await expect.poll(() => fresh.textContent('#model-status')).toMatch(/Loaded saved-model\.json: a 784-128-64-10 network/);
     await drawStrokes(fresh, SEVEN);
@@ -284,7 +278,7 @@ describe('models and runs', () => {
 
 describe('a crashed worker', () => {
   it('is reported and replaced; the last epoch model and the plots stay, and training continues', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=6');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=6');
     await page.click('#train-button');
     await expect.poll(() => hooks(page, (d) => d.history.length), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await page.click('#pause-button');
@@ -306,7 +300,7 @@ describe('a crashed worker', () => {
 
 describe('accessibility', () => {
   it('has labelled, keyboard-operable controls: axe-core finds no serious or critical violations', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + FAST);
+    const { page } = await openPage(browser(), inject('isolatedUrl') + FAST);
     await page.click('#settings summary');
     await page.click('#preview summary');
     // Keyboard: Tab reaches the Train button and Enter starts training.

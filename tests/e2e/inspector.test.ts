@@ -3,17 +3,11 @@
 // edit a weight and see them change, type something that is not a number and be told which
 // field it is; then the 2-3-2 softmax example. The numbers come from the engine's
 // double-precision inspector in the training worker, on the page with its CSP.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, openPage, shot, shotsDir } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { openPage, shot, shotsDir, useBrowser } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const value = (page: Page, name: string) => page.locator(`#inspector-results [data-name="${name}"]`).textContent() as Promise<string>;
 
@@ -26,7 +20,7 @@ function sameDouble(shown: string, sheet: number): void {
 
 describe('hand-computation inspector', () => {
   it('shows every number of the lab step, follows an edit, and names a field that is not a number', async () => {
-    const { page, errors } = await openPage(browser, inject('isolatedUrl'));
+    const { page, errors } = await openPage(browser(), inject('isolatedUrl'));
     await page.click('#inspector summary');
     await page.click('#inspector-example-lab');
     await expect.poll(() => page.locator('#inspector-results [data-name="output_before[1]"]').count()).toBe(1);

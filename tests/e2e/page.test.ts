@@ -2,21 +2,15 @@
 // cross-origin isolated and runs the threaded build on more than one thread, train two
 // epochs of the demo set, draw a digit with the mouse and read the prediction; then the
 // same page served without the isolation headers picks the SIMD-only build and trains.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SEVEN, drawStrokes, launch, openPage, shot, shotsDir } from './browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { SEVEN, drawStrokes, openPage, shot, shotsDir, useBrowser } from './browser';
 
 // A quick configuration of the TP's network: 784-128-64-10 sigmoid, batch 32, 2 epochs
 // (the demo set's 8,000 training digits are 250 batches per epoch).
 const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function trainToEnd(page: Page): Promise<void> {
   await page.click('#train-button');
@@ -28,7 +22,7 @@ describe('isolated page (COOP/COEP): threads + SIMD', () => {
   let errors: string[];
 
   beforeAll(async () => {
-    ({ page, errors } = await openPage(browser, inject('isolatedUrl') + FAST));
+    ({ page, errors } = await openPage(browser(), inject('isolatedUrl') + FAST));
   });
 
   it('is cross-origin isolated and runs the threaded build on more than one thread', async () => {
@@ -96,7 +90,7 @@ describe('page without isolation headers: SIMD-only fallback', () => {
   beforeAll(async () => {
     // Service workers blocked: otherwise public/boot.js isolates the page through sw.js
     // (tests/e2e/static-hosting.test.ts covers that path).
-    ({ page } = await openPage(browser, inject('plainUrl') + FAST, { serviceWorkers: 'block' }));
+    ({ page } = await openPage(browser(), inject('plainUrl') + FAST, { serviceWorkers: 'block' }));
   });
 
   it('is not isolated, picks the SIMD-only build and says why', async () => {

@@ -3,18 +3,12 @@
 // page with the same plots, settings and predictions; wrong and foreign files refused with a
 // message naming the problem, the page unchanged.
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SEVEN, drawStrokes, launch, openPage, root, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { SEVEN, drawStrokes, openPage, root, shot, useBrowser } from './browser';
 
 const out = `${root}test-results`;
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 type Hooks = { digitrain: { state: string; history: unknown[]; chartPoints: number } };
 const hook = <T>(page: Page, f: (d: Hooks['digitrain']) => T) => page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
@@ -40,7 +34,7 @@ describe('a finished run as one file', () => {
   let original: Awaited<ReturnType<typeof seen>>;
 
   it('exports settings, curves, confusion matrix and model, and a fresh page shows the same run', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2&seed=5');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2&seed=5');
     expect(await page.isDisabled('#export-run')).toBe(true);
     await page.click('#train-button');
     await expect.poll(() => hook(page, (d) => d.state), { timeout: 20_000 }).toBe('finished');
@@ -63,7 +57,7 @@ describe('a finished run as one file', () => {
     expect(run.model.format).toBe('digitrain-model');
     expect(run.data).toMatchObject({ source: 'demo', train: { count: 8000 }, test: { count: 2000 } });
 
-    const { page: fresh, errors } = await openPage(browser, inject('isolatedUrl'));
+    const { page: fresh, errors } = await openPage(browser(), inject('isolatedUrl'));
     await fresh.setInputFiles('#run-input', file);
     await expect.poll(() => fresh.textContent('#model-status')).toMatch(/^Opened digitrain-run-tp-seed5-.*: a 784-128-64-10 network trained 2 epochs \(seed 5\)/);
     expect(await seen(fresh)).toEqual(original);
@@ -76,7 +70,7 @@ describe('a finished run as one file', () => {
   });
 
   it('refuses bad and foreign files by name and problem, and keeps what was open', async () => {
-    const { page } = await openPage(browser, inject('isolatedUrl'));
+    const { page } = await openPage(browser(), inject('isolatedUrl'));
     await page.setInputFiles('#run-input', file);
     await expect.poll(() => page.textContent('#model-status')).toMatch(/^Opened /);
     const run = JSON.parse(readFileSync(file, 'utf8'));

@@ -8,24 +8,18 @@
 //   - "Load from URLs" refuses an address the policy would block, saying why, without a request;
 //   - URL parameters are validated like files: bad values are refused with a message and the
 //     preset's values are used instead.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
+import { shot, useBrowser } from './browser';
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 type Violation = { directive: string; blocked: string };
 const violations = (page: Page) => page.evaluate(() => (globalThis as unknown as { cspViolations: Violation[] }).cspViolations);
 
 /** A page with every request (page and workers) and every CSP violation recorded from the start. */
 async function recordedPage(url: string) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await browser().newContext({ viewport: { width: 1200, height: 900 } });
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
   await context.addInitScript(() => {

@@ -45,16 +45,8 @@ export const digits = {
   testLabels: () => fixture('digits', 't10k-labels-idx1-ubyte.gz'),
 };
 
-/** IDX bytes: 00 00, type 0x08 (u8), rank, big-endian dimensions, then the payload. */
-export function idx(dims: number[], payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const view = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
+/** IDX bytes (u8): the page's own writer. */
+export { idxBytes as idx } from '../../web/data/idx';
 
 export function newestSourceTime(): number {
   let newest = 0;

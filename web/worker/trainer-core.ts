@@ -32,6 +32,7 @@ import type {
 } from '../shared/protocol';
 import { availableDigits, fitValidation } from '../shared/validation-share';
 import { transferablesOf } from '../shared/protocol';
+import { idxBytes } from '../data/idx';
 
 const CHUNK_MS = 40;
 const PROGRESS_MS = 100;
@@ -273,18 +274,9 @@ export class TrainerCore {
   /** A loaded slot as IDX bytes again (images u8 N×rows×cols, labels u8 N), to put it back. */
   private snapshot(slot: 'train' | 'test', split: SplitSummary): { images: Uint8Array; labels: Uint8Array } {
     const s = this.need();
-    const idx = (dims: number[], payload: Uint8Array) => {
-      const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-      const view = new DataView(out.buffer);
-      out[2] = 0x08;
-      out[3] = dims.length;
-      dims.forEach((d, i) => view.setUint32(4 + 4 * i, d));
-      out.set(payload, 4 + 4 * dims.length);
-      return out;
-    };
     return {
-      images: idx([split.count, split.rows, split.cols], s.sampleImages(slot, 0, split.count)),
-      labels: idx([split.count], s.sampleLabels(slot, 0, split.count)),
+      images: idxBytes([split.count, split.rows, split.cols], s.sampleImages(slot, 0, split.count)),
+      labels: idxBytes([split.count], s.sampleLabels(slot, 0, split.count)),
     };
   }
 

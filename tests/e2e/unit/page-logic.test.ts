@@ -8,9 +8,9 @@ import type { Engine, Session } from '../../../web/core/engine';
 import { maybeGunzip } from '../../../web/data/gunzip';
 import { toMnist } from '../../../web/data/preprocess';
 import { pairFiles } from '../../../web/data/recognise';
-import type { FileDescription, FromWorker, PresetInfo, Request, TrainConfig, WorkerEvent } from '../../../web/shared/protocol';
+import type { FileDescription, PresetInfo, TrainConfig } from '../../../web/shared/protocol';
 import { configFromQuery, queryFromConfig } from '../../../web/ui/config';
-import { TrainerCore } from '../../../web/worker/trainer-core';
+import { trainerHarness } from './trainer-harness';
 
 const images = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'images', dims: [count, 28, 28], count });
 const labels = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'labels', dims: [count], count });
@@ -145,24 +145,7 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
 }
 
 function harness(engine: Engine) {
-  const events: WorkerEvent[] = [];
-  const replies = new Map<number, FromWorker>();
-  let id = 0;
-  const core = new TrainerCore({
-    post: (m) => (m.kind === 'event' ? events.push(m.event) : replies.set(m.id, m)),
-    loadEngine: async () => ({ engine, build: 'st', reason: 'test' }),
-    fetchBytes: async () => new Uint8Array(),
-    now: () => performance.now(),
-    yieldToMessages: () => new Promise((r) => setTimeout(r, 0)),
-    cores: 1,
-    origin: 'http://x',
-    crash: () => {},
-  });
-  const call = async (method: Request['method'], args: object = {}) => {
-    const n = ++id;
-    await core.handle({ kind: 'request', id: n, method, args } as Request);
-    return replies.get(n)!;
-  };
+  const { core, events, send: call } = trainerHarness(engine, () => new Promise((r) => setTimeout(r, 0)));
   const idx = (rank: number, count: number) => Uint8Array.from([0, 0, 8, rank, 0, 0, 0, count]).buffer;
   return { core, events, call, idx };
 }

@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Engine } from '../../../web/core/engine';
 import { loadEngine } from '../../../web/core/loadEngine';
-import type { FromWorker, Inspection, Request, RunInfo, WorkerEvent } from '../../../web/shared/protocol';
+import type { Inspection, Request, RunInfo } from '../../../web/shared/protocol';
 import { EXAMPLES, modelFile } from '../../../web/ui/inspector-model';
-import { TrainerCore } from '../../../web/worker/trainer-core';
+import { trainerHarness } from './trainer-harness';
 
 const root = new URL('../../../', import.meta.url);
 const fixture = (name: string) => {
@@ -45,23 +45,9 @@ afterEach(() => {
 /** A TrainerCore on the real engine. Messages between chunks get through with setImmediate,
  *  which the fake timers below leave alone, so a paused clock does not stall the loop. */
 async function worker() {
-  const events: WorkerEvent[] = [];
-  const replies = new Map<number, FromWorker>();
-  let id = 0;
-  const core = new TrainerCore({
-    post: (m) => (m.kind === 'event' ? events.push(m.event) : replies.set(m.id, m)),
-    loadEngine: async () => ({ engine, build: 'st', reason: 'test' }),
-    fetchBytes: async () => new Uint8Array(),
-    now: () => performance.now(),
-    yieldToMessages: () => new Promise((r) => setImmediate(r)),
-    cores: 1,
-    origin: 'http://x',
-    crash: () => {},
-  });
+  const { core, events, send } = trainerHarness(engine, () => new Promise((r) => setImmediate(r)));
   const call = async <T = unknown>(method: Request['method'], args: object = {}): Promise<T> => {
-    const n = ++id;
-    await core.handle({ kind: 'request', id: n, method, args } as Request);
-    const r = replies.get(n)!;
+    const r = await send(method, args);
     if (r.kind !== 'reply' || !r.ok) throw new Error(`${method}: ${r.kind === 'reply' && !r.ok ? r.error : 'no reply'}`);
     return r.result as T;
   };
