@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "network.h"
+#include "sparse_inputs.h"
 
 namespace digitrain {
 
@@ -28,14 +29,13 @@ struct Workspace {
   MatrixT<T> target;  // outputs × capacity
   int capacity = 0;
   bool dropout = false;
-  // For a single sample: the indices of its non-zero inputs (most MNIST pixels are 0), so
-  // the first layer touches only those rows of W. Empty = use the dense product.
-  std::vector<int> nonzero;
+  // The chunk's non-zero inputs, when indexInputs found few enough (see sparse_inputs.h).
+  SparseInputs<T> sparse;
 
   void resize(const NetworkT<T>& net, int cap, bool withDropout) {
     const size_t L = net.layers.size();
     capacity = cap;
-    nonzero.reserve(net.inputs());
+    sparse.resize(net.inputs(), cap);
     dropout = withDropout;
     z.resize(L);
     e.resize(L);
@@ -132,11 +132,14 @@ void forward(const NetworkT<T>& net, Workspace<T>& ws, int B) {
   for (size_t l = 0; l < L; ++l) {
     const LayerT<T>& layer = net.layers[l];
     auto z = ws.z[l].leftCols(B);
-    if (l == 0 && B == 1 && !ws.nonzero.empty()) {
-      // z = Σ_{i: x_i ≠ 0} x_i·W[i,:]: the same sum as Wᵀx without the zero pixels.
-      auto zc = z.col(0);
-      zc.setZero();
-      for (int i : ws.nonzero) zc.noalias() += ws.a[0](i, 0) * layer.weights.row(i).transpose();
+    if (l == 0 && ws.sparse.active) {
+      // z_j = Σ_{i: x_ij ≠ 0} x_ij·W[i,:]: the same sum as Wᵀx_j without the zero inputs.
+      const SparseInputs<T>& s = ws.sparse;
+      for (int j = 0; j < B; ++j) {
+        const int k = s.sampleStart[j];
+        combineRows(layer.weights.data(), layer.weights.outerStride(), z.rows(), s.input.data() + k,
+                    s.inputValue.data() + k, s.sampleStart[j + 1] - k, T(1), z.col(j).data(), false);
+      }
     } else {
       z.noalias() = layer.weights.transpose() * ws.a[l].leftCols(B);
     }
@@ -219,13 +222,33 @@ bool errorsFinite(const Workspace<T>& ws, int B) {
   return true;
 }
 
+// W[:, c0:c0+n] += alpha·x·e[c0:c0+n, :]ᵀ for the first layer from the chunk's sparse inputs
+// x: only the rows of W whose input is non-zero in some sample change, each once.
+template <class T>
+void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index n, T alpha, WeightsT<T>& W) {
+  const SparseInputs<T>& s = ws.sparse;
+  const MatrixT<T>& e = ws.e[0];
+  for (int i : s.rows) {
+    const int k = s.inputStart[i];
+    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.inputStart[i + 1] - k,
+                alpha, W.row(i).data() + c0, true);
+  }
+}
+
 // Adds (or, with `overwrite`, writes) this chunk's summed gradients into g:
 // dW_l = a_l·e_lᵀ, db_l = Σ_columns e_l.
 template <class T>
 void accumulateGradients(const NetworkT<T>& net, const Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite) {
   for (size_t l = 0; l < net.layers.size(); ++l) {
     auto e = ws.e[l].leftCols(B);
-    if (overwrite) {
+    if (l == 0 && ws.sparse.active) {
+      if (overwrite) g.weights[0].setZero();
+      addSparseOuterProduct(ws, 0, e.rows(), T(1), g.weights[0]);
+      if (net.layers[0].hasBias()) {
+        if (overwrite) g.bias[0].noalias() = e.rowwise().sum();
+        else g.bias[0].noalias() += e.rowwise().sum();
+      }
+    } else if (overwrite) {
       g.weights[l].noalias() = ws.a[l].leftCols(B) * e.transpose();
       if (net.layers[l].hasBias()) g.bias[l].noalias() = e.rowwise().sum();
     } else {
@@ -252,8 +275,8 @@ void sgdStep(NetworkT<T>& net, const Workspace<T>& ws, int B, T eta, T etaLambda
     LayerT<T>& layer = net.layers[l];
     auto e = ws.e[l].leftCols(B);
     if (etaLambda != T(0)) layer.weights *= T(1) - etaLambda;
-    if (l == 0 && B == 1 && !ws.nonzero.empty()) {
-      for (int i : ws.nonzero) layer.weights.row(i).noalias() -= (eta * ws.a[0](i, 0)) * e.col(0).transpose();
+    if (l == 0 && ws.sparse.active) {
+      addSparseOuterProduct(ws, 0, e.rows(), -eta, layer.weights);
     } else {
       layer.weights.noalias() -= (eta * ws.a[l].leftCols(B)) * e.transpose();
     }

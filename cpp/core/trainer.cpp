@@ -30,13 +30,7 @@ void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Sc
     Scalar* col = ws.a[0].col(j).data();
     for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
   }
-  ws.nonzero.clear();
-  if (count == 1) {
-    const Scalar* x = ws.a[0].col(0).data();
-    for (int i = 0; i < n; ++i)
-      if (x[i] != Scalar(0)) ws.nonzero.push_back(i);
-    if (2 * ws.nonzero.size() > static_cast<size_t>(n)) ws.nonzero.clear();  // dense is faster
-  }
+  indexInputs(ws.sparse, ws.a[0], count);
   if (targets) {
     ws.target.leftCols(count).setZero();
     for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
@@ -190,7 +184,8 @@ void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
       if (samples == 0) continue;
       const Workspace<Scalar>& ws = workspaces_[u];
       auto e = ws.e[l].block(c0, 0, n, samples);
-      W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
+      if (l == 0 && ws.sparse.active) addSparseOuterProduct(ws, c0, n, -eta, layer.weights);
+      else W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
       if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
     }
   });
@@ -245,6 +240,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       gather(*train_, order_.data() + first + c, n, ws, true);
       if (ws.dropout) fillDropoutMasks(ws, first + c, n);
       forward(net_, ws, n);
+      indexByInput(ws.sparse, train_->features());
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j)
         if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++threadWrong_[t];

@@ -1,5 +1,7 @@
 // `digitrain bench`: training and inference throughput of the TP's network on random
-// images, the figure to compare with the WebAssembly builds (`impl` says which ran).
+// images (every pixel non-zero: the dense products) or on digits the caller names (mostly
+// zero pixels: the sparse first layer), the figures to compare with the WebAssembly builds
+// (`impl` says which ran).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,16 +24,21 @@ namespace {
 
 constexpr const char* kHelp =
     "usage: digitrain bench [--threads T[,T...]] [--batches 1,32,128] [--seconds S] [--json]\n"
+    "                       [--train-images F --train-labels F]\n"
     "\n"
     "Samples per second of the `tp` network (784-128-64-10, sigmoid, softmax, no biases,\n"
     "float32) on random images: training (forward, backward and update, through the same\n"
     "Trainer as `digitrain train`) and inference (forward only), at each batch size, after a\n"
-    "warm-up.\n"
+    "warm-up. Random pixels are all non-zero, so this measures the dense products; with\n"
+    "--train-images/--train-labels it runs on those digits instead (MNIST: ~81% of pixels are\n"
+    "zero, which the first layer skips).\n"
     "  --threads T     threads sharing each batch; a list runs each (default 1)\n"
     "  --batches B     batch sizes (default 1,32,128)\n"
     "  --seconds S     run each measurement for at least S seconds (default 1.5)\n"
     "  --warmup S      warm up for S seconds first (default 0.3, at most a third of --seconds)\n"
-    "  --images N      random images to cycle through (default 8192)\n"
+    "  --images N      images to cycle through (default 8192; with a file, at most its count)\n"
+    "  --train-images F, --train-labels F\n"
+    "                  IDX files (raw or .gz) to run on instead of random images\n"
     "  --json          one JSON object per measurement and line, mode train or inference:\n"
     "                  {\"impl\":\"native\",\"threads\":1,\"batch\":32,\"mode\":\"train\",\n"
     "                   \"samples_per_second\":12345}\n";
@@ -114,6 +121,7 @@ double measureInference(const Network& net, const Dataset& data, int batch, int 
         Scalar* col = w.a[0].col(j - begin).data();
         for (int i = 0; i < features; ++i) col[i] = Scalar(px[i]) * (Scalar(1) / Scalar(255));
       }
+      indexInputs(w.sparse, w.a[0], end - begin);
       forward(net, w, end - begin);
       for (int j = 0; j < end - begin; ++j) sink[t] += argmax(w.a.back(), j);
     };
@@ -160,7 +168,7 @@ void printJson(int threads, int batch, const char* mode, double rate) {
 int runBench(const std::vector<std::string>& argv) {
   auto parsed = Args::parse("bench", argv,
                             {{"--threads", true}, {"--batches", true}, {"--seconds", true}, {"--warmup", true},
-                             {"--images", true},
+                             {"--images", true}, {"--train-images", true}, {"--train-labels", true},
                              {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
@@ -190,16 +198,38 @@ int runBench(const std::vector<std::string>& argv) {
   if (Status s = args.read("--warmup", warmup); !s) return reportError(s.error());
   if (warmup < 0 || warmup > 600) return reportError("--warmup must be between 0 and 600 seconds");
 
-  const auto data = randomImages(static_cast<size_t>(images), 20261125);
+  std::shared_ptr<const Dataset> data;
+  std::string source = thousands(images) + " random images";
+  const auto imagesPath = args.get("--train-images"), labelsPath = args.get("--train-labels");
+  if (imagesPath.has_value() != labelsPath.has_value())
+    return reportError(imagesPath ? "--train-images needs --train-labels too" : "--train-labels needs --train-images too");
+  if (imagesPath) {
+    auto loaded = loadDataset(*imagesPath, *labelsPath);
+    if (!loaded) return reportError(loaded.error());
+    if ((*loaded)->features() != 784)
+      return reportError(*imagesPath + ": the tp network needs 28×28 images, these are " +
+                         std::to_string((*loaded)->rows) + "×" + std::to_string((*loaded)->cols));
+    auto subset = std::make_shared<Dataset>(**loaded);
+    if (subset->count() > static_cast<size_t>(images)) {
+      subset->images.resize(static_cast<size_t>(images) * 784);
+      subset->labels.resize(static_cast<size_t>(images));
+    }
+    size_t zeros = std::count(subset->images.begin(), subset->images.end(), uint8_t(0));
+    source = thousands(double(subset->count())) + " images of " + *imagesPath + " (" +
+             percent(double(zeros) / double(subset->images.size()), 0) + " of pixels zero)";
+    data = std::move(subset);
+  } else {
+    data = randomImages(static_cast<size_t>(images), 20261125);
+  }
   auto made = Trainer::create(benchConfig(1, 1), data, nullptr);
   if (!made) return reportError(made.error());
   const Network net = (*made)->network();
 
   if (!json) {
     std::printf("digitrain bench (native): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n");
-    std::printf("%s random images; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
+    std::printf("%s; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
                 "threads\n\n",
-                thousands(images).c_str(), warmup, shortNumber(seconds, 3).c_str(),
+                source.c_str(), warmup, shortNumber(seconds, 3).c_str(),
                 std::thread::hardware_concurrency());
     std::printf("threads  batch   train samples/s   inference samples/s\n");
     std::fflush(stdout);

@@ -1,0 +1,170 @@
+// The sparse first layer (cpp/core/sparse_inputs.h): the index of non-zero inputs, the row
+// combinations, and that every update path of the Trainer that uses them (fused one-thread
+// SGD, the multi-thread step, the gradient buffers of momentum) trains to the same weights
+// as the dense products on real digits, to rounding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "layer_math.h"
+#include "random.h"
+#include "test_util.h"
+#include "trainer.h"
+
+namespace digitrain {
+namespace {
+
+TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
+  // 40 inputs (two 16-wide blocks and a tail of 8), 3 samples: a few non-zeros each, one -0.
+  Matrix x = Matrix::Zero(40, 4);
+  x(0, 0) = 0.5f;
+  x(17, 0) = 1.0f;
+  x(39, 0) = 0.25f;
+  x(3, 1) = -0.0f;  // adds nothing: not indexed
+  x(17, 1) = 0.75f;
+  x(31, 2) = 2.0f;
+  x(5, 3) = 9.0f;  // column 3 is beyond B = 3: ignored
+  SparseInputs<Scalar> s;
+  s.resize(40, 4);
+  indexInputs(s, x, 3);
+  ASSERT_TRUE(s.active);
+  EXPECT_EQ(std::vector<int>(s.sampleStart.begin(), s.sampleStart.begin() + 4), (std::vector<int>{0, 3, 4, 5}));
+  EXPECT_EQ(std::vector<int>(s.input.begin(), s.input.begin() + 5), (std::vector<int>{0, 17, 39, 17, 31}));
+  EXPECT_EQ(std::vector<float>(s.inputValue.begin(), s.inputValue.begin() + 5),
+            (std::vector<float>{0.5f, 1.0f, 0.25f, 0.75f, 2.0f}));
+  indexByInput(s, 40);
+  EXPECT_EQ(s.rows, (std::vector<int>{0, 17, 31, 39}));
+  // Input 17 is non-zero in samples 0 and 1, in sample order.
+  const int k = s.inputStart[17];
+  EXPECT_EQ(s.inputStart[18] - k, 2);
+  EXPECT_EQ(s.sample[k], 0);
+  EXPECT_EQ(s.sample[k + 1], 1);
+  EXPECT_EQ(s.sampleValue[k], 1.0f);
+  EXPECT_EQ(s.sampleValue[k + 1], 0.75f);
+  EXPECT_EQ(s.inputStart[1] - s.inputStart[0], 1);
+  EXPECT_EQ(s.inputStart[40], 5);
+}
+
+TEST(SparseInputs, LeavesDenseChunksToTheDenseProducts) {
+  SparseInputs<Scalar> s;
+  s.resize(64, 8);
+  Matrix x = Matrix::Zero(64, 8);
+  // A dense first sample: inactive at once.
+  x.col(0).setConstant(0.1f);
+  indexInputs(s, x, 8);
+  EXPECT_FALSE(s.active);
+  // Sparse first samples, dense later ones: more than half of the chunk is non-zero.
+  x.setConstant(0.1f);
+  x.col(0).setZero();
+  x.col(1).setZero();
+  indexInputs(s, x, 8);
+  EXPECT_FALSE(s.active);
+  // Just under half: sparse.
+  x.setZero();
+  x.topRows(31).setConstant(0.3f);
+  indexInputs(s, x, 8);
+  EXPECT_TRUE(s.active);
+  // All zero: sparse, with nothing to add.
+  x.setZero();
+  indexInputs(s, x, 8);
+  EXPECT_TRUE(s.active);
+  EXPECT_EQ(s.sampleStart[8], 0);
+}
+
+TEST(SparseInputs, CombinesRowsOfEveryWidthLikeTheDenseSum) {
+  Rng rng(7);
+  const int rows = 50;
+  for (int n : {1, 3, 4, 15, 16, 17, 30, 64, 75, 100, 128, 131, 200, 300}) {
+    std::vector<float> base(static_cast<size_t>(rows) * n);
+    for (auto& v : base) v = float(rng.uniform() - 0.5);
+    const std::vector<int> index{2, 7, 8, 30, 49};
+    const std::vector<float> value{0.5f, -1.25f, 2.0f, 0.125f, 1.0f};
+    std::vector<float> expect(n, 0.0f);
+    for (size_t k = 0; k < index.size(); ++k)
+      for (int c = 0; c < n; ++c) expect[c] += value[k] * base[index[k] * n + c];
+    std::vector<float> out(n + 1, 42.0f);  // the extra one must stay untouched
+    combineRows(base.data(), n, n, index.data(), value.data(), int(index.size()), -2.0f, out.data(), false);
+    for (int c = 0; c < n; ++c) EXPECT_NEAR(out[c], -2.0f * expect[c], 1e-5) << "n = " << n << ", column " << c;
+    EXPECT_EQ(out[n], 42.0f);
+    combineRows(base.data(), n, n, index.data(), value.data(), int(index.size()), 1.0f, out.data(), true);
+    for (int c = 0; c < n; ++c) EXPECT_NEAR(out[c], -expect[c], 1e-5) << "n = " << n << ", column " << c;
+  }
+}
+
+// The same training, once through the Trainer (sparse first layer on real digits) and once
+// through the dense products, batch by batch in file order.
+Network denseReference(const TrainConfig& c, const Dataset& set, int batches) {
+  Rng rng(c.seed);
+  Network net = makeNetwork(c.networkSpec(), rng).value();
+  Workspace<Scalar> ws;
+  ws.resize(net, c.batchSize, false);
+  GradientsT<Scalar> g;
+  g.resize(net);
+  for (int b = 0; b < batches; ++b) {
+    for (int j = 0; j < c.batchSize; ++j) {
+      const size_t s = static_cast<size_t>(b) * c.batchSize + j;
+      for (int i = 0; i < set.features(); ++i) ws.a[0](i, j) = Scalar(set.image(s)[i]) / Scalar(255);
+    }
+    ws.sparse.active = false;
+    ws.target.setZero();
+    for (int j = 0; j < c.batchSize; ++j) ws.target(set.labels[static_cast<size_t>(b) * c.batchSize + j], j) = 1;
+    forward(net, ws, c.batchSize);
+    outputError(net, ws, c.batchSize);
+    backward(net, ws, c.batchSize, g, true);
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      net.layers[l].weights -= Scalar(c.learningRate) * g.weights[l];
+      if (net.layers[l].hasBias()) net.layers[l].bias -= Scalar(c.learningRate) * g.bias[l];
+    }
+  }
+  return net;
+}
+
+TEST(SparseInputs, EveryUpdatePathTrainsLikeTheDenseProducts) {
+  auto digits = testing::fixtureDigits("train");
+  ASSERT_TRUE(digits) << "fixture missing: tests/fixtures/digits";
+  TrainConfig c;
+  c.layers = {784, 30, 10};  // 30 hidden units: the narrower column blocks and the scalar tail
+  c.hidden = Activation::Sigmoid;
+  c.output = Activation::Softmax;
+  c.loss = Loss::CrossEntropy;
+  c.bias = true;
+  c.init = Init::Uniform;
+  c.learningRate = 0.05;
+  c.batchSize = 64;
+  c.shuffle = false;
+  c.epochs = 1;
+  c.limit = 64 * 6;
+  c.reduction = Reduction::Sum;
+  const int batches = 6;
+  const Network reference = denseReference(c, *digits, batches);
+  struct Path {
+    const char* name;
+    int threads;
+    Optimizer optimizer;
+  };
+  for (const Path& p : {Path{"fused one-thread SGD", 1, Optimizer::Sgd}, Path{"two-thread SGD", 2, Optimizer::Sgd},
+                        Path{"gradient buffers (momentum 0)", 2, Optimizer::Momentum}}) {
+    TrainConfig pc = c;
+    pc.threads = p.threads;
+    pc.optimizer = p.optimizer;
+    pc.momentum = 0;
+    auto t = Trainer::create(pc, digits, nullptr);
+    ASSERT_TRUE(t) << t.error();
+    (*t)->train(batches);
+    const Network& net = (*t)->network();
+    for (size_t l = 0; l < net.layers.size(); ++l) {
+      const float diff = (net.layers[l].weights - reference.layers[l].weights).cwiseAbs().maxCoeff();
+      const float scale = reference.layers[l].weights.cwiseAbs().maxCoeff();
+      EXPECT_LT(diff, 1e-5f * scale) << p.name << ", layer " << l;
+      EXPECT_LT((net.layers[l].bias - reference.layers[l].bias).cwiseAbs().maxCoeff(), 1e-5f) << p.name;
+    }
+    // And it learnt something: the weights moved.
+    Rng rng(c.seed);
+    const Network start = makeNetwork(c.networkSpec(), rng).value();
+    EXPECT_GT((net.layers[0].weights - start.layers[0].weights).cwiseAbs().maxCoeff(), 1e-3f) << p.name;
+  }
+}
+
+}  // namespace
+}  // namespace digitrain
