@@ -5,7 +5,8 @@ that `digitrain bench` is compared with.
 The network is the `tp` preset: 784-128-64-10, sigmoid hidden layers, softmax output,
 no biases, e3 = a3 - y, dW = a^T . e summed over the batch, plain SGD with lr 0.001,
 samples taken in order (no shuffling), pixels normalised to [0, 1] per mini-batch from
-uint8 as the engine does. Data are random (the speed does not depend on the values).
+uint8 as the engine does. Data are random images (NumPy's speed does not depend on the
+values), or the IDX files given with --train-images/--train-labels (raw or gzipped).
 
 Run with Debian's python (it has numpy) and one BLAS thread:
 
@@ -17,6 +18,7 @@ Prints one JSON object per batch size and line:
     {"impl":"numpy-openblas","threads":1,"batch":32,"samples_per_second":...}
 """
 import argparse
+import gzip
 import json
 import sys
 import time
@@ -85,6 +87,19 @@ def measure(batch, seconds, warmup, images, onehot, rng):
     return samples / elapsed
 
 
+def read_idx(path):
+    """An unsigned-byte IDX file (raw or gzipped) as a NumPy array of its dimensions."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data[:2] != b"\0\0" or data[2] != 0x08:
+        raise SystemExit(f"error: {path}: not an unsigned-byte IDX file")
+    rank = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+
+
 def loaded_blas():
     """Which BLAS this process actually loaded (from /proc/self/maps): openblas, refblas or None."""
     try:
@@ -109,7 +124,9 @@ def main():
     p.add_argument("--batches", default="1,32,128", help="batch sizes, comma-separated")
     p.add_argument("--seconds", type=float, default=1.5, help="measure each batch size this long (>= 1 s)")
     p.add_argument("--warmup", type=float, default=0.3, help="warm-up seconds before each measurement")
-    p.add_argument("--images", type=int, default=8192, help="random images to cycle through")
+    p.add_argument("--images", type=int, default=8192, help="images to cycle through")
+    p.add_argument("--train-images", help="IDX images to train on instead of random ones")
+    p.add_argument("--train-labels", help="their IDX labels")
     args = p.parse_args()
 
     blas = loaded_blas()
@@ -119,10 +136,14 @@ def main():
         print(f"warning: --impl {args.impl} but the BLAS loaded is {blas}", file=sys.stderr)
 
     rng = np.random.default_rng(42)
-    images = rng.integers(0, 256, size=(args.images, 784), dtype=np.uint8)
-    labels = rng.integers(0, 10, size=args.images)
-    onehot = np.zeros((args.images, 10), dtype=np.float32)
-    onehot[np.arange(args.images), labels] = 1
+    if args.train_images and args.train_labels:
+        images = read_idx(args.train_images).reshape(-1, 784)[:args.images]
+        labels = read_idx(args.train_labels)[:len(images)].astype(np.int64)
+    else:
+        images = rng.integers(0, 256, size=(args.images, 784), dtype=np.uint8)
+        labels = rng.integers(0, 10, size=args.images)
+    onehot = np.zeros((len(images), 10), dtype=np.float32)
+    onehot[np.arange(len(images)), labels] = 1
 
     for batch in (int(b) for b in args.batches.split(",") if b):
         sps = measure(batch, args.seconds, args.warmup, images, onehot, rng)

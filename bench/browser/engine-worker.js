@@ -1,7 +1,7 @@
 // Module worker: loads one build of the digitrain engine (public/wasm/mt or st) and times
 // training with bench/lib/engine-bench.mjs. Message in: {build, threads:[..], batches:[..],
-// seconds, warmup}; out: {results:[{threads, batch, samples_per_second}]} or {error}.
-import { benchTrain, syntheticMnist } from '/bench/lib/engine-bench.mjs';
+// seconds, warmup, data}; out: {results:[{threads, batch, samples_per_second}]} or {error}.
+import { benchData, benchTrain, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
 
 self.onmessage = async ({ data: opts }) => {
   try {
@@ -12,7 +12,7 @@ self.onmessage = async ({ data: opts }) => {
       ...(opts.build === 'mt' ? { pthreadPoolSize: Math.max(1, maxThreads - 1) } : {}),
       locateFile: (path) => base + path,
     });
-    const data = syntheticMnist();
+    const data = await benchData(opts.data ?? 'random', fetchDemoFile);
     const results = [];
     for (const threads of opts.threads) {
       for (const batch of opts.batches) {

@@ -3,9 +3,12 @@
 // Session.configure({preset:'tp', batch_size, threads}) and Session.train(n) in chunks sized
 // to ~50 ms, a warm-up, then at least `seconds` of measurement.
 //
-// The workload matches `digitrain bench` (cpp/tools/cli_bench.cpp): 8192 random 28×28 images,
-// the `tp` preset (784-128-64-10, sigmoid + softmax, no biases, summed gradient, lr 0.001,
-// samples in order), no test set (so no evaluation at epoch ends).
+// The workload matches `digitrain bench` (cpp/tools/cli_bench.cpp): the `tp` preset
+// (784-128-64-10, sigmoid + softmax, no biases, summed gradient, lr 0.001, samples in order),
+// no test set (so no evaluation at epoch ends), on one of two data sets:
+//   random  8192 random 28×28 images: every pixel non-zero, the dense products;
+//   digits  the demo set's 8,000 training digits (public/data): ~81% of pixels zero, which
+//           the engine's first layer skips.
 
 const now = () => (globalThis.performance ? performance.now() : Date.now());
 
@@ -40,6 +43,32 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
   };
 }
 
+/** The demo set's gzipped file names (public/data, made by scripts/demo-data.mjs). */
+export const DEMO_FILES = { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' };
+
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * The data set `kind` ('random' or 'digits') as IDX bytes {images, labels}; `read(name)`
+ * returns the bytes of a demo file (from disk in Node, fetched in a browser).
+ */
+export async function benchData(kind, read) {
+  if (kind === 'random') return syntheticMnist();
+  if (kind !== 'digits') throw new Error(`unknown data set ${kind} (random or digits)`);
+  const [images, labels] = await Promise.all([read(DEMO_FILES.images), read(DEMO_FILES.labels)].map(async (b) => gunzip(await b)));
+  return { images, labels };
+}
+
+/** A demo file fetched from the bench server (it serves public/ at the root). */
+export async function fetchDemoFile(name) {
+  const r = await fetch(`/data/${name}`);
+  if (!r.ok) throw new Error(`/data/${name}: HTTP ${r.status} (run node scripts/demo-data.mjs)`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
 function parse(json, what) {
   const r = JSON.parse(json);
   if (!r.ok) throw new Error(`${what}: ${r.error}`);
@@ -54,7 +83,7 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
   const { images, labels } = data ?? syntheticMnist();
   const session = new engine.Session();
   try {
-    parse(session.setDataset('train', 'synthetic-images-idx3-ubyte', images, 'synthetic-labels-idx1-ubyte', labels),
+    parse(session.setDataset('train', 'bench-images-idx3-ubyte', images, 'bench-labels-idx1-ubyte', labels),
       'setDataset');
     const config = { preset: 'tp', batch_size: batch, threads, epochs: 100000 };
     const configured = parse(session.configure(JSON.stringify(config), ''), 'configure');
