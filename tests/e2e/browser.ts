@@ -59,6 +59,11 @@ export async function drawStrokes(page: Page, strokes: [number, number][][], sco
     for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 12 });
     await page.mouse.up();
   }
+  // The prediction follows the drawing as it goes: wait until it is the one for the whole digit.
+  await scope.waitForFunction(() => {
+    const revision = (document.querySelector('#draw-canvas') as HTMLElement | null)?.dataset.revision;
+    return revision !== undefined && (document.querySelector('#prediction') as HTMLElement | null)?.dataset.revision === revision;
+  });
 }
 
 /** A "7": the top bar, then the diagonal. */

@@ -1,18 +1,20 @@
 // The draw-a-digit pad: pointer events (mouse, touch and pen alike) draw round strokes;
 // after each change the ink is turned into the 28×28 MNIST-style input (web/data/preprocess.ts),
 // shown enlarged, and handed to `onInput` — at most once per animation frame, so a fast
-// stroke does not flood the worker with predictions.
+// stroke does not flood the worker with predictions. Each change gets a revision number, kept
+// on the canvas as data-revision, so whoever shows a prediction can say which drawing it is for.
 import { SIZE, toMnist } from '../data/preprocess';
 
 export class DrawPad {
   private ctx: CanvasRenderingContext2D;
   private last: { x: number; y: number } | null = null;
   private scheduled = false;
+  private revision = 0;
 
   constructor(
     private canvas: HTMLCanvasElement,
     private preview: HTMLCanvasElement,
-    private onInput: (pixels: Float32Array | null) => void,
+    private onInput: (pixels: Float32Array | null, revision: number) => void,
   ) {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     // Stroke width ≈ MNIST's pen: about a tenth of the digit's height.
@@ -75,13 +77,14 @@ export class DrawPad {
   }
 
   private changed(): void {
+    this.canvas.dataset.revision = String(++this.revision);
     if (this.scheduled) return;
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
       const pixels = this.pixels();
       this.showPreview(pixels);
-      this.onInput(pixels);
+      this.onInput(pixels, this.revision);
     });
   }
 

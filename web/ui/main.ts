@@ -132,7 +132,7 @@ const ui = {
 const errorChart = new ErrorChart($('error-chart') as HTMLCanvasElement);
 const lossChart = new LossChart($('loss-chart') as HTMLCanvasElement);
 const compareChart = new CompareChart($('compare-chart') as HTMLCanvasElement);
-const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, $('input-preview') as HTMLCanvasElement, (p) => predictLater(p));
+const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, $('input-preview') as HTMLCanvasElement, (p, revision) => predictLater(p, revision));
 $('clear-button').addEventListener('click', () => pad.clear());
 renderBars(ui.bars, null);
 // The hand-computation inspector, computed by the worker's engine (web/ui/inspector.ts).
@@ -542,25 +542,30 @@ ui.seeds.addEventListener('click', () => {
 // ---- drawing ------------------------------------------------------------------------------
 
 let predicting = false;
-let queued: Float32Array | null | undefined;
+let queued: { pixels: Float32Array | null; revision: number } | undefined;
 
-function predictLater(pixels: Float32Array | null): void {
+function predictLater(pixels: Float32Array | null, revision: number): void {
   if (predicting) {
-    queued = pixels;
+    queued = { pixels, revision };
     return;
   }
-  void predictNow(pixels);
+  void predictNow(pixels, revision);
 }
 
-async function predictNow(pixels: Float32Array | null): Promise<void> {
+/** Shows what the model makes of drawing `revision`; #prediction's data-revision says which
+ *  drawing the text and bars are for (the canvas carries the latest one). */
+async function predictNow(pixels: Float32Array | null, revision: number): Promise<void> {
+  const settle = () => (ui.prediction.dataset.revision = String(revision));
   if (!pixels) {
     renderBars(ui.bars, null);
     ui.prediction.textContent = 'Draw a digit to see what the network thinks.';
     delete ui.prediction.dataset.digit;
+    settle();
     return;
   }
   if (!app.hasModel) {
     ui.prediction.textContent = 'Train (or load) a model first; then the bars show what it thinks.';
+    settle();
     return;
   }
   predicting = true;
@@ -575,10 +580,11 @@ async function predictNow(pixels: Float32Array | null): Promise<void> {
     ui.prediction.textContent = (e as Error).message;
   } finally {
     predicting = false;
+    settle();
     if (queued !== undefined) {
       const next = queued;
       queued = undefined;
-      void predictNow(next);
+      void predictNow(next.pixels, next.revision);
     }
   }
 }
