@@ -85,7 +85,10 @@ function(digitrain_wasm_core target threads)
   target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR}/cpp/core ${DIGITRAIN_JSON_INCLUDE})
   target_include_directories(${target} SYSTEM PUBLIC ${DIGITRAIN_WASM_EIGEN_INCLUDE})
   target_compile_options(${target} PUBLIC ${DIGITRAIN_WASM_COMPILE})
-  target_compile_definitions(${target} PUBLIC EIGEN_NO_DEBUG DIGITRAIN_VERSION="${PROJECT_VERSION}")
+  # Eigen sizes its GEMM register blocks from the pointer size: 8 vector registers on wasm32,
+  # as for 32-bit x86, giving a 1-packet × 4 kernel. The engines that run wasm have 16 (x64)
+  # or 32 (arm64); 16 gives the 2-packet × 4 kernel: ~8% faster training, measured.
+  target_compile_definitions(${target} PUBLIC EIGEN_NO_DEBUG EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS=16 DIGITRAIN_VERSION="${PROJECT_VERSION}")
   if(threads)
     target_compile_options(${target} PUBLIC -pthread)
     target_link_options(${target} PUBLIC -pthread)

@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
 #include <vector>
 
@@ -81,7 +82,54 @@ inline int appendNonzeros(const T* x, int n, int i0, int* index, T* value) {
   return count;
 }
 
+// The same from 8-bit pixels, each stored as scale·pixel.
+template <class T>
+inline int appendNonzeroBytes(const uint8_t* px, int n, T scale, int* index, T* value) {
+  int count = 0;
+  int q = 0;
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (; q + 16 <= n; q += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(px + q));
+    unsigned mask = ~unsigned(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, zero))) & 0xFFFFu;
+    while (mask != 0) {
+      const int b = __builtin_ctz(mask);
+      mask &= mask - 1;
+      index[count] = q + b;
+      value[count] = T(px[q + b]) * scale;
+      ++count;
+    }
+  }
+#endif
+  for (; q < n; ++q) {
+    index[count] = q;
+    value[count] = T(px[q]) * scale;
+    count += px[q] != 0;
+  }
+  return count;
+}
+
 }  // namespace detail
+
+// Indexes B images of m 8-bit pixels (imageAt(j) points at image j) as indexInputs does their
+// scaled values, straight from the bytes; returns `active`. Only then may the caller skip
+// writing the dense input columns.
+template <class T, class ImageAt>
+bool indexImages(SparseInputs<T>& s, const ImageAt& imageAt, int B, int m, T scale) {
+  s.active = false;
+  const long budget = static_cast<long>(m) * B / 2;
+  if (budget > s.budget) return false;
+  int nnz = 0;
+  s.sampleStart[0] = 0;
+  for (int j = 0; j < B; ++j) {
+    nnz += detail::appendNonzeroBytes(imageAt(j), m, scale, s.input.data() + nnz, s.inputValue.data() + nnz);
+    s.sampleStart[j + 1] = nnz;
+    if (nnz > budget || (j == 0 && 2 * nnz > m)) return false;
+  }
+  s.samples = B;
+  s.active = true;
+  return true;
+}
 
 // Indexes the non-zero entries of the first B columns of x (inputs × capacity) by sample;
 // leaves `active` false when more than half are non-zero, where the dense products are faster.

@@ -46,6 +46,35 @@ TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
   EXPECT_EQ(s.inputStart[40], 5);
 }
 
+TEST(SparseInputs, IndexesDigitsStraightFromTheirBytesAsFromTheirScaledValues) {
+  auto digits = testing::fixtureDigits("train");
+  ASSERT_TRUE(digits) << "fixture missing: tests/fixtures/digits";
+  const int B = 32, m = digits->features();
+  const float scale = 1.0f / 255.0f;
+  Matrix x(m, B);
+  for (int j = 0; j < B; ++j)
+    for (int i = 0; i < m; ++i) x(i, j) = float(digits->image(j)[i]) * scale;
+  SparseInputs<Scalar> fromValues, fromBytes;
+  fromValues.resize(m, B);
+  fromBytes.resize(m, B);
+  indexInputs(fromValues, x, B);
+  ASSERT_TRUE(fromValues.active);
+  EXPECT_TRUE(indexImages(fromBytes, [&](int j) { return digits->image(j); }, B, m, scale));
+  const int nnz = fromValues.sampleStart[B];
+  EXPECT_GT(nnz, 0);
+  EXPECT_LT(nnz, m * B / 3);  // MNIST: ~19% non-zero
+  EXPECT_EQ(fromBytes.sampleStart, fromValues.sampleStart);
+  EXPECT_EQ(std::vector<int>(fromBytes.input.begin(), fromBytes.input.begin() + nnz),
+            std::vector<int>(fromValues.input.begin(), fromValues.input.begin() + nnz));
+  EXPECT_EQ(std::vector<float>(fromBytes.inputValue.begin(), fromBytes.inputValue.begin() + nnz),
+            std::vector<float>(fromValues.inputValue.begin(), fromValues.inputValue.begin() + nnz));
+  // Dense bytes (a 3 in every pixel but a few): refused, so the caller fills the columns.
+  std::vector<uint8_t> dense(static_cast<size_t>(m), 3);
+  dense[5] = 0;
+  EXPECT_FALSE(indexImages(fromBytes, [&](int) { return dense.data(); }, B, m, scale));
+  EXPECT_FALSE(fromBytes.active);
+}
+
 TEST(SparseInputs, LeavesDenseChunksToTheDenseProducts) {
   SparseInputs<Scalar> s;
   s.resize(64, 8);
