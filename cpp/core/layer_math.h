@@ -23,8 +23,10 @@
 
 namespace digitrain {
 
+// Cache-line aligned: each thread writes its own (the input index grows every batch) while
+// the update step reads every thread's; neighbours sharing a line slow both down.
 template <class T>
-struct Workspace {
+struct alignas(64) Workspace {
   std::vector<MatrixT<T>> z, a, e, mask;
   MatrixT<T> target;  // outputs × capacity
   int capacity = 0;

@@ -113,10 +113,7 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     workspaces_[t].resize(net_, std::min(kChunk, t == 0 ? batchSize_ : perThread), config_.dropout > 0);
     gradients_[t].resize(net_);
   }
-  threadLoss_.assign(config_.threads, 0.0);
-  threadWrong_.assign(config_.threads, 0);
-  threadUsed_.assign(config_.threads, 0);
-  threadFinite_.assign(config_.threads, 1);
+  tally_.resize(config_.threads);
   if (config_.optimizer != Optimizer::Sgd) velocity_.resize(net_);
   if (config_.optimizer == Optimizer::Adam) secondMoment_.resize(net_);
   learningRate_ = history_.empty() ? config_.learningRate : history_.back().learningRate;
@@ -228,9 +225,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
   }
   const Scalar keep = Scalar(1.0 - config_.dropout);
-  std::fill(threadLoss_.begin(), threadLoss_.end(), 0.0);
-  std::fill(threadWrong_.begin(), threadWrong_.end(), 0);
-  std::fill(threadUsed_.begin(), threadUsed_.end(), 0);
+  std::fill(tally_.begin(), tally_.end(), ThreadTally{});
   auto work = [this, first, size, threads, keep](int t) {
     if (t >= threads) return;
     DenormalsAreZero flush;
@@ -238,7 +233,6 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     const int end = begin + count;
     Workspace<Scalar>& ws = workspaces_[t];
     bool overwrite = true;
-    threadFinite_[t] = 1;
     for (int c = begin; c < end; c += ws.capacity) {
       const int n = std::min(ws.capacity, end - c);
       gather(*train_, order_.data() + first + c, n, ws, true);
@@ -247,23 +241,23 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       indexByInput(ws.sparse, train_->features());
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j)
-        if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++threadWrong_[t];
-      threadLoss_[t] += outputError(net_, ws, n);
+        if (argmax(out.col(j)) != train_->labels[order_[first + c + j]]) ++tally_[t].wrong;
+      tally_[t].loss += outputError(net_, ws, n);
       propagateErrors(net_, ws, n, keep);
-      if (!errorsFinite(ws, n)) threadFinite_[t] = 0;
+      if (!errorsFinite(ws, n)) tally_[t].finite = false;
       if (fusedSgd_ || parallelSgd_) continue;  // the step is taken once the loss is known to be finite
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
-    threadUsed_[t] = end > begin;
+    tally_[t].used = end > begin;
   };
   if (threads > 1) pool_->run(work);
   else work(0);
   double loss = 0;
   for (int t = 0; t < threads; ++t) {
-    loss += threadLoss_[t];
-    *wrong += threadWrong_[t];
-    if (!threadFinite_[t]) loss = std::numeric_limits<double>::quiet_NaN();
+    loss += tally_[t].loss;
+    *wrong += tally_[t].wrong;
+    if (!tally_[t].finite) loss = std::numeric_limits<double>::quiet_NaN();
   }
   return loss;
 }
@@ -310,13 +304,13 @@ void Trainer::applyUpdate(int size) {
   forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
     auto gW = gradients_[0].weights[l].middleCols(c0, n);
     for (int u = 1; u < threads; ++u)
-      if (threadUsed_[u]) gW += gradients_[u].weights[l].middleCols(c0, n);
+      if (tally_[u].used) gW += gradients_[u].weights[l].middleCols(c0, n);
     step(layer.weights.middleCols(c0, n), gW, stateful ? velocity_.weights[l].middleCols(c0, n) : gW,
          optimizer == Optimizer::Adam ? secondMoment_.weights[l].middleCols(c0, n) : gW, l2);
     if (layer.hasBias()) {
       auto gb = gradients_[0].bias[l].segment(c0, n);
       for (int u = 1; u < threads; ++u)
-        if (threadUsed_[u]) gb += gradients_[u].bias[l].segment(c0, n);
+        if (tally_[u].used) gb += gradients_[u].bias[l].segment(c0, n);
       step(layer.bias.segment(c0, n), gb, stateful ? velocity_.bias[l].segment(c0, n) : gb,
            optimizer == Optimizer::Adam ? secondMoment_.bias[l].segment(c0, n) : gb, Scalar(0));
     }

@@ -103,14 +103,19 @@ class Trainer {
   std::string diverged_;
   bool warned_ = false;               // the saturation warning is given once per run
   double saturatedShare() const;      // of sigmoid units in the last batch, see finishEpoch
-  Network snapshot_;
+  Network snapshot_;  // the network at the end of the last epoch (or the start)
   bool fusedSgd_ = false;  // decided per batch
   bool parallelSgd_ = false;
   int activeThreads_ = 1;   // threads the current batch is split over
-  // Per-thread results of the current batch (members, so the training loop never allocates).
-  std::vector<double> threadLoss_;
-  std::vector<int> threadWrong_;
-  std::vector<char> threadUsed_, threadFinite_;  // the network at the end of the last epoch (or the start)
+  // One thread's results of the current batch, on a cache line of its own: the threads
+  // update theirs per sample, and sharing a line would make them wait on each other.
+  struct alignas(64) ThreadTally {
+    double loss = 0;
+    int wrong = 0;
+    bool used = false;
+    bool finite = true;
+  };
+  std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
 };
 
 // Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
