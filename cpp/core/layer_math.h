@@ -14,6 +14,7 @@
 // when called with B ≤ capacity.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -227,11 +228,16 @@ bool errorsFinite(const Workspace<T>& ws, int B) {
 
 // W[:, c0:c0+n] += alpha·x·e[c0:c0+n, :]ᵀ for the first layer from the chunk's sparse inputs
 // x: only the rows of W whose input is non-zero in some sample change, each once.
+// Only rows [r0, r1) of W when given.
 template <class T>
-void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index n, T alpha, WeightsT<T>& W) {
+void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index n, T alpha, WeightsT<T>& W,
+                           int r0 = 0, int r1 = -1) {
   const SparseInputs<T>& s = ws.sparse;
   const MatrixT<T>& e = ws.e[0];
-  for (int i : s.rows) {
+  const auto first = std::lower_bound(s.rows.begin(), s.rows.end(), r0);
+  const auto last = r1 < 0 ? s.rows.end() : std::lower_bound(first, s.rows.end(), r1);
+  for (auto it = first; it != last; ++it) {
+    const int i = *it;
     const int k = s.inputStart[i];
     combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.inputStart[i + 1] - k,
                 alpha, W.row(i).data() + c0, true);

@@ -175,25 +175,36 @@ std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
 // W −= η·Σ_u a_u·e_uᵀ, split by output columns: thread t updates columns [c0, c0+n) of every
 // layer from every thread's activations and errors, in thread order u = 0, 1, …, so the
 // result depends on the thread count only. No gradient buffer is filled, zeroed or reduced.
+// The first layer on sparse inputs is split by input rows instead: walking the non-zero rows
+// is most of its cost, and by columns every thread would walk every thread's rows.
 void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
   const int threads = activeThreads_;
-  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
+  bool sparseRows = true;
+  for (int u = 0; u < threads; ++u)
+    if (shareOf(size, threads, u).second > 0 && !workspaces_[u].sparse.active) sparseRows = false;
+  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n, int t) {
+    const bool byRows = l == 0 && sparseRows;
     auto W = layer.weights.middleCols(c0, n);
-    if (etaLambda != Scalar(0)) W *= Scalar(1) - etaLambda;
+    const int m = layer.inputs(), r0 = m * t / threads, r1 = m * (t + 1) / threads;
+    if (etaLambda != Scalar(0)) {
+      if (byRows) layer.weights.middleRows(r0, r1 - r0) *= Scalar(1) - etaLambda;
+      else W *= Scalar(1) - etaLambda;
+    }
     for (int u = 0; u < threads; ++u) {
       const int samples = shareOf(size, threads, u).second;
       if (samples == 0) continue;
       const Workspace<Scalar>& ws = workspaces_[u];
       auto e = ws.e[l].block(c0, 0, n, samples);
-      if (l == 0 && ws.sparse.active) addSparseOuterProduct(ws, c0, n, -eta, layer.weights);
+      if (byRows) addSparseOuterProduct(ws, 0, layer.outputs(), -eta, layer.weights, r0, r1);
+      else if (l == 0 && ws.sparse.active) addSparseOuterProduct(ws, c0, n, -eta, layer.weights);
       else W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
       if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
     }
   });
 }
 
-// Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
-// t's share of the layer's output columns: the split the update steps use.
+// Runs fn(layer, l, c0, n, t) for every layer on each active thread t, with [c0, c0+n)
+// thread t's share of the layer's output columns: the split the update steps use.
 template <class Fn>
 void Trainer::forEachColumnShare(const Fn& fn) {
   const int threads = activeThreads_;
@@ -203,7 +214,7 @@ void Trainer::forEachColumnShare(const Fn& fn) {
     for (size_t l = 0; l < net_.layers.size(); ++l) {
       const Eigen::Index cols = net_.layers[l].outputs();
       const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
-      if (n > 0) fn(net_.layers[l], l, c0, n);
+      fn(net_.layers[l], l, c0, n, t);  // n may be 0 (fewer columns than threads)
     }
   };
   if (threads > 1) pool_->run(work);
@@ -301,7 +312,8 @@ void Trainer::applyUpdate(int size) {
   // still adds the threads' gradients in thread order, so the result is deterministic.
   const int threads = activeThreads_;
   const bool stateful = optimizer != Optimizer::Sgd;
-  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
+  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n, int) {
+    if (n == 0) return;
     auto gW = gradients_[0].weights[l].middleCols(c0, n);
     for (int u = 1; u < threads; ++u)
       if (tally_[u].used) gW += gradients_[u].weights[l].middleCols(c0, n);
@@ -443,8 +455,12 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     ev.predicted.resize(ev.count);
     ev.probabilities.resize(ev.count * outputs);
   }
-  std::vector<double> losses(threads, 0.0);
-  std::vector<std::array<std::array<int, kClasses>, kClasses>> confusions(threads);
+  // Each thread's sums on cache lines of their own (it adds to them per sample).
+  struct alignas(64) Sums {
+    double loss = 0;
+    std::array<std::array<int, kClasses>, kClasses> confusion{};
+  };
+  std::vector<Sums> sums(threads);
   auto work = [&](int t) {
     const size_t from = begin + ev.count * t / threads, to = begin + ev.count * (t + 1) / threads;
     if (from >= to) return;
@@ -452,8 +468,7 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     Workspace<Scalar> ws;
     ws.resize(net, static_cast<int>(std::min<size_t>(kChunk, to - from)), false);
     std::vector<uint32_t> idx(ws.capacity);
-    auto& confusion = confusions[t];
-    for (auto& row : confusion) row.fill(0);
+    auto& confusion = sums[t].confusion;
     for (size_t c = from; c < to; c += ws.capacity) {
       const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
       std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
@@ -469,18 +484,18 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
           std::copy_n(out.col(j).data(), outputs, ev.probabilities.data() + (c - begin + j) * outputs);
         }
       }
-      losses[t] += outputError(net, ws, n);
+      sums[t].loss += outputError(net, ws, n);
     }
   };
   if (pool) pool->run(work);
   else work(0);
   size_t wrong = 0;
   for (int t = 0; t < threads; ++t) {
-    ev.loss += losses[t];
+    ev.loss += sums[t].loss;
     for (int i = 0; i < kClasses; ++i)
       for (int j = 0; j < kClasses; ++j) {
-        ev.confusion[i][j] += confusions[t][i][j];
-        if (i != j) wrong += confusions[t][i][j];
+        ev.confusion[i][j] += sums[t].confusion[i][j];
+        if (i != j) wrong += sums[t].confusion[i][j];
       }
   }
   ev.loss /= double(ev.count);
