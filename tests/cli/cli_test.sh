@@ -236,6 +236,17 @@ case_bench() {
   expect_out_lines 2
   expect_out '^\{"impl":"native","threads":1,"batch":32,"mode":"train","samples_per_second":[1-9][0-9]*\}$'
   expect_out '^\{"impl":"native","threads":1,"batch":32,"mode":"inference","samples_per_second":[1-9][0-9]*\}$'
+  # On digits (the sparse first layer), and the files' errors named.
+  run bench --seconds 0.05 --batches 1,32 --json "${TRAIN[@]}"
+  expect_rc 0
+  expect_out_lines 4
+  expect_out '^\{"impl":"native","threads":1,"batch":32,"mode":"train","samples_per_second":[1-9][0-9]*\}$'
+  run bench --train-images "$TRAIN_IMAGES"
+  expect_rc 2
+  expect_err '^error: --train-images needs --train-labels too$'
+  run bench --train-images "$TRAIN_LABELS" --train-labels "$TRAIN_LABELS"
+  expect_rc 2
+  expect_err '^error: .*train-labels-idx1-ubyte.gz: images are not 2-D per sample'
 }
 
 ALL=(info_gz info_raw train_json preset_override save_eval_predict step_lab bad_input diverge help bench)
