@@ -32,7 +32,7 @@ struct alignas(64) Workspace {
   MatrixT<T> target;  // outputs × capacity
   int capacity = 0;
   bool dropout = false;
-  // The chunk's non-zero inputs, when indexInputs or indexImages found few enough (see
+  // The chunk's non-zero inputs, when indexImages found few enough (see
   // sparse_inputs.h). While it is active, the first layer reads only it, and a[0] may be stale.
   SparseInputs<T> sparse;
 

@@ -12,7 +12,6 @@
 #endif
 #include <algorithm>
 #include <cstdint>
-#include <type_traits>
 #include <vector>
 
 namespace digitrain {
@@ -49,45 +48,15 @@ struct SparseInputs {
 
 namespace detail {
 
-// Appends the indices and values of the non-zero entries of x[0:n] (i0 + their position);
-// returns how many. -0 counts as zero: it adds nothing either.
-template <class T>
-inline int appendNonzeros(const T* x, int n, int i0, int* index, T* value) {
-  int count = 0;
-  int q = 0;
-#if defined(__SSE2__)  // x86, and WebAssembly SIMD through Emscripten's SSE headers
-  if constexpr (std::is_same_v<T, float>) {
-    // 16 at a time: a bit mask of the non-zeros, then one step per set bit, so the zeros
-    // (~81% of MNIST pixels) cost almost nothing and nothing branches on a pixel.
-    const __m128 zero = _mm_setzero_ps();
-    for (; q + 16 <= n; q += 16) {
-      unsigned mask = 0;
-      for (int p = 0; p < 4; ++p)
-        mask |= unsigned(_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(x + q + 4 * p), zero))) << (4 * p);
-      while (mask != 0) {
-        const int b = __builtin_ctz(mask);
-        mask &= mask - 1;
-        index[count] = i0 + q + b;
-        value[count] = x[q + b];
-        ++count;
-      }
-    }
-  }
-#endif
-  for (; q < n; ++q) {
-    index[count] = i0 + q;
-    value[count] = x[q];
-    count += x[q] != T(0);
-  }
-  return count;
-}
-
-// The same from 8-bit pixels, each stored as scale·pixel.
+// Appends the positions and scaled values (scale·pixel) of the non-zero pixels of px[0:n];
+// returns how many.
 template <class T>
 inline int appendNonzeroBytes(const uint8_t* px, int n, T scale, int* index, T* value) {
   int count = 0;
   int q = 0;
-#if defined(__SSE2__)
+#if defined(__SSE2__)  // x86, and WebAssembly SIMD through Emscripten's SSE headers
+  // 16 at a time: a bit mask of the non-zeros, then one step per set bit, so the zeros
+  // (~81% of MNIST pixels) cost almost nothing and nothing branches on a pixel.
   const __m128i zero = _mm_setzero_si128();
   for (; q + 16 <= n; q += 16) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(px + q));
@@ -111,9 +80,9 @@ inline int appendNonzeroBytes(const uint8_t* px, int n, T scale, int* index, T* 
 
 }  // namespace detail
 
-// Indexes B images of m 8-bit pixels (imageAt(j) points at image j) as indexInputs does their
-// scaled values, straight from the bytes; returns `active`. Only then may the caller skip
-// writing the dense input columns.
+// Indexes the non-zero pixels of B images of m bytes (imageAt(j) points at image j), as
+// values scale·pixel, by sample; returns `active`: false when more than half are non-zero,
+// where the dense products are faster (and then the caller fills the dense input columns).
 template <class T, class ImageAt>
 bool indexImages(SparseInputs<T>& s, const ImageAt& imageAt, int B, int m, T scale) {
   s.active = false;
@@ -124,31 +93,12 @@ bool indexImages(SparseInputs<T>& s, const ImageAt& imageAt, int B, int m, T sca
   for (int j = 0; j < B; ++j) {
     nnz += detail::appendNonzeroBytes(imageAt(j), m, scale, s.input.data() + nnz, s.inputValue.data() + nnz);
     s.sampleStart[j + 1] = nnz;
+    // Dense data (or a dense first sample, which most likely means dense data): stop here.
     if (nnz > budget || (j == 0 && 2 * nnz > m)) return false;
   }
   s.samples = B;
   s.active = true;
   return true;
-}
-
-// Indexes the non-zero entries of the first B columns of x (inputs × capacity) by sample;
-// leaves `active` false when more than half are non-zero, where the dense products are faster.
-template <class T>
-void indexInputs(SparseInputs<T>& s, const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& x, int B) {
-  s.active = false;
-  const int m = static_cast<int>(x.rows());
-  const long budget = static_cast<long>(m) * B / 2;
-  if (budget > s.budget) return;
-  int nnz = 0;
-  s.sampleStart[0] = 0;
-  for (int j = 0; j < B; ++j) {
-    nnz += detail::appendNonzeros(x.col(j).data(), m, 0, s.input.data() + nnz, s.inputValue.data() + nnz);
-    s.sampleStart[j + 1] = nnz;
-    // Dense data (or a dense first sample, which most likely means dense data): stop here.
-    if (nnz > budget || (j == 0 && 2 * nnz > m)) return;
-  }
-  s.samples = B;
-  s.active = true;
 }
 
 // Adds the index by input (for the weight update) to an active index by sample.

@@ -22,23 +22,11 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
-void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws, bool targets) {
-  const int n = set.features();
-  constexpr Scalar kScale = Scalar(1) / Scalar(255);
-  // Digits are mostly 0: their non-zero pixels are indexed straight from the bytes, and the
-  // dense input columns, which the first layer then never reads, are filled only for dense
-  // chunks.
-  if (!indexImages(ws.sparse, [&](int j) { return set.image(indices[j]); }, count, n, kScale)) {
-    for (int j = 0; j < count; ++j) {
-      const uint8_t* px = set.image(indices[j]);
-      Scalar* col = ws.a[0].col(j).data();
-      for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
-    }
-  }
-  if (targets) {
-    ws.target.leftCols(count).setZero();
-    for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
-  }
+// Inputs and one-hot targets of samples indices[0..count).
+void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
+  gatherInputs(set, indices, count, ws);
+  ws.target.leftCols(count).setZero();
+  for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
 }
 
 int argmax(const Eigen::Ref<const Vector>& v) {
@@ -54,6 +42,20 @@ std::string formatRate(double lr) {
 }
 
 }  // namespace
+
+void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
+  const int n = set.features();
+  constexpr Scalar kScale = Scalar(1) / Scalar(255);
+  // Digits are mostly 0: their non-zero pixels are indexed straight from the bytes, and the
+  // dense input columns, which the first layer then never reads, are filled only for dense
+  // chunks.
+  if (indexImages(ws.sparse, [&](int j) { return set.image(indices[j]); }, count, n, kScale)) return;
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* px = set.image(indices[j]);
+    Scalar* col = ws.a[0].col(j).data();
+    for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
+  }
+}
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config,
                                                    std::shared_ptr<const Dataset> train,
@@ -246,7 +248,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     bool overwrite = true;
     for (int c = begin; c < end; c += ws.capacity) {
       const int n = std::min(ws.capacity, end - c);
-      gather(*train_, order_.data() + first + c, n, ws, true);
+      gather(*train_, order_.data() + first + c, n, ws);
       if (ws.dropout) fillDropoutMasks(ws, first + c, n);
       forward(net_, ws, n);
       indexByInput(ws.sparse, train_->features());
@@ -472,7 +474,7 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     for (size_t c = from; c < to; c += ws.capacity) {
       const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
       std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
-      gather(set, idx.data(), n, ws, true);
+      gather(set, idx.data(), n, ws);
       forward(net, ws, n);
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j) {

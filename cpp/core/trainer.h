@@ -118,6 +118,10 @@ class Trainer {
   std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
 };
 
+// Loads samples indices[0..count) of `set` as the inputs of ws (scaled to [0, 1]): the
+// sparse index for mostly-zero images, the dense columns a[0] otherwise.
+void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws);
+
 // Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
 Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end,
                     bool keepPredictions, ThreadPool* pool = nullptr);

@@ -107,8 +107,8 @@ double measureInference(const Network& net, const Dataset& data, int batch, int 
   std::vector<Workspace<Scalar>> ws(threads);
   for (auto& w : ws) w.resize(net, std::max(1, (batch + threads - 1) / threads), false);
   std::vector<long> sink(threads, 0);
+  std::vector<std::vector<uint32_t>> indices(threads, std::vector<uint32_t>(ws[0].capacity));
   const size_t n = data.count();
-  const int features = data.features();
   size_t position = 0;
   auto runBatch = [&]() {
     auto work = [&](int t) {
@@ -116,12 +116,8 @@ double measureInference(const Network& net, const Dataset& data, int batch, int 
       const int end = static_cast<int>(static_cast<long>(batch) * (t + 1) / threads);
       if (begin >= end) return;
       Workspace<Scalar>& w = ws[t];
-      for (int j = begin; j < end; ++j) {
-        const uint8_t* px = data.image((position + j) % n);
-        Scalar* col = w.a[0].col(j - begin).data();
-        for (int i = 0; i < features; ++i) col[i] = Scalar(px[i]) * (Scalar(1) / Scalar(255));
-      }
-      indexInputs(w.sparse, w.a[0], end - begin);
+      for (int j = begin; j < end; ++j) indices[t][j - begin] = static_cast<uint32_t>((position + j) % n);
+      gatherInputs(data, indices[t].data(), end - begin, w);
       forward(net, w, end - begin);
       for (int j = 0; j < end - begin; ++j) sink[t] += argmax(w.a.back(), j);
     };

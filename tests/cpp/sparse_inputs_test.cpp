@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -17,19 +18,23 @@
 namespace digitrain {
 namespace {
 
+// Indexes the first B of `images` (m bytes each) as the Trainer does, scaled by `scale`.
+bool indexBytes(SparseInputs<Scalar>& s, const std::vector<std::vector<uint8_t>>& images, int B, float scale) {
+  return indexImages(s, [&](int j) { return images[j].data(); }, B, static_cast<int>(images[0].size()), scale);
+}
+
 TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
-  // 40 inputs (two 16-wide blocks and a tail of 8), 3 samples: a few non-zeros each, one -0.
-  Matrix x = Matrix::Zero(40, 4);
-  x(0, 0) = 0.5f;
-  x(17, 0) = 1.0f;
-  x(39, 0) = 0.25f;
-  x(3, 1) = -0.0f;  // adds nothing: not indexed
-  x(17, 1) = 0.75f;
-  x(31, 2) = 2.0f;
-  x(5, 3) = 9.0f;  // column 3 is beyond B = 3: ignored
+  // 40 pixels (two 16-wide blocks and a tail of 8), 3 samples: a few non-zeros each.
+  std::vector<std::vector<uint8_t>> images(4, std::vector<uint8_t>(40, 0));
+  images[0][0] = 2;
+  images[0][17] = 4;
+  images[0][39] = 1;
+  images[1][17] = 3;
+  images[2][31] = 8;
+  images[3][5] = 36;  // sample 3 is beyond B = 3: ignored
   SparseInputs<Scalar> s;
   s.resize(40, 4);
-  indexInputs(s, x, 3);
+  ASSERT_TRUE(indexBytes(s, images, 3, 0.25f));
   ASSERT_TRUE(s.active);
   EXPECT_EQ(std::vector<int>(s.sampleStart.begin(), s.sampleStart.begin() + 4), (std::vector<int>{0, 3, 4, 5}));
   EXPECT_EQ(std::vector<int>(s.input.begin(), s.input.begin() + 5), (std::vector<int>{0, 17, 39, 17, 31}));
@@ -48,57 +53,60 @@ TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
   EXPECT_EQ(s.inputStart[40], 5);
 }
 
-TEST(SparseInputs, IndexesDigitsStraightFromTheirBytesAsFromTheirScaledValues) {
+TEST(SparseInputs, IndexesRealDigitsLikeAPlainScanOfTheirPixels) {
   auto digits = testing::fixtureDigits("train");
   ASSERT_TRUE(digits) << "fixture missing: tests/fixtures/digits";
   const int B = 32, m = digits->features();
   const float scale = 1.0f / 255.0f;
-  Matrix x(m, B);
-  for (int j = 0; j < B; ++j)
-    for (int i = 0; i < m; ++i) x(i, j) = float(digits->image(j)[i]) * scale;
-  SparseInputs<Scalar> fromValues, fromBytes;
-  fromValues.resize(m, B);
-  fromBytes.resize(m, B);
-  indexInputs(fromValues, x, B);
-  ASSERT_TRUE(fromValues.active);
-  EXPECT_TRUE(indexImages(fromBytes, [&](int j) { return digits->image(j); }, B, m, scale));
-  const int nnz = fromValues.sampleStart[B];
+  std::vector<int> sampleStart{0}, input;
+  std::vector<float> value;
+  for (int j = 0; j < B; ++j) {
+    for (int i = 0; i < m; ++i)
+      if (digits->image(j)[i] != 0) {
+        input.push_back(i);
+        value.push_back(float(digits->image(j)[i]) * scale);
+      }
+    sampleStart.push_back(static_cast<int>(input.size()));
+  }
+  SparseInputs<Scalar> s;
+  s.resize(m, B);
+  EXPECT_TRUE(indexImages(s, [&](int j) { return digits->image(j); }, B, m, scale));
+  const int nnz = s.sampleStart[B];
   EXPECT_GT(nnz, 0);
   EXPECT_LT(nnz, m * B / 3);  // MNIST: ~19% non-zero
-  EXPECT_EQ(fromBytes.sampleStart, fromValues.sampleStart);
-  EXPECT_EQ(std::vector<int>(fromBytes.input.begin(), fromBytes.input.begin() + nnz),
-            std::vector<int>(fromValues.input.begin(), fromValues.input.begin() + nnz));
-  EXPECT_EQ(std::vector<float>(fromBytes.inputValue.begin(), fromBytes.inputValue.begin() + nnz),
-            std::vector<float>(fromValues.inputValue.begin(), fromValues.inputValue.begin() + nnz));
+  EXPECT_EQ(s.sampleStart, sampleStart);
+  EXPECT_EQ(std::vector<int>(s.input.begin(), s.input.begin() + nnz), input);
+  EXPECT_EQ(std::vector<float>(s.inputValue.begin(), s.inputValue.begin() + nnz), value);
   // Dense bytes (a 3 in every pixel but a few): refused, so the caller fills the columns.
   std::vector<uint8_t> dense(static_cast<size_t>(m), 3);
   dense[5] = 0;
-  EXPECT_FALSE(indexImages(fromBytes, [&](int) { return dense.data(); }, B, m, scale));
-  EXPECT_FALSE(fromBytes.active);
+  EXPECT_FALSE(indexImages(s, [&](int) { return dense.data(); }, B, m, scale));
+  EXPECT_FALSE(s.active);
 }
 
 TEST(SparseInputs, LeavesDenseChunksToTheDenseProducts) {
   SparseInputs<Scalar> s;
   s.resize(64, 8);
-  Matrix x = Matrix::Zero(64, 8);
+  std::vector<std::vector<uint8_t>> images(8, std::vector<uint8_t>(64, 0));
   // A dense first sample: inactive at once.
-  x.col(0).setConstant(0.1f);
-  indexInputs(s, x, 8);
+  images[0].assign(64, 25);
+  EXPECT_FALSE(indexBytes(s, images, 8, 1.0f));
   EXPECT_FALSE(s.active);
   // Sparse first samples, dense later ones: more than half of the chunk is non-zero.
-  x.setConstant(0.1f);
-  x.col(0).setZero();
-  x.col(1).setZero();
-  indexInputs(s, x, 8);
-  EXPECT_FALSE(s.active);
+  for (auto& image : images) image.assign(64, 25);
+  images[0].assign(64, 0);
+  images[1].assign(64, 0);
+  EXPECT_FALSE(indexBytes(s, images, 8, 1.0f));
   // Just under half: sparse.
-  x.setZero();
-  x.topRows(31).setConstant(0.3f);
-  indexInputs(s, x, 8);
+  for (auto& image : images) {
+    image.assign(64, 0);
+    std::fill(image.begin(), image.begin() + 31, 75);
+  }
+  EXPECT_TRUE(indexBytes(s, images, 8, 1.0f));
   EXPECT_TRUE(s.active);
   // All zero: sparse, with nothing to add.
-  x.setZero();
-  indexInputs(s, x, 8);
+  for (auto& image : images) image.assign(64, 0);
+  EXPECT_TRUE(indexBytes(s, images, 8, 1.0f));
   EXPECT_TRUE(s.active);
   EXPECT_EQ(s.sampleStart[8], 0);
 }
