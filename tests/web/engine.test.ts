@@ -19,17 +19,9 @@ function refused(r: Result<unknown>): string {
 }
 
 // Lab "ANN for Handwritten Digits Recognition", Question 1.1.1: 2-2-1 sigmoid network with
-// biases, MSE, x = (0.8, 0.2), y = 0.4, learning rate 5 (tests/cpp/inspector_test.cpp).
-const labModel = JSON.stringify({
-  format: 'digitrain-model',
-  version: 1,
-  loss: 'mse',
-  input: { rows: 1, cols: 2, scale: 'pixel/255' },
-  layers: [
-    { inputs: 2, outputs: 2, activation: 'sigmoid', weights: [[0.3, -0.5], [0.8, 0.2]], bias: [0.2, -0.4] },
-    { inputs: 2, outputs: 1, activation: 'sigmoid', weights: [[-0.6], [0.4]], bias: [0.5] },
-  ],
-});
+// biases, MSE, x = (0.8, 0.2), y = 0.4, learning rate 5 (the fixture the native inspector and
+// CLI tests use too).
+const labModel = new TextDecoder().decode(fixture('models', 'lab-2-2-1.json'));
 
 describe.each(BUILDS)('%s build', (build) => {
   let engine: Engine;
