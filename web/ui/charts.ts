@@ -23,11 +23,28 @@ Chart.defaults.maintainAspectRatio = false;
 const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const percent = (v: number | null) => (v === null ? null : v * 100);
 
+type Points = { x: number; y: number | null }[];
+
+/** A line chart of error rates (%) against the epoch: the per-run plot and the overlay. */
+function errorRateChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', Points>[]): Chart<'line', Points> {
+  return new Chart<'line', Points>(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
+        y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
+      },
+    },
+  });
+}
+
 export class ErrorChart {
-  readonly chart: Chart<'line', { x: number; y: number | null }[]>;
+  readonly chart: Chart<'line', Points>;
 
   constructor(canvas: HTMLCanvasElement) {
-    const series = (label: string, colour: string): ChartDataset<'line', { x: number; y: number | null }[]> => ({
+    const series = (label: string, colour: string): ChartDataset<'line', Points> => ({
       label,
       data: [],
       borderColor: colour,
@@ -35,17 +52,7 @@ export class ErrorChart {
       pointRadius: 2,
       spanGaps: true,
     });
-    this.chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
-      type: 'line',
-      data: { datasets: [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])] },
-      options: {
-        parsing: false,
-        scales: {
-          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
-        },
-      },
-    });
+    this.chart = errorRateChart(canvas, [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])]);
   }
 
   setEpochs(history: EpochMetrics[]): void {
@@ -122,20 +129,10 @@ export interface RunCurve {
 
 /** Kept runs overlaid: each run's test error (validation when it has no test set). */
 export class CompareChart {
-  readonly chart: Chart<'line', { x: number; y: number | null }[]>;
+  readonly chart: Chart<'line', Points>;
 
   constructor(canvas: HTMLCanvasElement) {
-    this.chart = new Chart<'line', { x: number; y: number | null }[]>(canvas, {
-      type: 'line',
-      data: { datasets: [] },
-      options: {
-        parsing: false,
-        scales: {
-          x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
-          y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
-        },
-      },
-    });
+    this.chart = errorRateChart(canvas, []);
   }
 
   setRuns(runs: RunCurve[]): void {
