@@ -19,6 +19,7 @@
 #include <limits>
 #include <vector>
 
+#include "dense_kernels.h"
 #include "network.h"
 #include "sparse_inputs.h"
 
@@ -145,7 +146,9 @@ void forward(const NetworkT<T>& net, Workspace<T>& ws, int B) {
                     s.inputValue.data() + k, s.sampleStart[j + 1] - k, T(1), z.col(j).data(), false);
       }
     } else {
-      z.noalias() = layer.weights.transpose() * ws.a[l].leftCols(B);
+      const auto& W = layer.weights;
+      productTransposed(W.data(), W.outerStride(), W.rows(), W.cols(), ws.a[l].data(), ws.a[l].outerStride(), B,
+                        z.data(), z.outerStride());
     }
     if (layer.hasBias()) z.colwise() += layer.bias;
     auto a = ws.a[l + 1].leftCols(B);
@@ -226,6 +229,15 @@ bool errorsFinite(const Workspace<T>& ws, int B) {
   return true;
 }
 
+// W[:, c0:c0+n] += α·a·e[c0:c0+n, :]ᵀ (or = without `accumulate`), e the chunk's errors
+// (its column count is the chunk's size) and a the layer's inputs.
+template <class T, class EBlock>
+void addOuterProduct(WeightsT<T>& W, T alpha, const MatrixT<T>& a, const EBlock& e, bool accumulate = true,
+                     Eigen::Index c0 = 0) {
+  addOuterProduct(W.data() + c0, W.outerStride(), W.rows(), e.rows(), alpha, a.data(), a.outerStride(), e.data(),
+                  e.outerStride(), e.cols(), accumulate);
+}
+
 // W[:, c0:c0+n] += alpha·x·e[c0:c0+n, :]ᵀ for the first layer from the chunk's sparse inputs
 // x: only the rows of W whose input is non-zero in some sample change, each once.
 // Only rows [r0, r1) of W when given.
@@ -257,12 +269,12 @@ void accumulateGradients(const NetworkT<T>& net, const Workspace<T>& ws, int B, 
         if (overwrite) g.bias[0].noalias() = e.rowwise().sum();
         else g.bias[0].noalias() += e.rowwise().sum();
       }
-    } else if (overwrite) {
-      g.weights[l].noalias() = ws.a[l].leftCols(B) * e.transpose();
-      if (net.layers[l].hasBias()) g.bias[l].noalias() = e.rowwise().sum();
     } else {
-      g.weights[l].noalias() += ws.a[l].leftCols(B) * e.transpose();
-      if (net.layers[l].hasBias()) g.bias[l].noalias() += e.rowwise().sum();
+      addOuterProduct(g.weights[l], T(1), ws.a[l], e, !overwrite);
+      if (net.layers[l].hasBias()) {
+        if (overwrite) g.bias[l].noalias() = e.rowwise().sum();
+        else g.bias[l].noalias() += e.rowwise().sum();
+      }
     }
   }
 }
@@ -287,7 +299,7 @@ void sgdStep(NetworkT<T>& net, const Workspace<T>& ws, int B, T eta, T etaLambda
     if (l == 0 && ws.sparse.active) {
       addSparseOuterProduct(ws, 0, e.rows(), -eta, layer.weights);
     } else {
-      layer.weights.noalias() -= (eta * ws.a[l].leftCols(B)) * e.transpose();
+      addOuterProduct(layer.weights, -eta, ws.a[l], e);
     }
     if (layer.hasBias()) layer.bias.noalias() -= eta * e.rowwise().sum();
   }

@@ -199,7 +199,7 @@ void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
       auto e = ws.e[l].block(c0, 0, n, samples);
       if (byRows) addSparseOuterProduct(ws, 0, layer.outputs(), -eta, layer.weights, r0, r1);
       else if (l == 0 && ws.sparse.active) addSparseOuterProduct(ws, c0, n, -eta, layer.weights);
-      else W.noalias() -= (eta * ws.a[l].leftCols(samples)) * e.transpose();
+      else addOuterProduct(layer.weights, -eta, ws.a[l], e, true, c0);
       if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
     }
   });
