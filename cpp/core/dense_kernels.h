@@ -33,10 +33,13 @@ constexpr int kLanes = Eigen::internal::unpacket_traits<PacketOf<T>>::size;
 
 // Register blocks: kBlockRows samples (or rows of W) × kBlockPackets packets of sums, plus the
 // packets of W (or e) and a broadcast, must fit the SIMD registers. V8 gives WebAssembly 15
-// on x86-64 and spills beyond ~12 live vectors: 4×2 measured best there (3×4 spills: −20%).
-// Native x86-64 has 16 (SSE/AVX) or 32 (AVX-512): 3×4 measured best.
-#if defined(__wasm__)
-constexpr int kBlockRows = 4, kBlockPackets = 2;
+// on x86-64 and spills beyond ~12 live vectors: training in Chromium and Node measured best
+// at 2×4 (4×2: 5–10% slower, 3×3: 7–25%, 3×4: 15–20%). Native x86-64 has 16 (SSE/AVX) or
+// 32 (AVX-512) registers: 3×4 measured best.
+#if defined(DIGITRAIN_BLOCK_ROWS) && defined(DIGITRAIN_BLOCK_PACKETS)  // to measure others
+constexpr int kBlockRows = DIGITRAIN_BLOCK_ROWS, kBlockPackets = DIGITRAIN_BLOCK_PACKETS;
+#elif defined(__wasm__)
+constexpr int kBlockRows = 2, kBlockPackets = 4;
 #else
 constexpr int kBlockRows = 3, kBlockPackets = 4;
 #endif
