@@ -36,7 +36,7 @@ list(GET _eigen_include 0 _eigen_include)
 if(DIGITRAIN_WASM_SIMD STREQUAL "sse")
   set(_eigen_copy "${CMAKE_BINARY_DIR}/eigen-wasm-sse")
   set(_eigen_stamp "${_eigen_copy}/.patched-from")
-  set(_eigen_origin "${_eigen_include} v2")
+  set(_eigen_origin "${_eigen_include} v3")
   set(_eigen_done "")
   if(EXISTS "${_eigen_stamp}")
     file(READ "${_eigen_stamp}" _eigen_done)
@@ -60,6 +60,17 @@ if(DIGITRAIN_WASM_SIMD STREQUAL "sse")
     _digitrain_patch("${_eigen_copy}/Eigen/src/Core/products/GeneralBlockPanelKernel.h"
                      "#if EIGEN_GNUC_AT_LEAST(6,0) && defined(EIGEN_VECTORIZE_SSE)"
                      "#if EIGEN_GNUC_AT_LEAST(6,0) && defined(EIGEN_VECTORIZE_SSE) && !defined(__EMSCRIPTEN__)" 2)
+    # Emscripten 3.1.6 emulates _mm_cvttps_epi32 and _mm_cvtpd_epi32 one lane at a time (with
+    # lrint), and Eigen's vectorised exp() goes through them (pldexp): the sigmoids and softmax
+    # took ~8% of dense training, ~4× what they take as wasm SIMD conversions. Eigen's uses
+    # convert in-range (clamped) values, where the wasm saturating truncation agrees with x86's.
+    _digitrain_patch("${_eigen_copy}/Eigen/src/Core/arch/SSE/TypeCasting.h"
+                     "  return _mm_cvttps_epi32(a);"
+                     "  return (Packet4i)wasm_i32x4_trunc_sat_f32x4((v128_t)a);  // digitrain: see wasm.cmake" 1)
+    # pldexp's exponents are whole numbers in [-2099, 2099] there: truncation = rounding.
+    _digitrain_patch("${_eigen_copy}/Eigen/src/Core/arch/SSE/PacketMath.h"
+                     "vec4i_swizzle1(_mm_cvtpd_epi32(e), 0, 3, 1, 3)"
+                     "vec4i_swizzle1((Packet4i)wasm_i32x4_trunc_sat_f64x2_zero((v128_t)e), 0, 3, 1, 3)" 1)
     file(WRITE "${_eigen_copy}/compat/mmintrin.h"
          "// Empty: Eigen includes <mmintrin.h> (MMX), which Emscripten does not ship; nothing from it is used.\n#pragma once\n")
     file(WRITE "${_eigen_stamp}" "${_eigen_origin}")
