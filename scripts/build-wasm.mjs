@@ -13,6 +13,7 @@
 //
 //   node scripts/build-wasm.mjs [--clean] [--simd=sse|plain] [--exceptions=wasm|js] [--jobs=N]
 //                               [--target=engine_mt,engine_st,digitrain_node] [--quiet]
+//                               [--blocks=RxP|default]   (the dense kernels' register blocks, to measure others)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -23,18 +24,19 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build-wasm');
 
-const options = { clean: false, simd: null, exceptions: null, jobs: Math.max(1, cpus().length), target: null, quiet: false };
+const options = { clean: false, simd: null, exceptions: null, blocks: null, jobs: Math.max(1, cpus().length), target: null, quiet: false };
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split('=');
   if (key === 'clean') options.clean = true;
   else if (key === 'quiet') options.quiet = true;
   else if (key === 'simd' && (value === 'sse' || value === 'plain')) options.simd = value;
   else if (key === 'exceptions' && (value === 'wasm' || value === 'js')) options.exceptions = value;
+  else if (key === 'blocks' && /^([1-8]x[1-8]|default)$/.test(value ?? '')) options.blocks = value;
   else if (key === 'jobs' && Number(value) > 0) options.jobs = Number(value);
   else if (key === 'target' && value) options.target = value.split(',');
   else {
     console.error(`build-wasm: unknown option ${arg}\n` +
-      'usage: node scripts/build-wasm.mjs [--clean] [--simd=sse|plain] [--exceptions=wasm|js] [--jobs=N] [--target=a,b] [--quiet]');
+      'usage: node scripts/build-wasm.mjs [--clean] [--simd=sse|plain] [--exceptions=wasm|js] [--blocks=RxP|default] [--jobs=N] [--target=a,b] [--quiet]');
     process.exit(2);
   }
 }
@@ -65,6 +67,7 @@ const cache = join(buildDir, 'CMakeCache.txt');
 const cacheDefs = [];
 if (options.simd) cacheDefs.push(`-DDIGITRAIN_WASM_SIMD=${options.simd}`);
 if (options.exceptions) cacheDefs.push(`-DDIGITRAIN_WASM_EXCEPTIONS=${options.exceptions}`);
+if (options.blocks) cacheDefs.push(`-DDIGITRAIN_DENSE_BLOCKS=${options.blocks === 'default' ? '' : options.blocks}`);
 if (!existsSync(cache) || cacheDefs.length) {
   run('emcmake', [
     'cmake', '-S', '.', '-B', 'build-wasm',
