@@ -102,6 +102,10 @@ describe('settings', () => {
     await page.fill('#field-batch_size', '16');
     await page.press('#field-batch_size', 'Tab');
     expect(new URL(page.url()).search).toBe('?preset=assignment&batch_size=16');
+    // The assignment shuffles every epoch (its preset); the TP's order is the file's.
+    expect(await page.isChecked('#field-shuffle')).toBe(true);
+    await page.uncheck('#field-shuffle');
+    expect(new URL(page.url()).search).toBe('?preset=assignment&batch_size=16&shuffle=0');
     await page.fill('#field-learning_rate', '-1');
     await page.press('#field-learning_rate', 'Tab');
     expect(await page.locator('#config-error').textContent()).toMatch(/Learning rate \(learning_rate\) must be above 0/);

@@ -44,6 +44,7 @@ export const FIELDS: Field[] = [
   { key: 'epsilon', label: 'Adam ε', kind: 'number', above: 0, max: 1, step: 'any' },
   { key: 'batch_size', label: 'Batch size', kind: 'int', min: 0, max: 1_000_000, help: '1 = one sample per step, 0 = the whole training set' },
   { key: 'epochs', label: 'Epochs', kind: 'int', min: 1, max: 100_000 },
+  { key: 'shuffle', label: 'Shuffle every epoch', kind: 'bool', help: 'off: every epoch in file order' },
   { key: 'validation', label: 'Validation samples', kind: 'int', min: 0, max: 10_000_000, help: 'the last K training samples, held out' },
   { key: 'limit', label: 'Training subset', kind: 'int', min: 0, max: 10_000_000, help: 'first N training samples (0 = all)' },
   { key: 'test_limit', label: 'Test subset', kind: 'int', min: 0, max: 10_000_000, help: 'first N test samples (0 = all)' },

@@ -72,13 +72,13 @@ describe('toMnist', () => {
 });
 
 describe('settings in the URL', () => {
-  const tp = { name: 'tp', source: '', description: '', config: { preset: 'tp', layers: [784, 128, 64, 10], learning_rate: 0.001, batch_size: 1, epochs: 30, bias: false } as unknown as TrainConfig };
+  const tp = { name: 'tp', source: '', description: '', config: { preset: 'tp', layers: [784, 128, 64, 10], learning_rate: 0.001, batch_size: 1, epochs: 30, bias: false, shuffle: false } as unknown as TrainConfig };
   it('round-trips the fields that differ from the preset', () => {
-    const q = queryFromConfig(tp as PresetInfo, { ...tp.config, batch_size: 32, layers: [784, 30, 10], bias: true });
-    expect(q).toBe('preset=tp&layers=784-30-10&bias=1&batch_size=32');
+    const q = queryFromConfig(tp as PresetInfo, { ...tp.config, batch_size: 32, layers: [784, 30, 10], bias: true, shuffle: true });
+    expect(q).toBe('preset=tp&layers=784-30-10&bias=1&batch_size=32&shuffle=1');
     const back = configFromQuery(q, [tp as PresetInfo]);
     expect(back.errors).toEqual([]);
-    expect(back.overrides).toEqual({ layers: [784, 30, 10], bias: true, batch_size: 32 });
+    expect(back.overrides).toEqual({ layers: [784, 30, 10], bias: true, batch_size: 32, shuffle: true });
   });
   it('refuses unknown keys and out-of-range values with a message naming them', () => {
     const r = configFromQuery('preset=nope&learning_rate=-1&epochs=2.5&colour=red', [tp as PresetInfo]);
