@@ -11,22 +11,13 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
+import { idxBytes } from '../../web/data/idx';
 import { ONE, drawStrokes, openPage, root, shot, useBrowser } from './browser';
 
 const fixtures = `${root}tests/fixtures`;
 const out = `${root}test-results`;
 
 const browser = useBrowser();
-
-/** IDX bytes: 00 00 08 (u8), rank, big-endian dimensions, payload. */
-function idx(dims: number[], payload: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + payload.length);
-  b[2] = 8;
-  b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(payload, 4 + 4 * dims.length);
-  return b;
-}
 
 describe('wrong data files', () => {
   it('names each wrong file and what is wrong with it; the demo digits stay loaded', async () => {
@@ -40,7 +31,7 @@ describe('wrong data files', () => {
     copyFileSync(`${fixtures}/malformed/empty-idx1-ubyte`, `${out}/t10k-labels-idx1-ubyte`); // an empty download
     const images = gunzipSync(readFileSync(`${fixtures}/digits/train-images-idx3-ubyte.gz`));
     writeFileSync(`${out}/half-images-idx3-ubyte.gz`, gzipSync(images).subarray(0, 40_000)); // an interrupted download
-    writeFileSync(`${out}/five-images-idx3-ubyte`, idx([5, 28, 28], images.subarray(16, 16 + 5 * 784)));
+    writeFileSync(`${out}/five-images-idx3-ubyte`, idxBytes([5, 28, 28], images.subarray(16, 16 + 5 * 784)));
     const trainImages = `${fixtures}/digits/train-images-idx3-ubyte.gz`;
 
     const cases: { files: string[]; message: RegExp }[] = [
