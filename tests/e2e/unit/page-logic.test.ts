@@ -1,5 +1,6 @@
 // Node tests of the page's logic that needs no browser: file recognition and pairing,
-// the drawing preprocessing, the URL codec of the settings, gunzip, and the worker's
+// the drawing preprocessing, the URL codec of the settings, run groups' statistics, the CSV
+// exports, gunzip, and the worker's
 // TrainerCore driven through its protocol with a small fake engine (the real engine's
 // behaviour is covered by tests/web; here what matters is chunking, events and errors).
 import { gzipSync } from 'node:zlib';
@@ -8,8 +9,10 @@ import type { Engine, Session } from '../../../web/core/engine';
 import { maybeGunzip } from '../../../web/data/gunzip';
 import { toMnist } from '../../../web/data/preprocess';
 import { pairFiles } from '../../../web/data/recognise';
-import type { FileDescription, PresetInfo, TrainConfig } from '../../../web/shared/protocol';
+import type { EpochMetrics, FileDescription, PresetInfo, TrainConfig } from '../../../web/shared/protocol';
 import { configFromQuery, queryFromConfig } from '../../../web/ui/config';
+import { curvesCsv, runsCsv } from '../../../web/ui/export';
+import { describeGroup, finalError, meanAndStd } from '../../../web/ui/run-groups';
 import { trainerHarness } from './trainer-harness';
 
 const images = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'images', dims: [count, 28, 28], count });
@@ -89,6 +92,41 @@ describe('settings in the URL', () => {
     expect(text).toMatch(/learning_rate.*above 0/);
     expect(text).toMatch(/epochs.*whole number/);
     expect(text).toMatch(/unknown setting "colour"/);
+  });
+});
+
+describe('groups of runs', () => {
+  const run = (seed: number, m: Partial<EpochMetrics>) => ({ config: { seed, learning_rate: 0.01 }, history: [{ epoch: 1, ...m } as EpochMetrics] });
+  it("takes a run's test error, else its validation error, else its training error", () => {
+    expect(finalError(run(1, { train_error: 0.3, validation_error: 0.2, test_error: 0.1 }))).toBe(0.1);
+    expect(finalError(run(1, { train_error: 0.3, validation_error: 0.2 }))).toBe(0.2);
+    expect(finalError(run(1, { train_error: 0.3 }))).toBe(0.3);
+    expect(finalError({ history: [] })).toBeNull();
+  });
+  it('reports mean ± sample standard deviation over seeds (n − 1), and each seed', () => {
+    expect(meanAndStd([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3) });
+    expect(meanAndStd([7])).toEqual({ mean: 7, std: 0 });
+    const text = describeGroup('tp × 3 seeds', [run(1, { test_error: 0.02 }), run(2, { test_error: 0.03 }), run(3, { test_error: 0.04 })], false);
+    expect(text).toBe('tp × 3 seeds: 3 runs, final error 3.00% ± 1.00% (mean ± std); seed=1 → 2.00%, seed=2 → 3.00%, seed=3 → 4.00%');
+  });
+  it('lists a sweep by learning rate', () => {
+    const runs = [0.001, 0.03].map((lr, i) => ({ config: { seed: 1, learning_rate: lr }, history: [{ epoch: 1, test_error: 0.1 * (i + 1) } as EpochMetrics] }));
+    expect(describeGroup('learning-rate sweep', runs, true)).toBe('learning-rate sweep: learning_rate=0.001 → 10.00%, learning_rate=0.03 → 20.00%');
+  });
+});
+
+describe('CSV exports', () => {
+  const m = { epoch: 1, train_loss: 0.5, train_error: 0.1, test_error: 0.08, learning_rate: 0.001, seconds: 2, samples_per_second: 4000 } as EpochMetrics;
+  it('writes one line per epoch under a header, leaving metrics not measured empty', () => {
+    expect(curvesCsv([m])).toBe(
+      'epoch,train_loss,train_error,validation_loss,validation_error,test_loss,test_error,learning_rate,seconds,samples_per_second\n' +
+        '1,0.5,0.1,,,,0.08,0.001,2,4000\n',
+    );
+  });
+  it('quotes run labels that hold commas or quotes', () => {
+    const lines = runsCsv([{ label: 'lr=0.1, "fast"', history: [m] }]).split('\n');
+    expect(lines[0].startsWith('run,epoch,')).toBe(true);
+    expect(lines[1]).toBe('"lr=0.1, ""fast""",1,0.5,0.1,,,,0.08,0.001,2,4000');
   });
 });
 
