@@ -229,8 +229,8 @@ bool errorsFinite(const Workspace<T>& ws, int B) {
   return true;
 }
 
-// W[:, c0:c0+n] += α·a·e[c0:c0+n, :]ᵀ (or = without `accumulate`), e the chunk's errors
-// (its column count is the chunk's size) and a the layer's inputs.
+// W[:, c0 : c0+n] += α·a·eᵀ (or = without `accumulate`), with e (n rows) the errors of those
+// n output columns over the chunk (its column count is the chunk's size) and a the layer's inputs.
 template <class T, class EBlock>
 void addOuterProduct(WeightsT<T>& W, T alpha, const MatrixT<T>& a, const EBlock& e, bool accumulate = true,
                      Eigen::Index c0 = 0) {
