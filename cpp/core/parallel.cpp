@@ -32,6 +32,21 @@ void ThreadPool::run(const std::function<void(int)>& task) {
   while (remaining_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
 }
 
+void ThreadPool::barrier(int participants) {
+  if (participants <= 1) return;
+  const unsigned phase = barrierPhase_.load(std::memory_order_acquire);
+  if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == participants) {
+    arrived_.store(0, std::memory_order_relaxed);
+    barrierPhase_.fetch_add(1, std::memory_order_acq_rel);
+    return;
+  }
+  // The others are mid-batch on their own cores: they arrive within microseconds. A plain
+  // spin first (in WebAssembly a yield is a call out to JavaScript), then yielding.
+  for (int spin = 0; spin < 100000 && barrierPhase_.load(std::memory_order_acquire) == phase; ++spin) {
+  }
+  while (barrierPhase_.load(std::memory_order_acquire) == phase) std::this_thread::yield();
+}
+
 void ThreadPool::loop(int index) {
   uint64_t seen = 0;
   for (;;) {

@@ -48,6 +48,10 @@ class ThreadPool {
 
   int size() const { return static_cast<int>(workers_.size()) + 1; }
   void run(const std::function<void(int)>& task);
+  // Inside a task of run(): returns once `participants` threads (the ones that take part in
+  // this run, each calling it once) have arrived. Cheaper than ending the run and starting
+  // another: the threads are already awake, so nothing sleeps or has to be woken.
+  void barrier(int participants);
 
  private:
   void loop(int index);
@@ -56,6 +60,8 @@ class ThreadPool {
   const std::function<void(int)>* task_ = nullptr;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> remaining_{0};
+  std::atomic<int> arrived_{0};
+  std::atomic<unsigned> barrierPhase_{0};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -174,23 +174,25 @@ std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
   return {begin, end - begin};
 }
 
-// W −= η·Σ_u a_u·e_uᵀ, split by output columns: thread t updates columns [c0, c0+n) of every
-// layer from every thread's activations and errors, in thread order u = 0, 1, …, so the
-// result depends on the thread count only. No gradient buffer is filled, zeroed or reduced.
-// The first layer on sparse inputs is split by input rows instead: walking the non-zero rows
-// is most of its cost, and by columns every thread would walk every thread's rows.
-void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
+// Thread t's part of W −= η·Σ_u a_u·e_uᵀ: columns [c0, c0+n) of every layer, from every
+// thread's activations and errors, in thread order u = 0, 1, …, so the result depends on the
+// thread count only. No gradient buffer is filled, zeroed or reduced. The first layer on
+// sparse inputs is split by input rows instead: walking the non-zero rows is most of its
+// cost, and by columns every thread would walk every thread's rows.
+void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
   const int threads = activeThreads_;
   bool sparseRows = true;
   for (int u = 0; u < threads; ++u)
     if (shareOf(size, threads, u).second > 0 && !workspaces_[u].sparse.active) sparseRows = false;
-  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n, int t) {
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    Layer& layer = net_.layers[l];
+    const Eigen::Index cols = layer.outputs();
+    const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;  // n may be 0
     const bool byRows = l == 0 && sparseRows;
-    auto W = layer.weights.middleCols(c0, n);
     const int m = layer.inputs(), r0 = m * t / threads, r1 = m * (t + 1) / threads;
     if (etaLambda != Scalar(0)) {
       if (byRows) layer.weights.middleRows(r0, r1 - r0) *= Scalar(1) - etaLambda;
-      else W *= Scalar(1) - etaLambda;
+      else layer.weights.middleCols(c0, n) *= Scalar(1) - etaLambda;
     }
     for (int u = 0; u < threads; ++u) {
       const int samples = shareOf(size, threads, u).second;
@@ -202,7 +204,7 @@ void Trainer::parallelSgdStep(int size, Scalar eta, Scalar etaLambda) {
       else addOuterProduct(layer.weights, -eta, ws.a[l], e, true, c0);
       if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
     }
-  });
+  }
 }
 
 // Runs fn(layer, l, c0, n, t) for every layer on each active thread t, with [c0, c0+n)
@@ -238,8 +240,9 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
   }
   const Scalar keep = Scalar(1.0 - config_.dropout);
+  const Scalar eta = stepScale(size), etaLambda = eta * Scalar(config_.l2);
   std::fill(tally_.begin(), tally_.end(), ThreadTally{});
-  auto work = [this, first, size, threads, keep](int t) {
+  auto work = [this, first, size, threads, keep, eta, etaLambda](int t) {
     if (t >= threads) return;
     DenormalsAreZero flush;
     const auto [begin, count] = shareOf(size, threads, t);
@@ -263,6 +266,18 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       overwrite = false;
     }
     tally_[t].used = end > begin;
+    if (!parallelSgd_) return;
+    // Every thread's errors are needed for any column's update: wait for them here rather
+    // than end the run and start another. The step is taken only when the batch's loss is
+    // finite, decided from the tallies exactly as train() decides it.
+    pool_->barrier(threads);
+    double loss = 0;
+    bool finite = true;
+    for (int u = 0; u < threads; ++u) {
+      loss += tally_[u].loss;
+      finite = finite && tally_[u].finite;
+    }
+    if (finite && std::isfinite(loss)) parallelSgdShare(t, size, eta, etaLambda);
   };
   if (threads > 1) pool_->run(work);
   else work(0);
@@ -275,19 +290,21 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   return loss;
 }
 
+Scalar Trainer::stepScale(int size) const {
+  const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
+  return Scalar(learningRate_) * scale;
+}
+
 void Trainer::applyUpdate(int size) {
   const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
   const Scalar lr = Scalar(learningRate_);
   const Scalar l2 = Scalar(config_.l2);
   if (fusedSgd_) {
     DenormalsAreZero flush;
-    sgdStep(net_, workspaces_[0], size, lr * scale, lr * scale * l2);
+    sgdStep(net_, workspaces_[0], size, stepScale(size), stepScale(size) * l2);
     return;
   }
-  if (parallelSgd_) {
-    parallelSgdStep(size, lr * scale, lr * scale * l2);
-    return;
-  }
+  if (parallelSgd_) return;  // taken inside trainBatch's threads (parallelSgdShare)
   if (config_.optimizer == Optimizer::Adam) ++adamSteps_;
   const Scalar b1 = Scalar(config_.beta1), b2 = Scalar(config_.beta2), eps = Scalar(config_.epsilon);
   const Scalar mu = Scalar(config_.momentum);

@@ -77,7 +77,8 @@ class Trainer {
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
-  void parallelSgdStep(int size, Scalar eta, Scalar etaLambda);
+  Scalar stepScale(int size) const;  // lr, and ÷ batch size under the `mean` reduction
+  void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
   static std::pair<int, int> shareOf(int size, int threads, int t);  // first sample, count
@@ -105,7 +106,7 @@ class Trainer {
   double saturatedShare() const;      // of sigmoid units in the last batch, see finishEpoch
   Network snapshot_;  // the network at the end of the last epoch (or the start)
   bool fusedSgd_ = false;  // decided per batch
-  bool parallelSgd_ = false;
+  bool parallelSgd_ = false;  // the step is taken inside trainBatch's threads
   int activeThreads_ = 1;   // threads the current batch is split over
   // One thread's results of the current batch, on a cache line of its own: the threads
   // update theirs per sample, and sharing a line would make them wait on each other.
