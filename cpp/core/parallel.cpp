@@ -41,7 +41,8 @@ void ThreadPool::barrier(int participants) {
     return;
   }
   // The others are mid-batch on their own cores: they arrive within microseconds. A plain
-  // spin first (in WebAssembly a yield is a call out to JavaScript), then yielding.
+  // spin first (in Emscripten a yield also runs the thread's queue of proxied calls), then
+  // yielding.
   for (int spin = 0; spin < 100000 && barrierPhase_.load(std::memory_order_acquire) == phase; ++spin) {
   }
   while (barrierPhase_.load(std::memory_order_acquire) == phase) std::this_thread::yield();

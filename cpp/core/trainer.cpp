@@ -186,12 +186,11 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
     if (shareOf(size, threads, u).second > 0 && !workspaces_[u].sparse.active) sparseRows = false;
   for (size_t l = 0; l < net_.layers.size(); ++l) {
     Layer& layer = net_.layers[l];
-    const Eigen::Index cols = layer.outputs();
-    const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;  // n may be 0
+    const auto [c0, n] = shareOf(layer.outputs(), threads, t);  // n may be 0
+    const auto [r0, rows] = shareOf(layer.inputs(), threads, t);
     const bool byRows = l == 0 && sparseRows;
-    const int m = layer.inputs(), r0 = m * t / threads, r1 = m * (t + 1) / threads;
     if (etaLambda != Scalar(0)) {
-      if (byRows) layer.weights.middleRows(r0, r1 - r0) *= Scalar(1) - etaLambda;
+      if (byRows) layer.weights.middleRows(r0, rows) *= Scalar(1) - etaLambda;
       else layer.weights.middleCols(c0, n) *= Scalar(1) - etaLambda;
     }
     for (int u = 0; u < threads; ++u) {
@@ -199,7 +198,7 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
       if (samples == 0) continue;
       const Workspace<Scalar>& ws = workspaces_[u];
       auto e = ws.e[l].block(c0, 0, n, samples);
-      if (byRows) addSparseOuterProduct(ws, 0, layer.outputs(), -eta, layer.weights, r0, r1);
+      if (byRows) addSparseOuterProduct(ws, 0, layer.outputs(), -eta, layer.weights, r0, r0 + rows);
       else if (l == 0 && ws.sparse.active) addSparseOuterProduct(ws, c0, n, -eta, layer.weights);
       else addOuterProduct(layer.weights, -eta, ws.a[l], e, true, c0);
       if (layer.hasBias()) layer.bias.segment(c0, n).noalias() -= eta * e.rowwise().sum();
@@ -207,8 +206,8 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
   }
 }
 
-// Runs fn(layer, l, c0, n, t) for every layer on each active thread t, with [c0, c0+n)
-// thread t's share of the layer's output columns: the split the update steps use.
+// Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
+// t's share of the layer's output columns (skipped when empty): the split the update steps use.
 template <class Fn>
 void Trainer::forEachColumnShare(const Fn& fn) {
   const int threads = activeThreads_;
@@ -216,9 +215,8 @@ void Trainer::forEachColumnShare(const Fn& fn) {
     if (t >= threads) return;
     DenormalsAreZero flush;
     for (size_t l = 0; l < net_.layers.size(); ++l) {
-      const Eigen::Index cols = net_.layers[l].outputs();
-      const Eigen::Index c0 = cols * t / threads, n = cols * (t + 1) / threads - c0;
-      fn(net_.layers[l], l, c0, n, t);  // n may be 0 (fewer columns than threads)
+      const auto [c0, n] = shareOf(net_.layers[l].outputs(), threads, t);
+      if (n > 0) fn(net_.layers[l], l, c0, n);
     }
   };
   if (threads > 1) pool_->run(work);
@@ -271,21 +269,19 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     // than end the run and start another. The step is taken only when the batch's loss is
     // finite, decided from the tallies exactly as train() decides it.
     pool_->barrier(threads);
-    double loss = 0;
-    bool finite = true;
-    for (int u = 0; u < threads; ++u) {
-      loss += tally_[u].loss;
-      finite = finite && tally_[u].finite;
-    }
-    if (finite && std::isfinite(loss)) parallelSgdShare(t, size, eta, etaLambda);
+    if (std::isfinite(batchLoss(threads))) parallelSgdShare(t, size, eta, etaLambda);
   };
   if (threads > 1) pool_->run(work);
   else work(0);
+  for (int t = 0; t < threads; ++t) *wrong += tally_[t].wrong;
+  return batchLoss(threads);
+}
+
+double Trainer::batchLoss(int threads) const {
   double loss = 0;
   for (int t = 0; t < threads; ++t) {
+    if (!tally_[t].finite) return std::numeric_limits<double>::quiet_NaN();
     loss += tally_[t].loss;
-    *wrong += tally_[t].wrong;
-    if (!tally_[t].finite) loss = std::numeric_limits<double>::quiet_NaN();
   }
   return loss;
 }
@@ -301,7 +297,8 @@ void Trainer::applyUpdate(int size) {
   const Scalar l2 = Scalar(config_.l2);
   if (fusedSgd_) {
     DenormalsAreZero flush;
-    sgdStep(net_, workspaces_[0], size, stepScale(size), stepScale(size) * l2);
+    const Scalar eta = stepScale(size);
+    sgdStep(net_, workspaces_[0], size, eta, eta * l2);
     return;
   }
   if (parallelSgd_) return;  // taken inside trainBatch's threads (parallelSgdShare)
@@ -331,8 +328,7 @@ void Trainer::applyUpdate(int size) {
   // still adds the threads' gradients in thread order, so the result is deterministic.
   const int threads = activeThreads_;
   const bool stateful = optimizer != Optimizer::Sgd;
-  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n, int) {
-    if (n == 0) return;
+  forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
     auto gW = gradients_[0].weights[l].middleCols(c0, n);
     for (int u = 1; u < threads; ++u)
       if (tally_[u].used) gW += gradients_[u].weights[l].middleCols(c0, n);

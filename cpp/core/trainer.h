@@ -78,10 +78,14 @@ class Trainer {
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
   Scalar stepScale(int size) const;  // lr, and ÷ batch size under the `mean` reduction
+  // The current batch's summed loss from the threads' tallies, NaN when any was not finite:
+  // what decides whether its step is taken.
+  double batchLoss(int threads) const;
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
-  static std::pair<int, int> shareOf(int size, int threads, int t);  // first sample, count
+  // Thread t's part of `size` items (samples, output columns or input rows): first, count.
+  static std::pair<int, int> shareOf(int size, int threads, int t);
   EpochMetrics finishEpoch();
   void fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count);
 
