@@ -424,11 +424,10 @@ if (!opts.json) {
     for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
     const n1 = at('native', 1, b32);
     if (n1) {
+      const gflops = `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)}`;
       p(data === 'random'
-        ? `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} GFLOP/s ` +
-          `(${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`
-        : `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)} dense-equivalent GFLOP/s ` +
-          '(the zero pixels\' share of the first layer is skipped, not computed).');
+        ? `${gflops} GFLOP/s (${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`
+        : `${gflops} dense-equivalent GFLOP/s (the zero pixels' share of the first layer is skipped, not computed).`);
     }
     p();
   }

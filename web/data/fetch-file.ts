@@ -1,6 +1,6 @@
 // "Load from URLs": one file fetched with progress, and the errors a student can act on.
 
-const fmt = (n: number) => n.toLocaleString('en-US');
+import { fmt } from '../shared/format';
 
 /** Fetches one URL as a File, reporting progress through `show`; a network-level failure is almost always CORS or offline. */
 export async function fetchWithProgress(url: string, show: (text: string) => void): Promise<File> {

@@ -3,6 +3,7 @@
 // never their names — downloads get renamed. The larger pair is the training set, the
 // smaller the test set (MNIST: 60,000 / 10,000). Pure logic, tested in Node.
 import type { FileDescription } from '../shared/protocol';
+import { fmt } from '../shared/format';
 
 export interface FilePair {
   images: FileDescription;
@@ -12,7 +13,6 @@ export interface FilePair {
 
 export type Pairing = { ok: true; train: FilePair; test: FilePair | null; notes: string[] } | { ok: false; errors: string[] };
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 const what = (d: FileDescription) =>
   d.kind === 'images'
     ? `${fmt(d.count ?? 0)} images of ${(d.dims ?? []).slice(1).join('×')}`

@@ -6,11 +6,11 @@
 // the page says so in one line. Used by the worker (the run) and the page (its description
 // of the data); no DOM, no engine.
 
+import { fmt } from './format';
+
 /** More than this share of the available digits held out is fitted down to FITTED_SHARE. */
 export const MAX_VALIDATION_SHARE = 0.5;
 export const FITTED_SHARE = 0.2;
-
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** Training digits a run can use: the first `limit` (0 = all) of the `loaded` ones. */
 export function availableDigits(loaded: number, limit = 0): number {

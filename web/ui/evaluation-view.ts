@@ -2,8 +2,7 @@
 // are buttons, and the gallery of the test digits one cell holds (true t, predicted p).
 import type { Evaluation } from '../shared/protocol';
 import { drawDigit, el } from './views';
-
-const fmt = (n: number) => n.toLocaleString('en-US');
+import { fmt } from '../shared/format';
 
 /** The test digits as bytes, in the order of the evaluation's predictions. */
 export interface TestImages {

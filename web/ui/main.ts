@@ -23,12 +23,12 @@ import { bootState, isolationSettled, singleThreadReason } from './isolation';
 import { expandLosses, looksLikeRun, makeRunFile, type RunFile } from './run-file';
 import { mountRunPanel } from './run-panel';
 import { mountShare } from './share';
+import { fmt } from '../shared/format';
 
 type PageState = TrainState | 'crashed';
 
 const params = new URLSearchParams(location.search);
 const base = new URL(import.meta.env.BASE_URL, location.href).href;
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 const app = {
   info: null as EngineInfo | null,
