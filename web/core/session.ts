@@ -1,6 +1,6 @@
 // A typed wrapper over the engine's Session (engine.d.ts): the same calls, with the JSON the
-// engine answers parsed into the types below, and `{ok:false, error}` turned into a value of
-// type EngineFailure instead of an exception. The engine never throws for bad input; the only
+// engine answers parsed into the types below, and `{ok:false, error}` kept as a value of type
+// Failure instead of an exception. The engine never throws for bad input; the only
 // exceptions left are programming errors (calling after dispose()) and an engine abort.
 //
 // Keys stay snake_case, exactly as the engine, the model file and the CLI's --json write them.
@@ -59,14 +59,16 @@ export interface Preset {
   config: TrainConfig;
 }
 
-/** The engine's answer when a call fails: the message names the file or the field. */
-export interface EngineFailure {
+/** A call that failed: the message names the file or the field. The engine answers this way,
+ *  and so does the worker's reply to a request (web/shared/protocol.ts). */
+export interface Failure {
   ok: false;
   error: string;
 }
-export type Result<T> = (T & { ok: true }) | EngineFailure;
+/** Either the value, marked ok, or the Failure: errors are values, not exceptions. */
+export type Result<T> = (T & { ok: true }) | Failure;
 
-export function failed<T>(r: Result<T>): r is EngineFailure {
+export function failed<T>(r: Result<T>): r is Failure {
   return r.ok === false;
 }
 
@@ -93,7 +95,8 @@ export interface DatasetInfo {
   histogram: number[];
 }
 
-/** configure: the run as it will go. */
+/** configure: the run as it will go (the worker passes it on to the page as it is, adding to
+ *  `warnings` what it adjusted itself). */
 export interface RunInfo {
   /** The settings in force; `threads` is the number actually used. */
   config: TrainConfig;

@@ -8,14 +8,31 @@
 //     250 ms while running, each finished epoch with the model exported after it, state
 //     changes, a fatal crash).
 // Nothing here touches the DOM or the engine, so both sides and the tests import it freely.
-
-// The engine's own vocabulary (settings, metrics, evaluations, predictions) comes from the
-// typed wrapper web/core/session.ts, so the page speaks exactly the engine's snake_case JSON.
+//
+// Names: what the engine answers (settings, metrics, run info, evaluations, predictions,
+// model info) is defined once, in the typed wrapper web/core/session.ts, and travels with the
+// engine's snake_case keys unchanged — the same keys as the model file and the CLI's --json.
+// What the worker and the page add around it (requests, events, dataset summaries) is
+// camelCase. Nothing is renamed on the way.
 import type { BuildKind } from '../core/loadEngine';
-import type { EpochMetrics, Evaluation, Inspection, Prediction, Preset, TrainConfig } from '../core/session';
+import type { EpochMetrics, Evaluation, Failure, Inspection, ModelInfo, Prediction, Preset, RunInfo, TrainConfig } from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
-export type { Activation, EpochMetrics, Evaluation, Init, InspectedLayer, Inspection, Loss, Optimizer, Prediction, Reduction, TrainConfig } from '../core/session';
+export type {
+  Activation,
+  EpochMetrics,
+  Evaluation,
+  Init,
+  InspectedLayer,
+  Inspection,
+  Loss,
+  ModelInfo,
+  Optimizer,
+  Prediction,
+  Reduction,
+  RunInfo,
+  TrainConfig,
+} from '../core/session';
 export type PresetInfo = Preset;
 
 export interface EngineInfo {
@@ -68,18 +85,6 @@ export interface DatasetSummary {
   files: FileDescription[];
 }
 
-export interface RunInfo {
-  config: TrainConfig;
-  trainCount: number;
-  validationCount: number;
-  testCount: number;
-  batchesPerEpoch: number;
-  /** Threads asked for and actually used (the engine clamps to its pool). */
-  threads: { requested: number; used: number; max: number };
-  /** What the engine adjusted, e.g. threads clamped to the pool. */
-  warnings: string[];
-}
-
 export type TrainState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'diverged';
 
 /** Every request the page can make: arguments and the result of a successful reply. */
@@ -102,8 +107,8 @@ export interface WorkerApi {
   predict: { args: { pixels: Float32Array }; result: Prediction };
   evaluate: { args: { split: 'train' | 'validation' | 'test'; keepPredictions: boolean }; result: Evaluation };
   exportModel: { args: Record<string, never>; result: { json: string } };
-  /** `sizes`: units per layer, input first (784-128-64-10). */
-  importModel: { args: { json: string; fileName: string }; result: { sizes: number[]; loss: string } };
+  /** What the engine read in the file: layers (input first: 784-128-64-10), its settings and history. */
+  importModel: { args: { json: string; fileName: string }; result: ModelInfo };
   exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
   samples: {
     args: { slot: 'train' | 'test'; start: number; count: number };
@@ -118,13 +123,13 @@ export interface WorkerApi {
 
 export type Method = keyof WorkerApi;
 export type Args<M extends Method> = WorkerApi[M]['args'];
-export type Result<M extends Method> = WorkerApi[M]['result'];
+/** What a successful reply to method M carries. */
+export type Returns<M extends Method> = WorkerApi[M]['result'];
 
 export type Request = { [M in Method]: { kind: 'request'; id: number; method: M; args: Args<M> } }[Method];
 
-export type Reply =
-  | { kind: 'reply'; id: number; ok: true; result: unknown }
-  | { kind: 'reply'; id: number; ok: false; error: string };
+/** The answer to one request: the result, or the Failure whose message the page shows. */
+export type Reply = { kind: 'reply'; id: number } & ({ ok: true; result: unknown } | Failure);
 
 export interface ProgressEvent {
   type: 'progress';

@@ -9,7 +9,7 @@
 // right after an epoch is exactly that epoch's model — the "last good model" the page keeps
 // in case this worker dies.
 import type { Engine } from '../core/engine';
-import { EngineSession, failed, presets, type Result as EngineResult, type StepResult } from '../core/session';
+import { EngineSession, failed, presets, type Result, type StepResult } from '../core/session';
 import { maybeGunzip } from '../data/gunzip';
 import { pairFiles, type FilePair } from '../data/recognise';
 import type {
@@ -23,7 +23,7 @@ import type {
   Method,
   NamedBytes,
   Request,
-  Result,
+  Returns,
   RunInfo,
   SplitSummary,
   TrainConfig,
@@ -60,7 +60,7 @@ export interface CoreHost {
 export class EngineError extends Error {}
 
 /** The value of a successful engine call; a failure becomes an EngineError with its message. */
-function unwrap<T>(v: EngineResult<T>): T & { ok: true } {
+function unwrap<T>(v: Result<T>): T & { ok: true } {
   if (failed(v)) throw new EngineError(v.error);
   return v;
 }
@@ -128,7 +128,7 @@ export class TrainerCore {
     this.emit({ type: 'state', state, message });
   }
 
-  private handlers: { [M in Method]: (args: Args<M>) => Promise<Result<M>> | Result<M> } = {
+  private handlers: { [M in Method]: (args: Args<M>) => Promise<Returns<M>> | Returns<M> } = {
     init: async ({ base, forceBuild }) => {
       const { engine, build, reason } = await this.host.loadEngine(base, forceBuild, (what) =>
         this.fatal(`the engine aborted: ${String(what)}`),
@@ -162,17 +162,9 @@ export class TrainerCore {
       const session = this.need();
       if (this.state === 'running') this.state = 'paused';
       const fitted = this.fitValidation(config);
-      const r = unwrap(session.configure(fitted.config, startModel ?? ''));
-      this.run = {
-        config: r.config,
-        trainCount: r.train_count,
-        validationCount: r.validation_count,
-        testCount: r.test_count,
-        batchesPerEpoch: r.batches_per_epoch,
-        threads: r.threads,
-        warnings: fitted.note ? [fitted.note, ...r.warnings] : r.warnings,
-      };
-      this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batchesPerEpoch, learningRate: this.run.config.learning_rate };
+      const { ok: _, ...run } = unwrap(session.configure(fitted.config, startModel ?? ''));
+      this.run = fitted.note ? { ...run, warnings: [fitted.note, ...run.warnings] } : run;
+      this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batches_per_epoch, learningRate: this.run.config.learning_rate };
       this.runBatches = this.runSamples = this.runSeconds = 0;
       this.pendingLosses = [];
       this.chunk = 1;
@@ -226,11 +218,11 @@ export class TrainerCore {
     exportModel: () => ({ json: unwrap(this.need().exportModel()).text }),
 
     importModel: ({ json, fileName }) => {
-      const r = unwrap(this.need().importModel(json, fileName));
+      const { ok: _, ...model } = unwrap(this.need().importModel(json, fileName));
       // The loaded network replaces the run: nothing is left to resume.
       this.run = null;
       this.setState('idle');
-      return { sizes: r.layers, loss: r.loss };
+      return model;
     },
 
     // slice(): a copy the worker owns, so it can be transferred.
@@ -333,7 +325,7 @@ export class TrainerCore {
   }
 
   /** Trains at most `max` batches without crossing an epoch boundary; returns the chunk. */
-  private trainChunk(max: number): EngineResult<StepResult> {
+  private trainChunk(max: number): Result<StepResult> {
     const session = this.need();
     const left = this.position.batchesPerEpoch - this.position.batchInEpoch;
     const n = Math.max(1, left > 0 ? Math.min(max, left) : max);
@@ -346,8 +338,8 @@ export class TrainerCore {
     }
     this.runBatches += r.batches;
     this.runSeconds += seconds;
-    const batch = this.run!.config.batch_size || this.run!.trainCount;
-    this.runSamples += r.batches * Math.min(batch, this.run!.trainCount);
+    const batch = this.run!.config.batch_size || this.run!.train_count;
+    this.runSamples += r.batches * Math.min(batch, this.run!.train_count);
     for (const loss of r.batch_losses) this.pendingLosses.push(loss ?? NaN);
     this.position = {
       epoch: r.epoch,

@@ -107,18 +107,18 @@ describe('validation split fitted to the data loaded', () => {
   it('the lab preset on 3,000 digits holds out a fifth (600) and says so, instead of failing', async () => {
     const w = await worker();
     const run = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 10_000, epochs: 1, threads: 1 } });
-    expect(run.validationCount).toBe(600);
-    expect(run.trainCount).toBe(2400);
+    expect(run.validation_count).toBe(600);
+    expect(run.train_count).toBe(2400);
     expect(run.warnings[0]).toBe(
       'Validation: The lab preset holds out 10,000 digits for validation, more than the 3,000 training digits loaded; this run holds out 600 (a fifth) instead.',
     );
     // A split that fits is left alone, without a note.
     const fits = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 500, epochs: 1, threads: 1 } });
-    expect(fits.validationCount).toBe(500);
+    expect(fits.validation_count).toBe(500);
     expect(fits.warnings.some((x) => x.startsWith('Validation:'))).toBe(false);
     // The subset counts: 1,000 digits of which the preset's 10,000 are asked for.
     const subset = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 10_000, limit: 1000, epochs: 1, threads: 1 } });
-    expect(subset.validationCount).toBe(200);
+    expect(subset.validation_count).toBe(200);
   });
 });
 
@@ -151,7 +151,7 @@ describe('wrong files keep what was loaded', () => {
     expect(Buffer.from(after.images).equals(Buffer.from(before.images))).toBe(true);
     // And training still runs on the 3,000 fixture digits with the 1,000 test digits.
     const run = await w.call<RunInfo>('configure', { config: { preset: 'tp', epochs: 1, threads: 1 } });
-    expect([run.trainCount, run.testCount]).toEqual([3000, 1000]);
+    expect([run.train_count, run.test_count]).toEqual([3000, 1000]);
   });
 });
 

@@ -2,8 +2,8 @@
 // to a callback, and crash recovery. When the worker dies (an uncaught error, an engine
 // abort reported as a `fatal` event), every pending call is rejected, the worker is
 // terminated and a fresh one is started; `onRestart` lets the page reload data and its
-// last good model into it. No DOM here.
-import type { Args, FromWorker, Method, Result, WorkerEvent } from '../shared/protocol';
+// last good model into it. It runs on the page's thread (hence web/ui/), but touches no DOM.
+import type { Args, FromWorker, Method, Returns, WorkerEvent } from '../shared/protocol';
 import { transferablesOf } from '../shared/protocol';
 
 interface Pending {
@@ -64,9 +64,9 @@ export class WorkerClient {
   }
 
   /** Calls a worker method; buffers in `args` are transferred (the caller loses them). */
-  call<M extends Method>(method: M, args: Args<M>): Promise<Result<M>> {
+  call<M extends Method>(method: M, args: Args<M>): Promise<Returns<M>> {
     const id = this.nextId++;
-    return new Promise<Result<M>>((resolve, reject) => {
+    return new Promise<Returns<M>>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
       this.worker.postMessage({ kind: 'request', id, method, args }, transferablesOf(args));
     });

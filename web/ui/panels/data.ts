@@ -1,0 +1,126 @@
+// 1. Data: the demo digits, the user's files (chosen, dropped or fetched from URLs), what they
+// hold, a preview of the first digits and the class histogram.
+import { DEMO_DESCRIPTION, FULL_MNIST_HINT } from '../../data/demo';
+import { fetchWithProgress } from '../../data/fetch-file';
+import { fmt } from '../../shared/format';
+import type { DatasetSummary } from '../../shared/protocol';
+import { availableDigits, fitValidation } from '../../shared/validation-share';
+import { setRunState } from '../actions';
+import type { AppState, AppStore, Deps } from '../app-state';
+import { checkFetchUrl } from '../url-policy';
+import { $, drawHistogram, drawSampleGrid, el, showError } from '../views';
+
+export function mountData(store: AppStore, { client, base }: Deps): { start(): Promise<void> } {
+  const status = $('data-status');
+  const hint = $('data-hint');
+  const errorBox = $('data-error');
+  const fileInput = $('file-input') as HTMLInputElement;
+  const fileTable = $('file-table') as HTMLTableElement;
+
+  function describe(d: DatasetSummary): void {
+    const config = store.get().config;
+    const split = (s: DatasetSummary['train']) => `${fmt(s.count)} digits of ${s.rows}×${s.cols}`;
+    // As the run will hold out: a preset's split is fitted to smaller data (web/shared/validation-share.ts).
+    const validation = fitValidation(config?.validation ?? 0, availableDigits(d.train.count, config?.limit ?? 0)).validation;
+    status.textContent =
+      (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : 'Your files are loaded. ') +
+      `Training: ${split(d.train)}` +
+      (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
+      `; test: ${d.test ? split(d.test) : 'none'}.`;
+    status.dataset.source = d.source;
+    hint.textContent = d.source === 'demo' ? FULL_MNIST_HINT : '';
+    fileTable.tBodies[0].replaceChildren(
+      ...d.files.map((f) => {
+        const role =
+          f.name === d.train.imagesName ? 'training images' : f.name === d.train.labelsName ? 'training labels'
+          : f.name === d.test?.imagesName ? 'test images' : f.name === d.test?.labelsName ? 'test labels' : '—';
+        const holds = f.kind === 'images' ? `${fmt(f.count ?? 0)} images ${(f.dims ?? []).slice(1).join('×')}` : `${fmt(f.count ?? 0)} labels`;
+        return el('tr', {}, [el('td', {}, [f.name]), el('td', {}, [`${holds}${f.gzipped ? ' (gzip)' : ''}`]), el('td', {}, [role])]);
+      }),
+    );
+    fileTable.hidden = d.source === 'demo';
+    drawHistogram($('histogram') as HTMLCanvasElement, $('histogram-caption'), d.train.histogram, 'Training digits');
+    void showSamples();
+  }
+
+  async function showSamples(): Promise<void> {
+    try {
+      const s = await client.call('samples', { slot: 'train', start: 0, count: 48 });
+      drawSampleGrid($('sample-grid') as HTMLCanvasElement, s.images, s.labels, s.rows, s.cols);
+    } catch {
+      // The preview is a nicety: a failure here must not hide the data that did load.
+    }
+  }
+
+  store.subscribe((s) => s.dataset, (d) => d && describe(d));
+
+  /** New data ends the run in progress (the worker has dropped it). */
+  function loaded(dataset: DatasetSummary, source: AppState['source']): void {
+    store.update({ dataset, source });
+    const s = store.get().state;
+    if (s === 'running' || s === 'paused') setRunState(store, 'stopped');
+  }
+
+  async function loadDemo(): Promise<void> {
+    status.textContent = 'Loading the demo digits…';
+    const dataset = await client.call('loadDemo', { base });
+    showError(errorBox, null);
+    loaded(dataset, { kind: 'demo' });
+  }
+
+  async function loadFiles(files: File[]): Promise<void> {
+    if (!files.length) return;
+    showError(errorBox, null);
+    status.textContent = `Reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
+    try {
+      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      loaded(await client.call('loadFiles', { files: named }), { kind: 'files', files });
+    } catch (e) {
+      showError(errorBox, `These files were not loaded:\n${(e as Error).message}`);
+      // What was loaded before stays loaded: say so.
+      const dataset = store.get().dataset;
+      if (dataset) describe(dataset);
+      else status.textContent = 'No data loaded.';
+    }
+  }
+
+  $('url-button').addEventListener('click', async () => {
+    showError(errorBox, null);
+    const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
+    if (!urls.length) return showError(errorBox, 'Enter at least the training images and labels URLs.');
+    // Only what the page's Content-Security-Policy lets through (web/ui/url-policy.ts), said in words.
+    const refused = urls.map(({ url }) => checkFetchUrl(url, location.href)).flatMap((c) => (c.ok ? [] : [c.error]));
+    if (refused.length) return showError(errorBox, `Nothing was loaded from the URLs:\n${refused.join('\n')}`);
+    try {
+      const files = await Promise.all(urls.map(({ i, url }) => fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t))));
+      await loadFiles(files);
+    } catch (e) {
+      showError(errorBox, `Nothing was loaded from the URLs:\n${(e as Error).message}`);
+    }
+  });
+
+  fileInput.addEventListener('change', () => {
+    void loadFiles([...(fileInput.files ?? [])]);
+    fileInput.value = '';
+  });
+  ($('demo-button') as HTMLButtonElement).addEventListener('click', () => void loadDemo().catch((e) => showError(errorBox, (e as Error).message)));
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  // Dropped model and run files (.json) are the models panel's.
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const files = [...(e.dataTransfer?.files ?? [])];
+    if (!files.some((f) => f.name.endsWith('.json'))) void loadFiles(files);
+  });
+
+  return {
+    /** The demo digits at start; without them the user is asked for files. */
+    async start() {
+      try {
+        await loadDemo();
+      } catch (e) {
+        showError(errorBox, `The demo digits could not be loaded: ${(e as Error).message}\nChoose the MNIST files instead.`);
+        status.textContent = 'No data loaded.';
+      }
+    },
+  };
+}
