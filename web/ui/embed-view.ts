@@ -46,7 +46,7 @@ function applyPanels(): void {
   const understand = document.getElementById('understand');
   understand?.classList.toggle('only-inspector', !v.understandAll);
   if (!v.understandAll && understand) {
-    // The inspector is mounted by main.ts after this runs: open it when it appears.
+    // The inspector is mounted by its panel after this runs: open it when it appears.
     const open = () => document.getElementById('inspector')?.setAttribute('open', '');
     if (document.getElementById('inspector')) open();
     else {

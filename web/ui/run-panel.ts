@@ -1,7 +1,7 @@
 // The page's side of portable runs (issue 7): "Export run (JSON)" writes the finished run as
 // one file (web/ui/run-file.ts), "Open run…" reads one back — refused with a message naming
 // the file and the problem when it is not a good run file. What a run is made of and how it
-// is shown belong to the page (main.ts passes `gather` and `show`).
+// is shown belong to the page (panels/models.ts passes `gather` and `show`).
 import { parseRunFile, runFileName, type RunFile } from './run-file';
 import { showError } from './views';
 
