@@ -15,7 +15,7 @@
 // What the worker and the page add around it (requests, events, dataset summaries) is
 // camelCase. Nothing is renamed on the way.
 import type { BuildKind } from '../core/loadEngine';
-import type { EpochMetrics, Evaluation, Failure, Inspection, ModelInfo, Prediction, Preset, RunInfo, TrainConfig } from '../core/session';
+import type { DatasetInfo, EpochMetrics, Evaluation, Failure, IdxDescription, Inspection, ModelInfo, Prediction, Preset, RunInfo, TrainConfig } from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
 export type {
@@ -55,26 +55,21 @@ export interface NamedBytes {
   bytes: ArrayBuffer;
 }
 
-/** What the engine's describeIdx said about one (gunzipped) file. */
-export interface FileDescription {
+/** One (gunzipped) file and what the engine's describeIdx said about it: its kind, dims and
+ *  count, or the error. */
+export interface FileDescription extends Partial<Pick<IdxDescription, 'kind' | 'dims' | 'count'>> {
   name: string;
   gzipped: boolean;
   /** Bytes after gunzip. */
   size: number;
   ok: boolean;
   error?: string;
-  kind?: 'images' | 'labels' | 'other';
-  dims?: number[];
-  count?: number;
 }
 
-export interface SplitSummary {
+/** One loaded pair as the engine's setDataset answered, with the files' names. */
+export interface SplitSummary extends DatasetInfo {
   imagesName: string;
   labelsName: string;
-  count: number;
-  rows: number;
-  cols: number;
-  histogram: number[];
 }
 
 export interface DatasetSummary {
@@ -83,6 +78,14 @@ export interface DatasetSummary {
   train: SplitSummary;
   test: SplitSummary | null;
   files: FileDescription[];
+}
+
+/** Digits of a loaded set: `labels.length` images of rows×cols bytes, one after another. */
+export interface Samples {
+  images: Uint8Array;
+  labels: Uint8Array;
+  rows: number;
+  cols: number;
 }
 
 export type TrainState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'diverged';
@@ -110,10 +113,7 @@ export interface WorkerApi {
   /** What the engine read in the file: layers (input first: 784-128-64-10), its settings and history. */
   importModel: { args: { json: string; fileName: string }; result: ModelInfo };
   exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
-  samples: {
-    args: { slot: 'train' | 'test'; start: number; count: number };
-    result: { images: Uint8Array; labels: Uint8Array; rows: number; cols: number };
-  };
+  samples: { args: { slot: 'train' | 'test'; start: number; count: number }; result: Samples };
   /** Test hook: makes the engine abort as a real crash would (only with `?debug`). */
   crash: { args: Record<string, never>; result: void };
   /** The hand-computation inspector: one double-precision SGD step of `model` (a tiny model

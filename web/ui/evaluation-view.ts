@@ -1,16 +1,11 @@
 // The test-set evaluation as the page shows it: the confusion matrix, whose off-diagonal cells
 // are buttons, and the gallery of the test digits one cell holds (true t, predicted p).
-import type { Evaluation } from '../shared/protocol';
+import type { Evaluation, Samples } from '../shared/protocol';
 import { drawDigit, el } from './views';
 import { fmt } from '../shared/format';
 
 /** The test digits as bytes, in the order of the evaluation's predictions. */
-export interface TestImages {
-  images: Uint8Array;
-  labels: Uint8Array;
-  rows: number;
-  cols: number;
-}
+export type TestImages = Samples;
 
 /** Shows the matrix in `box`; clicking a non-empty off-diagonal cell calls onCell(true, predicted). */
 export function renderConfusion(box: HTMLElement, ev: Pick<Evaluation, 'confusion' | 'error' | 'count'>, onCell: (truth: number, predicted: number) => void): void {

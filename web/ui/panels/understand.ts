@@ -32,10 +32,8 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
     try {
       const evaluation = await client.call('evaluate', { split: 'test', keepPredictions: true });
       let testImages = store.get().testImages;
-      if (!testImages || testImages.images.length !== test.count * test.rows * test.cols) {
-        const s = await client.call('samples', { slot: 'test', start: 0, count: test.count });
-        testImages = { images: s.images, labels: s.labels, rows: s.rows, cols: s.cols };
-      }
+      if (!testImages || testImages.images.length !== test.count * test.rows * test.cols)
+        testImages = await client.call('samples', { slot: 'test', start: 0, count: test.count });
       store.update({ evaluation, testImages });
     } catch (e) {
       confusion.textContent = `No confusion matrix: ${(e as Error).message}`;
