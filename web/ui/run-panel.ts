@@ -1,4 +1,4 @@
-// The page's side of portable runs (issue 7): "Export run (JSON)" writes the finished run as
+// The page's side of portable runs: "Export run (JSON)" writes the finished run as
 // one file (web/ui/run-file.ts), "Open run…" reads one back — refused with a message naming
 // the file and the problem when it is not a good run file. What a run is made of and how it
 // is shown belong to the page (panels/models.ts passes `gather` and `show`).
