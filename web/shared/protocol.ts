@@ -47,6 +47,8 @@ export interface FileDescription {
   ok: boolean;
   error?: string;
   kind?: 'images' | 'labels' | 'other';
+  /** The engine's labels_shape: one value per sample, so 'other' means not every value is a digit. */
+  labelsShape?: boolean;
   dims?: number[];
   count?: number;
 }
