@@ -41,6 +41,7 @@ ThreadGrant ThreadBudget::lease(int requested) {
   const int available = 1 + std::max(0, poolWorkers_ - inUse_);
   const int threads = std::clamp(requested, 1, available);
   if (requested > available) {
+    // Worded for the page: a pool with no workers is the browser's SIMD-only build.
     if (poolWorkers_ == 0)
       grant.warning = "threads: " + std::to_string(requested) +
                       " requested, but this build of the engine has no threads (the page is not "
