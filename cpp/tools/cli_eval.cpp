@@ -156,8 +156,9 @@ int runPredict(const std::vector<std::string>& argv) {
   std::vector<float> input(static_cast<size_t>(images.features()));
   const uint8_t* px = images.image(static_cast<size_t>(index));
   for (size_t i = 0; i < input.size(); ++i) input[i] = float(px[i]) / 255.0f;
-  const std::vector<float> out = predict(model->network, input.data());
-  const int predicted = static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin());
+  const Prediction prediction = forwardWithActivations(model->network, input.data());
+  const std::vector<float>& out = prediction.outputs();
+  const int predicted = prediction.predicted;
   const bool softmax = model->network.layers.back().activation == Activation::Softmax;
 
   if (args.has("--json")) {
