@@ -115,18 +115,13 @@ Status checkModelReads(const Network& net, const std::string& modelName, const D
   return Ok{};
 }
 
-Status checkModelEvaluates(const Network& net, const std::string& modelName, const Dataset& set,
-                           const std::string& imagesName) {
-  if (net.outputs() != kClasses)
-    return fail(modelName + ": the model has " + std::to_string(net.outputs()) +
-                " output(s); evaluating on digits needs " + std::to_string(kClasses));
-  return checkModelReads(net, modelName, set, imagesName);
-}
-
 Expected<Evaluation> evaluateModel(const Network& net, const std::string& modelName, const Dataset& set,
                                    const std::string& imagesName, size_t count, bool keepPredictions,
                                    ThreadPool* pool) {
-  if (Status s = checkModelEvaluates(net, modelName, set, imagesName); !s) return fail(s.error());
+  if (net.outputs() != kClasses)
+    return fail(modelName + ": the model has " + std::to_string(net.outputs()) +
+                " output(s); evaluating on digits needs " + std::to_string(kClasses));
+  if (Status s = checkModelReads(net, modelName, set, imagesName); !s) return fail(s.error());
   const size_t end = count > 0 ? std::min(count, set.count()) : set.count();
   return evaluate(net, set, 0, end, keepPredictions, pool);
 }

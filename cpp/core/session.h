@@ -204,15 +204,13 @@ TrainConfig configForNetwork(const Network& net);
 // Every layer's output for one input, from the same forward pass training uses.
 Prediction forwardWithActivations(const Network& net, const float* input);
 
-// The checks before evaluating a model file on a labelled set: ten outputs (one per digit)
-// and as many inputs as the images have pixels. Messages name the model and the images.
+// A model reads these images when it has as many inputs as they have pixels; the message
+// names the model and the images.
 Status checkModelReads(const Network& net, const std::string& modelName, const Dataset& set,
                        const std::string& imagesName);
-Status checkModelEvaluates(const Network& net, const std::string& modelName, const Dataset& set,
-                           const std::string& imagesName);
 
-// A model's error, loss and confusion on samples [0, count) of `set` (all when 0), after
-// checkModelEvaluates.
+// A model's error, loss and confusion on samples [0, count) of `set` (all when 0). Refused,
+// naming the model, unless it has ten outputs (one per digit) and reads these images.
 Expected<Evaluation> evaluateModel(const Network& net, const std::string& modelName, const Dataset& set,
                                    const std::string& imagesName, size_t count, bool keepPredictions,
                                    ThreadPool* pool = nullptr);

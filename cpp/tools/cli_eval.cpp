@@ -76,8 +76,6 @@ int runEval(const std::vector<std::string>& argv) {
   if (!model) return reportError(model.error());
   auto set = loadDataset(*imagesPath, *labelsPath);
   if (!set) return reportError(set.error());
-  // Checked before the threads start.
-  if (Status s = checkModelEvaluates(model->network, *modelPath, **set, *imagesPath); !s) return reportError(s.error());
   std::unique_ptr<ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
   auto evaluated = evaluateModel(model->network, *modelPath, **set, *imagesPath, static_cast<size_t>(limit), false,
