@@ -23,10 +23,6 @@ bool payloadMatches(const IdxArray& a) {
   return a.data.size() == a.count() * static_cast<uint64_t>(elementSize(a.type));
 }
 
-bool isLabelsShape(const std::vector<uint32_t>& dims) {
-  return dims.size() == 1 || (dims.size() == 2 && dims[1] == 1);
-}
-
 // Copies `count` values of `a` into `out` as bytes, checking each is an integer in
 // [0, maxValue]; returns the first offending index, or `count` when all are fine.
 // With `owned` (the caller gave up the array), u8 payloads are moved rather than copied.
@@ -66,6 +62,61 @@ Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName
                            const std::string& labelsName, IdxArray* ownedImages);
 }  // namespace
 
+const char* name(FileRole role) {
+  switch (role) {
+    case FileRole::Images: return "images";
+    case FileRole::Labels: return "labels";
+    case FileRole::Other: return "other";
+  }
+  return "other";
+}
+
+bool isImagesShape(const std::vector<uint32_t>& dims) { return dims.size() == 3; }
+
+bool isLabelsShape(const std::vector<uint32_t>& dims) {
+  return dims.size() == 1 || (dims.size() == 2 && dims[1] == 1);
+}
+
+IdxSummary summarise(const IdxArray& a) {
+  IdxSummary s;
+  const bool labelsShape = isLabelsShape(a.dims);
+  bool digits = labelsShape;
+  const uint64_t n = std::min<uint64_t>(a.count(), a.data.size() / static_cast<uint64_t>(elementSize(a.type)));
+  double sum = 0;
+  s.min = INFINITY;
+  s.max = -INFINITY;
+  if (a.type == IdxType::U8) {
+    // Counting the 256 byte values first keeps a 47 MB images file to one cheap pass.
+    std::array<uint64_t, 256> counts{};
+    for (uint64_t i = 0; i < n; ++i) ++counts[a.data[i]];
+    for (int v = 0; v < 256; ++v) {
+      if (!counts[v]) continue;
+      s.min = std::min<double>(s.min, v);
+      s.max = std::max<double>(s.max, v);
+      sum += double(v) * double(counts[v]);
+      if (v < kClasses) s.histogram[v] = counts[v];
+      else digits = false;
+    }
+  } else {
+    for (uint64_t i = 0; i < n; ++i) {
+      const double x = a.at(static_cast<size_t>(i));
+      s.min = std::min(s.min, x);
+      s.max = std::max(s.max, x);
+      sum += x;
+      if (digits) {
+        if (x >= 0 && x <= kClasses - 1 && x == std::floor(x)) ++s.histogram[static_cast<int>(x)];
+        else digits = false;
+      }
+    }
+  }
+  if (n == 0) s.min = s.max = 0;
+  s.mean = n ? sum / double(n) : 0;
+  if (isImagesShape(a.dims)) s.role = FileRole::Images;
+  else if (digits && n > 0) s.role = FileRole::Labels;
+  if (s.role != FileRole::Labels) s.histogram = {};
+  return s;
+}
+
 Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName,
                               const IdxArray& labels, const std::string& labelsName) {
   return assemble(images, imagesName, labels, labelsName, nullptr);
@@ -80,10 +131,10 @@ namespace {
 Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName, const IdxArray& labels,
                            const std::string& labelsName, IdxArray* ownedImages) {
   // Shapes first: a swapped pair is the likeliest mistake, and saying so beats any count.
-  if (images.dims.size() != 3) {
+  if (!isImagesShape(images.dims)) {
     std::string msg = imagesName + ": images are not 2-D per sample: dimensions are " + dimsText(images.dims) +
                       ", expected [count, rows, cols]";
-    if (isLabelsShape(images.dims) && labels.dims.size() == 3)
+    if (isLabelsShape(images.dims) && isImagesShape(labels.dims))
       msg += " (this looks like a labels file and " + labelsName +
              " like an images file: were the two swapped?)";
     else if (isLabelsShape(images.dims))
@@ -95,7 +146,7 @@ Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName
   if (!isLabelsShape(labels.dims)) {
     std::string msg = labelsName + ": labels must be one digit per sample: dimensions are " +
                       dimsText(labels.dims) + ", expected [count] or [count, 1]";
-    if (labels.dims.size() == 3) msg += " (this looks like an images file, not labels)";
+    if (isImagesShape(labels.dims)) msg += " (this looks like an images file, not labels)";
     return fail(msg);
   }
   if (!payloadMatches(images))

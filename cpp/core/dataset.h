@@ -2,6 +2,7 @@
 // a batch is gathered (Full MNIST: 47 MB of images + 60 KB of labels).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "expected.h"
 #include "idx.h"
+#include "types.h"
 
 namespace digitrain {
 
@@ -21,6 +23,27 @@ struct Dataset {
   int features() const { return rows * cols; }
   const uint8_t* image(size_t i) const { return images.data() + i * static_cast<size_t>(features()); }
 };
+
+// What an IDX file is for, decided from its content alone (downloads get renamed): the page's
+// file recognition (through Session::describe), the CLI's `info` and makeDataset's messages
+// all ask here.
+enum class FileRole { Images, Labels, Other };
+const char* name(FileRole role);  // "images", "labels", "other"
+
+// Rank 3: [count, rows, cols].
+bool isImagesShape(const std::vector<uint32_t>& dims);
+// Rank 1, or N×1: one value per sample.
+bool isLabelsShape(const std::vector<uint32_t>& dims);
+
+struct IdxSummary {
+  // Images by shape; labels by shape when every value is a digit 0..9; anything else is other.
+  FileRole role = FileRole::Other;
+  double min = 0, max = 0, mean = 0;           // over every value
+  std::array<uint64_t, kClasses> histogram{};  // how many of each digit; labels only
+};
+
+// One pass over the values of `array` (the whole file: a 47 MB images file takes ~50 ms).
+IdxSummary summarise(const IdxArray& array);
 
 // Pairs an images file with a labels file. Fails, naming both files, when the counts
 // differ, a label is outside 0..9, the images are not 2-D per sample, or the element

@@ -10,6 +10,7 @@
 #include "cli_args.h"
 #include "cli_common.h"
 #include "parallel.h"
+#include "session.h"
 #include "trainer.h"
 
 namespace digitrain::cli {
@@ -47,15 +48,6 @@ std::string jsonLine(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The model must read these images: as many inputs as pixels.
-Status checkFits(const Model& model, const std::string& modelPath, const Dataset& set, const std::string& imagesPath) {
-  if (model.network.inputs() != set.features())
-    return fail(modelPath + ": the model reads " + std::to_string(model.network.inputs()) + " inputs but " +
-                imagesPath + " holds images of " + std::to_string(set.rows) + "×" + std::to_string(set.cols) +
-                " = " + std::to_string(set.features()) + " pixels");
-  return Ok{};
-}
-
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
@@ -82,17 +74,14 @@ int runEval(const std::vector<std::string>& argv) {
 
   auto model = loadModel(*modelPath);
   if (!model) return reportError(model.error());
-  if (model->network.outputs() != kClasses)
-    return reportError(*modelPath + ": the model has " + std::to_string(model->network.outputs()) +
-                       " output(s); evaluating on digits needs 10");
   auto set = loadDataset(*imagesPath, *labelsPath);
   if (!set) return reportError(set.error());
-  if (Status s = checkFits(*model, *modelPath, **set, *imagesPath); !s) return reportError(s.error());
-
-  const size_t count = limit > 0 ? std::min<size_t>(limit, (*set)->count()) : (*set)->count();
   std::unique_ptr<ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
-  const Evaluation ev = evaluate(model->network, **set, 0, count, false, pool.get());
+  auto evaluated = evaluateModel(model->network, *modelPath, **set, *imagesPath, static_cast<size_t>(limit), false,
+                                 pool.get());
+  if (!evaluated) return reportError(evaluated.error());
+  const Evaluation& ev = *evaluated;
   const size_t wrong = static_cast<size_t>(ev.error * double(ev.count) + 0.5);
 
   if (args.has("--json")) {
@@ -157,7 +146,7 @@ int runPredict(const std::vector<std::string>& argv) {
   auto set = labelsPath ? loadDataset(*imagesPath, *labelsPath) : loadImages(*imagesPath);
   if (!set) return reportError(set.error());
   const Dataset& images = **set;
-  if (Status s = checkFits(*model, *modelPath, images, *imagesPath); !s) return reportError(s.error());
+  if (Status s = checkModelReads(model->network, *modelPath, images, *imagesPath); !s) return reportError(s.error());
   if (static_cast<size_t>(index) >= images.count())
     return reportError("--index " + std::to_string(index) + ": " + *imagesPath + " holds " +
                        std::to_string(images.count()) + " images (0 to " + std::to_string(images.count() - 1) + ")");
@@ -165,8 +154,9 @@ int runPredict(const std::vector<std::string>& argv) {
   std::vector<float> input(static_cast<size_t>(images.features()));
   const uint8_t* px = images.image(static_cast<size_t>(index));
   for (size_t i = 0; i < input.size(); ++i) input[i] = float(px[i]) / 255.0f;
-  const std::vector<float> out = predict(model->network, input.data());
-  const int predicted = static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin());
+  const Prediction prediction = forwardWithActivations(model->network, input.data());
+  const std::vector<float>& out = prediction.outputs();
+  const int predicted = prediction.predicted;
   const bool softmax = model->network.layers.back().activation == Activation::Softmax;
 
   if (args.has("--json")) {

@@ -7,8 +7,8 @@
 
 #include "cli_args.h"
 #include "cli_common.h"
-#include "config_json.h"
 #include "inspector.h"
+#include "session.h"
 
 namespace digitrain::cli {
 namespace {
@@ -38,23 +38,7 @@ Expected<std::vector<double>> readVector(const std::string& flag, const std::str
     if (!read) return fail(flag + " " + read.error());
     text = std::move(read.value());
   }
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    return fail(where + ": not valid JSON: " + json_detail::parseErrorText(e));
-  }
-  if (doc.is_number()) return std::vector<double>{doc.get<double>()};
-  if (!doc.is_array() || doc.empty())
-    return fail(where + ": expected a JSON array of numbers, got " + json_detail::shortText(doc));
-  std::vector<double> out;
-  for (size_t i = 0; i < doc.size(); ++i) {
-    if (!doc[i].is_number())
-      return fail(where + ": element " + std::to_string(i) + " is not a number (got " +
-                  json_detail::shortText(doc[i]) + ")");
-    out.push_back(doc[i].get<double>());
-  }
-  return out;
+  return numbersFromJson(text, where);
 }
 
 }  // namespace

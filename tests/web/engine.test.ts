@@ -36,10 +36,14 @@ describe.each(BUILDS)('%s build', (build) => {
 
   it('describes IDX files and loads the fixture digits', () => {
     const labels = ok(s.describeIdx('train-labels-idx1-ubyte', digits.trainLabels()));
-    expect(labels).toMatchObject({ kind: 'labels', type: 'u8', dims: [3000], count: 3000 });
+    expect(labels).toMatchObject({ kind: 'labels', labels_shape: true, type: 'u8', dims: [3000], count: 3000 });
     expect(labels.histogram!.reduce((a, b) => a + b, 0)).toBe(3000);
     expect(ok(s.describeIdx('train-images-idx3-ubyte', digits.trainImages()))).toMatchObject({
-      kind: 'images', dims: [3000, 28, 28], rows: 28, cols: 28,
+      kind: 'images', labels_shape: false, dims: [3000, 28, 28], rows: 28, cols: 28,
+    });
+    // One value per sample but not all digits: not labels, and the engine says which rule failed.
+    expect(ok(s.describeIdx('label-12-idx1-ubyte', fixture('malformed', 'label-12-idx1-ubyte')))).toMatchObject({
+      kind: 'other', labels_shape: true, dims: [5],
     });
 
     const train = ok(s.setDataset('train', 'train-images-idx3-ubyte.gz', digits.trainImages(), 'train-labels-idx1-ubyte.gz', digits.trainLabels()));

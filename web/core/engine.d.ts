@@ -13,9 +13,10 @@ export type Split = 'train' | 'validation' | 'test';
 
 export interface Session {
   /** Parses one IDX buffer (already gunzipped) and says what it holds: JSON of
-   *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', histogram?, rows?, cols?}` or
-   *  `{ok:false, error}`. `histogram` (counts of 0..9) for labels, `rows`/`cols` for images;
-   *  gzip bytes are refused ("unpack it first"). */
+   *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', labels_shape, histogram?, rows?, cols?}`
+   *  or `{ok:false, error}`. `labels_shape`: one value per sample (N or N×1), which makes it labels
+   *  when every value is a digit 0..9. `histogram` (counts of 0..9) for labels, `rows`/`cols` for
+   *  images; gzip bytes are refused ("unpack it first"). */
   describeIdx(fileName: string, bytes: Uint8Array): string;
   /** Pairs images with labels into the `train` or `test` slot: JSON `{ok, count, rows, cols, histogram}`.
    *  On failure the slot keeps what it had. */

@@ -79,6 +79,8 @@ export interface IdxDescription {
   /** dims[0]: samples in the file. */
   count: number;
   kind: 'images' | 'labels' | 'other';
+  /** One value per sample (N or N×1): labels when every value is a digit 0..9, else 'other'. */
+  labels_shape: boolean;
   /** Labels only: how many of each digit 0..9. */
   histogram?: number[];
   /** Images only. */

@@ -20,9 +20,6 @@ const what = (d: FileDescription) =>
       ? `${fmt(d.count ?? 0)} labels`
       : `an IDX array of shape ${(d.dims ?? []).join('×')}`;
 
-/** Rank 1 (N) or N×1: the engine calls it labels only when every value is a digit 0..9. */
-const isLabelsShape = (dims: number[]) => dims.length === 1 || (dims.length === 2 && dims[1] === 1);
-
 /** When a file's name says the other kind ("train-labels…" holding images), say so: a common mix-up. */
 const misnamed = (d: FileDescription) =>
   d.kind === 'images' && /label/i.test(d.name) && !/image/i.test(d.name)
@@ -41,7 +38,7 @@ export function pairFiles(files: FileDescription[]): Pairing {
 
   for (const f of files) {
     if (!f.ok) errors.push(f.error ?? `${f.name}: could not be read.`);
-    else if (f.kind === 'other' && isLabelsShape(f.dims ?? []))
+    else if (f.kind === 'other' && f.labelsShape)
       errors.push(
         `${f.name}: holds ${fmt(f.count ?? 0)} values shaped like labels, but not all of them are digits 0..9, so it is not a labels file.`,
       );

@@ -64,6 +64,8 @@ export interface FileDescription extends Partial<Pick<IdxDescription, 'kind' | '
   size: number;
   ok: boolean;
   error?: string;
+  /** The engine's labels_shape: one value per sample, so 'other' means not every value is a digit. */
+  labelsShape?: boolean;
 }
 
 /** One loaded pair as the engine's setDataset answered, with the files' names. */

@@ -283,7 +283,7 @@ export class TrainerCore {
         const about = { name: f.name, gzipped, size: bytes.length };
         unpacked.push({
           bytes,
-          description: failed(d) ? { ...about, ok: false, error: d.error } : { ...about, ok: true, kind: d.kind, dims: d.dims, count: d.count },
+          description: failed(d) ? { ...about, ok: false, error: d.error } : { ...about, ok: true, kind: d.kind, labelsShape: d.labels_shape, dims: d.dims, count: d.count },
         });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);

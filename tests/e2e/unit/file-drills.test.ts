@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { pairFiles } from '../../../web/data/recognise';
 import type { FileDescription } from '../../../web/shared/protocol';
 
-const file = (name: string, kind: FileDescription['kind'], dims: number[]): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind, dims, count: dims[0] });
+// As the engine describes a file: labelsShape is true for every labels file, and for an
+// 'other' file only when it holds one value per sample.
+const file = (name: string, kind: FileDescription['kind'], dims: number[], labelsShape = kind === 'labels'): FileDescription => ({
+  name, gzipped: false, size: 0, ok: true, kind, labelsShape, dims, count: dims[0],
+});
 const errorsOf = (files: FileDescription[]) => {
   const r = pairFiles(files);
   return r.ok ? '' : r.errors.join('\n');
@@ -25,7 +29,7 @@ describe('wrong files are named and explained', () => {
     );
   });
   it('a labels-shaped file with a value that is not a digit', () => {
-    expect(errorsOf([file('five-labels', 'other', [5]), file('five-images', 'images', [5, 28, 28])])).toMatch(
+    expect(errorsOf([file('five-labels', 'other', [5], true), file('five-images', 'images', [5, 28, 28])])).toMatch(
       /five-labels: holds 5 values shaped like labels, but not all of them are digits 0\.\.9, so it is not a labels file\./,
     );
     expect(errorsOf([file('table', 'other', [5, 3])])).toMatch(/table: holds an IDX array of shape 5×3, which is neither images/);

@@ -1,0 +1,372 @@
+#include "session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "config_json.h"
+#include "layer_math.h"
+#include "npz.h"
+#include "presets.h"
+
+namespace digitrain {
+
+using nlohmann::json;
+
+// ---- threads --------------------------------------------------------------------------------
+
+ThreadLease::ThreadLease(ThreadLease&& other) noexcept
+    : budget_(std::exchange(other.budget_, nullptr)), workers_(std::exchange(other.workers_, 0)) {}
+
+ThreadLease& ThreadLease::operator=(ThreadLease&& other) noexcept {
+  if (this != &other) {
+    release();
+    budget_ = std::exchange(other.budget_, nullptr);
+    workers_ = std::exchange(other.workers_, 0);
+  }
+  return *this;
+}
+
+void ThreadLease::release() {
+  if (budget_) budget_->inUse_ -= workers_;
+  budget_ = nullptr;
+  workers_ = 0;
+}
+
+ThreadBudget::ThreadBudget(int poolWorkers) : poolWorkers_(std::max(0, poolWorkers)) {}
+
+ThreadGrant ThreadBudget::lease(int requested) {
+  ThreadGrant grant;
+  const int available = 1 + std::max(0, poolWorkers_ - inUse_);
+  const int threads = std::clamp(requested, 1, available);
+  if (requested > available) {
+    // Worded for the page: a pool with no workers is the browser's SIMD-only build.
+    if (poolWorkers_ == 0)
+      grant.warning = "threads: " + std::to_string(requested) +
+                      " requested, but this build of the engine has no threads (the page is not "
+                      "cross-origin isolated or the browser lacks WebAssembly threads): training on 1";
+    else
+      grant.warning = "threads: " + std::to_string(requested) + " requested, clamped to " + std::to_string(threads) +
+                      " (the engine's thread pool holds " + std::to_string(maxThreads()) + " threads" +
+                      (inUse_ ? ", some used by another session" : "") + ")";
+  }
+  inUse_ += threads - 1;
+  grant.lease = ThreadLease(this, threads - 1);
+  return grant;
+}
+
+// ---- names ----------------------------------------------------------------------------------
+
+Expected<Slot> parseSlot(std::string_view text) {
+  if (text == "train") return Slot::Train;
+  if (text == "test") return Slot::Test;
+  return fail("unknown dataset slot \"" + std::string(text) + "\" (expected \"train\" or \"test\")");
+}
+
+Expected<Split> parseSplit(std::string_view text) {
+  if (text == "train") return Split::Train;
+  if (text == "validation") return Split::Validation;
+  if (text == "test") return Split::Test;
+  return fail("unknown split \"" + std::string(text) + "\" (expected \"train\", \"validation\" or \"test\")");
+}
+
+// ---- free functions shared with the CLI ------------------------------------------------------
+
+std::vector<int> layerSizes(const Network& net) {
+  std::vector<int> sizes;
+  if (!net.layers.empty()) sizes.push_back(net.inputs());
+  for (const auto& l : net.layers) sizes.push_back(l.outputs());
+  return sizes;
+}
+
+TrainConfig configForNetwork(const Network& net) {
+  TrainConfig c;
+  c.preset.clear();
+  c.layers = layerSizes(net);
+  if (net.layers.size() > 1) c.hidden = net.layers.front().activation;
+  c.output = net.layers.back().activation;
+  c.loss = net.loss;
+  c.bias = net.layers.front().hasBias();
+  return c;
+}
+
+Prediction forwardWithActivations(const Network& net, const float* input) {
+  Workspace<Scalar> ws;
+  ws.resize(net, 1, false);
+  ws.a[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
+  forward(net, ws, 1);
+  Prediction p;
+  for (size_t l = 1; l < ws.a.size(); ++l) {
+    const auto col = ws.a[l].col(0);
+    p.activations.emplace_back(col.data(), col.data() + col.size());
+  }
+  const std::vector<float>& out = p.activations.back();
+  p.predicted = static_cast<int>(std::max_element(out.begin(), out.end()) - out.begin());
+  return p;
+}
+
+Status checkModelReads(const Network& net, const std::string& modelName, const Dataset& set,
+                       const std::string& imagesName) {
+  if (net.inputs() != set.features())
+    return fail(modelName + ": the model reads " + std::to_string(net.inputs()) + " inputs but " + imagesName +
+                " holds images of " + std::to_string(set.rows) + "×" + std::to_string(set.cols) + " = " +
+                std::to_string(set.features()) + " pixels");
+  return Ok{};
+}
+
+Expected<Evaluation> evaluateModel(const Network& net, const std::string& modelName, const Dataset& set,
+                                   const std::string& imagesName, size_t count, bool keepPredictions,
+                                   ThreadPool* pool) {
+  if (net.outputs() != kClasses)
+    return fail(modelName + ": the model has " + std::to_string(net.outputs()) +
+                " output(s); evaluating on digits needs " + std::to_string(kClasses));
+  if (Status s = checkModelReads(net, modelName, set, imagesName); !s) return fail(s.error());
+  const size_t end = count > 0 ? std::min(count, set.count()) : set.count();
+  return evaluate(net, set, 0, end, keepPredictions, pool);
+}
+
+Expected<std::vector<double>> numbersFromJson(std::string_view text, const std::string& where) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    return fail(where + ": not valid JSON: " + json_detail::parseErrorText(e));
+  }
+  if (doc.is_number()) return std::vector<double>{doc.get<double>()};
+  if (!doc.is_array() || doc.empty())
+    return fail(where + ": expected a JSON array of numbers, got " + json_detail::shortText(doc));
+  std::vector<double> out;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    if (!doc[i].is_number())
+      return fail(where + ": element " + std::to_string(i) + " is not a number (got " +
+                  json_detail::shortText(doc[i]) + ")");
+    out.push_back(doc[i].get<double>());
+  }
+  return out;
+}
+
+Expected<Inspection> inspectModel(std::string_view modelText, std::string_view inputJson,
+                                  std::string_view targetJson, double learningRate) {
+  auto net = networkInDoublePrecision(modelText, "the inspected model");
+  if (!net) return fail(net.error());
+  auto input = numbersFromJson(inputJson, "the input");
+  if (!input) return fail(input.error());
+  auto target = numbersFromJson(targetJson, "the target");
+  if (!target) return fail(target.error());
+  return inspectStep(net.value(), input.value(), target.value(), learningRate);
+}
+
+// ---- the session ----------------------------------------------------------------------------
+
+namespace {
+
+Expected<IdxArray> parseUnpacked(const std::string& fileName, const std::vector<uint8_t>& bytes,
+                                 const IdxLimits& limits) {
+  if (isGzip(bytes.data(), bytes.size()))
+    return fail(fileName + ": is gzip-compressed; unpack it before handing it to the engine");
+  return parseIdx(bytes.data(), bytes.size(), fileName, limits);
+}
+
+}  // namespace
+
+Session::Session(ThreadBudget& threads, IdxLimits idxLimits) : budget_(threads), idxLimits_(idxLimits) {}
+
+Session::~Session() { dropTrainer(); }
+
+void Session::dropTrainer() {
+  trainer_.reset();  // joins its worker threads first: only then are they free for another run
+  lease_.release();
+}
+
+const Network* Session::network() const {
+  if (trainer_) return &trainer_->network();
+  if (imported_) return &imported_->network;
+  return nullptr;
+}
+
+Expected<FileDescription> Session::describe(const std::string& fileName, const std::vector<uint8_t>& bytes) const {
+  auto parsed = parseUnpacked(fileName, bytes, idxLimits_);
+  if (!parsed) return fail(parsed.error());
+  FileDescription d;
+  d.type = parsed->type;
+  d.dims = parsed->dims;
+  d.summary = summarise(*parsed);
+  return d;
+}
+
+Expected<DatasetInfo> Session::setDataset(Slot target, const NamedSource& images, const NamedSource& labels) {
+  // One file at a time, its bytes freed as soon as it is parsed.
+  auto parseOne = [this](const NamedSource& source) -> Expected<IdxArray> {
+    auto bytes = source.read();
+    if (!bytes) return fail(bytes.error());
+    return parseUnpacked(source.name, *bytes, idxLimits_);
+  };
+  auto imageArray = parseOne(images);
+  if (!imageArray) return fail(imageArray.error());
+  auto labelArray = parseOne(labels);
+  if (!labelArray) return fail(labelArray.error());
+  auto set = makeDataset(std::move(imageArray.value()), images.name, labelArray.value(), labels.name);
+  if (!set) return fail(set.error());
+  imageArray = IdxArray{};
+  labelArray = IdxArray{};
+  auto shared = std::make_shared<const Dataset>(std::move(set.value()));
+  slot(target) = {shared, images.name, labels.name};
+  DatasetInfo info;
+  info.count = shared->count();
+  info.rows = shared->rows;
+  info.cols = shared->cols;
+  for (uint8_t l : shared->labels) ++info.histogram[l];  // makeDataset checked: each is 0..9
+  return info;
+}
+
+SampleView Session::samples(Slot from, long start, long count) const {
+  SampleView view;
+  const Dataset* set = slot(from).data.get();
+  if (!set || start < 0 || count <= 0 || static_cast<size_t>(start) >= set->count()) return view;
+  view.count = std::min<size_t>(static_cast<size_t>(count), set->count() - static_cast<size_t>(start));
+  view.imageBytes = static_cast<size_t>(set->features());
+  view.images = set->image(static_cast<size_t>(start));
+  view.labels = set->labels.data() + start;
+  return view;
+}
+
+Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_view startModelJson) {
+  json patch = json::object();
+  if (!settingsJson.empty()) {
+    try {
+      patch = json::parse(settingsJson);
+    } catch (const json::exception& e) {
+      return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
+    }
+    if (!patch.is_object()) return fail("the settings must be a JSON object");
+  }
+
+  std::optional<Network> start;
+  std::vector<EpochMetrics> history;
+  TrainConfig base;
+  if (!startModelJson.empty()) {
+    auto model = modelFromJson(startModelJson, "the starting model");
+    if (!model) return fail(model.error());
+    base = model->config ? *model->config : configForNetwork(model->network);
+    start = std::move(model->network);
+    history = std::move(model->history);
+  } else if (auto p = patch.find("preset"); p != patch.end() && p->is_string() && !p->get<std::string>().empty()) {
+    // A patch naming a preset starts from that preset; a full config overrides it all.
+    auto preset = presetConfig(p->get<std::string>());
+    if (!preset) return fail(preset.error());
+    base = preset.value();
+  }
+  auto config = applyConfigJson(base, patch);
+  if (!config) return fail(config.error());
+  TrainConfig cfg = config.value();
+
+  // Dry run on one thread: every check Trainer::create makes, without touching the budget or
+  // the current trainer, so a refused configuration leaves the session as it was.
+  {
+    TrainConfig probe = cfg;
+    probe.threads = 1;
+    auto check = Trainer::create(probe, train_.data, test_.data, start, history);
+    if (!check) return fail(check.error());
+  }
+
+  // The old run's workers go back to the budget before the new run asks for its own.
+  RunInfo info;
+  info.threadsRequested = cfg.threads;
+  info.threadsMax = budget_.maxThreads();
+  dropTrainer();
+  ThreadGrant grant = budget_.lease(cfg.threads);
+  cfg.threads = grant.lease.threads();
+  if (!grant.warning.empty()) info.warnings.push_back(grant.warning);
+  auto created = Trainer::create(cfg, train_.data, test_.data, std::move(start), std::move(history));
+  if (!created) return fail(created.error());
+  trainer_ = std::move(created.value());
+  lease_ = std::move(grant.lease);
+  imported_.reset();
+  importedName_.clear();
+
+  info.config = cfg;
+  info.trainCount = trainer_->count(Split::Train);
+  info.validationCount = trainer_->count(Split::Validation);
+  info.testCount = trainer_->count(Split::Test);
+  info.batchesPerEpoch = trainer_->batchesPerEpoch();
+  info.epoch = trainer_->epoch();
+  info.finished = trainer_->finished();
+  return info;
+}
+
+Expected<TrainReport> Session::train(int maxBatches) {
+  if (!trainer_) return fail("not configured: call configure() before train()");
+  TrainReport r;
+  r.step = trainer_->train(std::max(0, maxBatches));
+  r.epoch = trainer_->epoch();
+  r.batchInEpoch = trainer_->batchInEpoch();
+  r.batchesPerEpoch = trainer_->batchesPerEpoch();
+  r.learningRate = trainer_->learningRate();
+  return r;
+}
+
+Expected<SplitEvaluation> Session::evaluate(Split split, bool keepPredictions) const {
+  SplitEvaluation out;
+  if (trainer_) {
+    out.evaluation = trainer_->evaluate(split, keepPredictions);
+    out.outputs = trainer_->network().outputs();
+    return out;
+  }
+  if (!imported_) return fail("no model: configure a run or import a model first");
+  // A loaded model without a run: the whole train or test slot.
+  if (split == Split::Validation) return fail("no validation split: it is defined by a training run (configure first)");
+  const Loaded& loaded = slot(split == Split::Train ? Slot::Train : Slot::Test);
+  if (!loaded.data || loaded.data->count() == 0)
+    return fail(std::string("no ") + (split == Split::Train ? "training" : "test") + " data loaded");
+  auto ev = evaluateModel(imported_->network, importedName_, *loaded.data, loaded.imagesName, 0, keepPredictions);
+  if (!ev) return fail(ev.error());
+  out.evaluation = std::move(ev.value());
+  out.outputs = imported_->network.outputs();
+  return out;
+}
+
+Expected<Prediction> Session::predict(const std::vector<float>& pixels) const {
+  const Network* net = network();
+  if (!net) return fail("no model: configure a run or import a model first");
+  if (pixels.size() != static_cast<size_t>(net->inputs()))
+    return fail("predict: got " + std::to_string(pixels.size()) + " values but the model has " +
+                std::to_string(net->inputs()) + " inputs");
+  for (size_t i = 0; i < pixels.size(); ++i)
+    if (!std::isfinite(pixels[i])) return fail("predict: pixel " + std::to_string(i) + " is not a number");
+  return forwardWithActivations(*net, pixels.data());
+}
+
+Expected<Model> Session::exportModel() const {
+  if (trainer_) {
+    Model m;
+    m.network = trainer_->network();
+    m.config = trainer_->config();
+    m.history = trainer_->history();
+    if (train_.data) {
+      m.inputRows = train_.data->rows;
+      m.inputCols = train_.data->cols;
+    }
+    return m;
+  }
+  if (imported_) return *imported_;
+  return fail("no model: configure a run or import a model first");
+}
+
+Expected<const Model*> Session::importModel(std::string_view text, const std::string& fileName) {
+  const std::string name = fileName.empty() ? std::string("model.json") : fileName;
+  auto model = modelFromJson(text, name);
+  if (!model) return fail(model.error());
+  dropTrainer();
+  imported_ = std::move(model.value());
+  importedName_ = name;
+  return &*imported_;
+}
+
+Expected<std::vector<uint8_t>> Session::exportNpz() const {
+  const Network* net = network();
+  if (!net) return fail("no model: configure a run or import a model first");
+  return networkToNpz(*net);
+}
+
+}  // namespace digitrain
