@@ -71,13 +71,15 @@ template <class T>
 class Adam final : public BlockRule<T, Adam<T>, 2> {
  public:
   Adam(const NetworkT<T>& net, double beta1, double beta2, double epsilon)
-      : BlockRule<T, Adam<T>, 2>(net), beta1_(beta1), beta2_(beta2), b1_(T(beta1)), b2_(T(beta2)), eps_(T(epsilon)) {}
+      : BlockRule<T, Adam<T>, 2>(net), b1_(T(beta1)), b2_(T(beta2)), eps_(T(epsilon)) {}
 
   void beginStep() override {
     ++t_;
-    // The bias corrections 1/(1 − βᵗ), in double: βᵗ of a float β would drift over many steps.
-    c1_ = T(1) / T(1 - std::pow(beta1_, double(t_)));
-    c2_ = T(1) / T(1 - std::pow(beta2_, double(t_)));
+    // The bias corrections 1/(1 − βᵗ) of the very β the averages use (a float one in the float
+    // engine: 0.999 as a float is 0.99900001), or a constant gradient's averages would not be
+    // corrected back to it; βᵗ in double, as a float power would drift over many steps.
+    c1_ = T(1) / T(1 - std::pow(double(b1_), double(t_)));
+    c2_ = T(1) / T(1 - std::pow(double(b2_), double(t_)));
   }
 
   template <class P, class G, class M, class U>
@@ -88,7 +90,6 @@ class Adam final : public BlockRule<T, Adam<T>, 2> {
   }
 
  private:
-  double beta1_, beta2_;
   T b1_, b2_, eps_;
   long t_ = 0;
   T c1_ = 1, c2_ = 1;
