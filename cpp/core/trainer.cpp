@@ -116,16 +116,8 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     gradients_[t].resize(net_);
   }
   tally_.resize(config_.threads);
-  if (config_.optimizer != Optimizer::Sgd) velocity_.resize(net_);
-  if (config_.optimizer == Optimizer::Adam) secondMoment_.resize(net_);
-  learningRate_ = history_.empty() ? config_.learningRate : history_.back().learningRate;
-  if (!history_.empty()) {
-    // Continue the schedule as it would have gone on after the last recorded epoch.
-    const size_t k = history_.size();
-    if (config_.annealOnRise && k >= 2 && history_[k - 1].trainLoss > history_[k - 2].trainLoss)
-      learningRate_ *= config_.annealFactor;
-    if (config_.stepDecayEvery > 0 && k % config_.stepDecayEvery == 0) learningRate_ *= config_.stepDecayFactor;
-  }
+  rule_ = makeUpdateRule(config_, net_);
+  learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
 }
 
@@ -228,11 +220,11 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
-  fusedSgd_ = threads == 1 && config_.optimizer == Optimizer::Sgd && size <= workspaces_[0].capacity;
+  fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
   // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
   // samples' activations and errors, and the step is taken straight from them (parallelSgd).
   parallelSgd_ = false;
-  if (threads > 1 && config_.optimizer == Optimizer::Sgd) {
+  if (threads > 1 && rule_->stateless()) {
     parallelSgd_ = true;
     for (int t = 0; t < threads; ++t)
       parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
@@ -286,60 +278,35 @@ double Trainer::batchLoss(int threads) const {
   return loss;
 }
 
-Scalar Trainer::stepScale(int size) const {
-  const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
-  return Scalar(learningRate_) * scale;
+Scalar Trainer::reductionScale(int size) const {
+  return config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
 }
 
+Scalar Trainer::stepScale(int size) const { return Scalar(learningRate_) * reductionScale(size); }
+
 void Trainer::applyUpdate(int size) {
-  const Scalar scale = config_.reduction == Reduction::Mean ? Scalar(1) / Scalar(size) : Scalar(1);
-  const Scalar lr = Scalar(learningRate_);
-  const Scalar l2 = Scalar(config_.l2);
   if (fusedSgd_) {
     DenormalsAreZero flush;
     const Scalar eta = stepScale(size);
-    sgdStep(net_, workspaces_[0], size, eta, eta * l2);
+    sgdStep(net_, workspaces_[0], size, eta, eta * Scalar(config_.l2));
     return;
   }
   if (parallelSgd_) return;  // taken inside trainBatch's threads (parallelSgdShare)
-  if (config_.optimizer == Optimizer::Adam) ++adamSteps_;
-  const Scalar b1 = Scalar(config_.beta1), b2 = Scalar(config_.beta2), eps = Scalar(config_.epsilon);
-  const Scalar mu = Scalar(config_.momentum);
-  const Scalar c1 = Scalar(1) / Scalar(1 - std::pow(config_.beta1, double(adamSteps_)));
-  const Scalar c2 = Scalar(1) / Scalar(1 - std::pow(config_.beta2, double(adamSteps_)));
-  const Optimizer optimizer = config_.optimizer;
-  // θ -= lr·reduce(g + λθ): the blog's rule, with /n only under the `mean` reduction.
-  auto step = [&](auto param, auto grad, auto velocity, auto moment, Scalar decay) {
-    if (decay != Scalar(0)) grad += decay * param;
-    switch (optimizer) {
-      case Optimizer::Sgd: param -= (lr * scale) * grad; break;
-      case Optimizer::Momentum:
-        velocity = mu * velocity - (lr * scale) * grad;
-        param += velocity;
-        break;
-      case Optimizer::Adam:
-        velocity = b1 * velocity + ((1 - b1) * scale) * grad;
-        moment = b2 * moment + ((1 - b2) * scale * scale) * grad.cwiseAbs2();
-        param.array() -= lr * (velocity * c1).array() / ((moment * c2).array().sqrt() + eps);
-        break;
-    }
-  };
+  rule_->beginStep();
+  const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
   // Reduction and update are split across the pool by output columns; each column's sum
   // still adds the threads' gradients in thread order, so the result is deterministic.
   const int threads = activeThreads_;
-  const bool stateful = optimizer != Optimizer::Sgd;
   forEachColumnShare([&](Layer& layer, size_t l, Eigen::Index c0, Eigen::Index n) {
     auto gW = gradients_[0].weights[l].middleCols(c0, n);
     for (int u = 1; u < threads; ++u)
       if (tally_[u].used) gW += gradients_[u].weights[l].middleCols(c0, n);
-    step(layer.weights.middleCols(c0, n), gW, stateful ? velocity_.weights[l].middleCols(c0, n) : gW,
-         optimizer == Optimizer::Adam ? secondMoment_.weights[l].middleCols(c0, n) : gW, l2);
+    rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW, step);
     if (layer.hasBias()) {
       auto gb = gradients_[0].bias[l].segment(c0, n);
       for (int u = 1; u < threads; ++u)
         if (tally_[u].used) gb += gradients_[u].bias[l].segment(c0, n);
-      step(layer.bias.segment(c0, n), gb, stateful ? velocity_.bias[l].segment(c0, n) : gb,
-           optimizer == Optimizer::Adam ? secondMoment_.bias[l].segment(c0, n) : gb, Scalar(0));
+      rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
     }
   });
 }
@@ -437,11 +404,7 @@ EpochMetrics Trainer::finishEpoch() {
     m.testError = t.error;
   }
   history_.push_back(m);
-  // The blog's annealing: shrink the rate when this epoch's cost is above the last one's.
-  const size_t k = history_.size();
-  if (config_.annealOnRise && k >= 2 && history_[k - 1].trainLoss > history_[k - 2].trainLoss)
-    learningRate_ *= config_.annealFactor;
-  if (config_.stepDecayEvery > 0 && k % config_.stepDecayEvery == 0) learningRate_ *= config_.stepDecayFactor;
+  learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
   return m;
 }

@@ -20,6 +20,7 @@
 #include "dataset.h"
 #include "layer_math.h"
 #include "network.h"
+#include "optimizer.h"
 #include "parallel.h"
 
 namespace digitrain {
@@ -77,7 +78,8 @@ class Trainer {
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
-  Scalar stepScale(int size) const;  // lr, and ÷ batch size under the `mean` reduction
+  Scalar reductionScale(int size) const;  // 1, or 1/size under the `mean` reduction
+  Scalar stepScale(int size) const;       // lr × reductionScale
   // The current batch's summed loss from the threads' tallies, NaN when any was not finite:
   // what decides whether its step is taken.
   double batchLoss(int threads) const;
@@ -97,8 +99,7 @@ class Trainer {
   std::unique_ptr<ThreadPool> pool_;
   std::vector<Workspace<Scalar>> workspaces_;  // one per thread
   std::vector<GradientsT<Scalar>> gradients_;  // one per thread; [0] holds the reduced sum
-  GradientsT<Scalar> velocity_, secondMoment_;  // momentum / Adam state
-  long adamSteps_ = 0;
+  std::unique_ptr<UpdateRule<Scalar>> rule_;  // the optimiser and its state
   std::vector<uint32_t> order_;
   Rng rng_;
   double learningRate_ = 0;
