@@ -65,6 +65,7 @@ export async function newRun(store: AppStore, { client }: Deps, config: TrainCon
     lastGoodModel: null,
     evaluation: null,
     hasModel: true,
+    outputActivation: run.config.output,
     runStarted: performance.now(),
     progress: null,
     lossesAtStart: [],

@@ -59,6 +59,10 @@ Object.assign(globalThis, {
     get chartPoints() {
       return charts.errorPoints();
     },
+    /** The error chart's legend entries. */
+    get chartLegend() {
+      return charts.errorLegend();
+    },
   },
 });
 

@@ -24,6 +24,16 @@ export function showError(box: HTMLElement, message: string | null): void {
   box.hidden = !message;
 }
 
+/** A chart's numbers as a table, its alternative for screen readers and for copying: one
+ *  header row, then rows whose first cell heads the row. */
+export function fillTable(table: HTMLTableElement, caption: string, head: string[], rows: string[][]): void {
+  table.replaceChildren(
+    el('caption', {}, [caption]),
+    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { scope: 'col' }, [h])))]),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, [c]) : el('td', {}, [c])))))),
+  );
+}
+
 /** One digit (bytes 0..255 or floats 0..1, white on black) drawn at (x, y), `scale` px per pixel. */
 export function drawDigit(
   ctx: CanvasRenderingContext2D,
@@ -94,9 +104,13 @@ export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, h
 }
 
 /** Ten labelled bars; the most probable digit is highlighted. */
-export function renderBars(box: HTMLElement, probabilities: number[] | null): void {
-  if (!box.childElementCount)
-    for (let d = 0; d < 10; d++)
+/** One bar per class. Softmax outputs are probabilities (bar = value, shown in %); any other
+ *  output layer gives scores, shown as they are, each bar scaled to the largest magnitude and
+ *  negative ones marked, so nothing reads as a probability that is not one. */
+export function renderBars(box: HTMLElement, values: number[] | null, probabilities = true): void {
+  if (box.childElementCount !== (values?.length ?? 10)) {
+    box.replaceChildren();
+    for (let d = 0; d < (values?.length ?? 10); d++)
       box.append(
         el('div', { class: 'bar-row', 'data-digit': String(d) }, [
           el('span', { class: 'bar-digit' }, [String(d)]),
@@ -104,12 +118,16 @@ export function renderBars(box: HTMLElement, probabilities: number[] | null): vo
           el('span', { class: 'bar-value' }, ['–']),
         ]),
       );
-  const best = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+  }
+  box.setAttribute('aria-label', probabilities ? 'Probability of each class' : 'Output of each class (scores, not probabilities)');
+  const best = values ? values.indexOf(Math.max(...values)) : -1;
+  const scale = probabilities ? 1 : Math.max(1e-12, ...(values ?? []).map(Math.abs));
   [...box.children].forEach((row, d) => {
-    const p = probabilities?.[d] ?? 0;
-    (row.querySelector('.bar-fill') as HTMLElement).style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
-    row.querySelector('.bar-value')!.textContent = probabilities ? `${(p * 100).toFixed(1)}%` : '–';
+    const v = values?.[d] ?? 0;
+    (row.querySelector('.bar-fill') as HTMLElement).style.width = `${Math.max(0, Math.min(1, Math.abs(v) / scale)) * 100}%`;
+    row.querySelector('.bar-value')!.textContent = !values ? '–' : probabilities ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
     row.classList.toggle('best', d === best);
+    row.classList.toggle('negative', !probabilities && v < 0);
   });
 }
 

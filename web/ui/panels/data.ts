@@ -5,17 +5,20 @@ import { fetchWithProgress } from '../../data/fetch-file';
 import { fmt } from '../../shared/format';
 import type { DatasetSummary } from '../../shared/protocol';
 import { availableDigits, fitValidation } from '../../shared/validation-share';
-import { setRunState } from '../actions';
+import { setRunState, startEngine } from '../actions';
 import type { AppState, AppStore, Deps } from '../app-state';
 import { checkFetchUrl } from '../url-policy';
 import { $, drawHistogram, drawSampleGrid, el, showError } from '../views';
 
-export function mountData(store: AppStore, { client, base }: Deps): { start(): Promise<void> } {
+export function mountData(store: AppStore, deps: Deps): { start(): Promise<void> } {
+  const { client, base } = deps;
   const status = $('data-status');
   const hint = $('data-hint');
   const errorBox = $('data-error');
   const fileInput = $('file-input') as HTMLInputElement;
   const fileTable = $('file-table') as HTMLTableElement;
+  /** The test set the last load dropped (its images file), to say so; null when none was. */
+  let droppedTest: string | null = null;
 
   function describe(d: DatasetSummary): void {
     const config = store.get().config;
@@ -26,7 +29,11 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
       (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : 'Your files are loaded. ') +
       `Training: ${split(d.train)}` +
       (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
-      `; test: ${d.test ? split(d.test) : 'none'}.`;
+      `; test: ${d.test ? split(d.test) : 'none'}.` +
+      (droppedTest && !d.test
+        ? ` Your files hold only a training pair, so the test set loaded before (${droppedTest}) was dropped: it came from ` +
+          'other data and would grade this network against the wrong answers. Add the test pair\'s two files to measure test error.'
+        : '');
     status.dataset.source = d.source;
     hint.textContent = d.source === 'demo' ? FULL_MNIST_HINT : '';
     fileTable.tBodies[0].replaceChildren(
@@ -61,9 +68,28 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
     if (s === 'running' || s === 'paused') setRunState(store, 'stopped');
   }
 
+  /** Replaces the worker, runs `load` in the new one and brings the last good model back. */
+  async function inFreshWorker(load: () => Promise<DatasetSummary>): Promise<DatasetSummary> {
+    client.restart();
+    await startEngine(store, deps);
+    const dataset = await load();
+    const model = store.get().lastGoodModel;
+    let hasModel = false;
+    if (model)
+      try {
+        await client.call('importModel', { json: model, fileName: 'last good model' });
+        hasModel = true;
+      } catch {
+        // A model for other inputs (the new images' size differs): it cannot come back.
+      }
+    store.update((s) => ({ hasModel, modelVersion: s.modelVersion + 1 }));
+    return dataset;
+  }
+
   async function loadDemo(): Promise<void> {
     status.textContent = 'Loading the demo digits…';
     const dataset = await client.call('loadDemo', { base });
+    droppedTest = null;
     showError(errorBox, null);
     loaded(dataset, { kind: 'demo' });
   }
@@ -73,8 +99,15 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
     showError(errorBox, null);
     status.textContent = `Reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
     try {
-      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-      loaded(await client.call('loadFiles', { files: named }), { kind: 'files', files });
+      // Read afresh for each call: the buffers are transferred to the worker.
+      const named = () => Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      let dataset = await client.call('loadFiles', { files: await named() });
+      // The engine keeps the test set already loaded when the files hold only a training pair
+      // (and has no way to empty a slot): a fresh worker holds exactly these files.
+      const kept = dataset.test && !files.some((f) => f.name === dataset.test!.imagesName) ? dataset.test.imagesName : null;
+      if (kept) dataset = await inFreshWorker(() => named().then((named) => client.call('loadFiles', { files: named })));
+      droppedTest = kept;
+      loaded(dataset, { kind: 'files', files });
     } catch (e) {
       showError(errorBox, `These files were not loaded:\n${(e as Error).message}`);
       // What was loaded before stays loaded: say so.
