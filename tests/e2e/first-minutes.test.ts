@@ -2,7 +2,7 @@
 // read as right when they are not (a test set from other data, raw outputs shown as
 // probabilities), the first screen and its defaults, keyboard use, a phone, and the data and
 // run panels.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ONE, SEVEN, drawStrokes, openPage, root, shot, useBrowser } from './browser';
@@ -25,8 +25,7 @@ describe('wrong results are not shown as right', () => {
     expect(await page.textContent('#data-status')).toMatch(/test: 2,000 digits/);
     await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
     await expect.poll(() => page.textContent('#data-status')).toMatch(/Training: 3,000 .*; test: none\./);
-    const status = (await page.textContent('#data-status')) ?? '';
-    expect(status).toMatch(/the test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
+    expect(await page.textContent('#data-warning')).toMatch(/the test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
     const history = (await trainer(page)).history;
@@ -285,4 +284,104 @@ describe("the README's first embed snippet", () => {
     }
     await page.close();
   }, 90_000);
+});
+
+describe('the data panel says what it holds, and how sure it is', () => {
+  let page: Page;
+  beforeAll(async () => {
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1'));
+  });
+  afterAll(() => page.close());
+
+  it('calls unknown data neutrally, and shows success, warning and error apart, the failure first', async () => {
+    await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
+    await expect.poll(() => page.textContent('#data-status')).toMatch(/^Your files are loaded\. Training: 3,000 images of 28×28; test: none\.$/);
+    expect(await page.getAttribute('#data-status', 'class')).toBe('ok');
+    expect(await page.isVisible('#data-warning')).toBe(true);
+    expect(await page.textContent('#data-warning')).toMatch(/test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
+    await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
+    await expect.poll(() => page.isVisible('#data-error')).toBe(true);
+    expect(await page.textContent('#data-status')).toMatch(/^Still in use, from before: Training: 3,000 images/);
+    expect(await page.getAttribute('#data-status', 'class')).not.toMatch(/ok/);
+    // The failure is read first; the three kinds of message differ in colour, not only in words.
+    const order = await page.evaluate(() => ['#data-error', '#data-status', '#data-warning'].map((s) => document.querySelector(s)!.getBoundingClientRect().top));
+    expect(order[0]).toBeLessThan(order[1]);
+    expect(order[1]).toBeLessThan(order[2]);
+    const look = (s: string) => page.locator(s).evaluate((e) => `${getComputedStyle(e).borderLeftColor} ${getComputedStyle(e).backgroundColor}`);
+    await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
+    await expect.poll(() => page.getAttribute('#data-status', 'class')).toBe('ok');
+    await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
+    await expect.poll(() => page.isVisible('#data-error')).toBe(true);
+    const [error, warning] = [await look('#data-error'), await look('#data-warning')];
+    expect(new Set([error, warning]).size).toBe(2);
+  });
+
+  it('recognises Fashion-MNIST by its file names, says so, and names its classes', async () => {
+    const dir = `${root}test-results/fashion`;
+    mkdirSync(dir, { recursive: true });
+    // The content is the digits fixture: recognition is by name, and the page says so.
+    const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    for (const n of names) copyFileSync(`${fixtures}/digits/${n}`, `${dir}/fashion-${n}`);
+    await page.setInputFiles('#file-input', names.map((n) => `${dir}/fashion-${n}`));
+    await expect.poll(() => page.textContent('#data-status')).toMatch(/^Your files are loaded\. Recognised as Fashion-MNIST by file name \(.*fashion-train-images-idx3-ubyte\.gz.* says "fashion"\)\. Training: 3,000 images/);
+    expect(await page.textContent('#histogram-caption')).toMatch(/^Training images per class: 0 T-shirt\/top: \d+, 1 Trouser: \d+/);
+    expect(await page.textContent('#sample-caption')).toMatch(/Labels: 0 T-shirt\/top, 1 Trouser, .*9 Ankle boot\./);
+    await page.click('#train-button');
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
+    await page.fill('#test-index', '0');
+    await page.click('#classify-test');
+    await expect.poll(() => page.textContent('#prediction')).toMatch(/^Test image #0 \(labelled \d [A-Z][\w/ -]+\): Prediction: \d [A-Z][\w/ -]+ \(\d+\.\d%\)$/);
+  });
+});
+
+describe('comparing runs', () => {
+  let page: Page;
+  beforeAll(async () => {
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2'));
+  });
+  afterAll(() => page.close());
+  const view = () => page.evaluate(() => (globalThis as unknown as { digitrain: { compareView: { legend: string[]; yMin: number } } }).digitrain.compareView);
+
+  it("labels a run that keeps the preset's value among runs that change it", async () => {
+    await page.click('#train-button');
+    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
+    await page.click('#settings summary');
+    await page.fill('#field-learning_rate', '0.001');
+    await page.press('#field-learning_rate', 'Tab');
+    await page.click('#train-button');
+    await expect.poll(() => page.locator('#runs li').count(), { timeout: 30_000 }).toBe(2);
+    const runs = await page.locator('#runs li').allTextContents();
+    expect(runs[0]).toMatch(/^#1 tp learning_rate=0\.01 batch_size=32 epochs=2:/);
+    expect(runs[1]).toMatch(/^#2 tp learning_rate=0\.001 \(preset\) batch_size=32 epochs=2:/);
+  });
+
+  it('draws a seed repeat as its mean in a ± std band, fits the y-axis to the runs, and saves the overlay', async () => {
+    await page.fill('#seed-count', '2');
+    await page.click('#seeds-button');
+    await expect.poll(() => page.locator('#groups p').first().getAttribute('data-runs'), { timeout: 40_000 }).toBe('2');
+    await expect.poll(() => state(page)).toBe('finished');
+    const { legend, yMin } = await view();
+    expect(legend).toHaveLength(3);
+    expect(legend[2]).toMatch(/^2 seeds .*: mean ± std of 2 seeds$/);
+    expect(yMin).toBeGreaterThan(0);
+    expect(await page.locator('#compare-table thead th').count()).toBe(1 + 4);
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#export-compare-png')]);
+    const path = `${root}test-results/compare.png`;
+    await png.saveAs(path);
+    expect(readFileSync(path).subarray(1, 4).toString()).toBe('PNG');
+    await page.locator('#models').screenshot({ path: `${root}test-results/screenshots/first-minutes-compare.png` });
+  });
+});
+
+describe('the inspector', () => {
+  it('says why a softmax output of one unit shows loss 0 → 0', async () => {
+    const { page } = await openPage(browser(), inject('isolatedUrl'));
+    await page.click('#inspector summary');
+    await page.click('#inspector-example-lab');
+    await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
+    expect(await page.textContent('#inspector-status')).not.toMatch(/softmax/);
+    await page.selectOption('#inspector-act-2', 'softmax');
+    await expect.poll(() => page.textContent('#inspector-status')).toMatch(/The output is a softmax over one unit: it is exactly 1 whatever the weights, so every gradient is 0/);
+    await page.close();
+  });
 });

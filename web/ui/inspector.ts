@@ -231,6 +231,16 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     results.replaceChildren(outputs, ...blocks);
   }
 
+  /** Why a softmax over a single unit learns nothing, said where its zeros show. */
+  function oneUnitSoftmax(n: typeof net): string {
+    const last = n.activations.length - 1;
+    return n.activations[last] === 'softmax' && n.weights[last]?.[0]?.length === 1
+      ? ' The output is a softmax over one unit: it is exactly 1 whatever the weights, so every gradient is 0 (and a ' +
+          'cross-entropy loss is 0 too) and nothing changes. For one output use sigmoid; for softmax give the output layer ' +
+          'two or more units.'
+      : '';
+  }
+
   async function compute(): Promise<void> {
     const errors = read();
     const wrong = errors.length ? null : structureError(net);
@@ -249,7 +259,8 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
       showError(error, null);
       showResults(r);
       results.classList.remove('stale');
-      status.textContent = `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.`;
+      status.textContent =
+        `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.` + oneUnitSoftmax(net);
     } catch (e) {
       if (mine !== sequence) return;
       showError(error, `The engine refused this network: ${(e as Error).message}`);

@@ -63,6 +63,10 @@ Object.assign(globalThis, {
     get chartLegend() {
       return charts.errorLegend();
     },
+    /** The comparison chart's legend and y-axis. */
+    get compareView() {
+      return charts.compareView();
+    },
   },
 });
 

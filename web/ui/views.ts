@@ -63,7 +63,7 @@ export function drawDigit(
 }
 
 /** A grid of digits with their labels above each, on one canvas. */
-export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, labels: Uint8Array, rows: number, cols: number): void {
+export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, labels: Uint8Array, rows: number, cols: number, what = 'training digits'): void {
   const ctx = canvas.getContext('2d')!;
   const perRow = 8;
   const cellW = canvas.width / perRow;
@@ -79,11 +79,11 @@ export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, la
     ctx.fillText(String(labels[i]), x + cellW / 2, y + 11);
     drawDigit(ctx, images, i * rows * cols, rows, cols, x + (cellW - cols) / 2, y + 13, 1);
   }
-  canvas.setAttribute('aria-label', `The first ${n} training digits; their labels in order: ${[...labels.slice(0, n)].join(' ')}`);
+  canvas.setAttribute('aria-label', `The first ${n} ${what}; their labels in order: ${[...labels.slice(0, n)].join(' ')}`);
 }
 
 /** Bars of the class counts, with the counts written out for screen readers in the caption. */
-export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, histogram: number[], what: string): void {
+export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, histogram: number[], what: string, names: readonly string[] | null = null): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.fillStyle = '#fff';
@@ -100,7 +100,7 @@ export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, h
     ctx.fillText(String(digit), digit * barW + barW / 2, height - 5);
     ctx.fillText(String(count), digit * barW + barW / 2, height - 21 - h);
   });
-  caption.textContent = `${what} per class: ${histogram.map((c, d) => `${d}: ${c}`).join(', ')}.`;
+  caption.textContent = `${what} per class: ${histogram.map((c, d) => `${names?.[d] ? `${d} ${names[d]}` : d}: ${c}`).join(', ')}.`;
 }
 
 /** Ten labelled bars; the most probable digit is highlighted. */

@@ -28,6 +28,8 @@ export interface Charts {
   errorPoints(): number;
   /** The error chart's legend entries as drawn. */
   errorLegend(): string[];
+  /** The comparison as drawn: its legend entries and the y-axis' lower end. */
+  compareView(): { legend: string[]; yMin: number };
 }
 
 export function mountCharts(store: AppStore, _deps: Deps): Charts {
@@ -66,5 +68,6 @@ export function mountCharts(store: AppStore, _deps: Deps): Charts {
     losses: () => lossChart.all,
     errorPoints: () => errorChart.chart.data.datasets.reduce((n, d) => n + d.data.filter((p) => p.y !== null).length, 0),
     errorLegend: () => errorChart.chart.legend?.legendItems?.map((item) => item.text) ?? [],
+    compareView: () => ({ legend: compareChart.chart.legend?.legendItems?.map((item) => item.text) ?? [], yMin: compareChart.chart.scales.y.min }),
   };
 }

@@ -2,6 +2,7 @@
 // prediction, the ten bars — and the hidden layers' activations. The drawing is shown to the
 // model again whenever the model changes.
 import type { AppStore, Deps } from '../app-state';
+import { className, dataKind } from '../dataset-kind';
 import { DrawPad, MIN_INK_FRACTION, type Drawing } from '../draw';
 import { fmt } from '../../shared/format';
 import { $, drawDigit, renderActivations, renderBars } from '../views';
@@ -37,9 +38,10 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
         'Bars are scaled to the largest magnitude; negative ones are striped.';
     renderActivations(activations, layers.slice(0, -1));
     const best = outputs.indexOf(Math.max(...outputs));
+    const name = className(dataKind(store.get().dataset), best);
     prediction.classList.remove('advice');
     prediction.textContent =
-      prefix + (isProbability ? `Prediction: ${best} (${(outputs[best] * 100).toFixed(1)}%)` : `Prediction: ${best} (largest output, ${outputs[best].toFixed(3)})`);
+      prefix + (isProbability ? `Prediction: ${name} (${(outputs[best] * 100).toFixed(1)}%)` : `Prediction: ${name} (largest output, ${outputs[best].toFixed(3)})`);
     prediction.dataset.digit = String(best);
   }
 
@@ -51,12 +53,13 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
     if (!hasModel) return void (prediction.textContent = 'Train (or load) a model first; then it can classify a test digit.');
     if (!dataset?.test) return void (prediction.textContent = 'No test set is loaded: load one to classify its digits.');
     if (!Number.isInteger(index) || index < 0 || index >= dataset.test.count)
-      return void (prediction.textContent = `Choose a test digit from 0 to ${fmt(dataset.test.count - 1)}.`);
+      return void (prediction.textContent = `Choose a test ${dataKind(dataset).item} from 0 to ${fmt(dataset.test.count - 1)}.`);
     try {
       const sample = await client.call('samples', { slot: 'test', start: index, count: 1 });
       drawDigit(previewCanvas.getContext('2d')!, sample.images, 0, sample.rows, sample.cols, 0, 0, 1);
       const { probabilities, activations: layers } = await client.call('predict', { pixels: Float32Array.from(sample.images, (v) => v / 255) });
-      show(probabilities, layers, `Test digit #${index} (labelled ${sample.labels[0]}): `);
+      const kind = dataKind(dataset);
+      show(probabilities, layers, `Test ${kind.item} #${index} (labelled ${className(kind, sample.labels[0])}): `);
     } catch (e) {
       prediction.textContent = (e as Error).message;
     }
@@ -106,7 +109,10 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
   const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, previewCanvas, predictLater);
   $('classify-test').addEventListener('click', () => void classifyTest());
   testIndex.addEventListener('keydown', (e) => e.key === 'Enter' && void classifyTest());
-  store.subscribe((s) => s.dataset, (d) => (testIndex.max = d?.test ? String(d.test.count - 1) : '0'));
+  store.subscribe((s) => s.dataset, (d) => {
+    testIndex.max = d?.test ? String(d.test.count - 1) : '0';
+    $('test-index-label').textContent = `Or classify test ${dataKind(d).item} #`;
+  });
   $('clear-button').addEventListener('click', () => pad.clear());
   renderBars(bars, null);
   store.subscribe((s) => s.modelVersion, () => pad.refresh());
