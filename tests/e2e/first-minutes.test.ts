@@ -128,7 +128,7 @@ describe('the first screen and its defaults', () => {
   it('asks for a larger drawing instead of reading a small blob', async () => {
     const tiny = SEVEN.map((stroke) => stroke.map(([x, y]) => [0.45 + (x - 0.5) * 0.25, 0.45 + (y - 0.5) * 0.25] as [number, number]));
     await drawStrokes(page, tiny);
-    expect(await page.textContent('#prediction')).toMatch(/^Draw larger: fill most of the box \(this drawing spans \d+% of it/);
+    expect(await page.textContent('#prediction')).toMatch(/^Draw larger: fill most of the box \(this spans \d+%\)\.$/);
     expect(await page.getAttribute('#prediction', 'data-digit')).toBeNull();
     await page.click('#clear-button');
     await drawStrokes(page, SEVEN);

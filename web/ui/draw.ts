@@ -16,6 +16,8 @@ export interface Drawing {
   pixels: Float32Array | null;
   /** The ink's bounding box, as fractions of the pad's width and height (0 when empty). */
   extent: { width: number; height: number };
+  /** A stroke is under way: the drawing may still grow. */
+  penDown: boolean;
   revision: number;
 }
 
@@ -77,7 +79,10 @@ export class DrawPad {
   }
 
   private up(): void {
+    if (!this.last) return;
     this.last = null;
+    // The finished stroke is handed on once more: only now is its size final.
+    this.changed();
   }
 
   clear(): void {
@@ -99,7 +104,7 @@ export class DrawPad {
       const grey = this.grey();
       const pixels = toMnist(grey, this.canvas.width, this.canvas.height);
       this.showPreview(pixels);
-      this.onInput({ pixels, extent: this.extent(grey), revision: this.revision });
+      this.onInput({ pixels, extent: this.extent(grey), penDown: this.last !== null, revision: this.revision });
     });
   }
 

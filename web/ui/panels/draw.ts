@@ -67,15 +67,18 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
 
   /** Shows what the model makes of drawing `revision`; #prediction's data-revision says which
    *  drawing the text and bars are for (the canvas carries the latest one). */
-  async function predictNow({ pixels, extent, revision }: Drawing): Promise<void> {
+  async function predictNow({ pixels, extent, penDown, revision }: Drawing): Promise<void> {
     const settle = () => (prediction.dataset.revision = String(revision));
     const size = Math.max(extent.width, extent.height);
+    // Every drawing starts small: judge its size when the stroke ends, and meanwhile leave
+    // the text as it is (a message appearing mid-stroke would move the pad under the pen).
+    if (pixels && size < MIN_INK_FRACTION && penDown) return void settle();
     if (!pixels || size < MIN_INK_FRACTION) {
       renderBars(bars, null);
       barsNote.hidden = true;
       prediction.textContent = !pixels
         ? 'Draw a digit to see what the network thinks.'
-        : `Draw larger: fill most of the box (this drawing spans ${Math.round(size * 100)}% of it; too small to read).`;
+        : `Draw larger: fill most of the box (this spans ${Math.round(size * 100)}%).`;
       prediction.classList.toggle('advice', Boolean(pixels));
       delete prediction.dataset.digit;
       settle();
