@@ -24,7 +24,7 @@ describe('wrong results are not shown as right', () => {
   it('drops the demo test set when only a training pair is loaded, says so, and trains without a test curve', async () => {
     expect(await page.textContent('#data-status')).toMatch(/test: 2,000 digits/);
     await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
-    await expect.poll(() => page.textContent('#data-status')).toMatch(/Training: 3,000 .*; test: none\./);
+    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/Training: 3,000 .*; test: none\./);
     expect(await page.textContent('#data-warning')).toMatch(/the test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
@@ -36,7 +36,7 @@ describe('wrong results are not shown as right', () => {
 
   it('shows a non-softmax network\'s outputs as scores, not percentages', async () => {
     await page.click('#demo-button');
-    await expect.poll(() => page.locator('#data-status').getAttribute('data-source')).toBe('demo');
+    await expect.poll(() => page.locator('#data-status').getAttribute('data-source'), { timeout: 10_000 }).toBe('demo');
     await page.selectOption('#preset', 'numpy-tutorial');
     await page.click('#settings summary');
     await page.fill('#field-epochs', '1');
@@ -56,6 +56,10 @@ describe('wrong results are not shown as right', () => {
     const widths = await page.locator('#probabilities .bar-fill').evaluateAll((fills) => fills.map((f) => parseFloat((f as HTMLElement).style.width)));
     expect(Math.max(...widths)).toBeCloseTo(100, 5);
     await shot(page, 'first-minutes-outputs');
+    // The mistakes gallery says "output", not "p=", for these scores too.
+    await page.locator('#confusion button:not([disabled])').first().click();
+    await expect.poll(() => page.locator('#mistakes figcaption').count()).toBeGreaterThan(0);
+    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(/^#\d+: \d → \d \(output -?\d+\.\d\d\)$/);
     // Back to a softmax preset: percentages again, the note gone.
     await page.selectOption('#preset', 'tp');
     await page.fill('#field-epochs', '1');
@@ -295,12 +299,12 @@ describe('the data panel says what it holds, and how sure it is', () => {
 
   it('calls unknown data neutrally, and shows success, warning and error apart, the failure first', async () => {
     await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
-    await expect.poll(() => page.textContent('#data-status')).toMatch(/^Your files are loaded\. Training: 3,000 images of 28×28; test: none\.$/);
+    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/^Your files are loaded\. Training: 3,000 images of 28×28; test: none\.$/);
     expect(await page.getAttribute('#data-status', 'class')).toBe('ok');
     expect(await page.isVisible('#data-warning')).toBe(true);
     expect(await page.textContent('#data-warning')).toMatch(/test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
     await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
-    await expect.poll(() => page.isVisible('#data-error')).toBe(true);
+    await expect.poll(() => page.isVisible('#data-error'), { timeout: 10_000 }).toBe(true);
     expect(await page.textContent('#data-status')).toMatch(/^Still in use, from before: Training: 3,000 images/);
     expect(await page.getAttribute('#data-status', 'class')).not.toMatch(/ok/);
     // The failure is read first; the three kinds of message differ in colour, not only in words.
@@ -309,9 +313,9 @@ describe('the data panel says what it holds, and how sure it is', () => {
     expect(order[1]).toBeLessThan(order[2]);
     const look = (s: string) => page.locator(s).evaluate((e) => `${getComputedStyle(e).borderLeftColor} ${getComputedStyle(e).backgroundColor}`);
     await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
-    await expect.poll(() => page.getAttribute('#data-status', 'class')).toBe('ok');
+    await expect.poll(() => page.getAttribute('#data-status', 'class'), { timeout: 10_000 }).toBe('ok');
     await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
-    await expect.poll(() => page.isVisible('#data-error')).toBe(true);
+    await expect.poll(() => page.isVisible('#data-error'), { timeout: 10_000 }).toBe(true);
     const [error, warning] = [await look('#data-error'), await look('#data-warning')];
     expect(new Set([error, warning]).size).toBe(2);
   });
@@ -323,7 +327,7 @@ describe('the data panel says what it holds, and how sure it is', () => {
     const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
     for (const n of names) copyFileSync(`${fixtures}/digits/${n}`, `${dir}/fashion-${n}`);
     await page.setInputFiles('#file-input', names.map((n) => `${dir}/fashion-${n}`));
-    await expect.poll(() => page.textContent('#data-status')).toMatch(/^Your files are loaded\. Recognised as Fashion-MNIST by file name \(.*fashion-train-images-idx3-ubyte\.gz.* says "fashion"\)\. Training: 3,000 images/);
+    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/^Your files are loaded\. Recognised as Fashion-MNIST by file name \(.*fashion-train-images-idx3-ubyte\.gz.* says "fashion"\)\. Training: 3,000 images/);
     expect(await page.textContent('#histogram-caption')).toMatch(/^Training images per class: 0 T-shirt\/top: \d+, 1 Trouser: \d+/);
     expect(await page.textContent('#sample-caption')).toMatch(/Labels: 0 T-shirt\/top, 1 Trouser, .*9 Ankle boot\./);
     await page.click('#train-button');
