@@ -47,7 +47,8 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     sampleCaption.textContent =
       `The first 48 training ${kind.item}s, label above each.` +
       (kind.classes ? ` Labels: ${kind.classes.map((_, label) => className(kind, label)).join(', ')}.` : '');
-    hint.textContent = d.source === 'demo' ? FULL_MNIST_HINT : '';
+    hint.textContent = FULL_MNIST_HINT;
+    $('data-more').hidden = d.source !== 'demo';
     fileTable.tBodies[0].replaceChildren(
       ...d.files.map((f) => {
         const role =
