@@ -35,7 +35,7 @@ describe('data files', () => {
       raw,
       `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
     ]);
-    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 3,000 digits of 28×28; test: 1,000 digits/);
+    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 3,000 images of 28×28; test: 1,000 images/);
     const rows = await page.locator('#file-table tbody tr').allTextContents();
     expect(rows.join('\n')).toMatch(/renamed-images\.idx1,000 images 28×28test images/);
     expect(rows.join('\n')).toMatch(/train-images-idx3-ubyte\.gz3,000 images 28×28 \(gzip\)training images/);
@@ -55,7 +55,7 @@ describe('data files', () => {
     expect(text).toMatch(/png-magic-idx3-ubyte: .*PNG/);
     expect(text).toMatch(/truncated-labels-idx1-ubyte\.gz: .*(truncated|interrupted)/);
     expect(text).toMatch(/train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels/);
-    expect(await page.locator('#data-status').textContent()).toMatch(/Training: 3,000 digits/);
+    expect(await page.locator('#data-status').textContent()).toMatch(/^Still in use, from before: Training: 3,000 images/);
     await shot(page, 'files-wrong');
   });
 
@@ -65,13 +65,13 @@ describe('data files', () => {
     const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
     for (const [i, n] of names.entries()) await page.fill(`#url-${i}`, `${base}data/${n}`);
     await page.click('#url-button');
-    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 8,000 digits/);
+    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 8,000 images/);
     expect(await page.textContent('#url-0-progress')).toMatch(/done: [\d,]+ bytes/);
     // The other server sends no CORS header: the browser refuses to let the page read it.
     await page.fill('#url-1', `${inject('plainUrl')}data/${names[1]}`);
     await page.click('#url-button');
     await expect.poll(() => page.locator('#data-error').textContent()).toMatch(/no CORS header/);
-    expect(await page.locator('#data-status').textContent()).toMatch(/Training: 8,000 digits/);
+    expect(await page.locator('#data-status').textContent()).toMatch(/^Still in use, from before: Training: 8,000 images/);
   });
 
   it('accepts files dropped on the page', async () => {

@@ -59,7 +59,7 @@ describe('a finished run as one file', () => {
 
     const { page: fresh, errors } = await openPage(browser(), inject('isolatedUrl'));
     await fresh.setInputFiles('#run-input', file);
-    await expect.poll(() => fresh.textContent('#model-status')).toMatch(/^Opened digitrain-run-tp-seed5-.*: a 784-128-64-10 network trained 2 epochs \(seed 5\)/);
+    await expect.poll(() => fresh.textContent('#model-status'), { timeout: 10_000 }).toMatch(/^Opened digitrain-run-tp-seed5-.*: a 784-128-64-10 network trained 2 epochs \(seed 5\)/);
     expect(await seen(fresh)).toEqual(original);
     // The loss curve came back batch for batch; the run is listed for comparison.
     expect(await fresh.evaluate(() => document.querySelector('#runs')!.textContent)).toMatch(/\(opened\): 2 epochs, final error/);
@@ -72,7 +72,7 @@ describe('a finished run as one file', () => {
   it('refuses bad and foreign files by name and problem, and keeps what was open', async () => {
     const { page } = await openPage(browser(), inject('isolatedUrl'));
     await page.setInputFiles('#run-input', file);
-    await expect.poll(() => page.textContent('#model-status')).toMatch(/^Opened /);
+    await expect.poll(() => page.textContent('#model-status'), { timeout: 10_000 }).toMatch(/^Opened /);
     const run = JSON.parse(readFileSync(file, 'utf8'));
     const cases: [string, string | Buffer, RegExp][] = [
       ['notes.json', 'epoch,loss\n1,0.5\n', /notes\.json is not a digitrain run file: it looks like CSV text/],
@@ -96,7 +96,7 @@ describe('a finished run as one file', () => {
     const renamed = `${out}/handed-in.json`;
     writeFileSync(renamed, readFileSync(file));
     await page.setInputFiles('#model-input', renamed);
-    await expect.poll(() => page.textContent('#model-status')).toMatch(/^Opened handed-in\.json/);
+    await expect.poll(() => page.textContent('#model-status'), { timeout: 10_000 }).toMatch(/^Opened handed-in\.json/);
     expect(await page.locator('#model-error').isHidden()).toBe(true);
     await page.close();
   });

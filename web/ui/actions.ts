@@ -3,6 +3,7 @@
 // writes the store; the panels show the result. No DOM here.
 import type { EngineInfo, TrainConfig, WorkerEvent } from '../shared/protocol';
 import { fmt } from '../shared/format';
+import { dataKind } from './dataset-kind';
 import { ENDED, type AppStore, type Deps, type PageState } from './app-state';
 
 /** Loads the engine in the worker (again, after a crash). */
@@ -65,12 +66,13 @@ export async function newRun(store: AppStore, { client }: Deps, config: TrainCon
     lastGoodModel: null,
     evaluation: null,
     hasModel: true,
+    outputActivation: run.config.output,
     runStarted: performance.now(),
     progress: null,
     lossesAtStart: [],
     trainNote: {
       text:
-        `Starting: ${fmt(run.train_count)} training, ${fmt(run.validation_count)} validation, ${fmt(run.test_count)} test digits, ` +
+        `Starting: ${fmt(run.train_count)} training, ${fmt(run.validation_count)} validation, ${fmt(run.test_count)} test ${dataKind(store.get().dataset).item}s, ` +
         `${fmt(run.batches_per_epoch)} batches per epoch, ${run.threads.used} thread${run.threads.used > 1 ? 's' : ''}.`,
     },
     ...(run.warnings.length ? { trainError: run.warnings.join('\n') } : {}),

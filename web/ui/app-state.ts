@@ -1,6 +1,7 @@
 // What the page holds, as one typed object in one store (web/ui/store.ts), and what every panel
 // is given. Everything the page keeps across a worker crash lives here: the data source (to
 // reload it), the last good model (exported after each epoch) and the curves. No DOM here.
+import type { Activation } from '../core/session';
 import type { DatasetSummary, EngineInfo, EpochMetrics, Evaluation, PresetInfo, ProgressEvent, RunInfo, TrainConfig, TrainState } from '../shared/protocol';
 import type { RunCurve } from './charts';
 import type { TestImages } from './evaluation-view';
@@ -10,7 +11,11 @@ import type { WorkerClient } from './worker-client';
 export type PageState = TrainState | 'crashed';
 
 /** A run kept for comparison (and the sweep or seed repeat it belongs to). */
-export type KeptRun = RunCurve & { config: TrainConfig; group?: string };
+export type KeptRun = RunCurve & {
+  config: TrainConfig;
+  /** A run trained here: its number and preset ("#3 tp"), which its label starts with. */
+  name?: string;
+};
 
 /** A confusion matrix as an opened run file records it: no per-digit predictions. */
 export type RecordedEvaluation = Pick<Evaluation, 'count' | 'error' | 'confusion'>;
@@ -39,6 +44,8 @@ export interface AppState {
   lastGoodModel: string | null;
   /** A network exists in the worker (trained, training or loaded): drawing can predict. */
   hasModel: boolean;
+  /** The network's output activation: only softmax outputs are probabilities (null: no network). */
+  outputActivation: Activation | null;
   /** Counts changes of the worker's network: what shows the model redraws when it moves. */
   modelVersion: number;
   /** The training panel's message box (null: hidden). */
@@ -73,6 +80,7 @@ export function initialState(): AppState {
     lossesAtStart: [],
     lastGoodModel: null,
     hasModel: false,
+    outputActivation: null,
     modelVersion: 0,
     trainError: null,
     trainNote: null,
@@ -101,5 +109,9 @@ export const canTrain = (s: AppState): boolean => Boolean(s.info && s.dataset &&
 
 /** Threads the page offers by default: every core the engine's pool can use. */
 export const threadsOffered = (info: EngineInfo): number => (info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1);
+
+/** The preset to recommend for drawing: digitrain's own, which reads hand-drawn digits most
+ *  reliably (the others reproduce course labs, some with small or unusual networks). */
+export const DRAWING_PRESET = 'best';
 
 export const ENDED: readonly PageState[] = ['finished', 'stopped', 'diverged'];

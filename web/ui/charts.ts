@@ -5,6 +5,7 @@
 import {
   CategoryScale,
   Chart,
+  Filler,
   Legend,
   LineController,
   LineElement,
@@ -15,8 +16,9 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import type { EpochMetrics } from '../shared/protocol';
+import { isSweep, meanAndStd } from './run-groups';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;
 
@@ -25,16 +27,22 @@ const percent = (v: number | null) => (v === null ? null : v * 100);
 
 type Points = { x: number; y: number | null }[];
 
-/** A line chart of error rates (%) against the epoch: the per-run plot and the overlay. */
-function errorRateChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', Points>[]): Chart<'line', Points> {
+/** A line chart of error rates (%) against the epoch: the per-run plot (from 0, to see how far
+ *  a run has come) and the overlay (fitted to the runs, so differences of a few % show). */
+function errorRateChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', Points>[], fromZero: boolean): Chart<'line', Points> {
   return new Chart<'line', Points>(canvas, {
     type: 'line',
     data: { datasets },
     options: {
       parsing: false,
+      // A series with no point (no validation split, no test set) gets no legend entry.
+      // (A band's edges are drawn without a label: they get none either.)
+      plugins: {
+        legend: { labels: { filter: (item, data) => Boolean(item.text) && (data.datasets[item.datasetIndex ?? 0]?.data as Points).some((p) => p.y !== null) } },
+      },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
-        y: { type: 'linear', beginAtZero: true, title: { display: true, text: 'error rate (%)' } },
+        y: { type: 'linear', beginAtZero: fromZero, title: { display: true, text: 'error rate (%)' } },
       },
     },
   });
@@ -52,7 +60,7 @@ export class ErrorChart {
       pointRadius: 2,
       spanGaps: true,
     });
-    this.chart = errorRateChart(canvas, [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])]);
+    this.chart = errorRateChart(canvas, [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])], true);
   }
 
   setEpochs(history: EpochMetrics[]): void {
@@ -125,28 +133,50 @@ export class LossChart {
 export interface RunCurve {
   label: string;
   history: EpochMetrics[];
+  /** The sweep or seed repeat it belongs to. */
+  group?: string;
 }
 
-/** Kept runs overlaid: each run's test error (validation when it has no test set). */
+/** The error a run is compared by, per epoch: test when it was measured, else validation, else training. */
+export function comparedErrors(history: EpochMetrics[]): (number | null)[] {
+  const useTest = history.some((m) => m.test_error !== null);
+  return history.map((m) => (useTest ? m.test_error : m.validation_error ?? m.train_error));
+}
+
+/** Kept runs overlaid: each run's compared error; the runs of a seed repeat as one line, their
+ *  mean, in a band of ± one standard deviation (sample, as the group's line says). */
 export class CompareChart {
   readonly chart: Chart<'line', Points>;
 
   constructor(canvas: HTMLCanvasElement) {
-    this.chart = errorRateChart(canvas, []);
+    this.chart = errorRateChart(canvas, [], false);
   }
 
   setRuns(runs: RunCurve[]): void {
-    this.chart.data.datasets = runs.map((run, i) => {
-      const colour = COLOURS[i % COLOURS.length];
-      const useTest = run.history.some((m) => m.test_error !== null);
-      return {
-        label: run.label,
-        data: run.history.map((m) => ({ x: m.epoch, y: percent(useTest ? m.test_error : m.validation_error ?? m.train_error) })),
-        borderColor: colour,
-        backgroundColor: colour,
-        pointRadius: 2,
-      };
-    });
+    const datasets: ChartDataset<'line', Points>[] = [];
+    const seen = new Set<string>();
+    for (const run of runs) {
+      const colour = COLOURS[datasets.filter((d) => d.label).length % COLOURS.length];
+      const line = { borderColor: colour, backgroundColor: colour, pointRadius: 2 };
+      if (!run.group || isSweep(run.group)) {
+        const errors = comparedErrors(run.history);
+        datasets.push({ label: run.label, data: run.history.map((m, e) => ({ x: m.epoch, y: percent(errors[e]) })), ...line });
+        continue;
+      }
+      if (seen.has(run.group)) continue;
+      seen.add(run.group);
+      const members = runs.filter((r) => r.group === run.group).map((r) => comparedErrors(r.history));
+      const epochs = Math.min(...members.map((m) => m.length));
+      const stats = Array.from({ length: epochs }, (_, e) => meanAndStd(members.map((m) => (m[e] ?? NaN) * 100)));
+      const at = (f: (s: { mean: number; std: number }) => number) => stats.map((s, e) => ({ x: run.history[e].epoch, y: f(s) }));
+      const band = `${colour}33`;
+      datasets.push(
+        { label: '', data: at((s) => s.mean + s.std), borderColor: band, backgroundColor: band, pointRadius: 0, borderWidth: 0, fill: '+1' },
+        { label: '', data: at((s) => s.mean - s.std), borderColor: band, backgroundColor: band, pointRadius: 0, borderWidth: 0, fill: false },
+        { label: `${run.group}: mean ± std of ${members.length} seeds`, data: at((s) => s.mean), ...line },
+      );
+    }
+    this.chart.data.datasets = datasets;
     this.chart.update('none');
   }
 }

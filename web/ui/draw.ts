@@ -5,6 +5,22 @@
 // on the canvas as data-revision, so whoever shows a prediction can say which drawing it is for.
 import { SIZE, toMnist } from '../data/preprocess';
 
+/** The ink's larger side as a fraction of the pad's, below which the drawing is too small to
+ *  read: the pen is a fourteenth of the pad wide, so a smaller digit is mostly stroke width and
+ *  scales up to a blob that no MNIST digit resembles (and is read with unearned confidence). */
+export const MIN_INK_FRACTION = 0.4;
+
+/** What the pad hands on after each change. */
+export interface Drawing {
+  /** The 28×28 input, or null when nothing is drawn. */
+  pixels: Float32Array | null;
+  /** The ink's bounding box, as fractions of the pad's width and height (0 when empty). */
+  extent: { width: number; height: number };
+  /** A stroke is under way: the drawing may still grow. */
+  penDown: boolean;
+  revision: number;
+}
+
 export class DrawPad {
   private ctx: CanvasRenderingContext2D;
   private last: { x: number; y: number } | null = null;
@@ -14,7 +30,7 @@ export class DrawPad {
   constructor(
     private canvas: HTMLCanvasElement,
     private preview: HTMLCanvasElement,
-    private onInput: (pixels: Float32Array | null, revision: number) => void,
+    private onInput: (drawing: Drawing) => void,
   ) {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     // Stroke width ≈ MNIST's pen: about a tenth of the digit's height.
@@ -63,7 +79,10 @@ export class DrawPad {
   }
 
   private up(): void {
+    if (!this.last) return;
     this.last = null;
+    // The finished stroke is handed on once more: only now is its size final.
+    this.changed();
   }
 
   clear(): void {
@@ -82,20 +101,35 @@ export class DrawPad {
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
-      const pixels = this.pixels();
+      const grey = this.grey();
+      const pixels = toMnist(grey, this.canvas.width, this.canvas.height);
       this.showPreview(pixels);
-      this.onInput(pixels, this.revision);
+      this.onInput({ pixels, extent: this.extent(grey), penDown: this.last !== null, revision: this.revision });
     });
   }
 
-  /** The drawing as the network's 28×28 input, or null when empty. */
-  pixels(): Float32Array | null {
+  /** The drawing as grey levels 0..1, one per canvas pixel. */
+  private grey(): Float32Array {
     const { width, height } = this.canvas;
     const rgba = this.ctx.getImageData(0, 0, width, height).data;
     // The ink is black on a transparent canvas: its alpha is the grey level.
     const grey = new Float32Array(width * height);
     for (let i = 0; i < grey.length; i++) grey[i] = rgba[i * 4 + 3] / 255;
-    return toMnist(grey, width, height);
+    return grey;
+  }
+
+  private extent(grey: Float32Array): Drawing['extent'] {
+    const { width, height } = this.canvas;
+    let left = width, right = -1, top = height, bottom = -1;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if (grey[y * width + x] > 0.1) {
+          left = Math.min(left, x);
+          right = Math.max(right, x);
+          top = Math.min(top, y);
+          bottom = Math.max(bottom, y);
+        }
+    return right < 0 ? { width: 0, height: 0 } : { width: (right - left + 1) / width, height: (bottom - top + 1) / height };
   }
 
   private showPreview(pixels: Float32Array | null): void {

@@ -8,7 +8,12 @@ import { fmt } from '../shared/format';
 export type TestImages = Samples;
 
 /** Shows the matrix in `box`; clicking a non-empty off-diagonal cell calls onCell(true, predicted). */
-export function renderConfusion(box: HTMLElement, ev: Pick<Evaluation, 'confusion' | 'error' | 'count'>, onCell: (truth: number, predicted: number) => void): void {
+export function renderConfusion(
+  box: HTMLElement,
+  ev: Pick<Evaluation, 'confusion' | 'error' | 'count'>,
+  onCell: (truth: number, predicted: number) => void,
+  items = 'digits',
+): void {
   const max = Math.max(1, ...ev.confusion.flatMap((row, t) => row.filter((_, p) => p !== t)));
   const head = el('tr', {}, [el('th', { scope: 'col' }, ['true ↓ / predicted →']), ...ev.confusion.map((_, p) => el('th', { scope: 'col' }, [String(p)]))]);
   const body = ev.confusion.map((row, t) =>
@@ -32,15 +37,24 @@ export function renderConfusion(box: HTMLElement, ev: Pick<Evaluation, 'confusio
     ]),
   );
   const table = el('table', { class: 'confusion' }, [
-    el('caption', {}, [`Test error ${((ev.error ?? 0) * 100).toFixed(2)}% on ${fmt(ev.count)} digits`]),
+    el('caption', {}, [`Test error ${((ev.error ?? 0) * 100).toFixed(2)}% on ${fmt(ev.count)} ${items}`]),
     el('thead', {}, [head]),
     el('tbody', {}, body),
   ]);
   box.replaceChildren(table);
 }
 
-/** Fills `gallery` with the test digits `truth` predicted as `predicted` (the first 60), and titles it. */
-export function renderMistakes(gallery: HTMLElement, title: HTMLElement, ev: Evaluation, imgs: TestImages, truth: number, predicted: number): void {
+/** Fills `gallery` with the test digits `truth` predicted as `predicted` (the first 60), and titles it;
+ *  each says the output it got: a probability only when the outputs are (a softmax layer). */
+export function renderMistakes(
+  gallery: HTMLElement,
+  title: HTMLElement,
+  ev: Evaluation,
+  imgs: TestImages,
+  truth: number,
+  predicted: number,
+  probabilities = true,
+): void {
   if (!ev.predicted) return;
   const outputs = ev.probabilities && ev.predicted.length ? ev.probabilities.length / ev.predicted.length : 10;
   const tiles: HTMLElement[] = [];
@@ -52,7 +66,7 @@ export function renderMistakes(gallery: HTMLElement, title: HTMLElement, ev: Eva
     const canvas = el('canvas', { width: String(imgs.cols * 2), height: String(imgs.rows * 2) });
     drawDigit(canvas.getContext('2d')!, imgs.images, i * imgs.rows * imgs.cols, imgs.rows, imgs.cols, 0, 0, 2);
     const p = ev.probabilities ? ev.probabilities[i * outputs + predicted] : NaN;
-    const caption = `#${i}: ${truth} → ${predicted}` + (Number.isFinite(p) ? ` (p=${p.toFixed(2)})` : '');
+    const caption = `#${i}: ${truth} → ${predicted}` + (Number.isFinite(p) ? (probabilities ? ` (p=${p.toFixed(2)})` : ` (output ${p.toFixed(2)})`) : '');
     canvas.setAttribute('aria-label', `test digit ${caption}`);
     tiles.push(el('figure', { class: 'mistake' }, [canvas, el('figcaption', {}, [caption])]));
   }

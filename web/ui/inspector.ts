@@ -141,7 +141,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     const layers = net.weights.map((w, l) => {
       const select = el('select', { id: `inspector-act-${l + 1}` }, INSPECTOR_ACTIVATIONS.map((a) => el('option', { value: a }, [a])));
       select.value = net.activations[l];
-      const head = el('tr', {}, [el('td', {}), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
+      const head = el('tr', {}, [el('th', { scope: 'col' }, ['weight']), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
       const rows = w.map((row, i) =>
         el('tr', {}, [
           el('th', { scope: 'row' }, [`from ${l === 0 ? names.input(i) : `unit ${i + 1}`}`]),
@@ -195,7 +195,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
           el('caption', {}, ['Forward and backward pass, unit by unit']),
           el('thead', {}, [
             el('tr', {}, [
-              el('th', { scope: 'col' }, ['']),
+              el('th', { scope: 'col' }, ['unit']),
               el('th', { scope: 'col' }, [`z${l + 1}`]),
               el('th', { scope: 'col' }, [`a${l + 1} = f(z${l + 1})`]),
               el('th', { scope: 'col' }, [`e${l + 1} = ∂L/∂z${l + 1}`]),
@@ -208,7 +208,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
           el('caption', {}, ['Weights: gradient and update']),
           el('thead', {}, [
             el('tr', {}, [
-              el('th', { scope: 'col' }, ['']),
+              el('th', { scope: 'col' }, ['weight']),
               el('th', { scope: 'col' }, ['before']),
               el('th', { scope: 'col' }, ['∂L/∂W']),
               el('th', { scope: 'col' }, [`after (− ${exact(r.learning_rate)} × ∂L/∂W)`]),
@@ -220,7 +220,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     });
     const outputs = el('table', { class: 'inspector-values' }, [
       el('caption', {}, ['Outputs and loss, before and after the step']),
-      el('thead', {}, [el('tr', {}, [el('th', { scope: 'col' }, ['']), el('th', { scope: 'col' }, ['before']), el('th', { scope: 'col' }, ['after'])])]),
+      el('thead', {}, [el('tr', {}, [el('th', { scope: 'col' }, ['quantity']), el('th', { scope: 'col' }, ['before']), el('th', { scope: 'col' }, ['after'])])]),
       el('tbody', {}, [
         ...r.output_before.map((v, j) =>
           el('tr', {}, [el('th', { scope: 'row' }, [`output ${j + 1}`]), cell(`output_before[${j + 1}]`, v), cell(`output_after[${j + 1}]`, r.output_after[j])]),
@@ -229,6 +229,16 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
       ]),
     ]);
     results.replaceChildren(outputs, ...blocks);
+  }
+
+  /** Why a softmax over a single unit learns nothing, said where its zeros show. */
+  function oneUnitSoftmax(n: typeof net): string {
+    const last = n.activations.length - 1;
+    return n.activations[last] === 'softmax' && n.weights[last]?.[0]?.length === 1
+      ? ' The output is a softmax over one unit: it is exactly 1 whatever the weights, so every gradient is 0 (and a ' +
+          'cross-entropy loss is 0 too) and nothing changes. For one output use sigmoid; for softmax give the output layer ' +
+          'two or more units.'
+      : '';
   }
 
   async function compute(): Promise<void> {
@@ -249,7 +259,8 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
       showError(error, null);
       showResults(r);
       results.classList.remove('stale');
-      status.textContent = `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.`;
+      status.textContent =
+        `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.` + oneUnitSoftmax(net);
     } catch (e) {
       if (mine !== sequence) return;
       showError(error, `The engine refused this network: ${(e as Error).message}`);

@@ -59,6 +59,14 @@ Object.assign(globalThis, {
     get chartPoints() {
       return charts.errorPoints();
     },
+    /** The error chart's legend entries. */
+    get chartLegend() {
+      return charts.errorLegend();
+    },
+    /** The comparison chart's legend and y-axis. */
+    get compareView() {
+      return charts.compareView();
+    },
   },
 });
 

@@ -21,6 +21,10 @@ export function meanAndStd(values: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/** The name a learning-rate sweep's group starts with (the others repeat one configuration over seeds). */
+export const SWEEP_GROUP = 'learning-rate sweep';
+export const isSweep = (group: string): boolean => group.startsWith(SWEEP_GROUP);
+
 const percent = (e: number | null) => `${((e ?? NaN) * 100).toFixed(2)}%`;
 
 /** One line for a group: per learning rate for a sweep, else mean ± std over its runs and each seed's error. */

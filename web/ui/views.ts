@@ -24,6 +24,16 @@ export function showError(box: HTMLElement, message: string | null): void {
   box.hidden = !message;
 }
 
+/** A chart's numbers as a table, its alternative for screen readers and for copying: one
+ *  header row, then rows whose first cell heads the row. */
+export function fillTable(table: HTMLTableElement, caption: string, head: string[], rows: string[][]): void {
+  table.replaceChildren(
+    el('caption', {}, [caption]),
+    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { scope: 'col' }, [h])))]),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, [c]) : el('td', {}, [c])))))),
+  );
+}
+
 /** One digit (bytes 0..255 or floats 0..1, white on black) drawn at (x, y), `scale` px per pixel. */
 export function drawDigit(
   ctx: CanvasRenderingContext2D,
@@ -53,7 +63,7 @@ export function drawDigit(
 }
 
 /** A grid of digits with their labels above each, on one canvas. */
-export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, labels: Uint8Array, rows: number, cols: number): void {
+export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, labels: Uint8Array, rows: number, cols: number, what = 'training digits'): void {
   const ctx = canvas.getContext('2d')!;
   const perRow = 8;
   const cellW = canvas.width / perRow;
@@ -69,11 +79,11 @@ export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, la
     ctx.fillText(String(labels[i]), x + cellW / 2, y + 11);
     drawDigit(ctx, images, i * rows * cols, rows, cols, x + (cellW - cols) / 2, y + 13, 1);
   }
-  canvas.setAttribute('aria-label', `The first ${n} training digits; their labels in order: ${[...labels.slice(0, n)].join(' ')}`);
+  canvas.setAttribute('aria-label', `The first ${n} ${what}; their labels in order: ${[...labels.slice(0, n)].join(' ')}`);
 }
 
 /** Bars of the class counts, with the counts written out for screen readers in the caption. */
-export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, histogram: number[], what: string): void {
+export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, histogram: number[], what: string, names: readonly string[] | null = null): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.fillStyle = '#fff';
@@ -90,13 +100,17 @@ export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, h
     ctx.fillText(String(digit), digit * barW + barW / 2, height - 5);
     ctx.fillText(String(count), digit * barW + barW / 2, height - 21 - h);
   });
-  caption.textContent = `${what} per class: ${histogram.map((c, d) => `${d}: ${c}`).join(', ')}.`;
+  caption.textContent = `${what} per class: ${histogram.map((c, d) => `${names?.[d] ? `${d} ${names[d]}` : d}: ${c}`).join(', ')}.`;
 }
 
 /** Ten labelled bars; the most probable digit is highlighted. */
-export function renderBars(box: HTMLElement, probabilities: number[] | null): void {
-  if (!box.childElementCount)
-    for (let d = 0; d < 10; d++)
+/** One bar per class. Softmax outputs are probabilities (bar = value, shown in %); any other
+ *  output layer gives scores, shown as they are, each bar scaled to the largest magnitude and
+ *  negative ones marked, so nothing reads as a probability that is not one. */
+export function renderBars(box: HTMLElement, values: number[] | null, probabilities = true): void {
+  if (box.childElementCount !== (values?.length ?? 10)) {
+    box.replaceChildren();
+    for (let d = 0; d < (values?.length ?? 10); d++)
       box.append(
         el('div', { class: 'bar-row', 'data-digit': String(d) }, [
           el('span', { class: 'bar-digit' }, [String(d)]),
@@ -104,12 +118,16 @@ export function renderBars(box: HTMLElement, probabilities: number[] | null): vo
           el('span', { class: 'bar-value' }, ['–']),
         ]),
       );
-  const best = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+  }
+  box.setAttribute('aria-label', probabilities ? 'Probability of each class' : 'Output of each class (scores, not probabilities)');
+  const best = values ? values.indexOf(Math.max(...values)) : -1;
+  const scale = probabilities ? 1 : Math.max(1e-12, ...(values ?? []).map(Math.abs));
   [...box.children].forEach((row, d) => {
-    const p = probabilities?.[d] ?? 0;
-    (row.querySelector('.bar-fill') as HTMLElement).style.width = `${Math.max(0, Math.min(1, p)) * 100}%`;
-    row.querySelector('.bar-value')!.textContent = probabilities ? `${(p * 100).toFixed(1)}%` : '–';
+    const v = values?.[d] ?? 0;
+    (row.querySelector('.bar-fill') as HTMLElement).style.width = `${Math.max(0, Math.min(1, Math.abs(v) / scale)) * 100}%`;
+    row.querySelector('.bar-value')!.textContent = !values ? '–' : probabilities ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
     row.classList.toggle('best', d === best);
+    row.classList.toggle('negative', !probabilities && v < 0);
   });
 }
 

@@ -72,6 +72,16 @@ export class WorkerClient {
     });
   }
 
+  /** Replaces the worker with a fresh one on purpose (not a crash): the only way to empty
+   *  the engine's data slots. Pending calls are rejected; the page reloads what it needs. */
+  restart(): void {
+    this.worker.terminate();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.worker = this.spawn();
+    for (const p of pending) p.reject(new Error(`the training worker was replaced during ${p.method}`));
+  }
+
   terminate(): void {
     this.worker.terminate();
   }

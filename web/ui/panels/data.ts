@@ -5,30 +5,50 @@ import { fetchWithProgress } from '../../data/fetch-file';
 import { fmt } from '../../shared/format';
 import type { DatasetSummary } from '../../shared/protocol';
 import { availableDigits, fitValidation } from '../../shared/validation-share';
-import { setRunState } from '../actions';
+import { setRunState, startEngine } from '../actions';
 import type { AppState, AppStore, Deps } from '../app-state';
+import { className, dataKind, items } from '../dataset-kind';
 import { checkFetchUrl } from '../url-policy';
 import { $, drawHistogram, drawSampleGrid, el, showError } from '../views';
 
-export function mountData(store: AppStore, { client, base }: Deps): { start(): Promise<void> } {
+export function mountData(store: AppStore, deps: Deps): { start(): Promise<void> } {
+  const { client, base } = deps;
   const status = $('data-status');
   const hint = $('data-hint');
   const errorBox = $('data-error');
   const fileInput = $('file-input') as HTMLInputElement;
   const fileTable = $('file-table') as HTMLTableElement;
+  const warning = $('data-warning');
+  const sampleCaption = $('sample-caption');
+  /** The test set the last load dropped (its images file), to say so; null when none was. */
+  let droppedTest: string | null = null;
 
-  function describe(d: DatasetSummary): void {
+  /** What is loaded; `still`: after a failed load, what stays in use from before. */
+  function describe(d: DatasetSummary, still = false): void {
     const config = store.get().config;
-    const split = (s: DatasetSummary['train']) => `${fmt(s.count)} digits of ${s.rows}×${s.cols}`;
+    const kind = dataKind(d);
+    const split = (s: DatasetSummary['train']) => `${items(kind, fmt(s.count), s.count)} of ${s.rows}×${s.cols}`;
     // As the run will hold out: a preset's split is fitted to smaller data (web/shared/validation-share.ts).
     const validation = fitValidation(config?.validation ?? 0, availableDigits(d.train.count, config?.limit ?? 0)).validation;
     status.textContent =
-      (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : 'Your files are loaded. ') +
+      (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : still ? 'Still in use, from before: ' : 'Your files are loaded. ') +
+      (kind.how ? `Recognised as ${kind.name} ${kind.how}. ` : '') +
       `Training: ${split(d.train)}` +
       (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
       `; test: ${d.test ? split(d.test) : 'none'}.`;
+    status.classList.toggle('ok', !still);
     status.dataset.source = d.source;
-    hint.textContent = d.source === 'demo' ? FULL_MNIST_HINT : '';
+    warning.textContent =
+      droppedTest && !d.test
+        ? `Your files hold only a training pair, so the test set loaded before (${droppedTest}) was dropped: it came from ` +
+          'other data and would grade this network against the wrong answers. Add the test pair\'s two files to measure test error.'
+        : '';
+    warning.hidden = !warning.textContent;
+    sampleCaption.textContent =
+      `The first 48 training ${kind.item}s, label above each.` +
+      (kind.classes ? ` Labels: ${kind.classes.map((_, label) => className(kind, label)).join(', ')}.` : '');
+    hint.textContent = FULL_MNIST_HINT;
+    $('data-more').hidden = d.source !== 'demo';
     fileTable.tBodies[0].replaceChildren(
       ...d.files.map((f) => {
         const role =
@@ -39,14 +59,14 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
       }),
     );
     fileTable.hidden = d.source === 'demo';
-    drawHistogram($('histogram') as HTMLCanvasElement, $('histogram-caption'), d.train.histogram, 'Training digits');
+    drawHistogram($('histogram') as HTMLCanvasElement, $('histogram-caption'), d.train.histogram, `Training ${kind.item}s`, kind.classes);
     void showSamples();
   }
 
   async function showSamples(): Promise<void> {
     try {
       const s = await client.call('samples', { slot: 'train', start: 0, count: 48 });
-      drawSampleGrid($('sample-grid') as HTMLCanvasElement, s.images, s.labels, s.rows, s.cols);
+      drawSampleGrid($('sample-grid') as HTMLCanvasElement, s.images, s.labels, s.rows, s.cols, `training ${dataKind(store.get().dataset).item}s`);
     } catch {
       // The preview is a nicety: a failure here must not hide the data that did load.
     }
@@ -61,11 +81,38 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
     if (s === 'running' || s === 'paused') setRunState(store, 'stopped');
   }
 
+  /** Replaces the worker, runs `load` in the new one and brings the last good model back. */
+  async function inFreshWorker(load: () => Promise<DatasetSummary>): Promise<DatasetSummary> {
+    client.restart();
+    await startEngine(store, deps);
+    const dataset = await load();
+    const model = store.get().lastGoodModel;
+    let hasModel = false;
+    if (model)
+      try {
+        await client.call('importModel', { json: model, fileName: 'last good model' });
+        hasModel = true;
+      } catch {
+        // A model for other inputs (the new images' size differs): it cannot come back.
+      }
+    store.update((s) => ({ hasModel, modelVersion: s.modelVersion + 1 }));
+    return dataset;
+  }
+
   async function loadDemo(): Promise<void> {
     status.textContent = 'Loading the demo digits…';
     const dataset = await client.call('loadDemo', { base });
+    droppedTest = null;
     showError(errorBox, null);
     loaded(dataset, { kind: 'demo' });
+  }
+
+  /** A load failed: the reason first, then what stays in use from before. */
+  function notLoaded(message: string): void {
+    showError(errorBox, message);
+    const dataset = store.get().dataset;
+    if (dataset) describe(dataset, true);
+    else status.textContent = 'No data loaded.';
   }
 
   async function loadFiles(files: File[]): Promise<void> {
@@ -73,29 +120,32 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
     showError(errorBox, null);
     status.textContent = `Reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
     try {
-      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-      loaded(await client.call('loadFiles', { files: named }), { kind: 'files', files });
+      // Read afresh for each call: the buffers are transferred to the worker.
+      const named = () => Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      let dataset = await client.call('loadFiles', { files: await named() });
+      // The engine keeps the test set already loaded when the files hold only a training pair
+      // (and has no way to empty a slot): a fresh worker holds exactly these files.
+      const kept = dataset.test && !files.some((f) => f.name === dataset.test!.imagesName) ? dataset.test.imagesName : null;
+      if (kept) dataset = await inFreshWorker(() => named().then((named) => client.call('loadFiles', { files: named })));
+      droppedTest = kept;
+      loaded(dataset, { kind: 'files', files });
     } catch (e) {
-      showError(errorBox, `These files were not loaded:\n${(e as Error).message}`);
-      // What was loaded before stays loaded: say so.
-      const dataset = store.get().dataset;
-      if (dataset) describe(dataset);
-      else status.textContent = 'No data loaded.';
+      notLoaded(`These files were not loaded:\n${(e as Error).message}`);
     }
   }
 
   $('url-button').addEventListener('click', async () => {
     showError(errorBox, null);
     const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
-    if (!urls.length) return showError(errorBox, 'Enter at least the training images and labels URLs.');
+    if (!urls.length) return notLoaded('Enter at least the training images and labels URLs.');
     // Only what the page's Content-Security-Policy lets through (web/ui/url-policy.ts), said in words.
     const refused = urls.map(({ url }) => checkFetchUrl(url, location.href)).flatMap((c) => (c.ok ? [] : [c.error]));
-    if (refused.length) return showError(errorBox, `Nothing was loaded from the URLs:\n${refused.join('\n')}`);
+    if (refused.length) return notLoaded(`Nothing was loaded from the URLs:\n${refused.join('\n')}`);
     try {
       const files = await Promise.all(urls.map(({ i, url }) => fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t))));
       await loadFiles(files);
     } catch (e) {
-      showError(errorBox, `Nothing was loaded from the URLs:\n${(e as Error).message}`);
+      notLoaded(`Nothing was loaded from the URLs:\n${(e as Error).message}`);
     }
   });
 
@@ -103,7 +153,7 @@ export function mountData(store: AppStore, { client, base }: Deps): { start(): P
     void loadFiles([...(fileInput.files ?? [])]);
     fileInput.value = '';
   });
-  ($('demo-button') as HTMLButtonElement).addEventListener('click', () => void loadDemo().catch((e) => showError(errorBox, (e as Error).message)));
+  ($('demo-button') as HTMLButtonElement).addEventListener('click', () => void loadDemo().catch((e) => notLoaded((e as Error).message)));
   document.addEventListener('dragover', (e) => e.preventDefault());
   // Dropped model and run files (.json) are the models panel's.
   document.addEventListener('drop', (e) => {

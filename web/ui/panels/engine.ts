@@ -5,21 +5,26 @@ import { $ } from '../views';
 
 export function mountEngine(store: AppStore, { params }: Deps): void {
   const line = $('engine-status');
+  const summary = $('engine-summary');
+  const details = $('engine-details');
+  const reason = $('engine-reason');
   store.subscribe((s) => s.info, (info) => {
     if (!info) return;
     const threads = threadsOffered(info);
     // Single-threaded for want of isolation: the boot script knows why, and what would help.
     const why = info.build === 'st' && !crossOriginIsolated && params.get('build') !== 'st' ? singleThreadReason(bootState()) : null;
-    line.textContent =
-      `Engine ${info.version}: ${info.label} build, training with up to ${threads} thread${threads > 1 ? 's' : ''} ` +
-      `(${info.cores} cores) — ${why ?? info.reason}`;
+    // One short line; why this build (cross-origin isolation and what would help) on demand.
+    summary.textContent = `Engine ${info.version}: ${info.label} build, up to ${threads} thread${threads > 1 ? 's' : ''} (${info.cores} cores).`;
+    reason.textContent = why ?? info.reason;
+    details.hidden = false;
     line.dataset.build = info.build;
     line.dataset.isolation = bootState()?.status ?? '';
     line.dataset.threads = String(threads);
   });
   store.subscribe((s) => s.engineError, (error) => {
     if (!error) return;
-    line.textContent = `The engine could not start: ${error}`;
+    summary.textContent = `The engine could not start: ${error}`;
+    details.hidden = true;
     line.classList.add('error');
   });
 }

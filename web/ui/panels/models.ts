@@ -45,7 +45,7 @@ export function mountModels(
       if (store.get().state === 'running') await client.call('pause', {});
       // The engine checks the file and answers what it holds, its curves included.
       const model = await client.call('importModel', { json, fileName: file.name });
-      store.update({ hasModel: true, lastGoodModel: json, history: model.history });
+      store.update({ hasModel: true, outputActivation: model.activations[model.activations.length - 1], lastGoodModel: json, history: model.history });
       setRunState(store, 'idle');
       statusLine.textContent = `Loaded ${file.name}: a ${model.layers.join('-')} network, ${model.loss} loss. Draw a digit to use it.`;
       store.update((s) => ({ modelVersion: s.modelVersion + 1 }));
@@ -99,6 +99,7 @@ export function mountModels(
     store.update({ evaluation: null });
     store.update((s) => ({
       hasModel: true,
+      outputActivation: model.activations[model.activations.length - 1],
       lastGoodModel: modelJson,
       history: run.history,
       progress: null,

@@ -1,15 +1,38 @@
 // 6. Models and runs, the comparison: every run that ends is kept (the overlay chart is in
 // panels/charts.ts), learning-rate sweeps and seed repeats queue several runs as one group,
 // and each group is summed up (web/ui/run-groups.ts).
-import type { TrainConfig } from '../../shared/protocol';
+import type { PresetInfo, TrainConfig } from '../../shared/protocol';
 import { guarded, newRun } from '../actions';
-import { canTrain, ENDED, type AppStore, type Deps } from '../app-state';
-import { differences } from '../config';
+import { canTrain, ENDED, type AppStore, type Deps, type KeptRun } from '../app-state';
+import { differences, FIELDS, formatValue } from '../config';
 import { download, runsCsv } from '../export';
-import { describeGroup } from '../run-groups';
+import { describeGroup, isSweep, SWEEP_GROUP } from '../run-groups';
 import { $, el } from '../views';
 
 const SWEEP_RATES = [0.001, 0.003, 0.01, 0.03];
+
+/** Each numbered run labelled by the settings that differ from its preset — and, where another
+ *  run of that preset changed a setting this one kept, by the preset's value too, marked
+ *  "(preset)": among labelled runs, an unlabelled one reads as having no value at all. */
+function labelled(runs: KeptRun[], presets: PresetInfo[]): KeptRun[] {
+  const base = (run: KeptRun) => presets.find((p) => p.name === run.config.preset)?.config;
+  const changedBy = (run: KeptRun, b: TrainConfig) => differences(b, run.config).map((d) => d.slice(0, d.indexOf('=')));
+  const changed = new Map<string, Set<string>>();
+  for (const run of runs) {
+    const b = base(run);
+    if (!run.name || !b) continue;
+    changed.set(run.config.preset, new Set([...(changed.get(run.config.preset) ?? []), ...changedBy(run, b)]));
+  }
+  return runs.map((run) => {
+    const b = base(run);
+    if (!run.name || !b) return run;
+    const own = changedBy(run, b);
+    const parts = FIELDS.filter((f) => changed.get(run.config.preset)?.has(f.key)).map(
+      (f) => `${f.key}=${formatValue(f, run.config[f.key])}${own.includes(f.key) ? '' : ' (preset)'}`,
+    );
+    return { ...run, label: [run.name, ...parts].join(' ') };
+  });
+}
 
 export function mountRuns(store: AppStore, deps: Deps & { readForm(): void; evaluateTest(): Promise<void> }): void {
   const { client } = deps;
@@ -30,7 +53,7 @@ export function mountRuns(store: AppStore, deps: Deps & { readForm(): void; eval
     groups.replaceChildren(
       ...names.map((name) => {
         const members = runs.filter((r) => r.group === name);
-        return el('p', { class: 'group', 'data-runs': String(members.length) }, [describeGroup(name, members, name.startsWith('learning-rate sweep'))]);
+        return el('p', { class: 'group', 'data-runs': String(members.length) }, [describeGroup(name, members, isSweep(name))]);
       }),
     );
     list.replaceChildren(
@@ -49,9 +72,8 @@ export function mountRuns(store: AppStore, deps: Deps & { readForm(): void; eval
     if (!ENDED.includes(state)) return;
     const { history, config, preset, runs, group } = store.get();
     if (history.length && config && preset) {
-      const diff = differences(preset.config, config);
-      const label = `#${runs.length + 1} ${preset.name}${diff.length ? ' ' + diff.join(' ') : ''}`;
-      store.update({ runs: [...runs, { label, history: [...history], config: { ...config }, group }] });
+      const name = `#${runs.length + 1} ${preset.name}`;
+      store.update({ runs: labelled([...runs, { name, label: name, history: [...history], config: { ...config }, group }], store.get().presets) });
     }
     // A stopped or diverged run ends a sweep; a finished one starts the next queued run.
     if (state !== 'finished') store.update({ queue: [] });
@@ -83,7 +105,7 @@ export function mountRuns(store: AppStore, deps: Deps & { readForm(): void; eval
   }
 
   sweep.addEventListener('click', () =>
-    queueRuns(`learning-rate sweep ${new Date().toLocaleTimeString()}`, (config) => SWEEP_RATES.map((lr) => ({ ...config, learning_rate: lr }))),
+    queueRuns(`${SWEEP_GROUP} ${new Date().toLocaleTimeString()}`, (config) => SWEEP_RATES.map((lr) => ({ ...config, learning_rate: lr }))),
   );
   seeds.addEventListener('click', () => {
     const n = Math.max(2, Math.min(10, Math.round(Number(seedCount.value)) || 3));

@@ -3,7 +3,7 @@
 // in step both ways: the form writes what it reads, and fills itself from any other change
 // (a preset, a sweep's run, an opened run).
 import type { TrainConfig } from '../../shared/protocol';
-import type { AppStore, Deps } from '../app-state';
+import { DRAWING_PRESET, type AppStore, type Deps } from '../app-state';
 import { configFromQuery, FIELDS, formatValue, parseValue, queryFromConfig } from '../config';
 import { mountShare } from '../share';
 import { $, el, showError } from '../views';
@@ -17,7 +17,17 @@ export function mountSettings(store: AppStore, { params }: Deps): { readForm(): 
   let fromForm: TrainConfig | null = null;
 
   function buildForm(): void {
-    presetSelect.replaceChildren(...store.get().presets.map((p) => el('option', { value: p.name }, [p.name])));
+    // Each name with where it comes from: "tp" alone means nothing to a newcomer.
+    presetSelect.replaceChildren(
+      ...store.get().presets.map((p) => el('option', { value: p.name }, [`${p.name} — ${p.name === DRAWING_PRESET ? 'best for drawing' : p.source}`])),
+    );
+    const advice = $('preset-advice');
+    advice.replaceChildren(
+      'To draw your own digits, choose ',
+      el('strong', {}, [DRAWING_PRESET]),
+      ': it reads drawings most reliably. The other presets reproduce course labs.',
+    );
+    advice.hidden = !store.get().presets.some((p) => p.name === DRAWING_PRESET);
     const rows = FIELDS.map((field) => {
       const id = `field-${field.key}`;
       let input: HTMLInputElement | HTMLSelectElement;

@@ -2,12 +2,15 @@
 // and the training messages (warnings, failures, crash reports).
 import { fmt } from '../../shared/format';
 import { guarded, newRun } from '../actions';
-import { canTrain, type AppState, type AppStore, type Deps, type PageState } from '../app-state';
+import { canTrain, ENDED, type AppState, type AppStore, type Deps, type PageState } from '../app-state';
 import { $, showError } from '../views';
 
 const WORDS: Record<PageState, string> = {
   idle: 'Ready', running: 'Training', paused: 'Paused', finished: 'Finished', stopped: 'Stopped', diverged: 'Diverged', crashed: 'Worker crashed',
 };
+
+/** Seconds of measured pace before the time left is estimated. */
+const ETA_AFTER_SECONDS = 2;
 
 export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): void {
   const { client } = deps;
@@ -23,9 +26,30 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): 
     const ready = canTrain(s);
     train.disabled = !ready || s.state === 'running';
     pause.disabled = !(s.state === 'running' || s.state === 'paused' || (s.state === 'crashed' && s.lastGoodModel));
-    pause.textContent = s.state === 'running' ? 'Pause' : 'Resume';
+    // "Resume" only when there is something to resume.
+    pause.textContent = s.state === 'paused' || s.state === 'crashed' ? 'Resume' : 'Pause';
+    // A button that disables itself would drop the keyboard's focus to <body>: it moves to
+    // the control that acts on what the press started (Train → Pause, Pause → Resume stays).
+    if (document.activeElement instanceof HTMLButtonElement && document.activeElement.disabled) {
+      const next = [pause, stop, train, step].find((b) => !b.disabled);
+      next?.focus();
+    }
     step.disabled = !ready || s.state === 'running' || s.state === 'crashed';
     stop.disabled = !(s.state === 'running' || s.state === 'paused');
+  }
+
+  /** Where the time-left estimate measures from: the first progress of the run (or of its
+   *  resumption), so the start-up (threads, first batches) does not inflate it. */
+  let since: { at: number; done: number; started: number } | null = null;
+
+  /** Seconds left, from the pace measured since `since`; null until it is worth saying. */
+  function timeLeft(done: number, total: number, runStarted: number): number | null {
+    const now = performance.now();
+    if (!since || since.started !== runStarted) since = { at: now, done, started: runStarted };
+    const seconds = (now - since.at) / 1000;
+    // Under a second or a few batches of measurement the pace is mostly start-up noise.
+    if (seconds < ETA_AFTER_SECONDS || done - since.done < 1) return null;
+    return ((total - done) * seconds) / (done - since.done);
   }
 
   function renderStatus(): void {
@@ -36,14 +60,17 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): 
     progress.value = Math.min(1, done / total);
     const rate = p.samplesPerSecond;
     const threads = run?.threads.used ?? 1;
-    const elapsed = (performance.now() - runStarted) / 1000;
-    const eta = done > 0 && state === 'running' ? ((total - done) * elapsed) / done : null;
+    const eta = state === 'running' ? timeLeft(done, total, runStarted) : null;
     const last = history[history.length - 1];
+    // An ended run at an epoch boundary has no batch in progress: say how much was done.
+    const where =
+      ENDED.includes(state) && p.batchInEpoch === 0
+        ? `${p.epoch}/${p.epochs} epochs done`
+        : `epoch ${Math.min(p.epoch + 1, p.epochs)}/${p.epochs}, batch ${fmt(p.batchInEpoch)}/${fmt(p.batchesPerEpoch)}`;
     status.textContent =
-      `${WORDS[state]} — epoch ${Math.min(p.epoch + (p.batchInEpoch > 0 ? 1 : 0), p.epochs) || p.epoch}/${p.epochs}, ` +
-      `batch ${fmt(p.batchInEpoch)}/${fmt(p.batchesPerEpoch)} (${fmt(p.batches)} batches in this run)` +
+      `${WORDS[state]} — ${where} (${fmt(p.batches)} batches in this run)` +
       (rate ? ` · ${fmt(Math.round(rate))} samples/s on ${threads} thread${threads > 1 ? 's' : ''}` : '') +
-      (eta !== null ? ` · about ${Math.ceil(eta)} s left` : '') +
+      (state === 'running' ? (eta !== null ? ` · about ${Math.ceil(eta)} s left` : ' · estimating the time left…') : '') +
       (last?.test_error != null ? ` · test error ${(last.test_error * 100).toFixed(2)}%` : '') +
       (last?.validation_error != null ? ` · validation error ${(last.validation_error * 100).toFixed(2)}%` : '');
     status.dataset.epoch = String(p.epoch);

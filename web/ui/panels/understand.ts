@@ -2,6 +2,7 @@
 // of those mistakes) and the first layer's weights as images. The hand-computation inspector
 // in the same section is its own panel (panels/inspector.ts).
 import type { AppStore, Deps } from '../app-state';
+import { dataKind } from '../dataset-kind';
 import { renderConfusion, renderMistakes } from '../evaluation-view';
 import { readModelFile } from '../model-file';
 import { $, renderWeights } from '../views';
@@ -13,12 +14,13 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
   const weights = $('weights');
 
   function showMistakes(truth: number, predicted: number): void {
-    const { evaluation, testImages } = store.get();
-    if (evaluation && 'split' in evaluation && testImages) renderMistakes(mistakes, mistakesTitle, evaluation, testImages, truth, predicted);
+    const { evaluation, testImages, outputActivation } = store.get();
+    if (evaluation && 'split' in evaluation && testImages)
+      renderMistakes(mistakes, mistakesTitle, evaluation, testImages, truth, predicted, outputActivation === 'softmax');
   }
 
   store.subscribe((s) => s.evaluation, (evaluation) => {
-    if (evaluation) renderConfusion(confusion, evaluation, showMistakes);
+    if (evaluation) renderConfusion(confusion, evaluation, showMistakes, `${dataKind(store.get().dataset).item}s`);
     else {
       confusion.replaceChildren();
       mistakes.replaceChildren();
