@@ -5,8 +5,9 @@
 // kernel comparison) and `digits`, the demo set's 8,000 MNIST training digits (~81% of pixels
 // zero, which digitrain's first layer skips; NumPy and TF.js compute the same dense products):
 //
-//   native                 build/digitrain bench (-march=native), 1 and 2 threads
-//   native-x86-64-v2       build-v2/digitrain bench (-march=x86-64-v2: 128-bit SIMD, as wasm)
+//   native                 build-native/digitrain bench (-march=native: this CPU), 1 and 2 threads
+//   native-x86-64-v2       build-x86-64-v2/digitrain bench (-march=x86-64-v2, the portable default
+//                          of build/: 128-bit SIMD, as wasm)
 //   numpy-openblas         bench/numpy_tp.py, NumPy + OpenBLAS, one thread
 //   numpy-refblas          the same on Debian's reference BLAS
 //   wasm-simd-node         public/wasm/st (SIMD, no threads) under Node
@@ -30,6 +31,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeBuild } from '../scripts/native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
@@ -68,6 +70,11 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
   if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
 }
 opts.warmup = opts.quick ? 0.2 : 0.3;
+
+/** "-march=…" as the CMake arguments of a native build set it. @param {string[]} args */
+function archLabel(args) {
+  return `-march=${args.find((a) => a.startsWith('-DDIGITRAIN_ARCH='))?.split('=')[1] ?? 'default'}`;
+}
 
 function fatal(message) {
   console.error(`bench: ${message}`);
@@ -137,17 +144,17 @@ function build(label, artefact, steps) {
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-if (opts.only.some((g) => g === 'native')) {
-  build('native (Release, -march=native)', 'build/digitrain', [['node', ['scripts/native.mjs', 'build']]]);
-}
-if (opts.only.includes('v2')) {
+// The two native builds, each named by its -march (CMake's DIGITRAIN_ARCH) and kept apart from
+// the portable build/ that the tests use: only the CLI is built.
+const nativeBuilds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };
+for (const [name, { dir, args }] of Object.entries(nativeBuilds)) {
+  if (!opts.only.includes(name)) continue;
   const steps = [];
-  if (!existsSync(join(root, 'build-v2', 'CMakeCache.txt'))) {
-    steps.push(['cmake', ['-S', '.', '-B', 'build-v2', '-DCMAKE_BUILD_TYPE=Release', '-DDIGITRAIN_ARCH=x86-64-v2',
-      '-DDIGITRAIN_TESTS=OFF']]);
+  if (!existsSync(join(root, dir, 'CMakeCache.txt'))) {
+    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, '-DDIGITRAIN_TESTS=OFF']]);
   }
-  steps.push(['cmake', ['--build', 'build-v2', '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
-  build('native -march=x86-64-v2 (build-v2/)', 'build-v2/digitrain', steps);
+  steps.push(['cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
+  build(`native ${archLabel(args)} (${dir}/)`, `${dir}/digitrain`, steps);
 }
 if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
   if (pkg.scripts?.['build:wasm']) {
@@ -189,9 +196,12 @@ function nativeBench(binary, impl, threads) {
   }
 }
 
-await group('native', 'native (build/digitrain bench)', () => nativeBench('build/digitrain', 'native', [1, 2]));
-await group('v2', 'native -march=x86-64-v2 (build-v2/digitrain bench)',
-  () => nativeBench('build-v2/digitrain', 'native-x86-64-v2', [1]));
+/** @type {[keyof typeof nativeBuilds, string, number[]][]} group, impl, thread counts */
+const nativeImpls = [['native', 'native', [1, 2]], ['v2', 'native-x86-64-v2', [1]]];
+for (const [name, impl, threads] of nativeImpls) {
+  const { dir, args } = nativeBuilds[name];
+  await group(name, `native ${archLabel(args)} (${dir}/digitrain bench)`, () => nativeBench(`${dir}/digitrain`, impl, threads));
+}
 
 // ---------------------------------------------------------------- NumPy
 const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -366,6 +376,10 @@ if (!opts.json) {
   p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
     (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
     `; load average ${machine.load} when the measurements began.`);
+  const nativeRows = nativeImpls.filter(([name]) => opts.only.includes(name));
+  if (nativeRows.length) {
+    p(`Native builds: ${nativeRows.map(([name, impl]) => `${impl} = ${archLabel(nativeBuilds[name].args)} (${nativeBuilds[name].dir}/)`).join(', ')}.`);
+  }
   p();
   const rows = [];
   for (const r of results) {

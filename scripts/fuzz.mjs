@@ -23,10 +23,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } fro
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
+import { nativeBuild } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fuzzDir = join(root, 'tests', 'fuzz');
-const buildDir = join(root, 'build-asan');  // shared with `node scripts/native.mjs test --asan`
+const asanBuild = nativeBuild({ asan: true });  // shared with `node scripts/native.mjs test --asan`
+const buildDir = join(root, asanBuild.dir);
 const runsDir = join(buildDir, 'runs');
 const clang = 'clang++-14';
 const fuzzerRuntime = '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a';
@@ -66,12 +68,8 @@ export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   const problem = preflight();
   if (problem) return { ok: false, message: problem };
   const stdio = quiet ? 'pipe' : 'inherit';
-  const configure = spawnSync('cmake', [
-    '-S', root, '-B', buildDir,
-    '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
-    `-DCMAKE_CXX_COMPILER=${clang}`,
-    '-DDIGITRAIN_FUZZ=ON', '-DDIGITRAIN_NATIVE_ARCH=OFF', '-DDIGITRAIN_SANITIZE=ON',
-  ], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  const configure = spawnSync('cmake', ['-S', root, '-B', buildDir, ...asanBuild.args],
+    { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   if (configure.status !== 0) return { ok: false, message: `cmake configure failed:\n${configure.stdout}${configure.stderr}` };
   const jobs = String(Math.max(2, availableParallelism()));
   const build = spawnSync('cmake', ['--build', buildDir, '--target', ...targets, '-j', jobs],
