@@ -45,9 +45,10 @@ export function startServer(port = 0, host = '127.0.0.1') {
       'Cache-Control': 'no-store',
     };
     let file = resolve(new URL(req.url, 'http://x').pathname);
-    let stat = null;
+    /** @type {import('node:fs').Stats | null} */
+    let stat;
     try {
-      stat = file && statSync(file);
+      stat = statSync(file);
       if (stat?.isDirectory()) {
         file = join(file, 'index.html');
         stat = statSync(file);

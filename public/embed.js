@@ -88,10 +88,9 @@
       frame.style.width = '100%';
       frame.style.border = '0';
       frame.style.height = (Number(this.getAttribute('height')) || 480) + 'px';
-      var self = this;
-      frame.addEventListener('load', function () {
-        self.post({ type: 'digitrain:hello' });
-        self.sendTheme();
+      frame.addEventListener('load', () => {
+        this.post({ type: 'digitrain:hello' });
+        this.sendTheme();
       });
       this.frame = frame;
       this.replaceChildren(frame);

@@ -226,7 +226,7 @@ function dataChanged(): void {
   updateButtons();
 }
 
-$('url-button').addEventListener('click', async () => {
+async function loadFromUrls(): Promise<void> {
   showError(ui.dataError, null);
   const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
   if (!urls.length) return showError(ui.dataError, 'Enter at least the training images and labels URLs.');
@@ -239,7 +239,8 @@ $('url-button').addEventListener('click', async () => {
   } catch (e) {
     showError(ui.dataError, `Nothing was loaded from the URLs:\n${(e as Error).message}`);
   }
-});
+}
+$('url-button').addEventListener('click', () => void loadFromUrls());
 
 ui.fileInput.addEventListener('change', () => {
   void loadFiles([...(ui.fileInput.files ?? [])]);
@@ -433,13 +434,13 @@ async function guarded(action: () => Promise<unknown>): Promise<void> {
 }
 
 ui.train.addEventListener('click', () =>
-  guarded(async () => {
+  void guarded(async () => {
     await newRun();
     await client.call('start', {});
   }),
 );
 ui.pause.addEventListener('click', () =>
-  guarded(async () => {
+  void guarded(async () => {
     if (app.state === 'running') await client.call('pause', {});
     else if (app.state === 'crashed') {
       // Continue from the last epoch the dead worker finished.
@@ -452,13 +453,13 @@ ui.pause.addEventListener('click', () =>
   }),
 );
 ui.step.addEventListener('click', () =>
-  guarded(async () => {
+  void guarded(async () => {
     if (app.state !== 'paused') await newRun();
     await client.call('step', {});
     pad.refresh();
   }),
 );
-ui.stop.addEventListener('click', () => guarded(() => client.call('stop', {})));
+ui.stop.addEventListener('click', () => void guarded(() => client.call('stop', {})));
 
 /** After a run ends: keep it for comparison and look at its mistakes. */
 function runEnded(): void {

@@ -17,7 +17,6 @@ import type {
   BuildKind,
   DatasetSummary,
   EngineInfo,
-  EpochMetrics,
   FileDescription,
   FromWorker,
   Method,
@@ -96,7 +95,7 @@ export class TrainerCore {
     const { id, method } = request;
     try {
       if (this.dead) throw new EngineError('the engine has crashed; the page starts a new worker');
-      const handler = this.handlers[method] as (args: unknown) => Promise<unknown> | unknown;
+      const handler = this.handlers[method] as (args: unknown) => unknown;
       const result = await handler.call(this, request.args);
       this.host.post({ kind: 'reply', id, ok: true, result }, transferablesOf(result));
     } catch (e) {
