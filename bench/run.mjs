@@ -38,8 +38,12 @@ const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
 
 // ---------------------------------------------------------------- options
 const dataSets = ['random', 'digits'];
-const opts = { json: false, quick: false, seconds: null, batches: [32, 128], only: groups, build: true, data: dataSets };
+/** @type {{ json: boolean, quick: boolean, seconds: number, batches: number[], only: string[], build: boolean, data: string[],
+ *   warmup: number, digits?: { images: string, labels: string } }} */
+const opts = { json: false, quick: false, seconds: NaN, batches: [32, 128], only: groups, build: true, data: dataSets, warmup: 0 };
 {
+  /** @type {number | null} */
+  let secondsOption = null;
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].split('=');
@@ -47,7 +51,7 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
     if (key === '--json') opts.json = true;
     else if (key === '--quick') opts.quick = true;
     else if (key === '--no-build') opts.build = false;
-    else if (key === '--seconds') opts.seconds = Number(value());
+    else if (key === '--seconds') secondsOption = Number(value());
     else if (key === '--batches') opts.batches = value().split(',').map(Number);
     else if (key === '--only') opts.only = value().split(',');
     else if (key === '--data') opts.data = value().split(',');
@@ -61,7 +65,7 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
       process.exit(2);
     }
   }
-  if (opts.seconds === null) opts.seconds = opts.quick ? 1 : 1.5;
+  opts.seconds = secondsOption ?? (opts.quick ? 1 : 1.5);
   if (!(opts.seconds >= 1)) fatal('--seconds must be at least 1');
   if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1)) fatal('--batches must be positive integers');
   const unknownData = opts.data.filter((d) => !dataSets.includes(d));
@@ -99,13 +103,17 @@ async function group(name, label, fn) {
   try {
     await fn();
   } catch (e) {
-    const message = String(e?.message ?? e).split('\n').slice(0, 6).join('\n    ');
+    const message = String(/** @type {Error} */ (e)?.message ?? e).split('\n').slice(0, 6).join('\n    ');
     problems.push(`${label}: ${message}`);
     note(`  ✗ ${message}`);
   }
 }
 
-// Runs a command; its output goes to stderr only when it fails (or always with `show`).
+/**
+ * Runs a command; its output goes to stderr only when it fails (or always with `show`).
+ * @param {string} cmd @param {string[]} args
+ * @param {{ env?: Record<string, string>, show?: boolean, input?: string }} [options]
+ */
 function run(cmd, args, { env = {}, show = false, input } = {}) {
   const r = spawnSync(cmd, args, {
     cwd: root,
@@ -137,7 +145,7 @@ function build(label, artefact, steps) {
     note(`• build: ${label}`);
     for (const [cmd, args, env] of steps) run(cmd, args, { env });
   } catch (e) {
-    const msg = `build of ${label} failed: ${e.message}`;
+    const msg = `build of ${label} failed: ${/** @type {Error} */ (e).message}`;
     if (existsSync(join(root, artefact))) note(`  ! ${msg} — measuring the existing ${artefact}`);
     else problems.push(msg);
   }
@@ -168,10 +176,15 @@ if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
 if (opts.data.includes('digits')) {
   const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
   await ensureDemoData();
-  opts.digits = { images: join(DEMO_DIR, 'train-images-idx3-ubyte.gz'), labels: join(DEMO_DIR, 'train-labels-idx1-ubyte.gz') };
+  const { DEMO_FILES } = await import('../web/data/demo-files.js');
+  opts.digits = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
 }
-const dataArgs = (data, images = '--train-images', labels = '--train-labels') =>
-  data === 'digits' ? [images, opts.digits.images, labels, opts.digits.labels] : [];
+/** The CLI arguments that select a data set (none for the random images). @param {string} data */
+const dataArgs = (data, images = '--train-images', labels = '--train-labels') => {
+  if (data !== 'digits') return [];
+  if (!opts.digits) throw new Error('the demo digits were not prepared');
+  return [images, opts.digits.images, labels, opts.digits.labels];
+};
 
 // ---------------------------------------------------------------- native
 // The machine, and its load as the measurements begin (after the builds).
@@ -210,6 +223,7 @@ await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
   const common = ['bench/numpy_tp.py', '--batches', batchList, '--seconds', String(opts.seconds),
     '--warmup', String(opts.warmup)];
   const threadEnv = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  /** @type {[string, Record<string, string>][]} */
   const variants = [
     ['numpy-openblas', {}],
     ['numpy-refblas', { LD_LIBRARY_PATH: [refblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }],
@@ -350,8 +364,9 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       }
     });
   } catch (e) {
-    problems.push(`Chromium: ${e.message}`);
-    note(`  ✗ Chromium: ${e.message}`);
+    const message = /** @type {Error} */ (e).message;
+    problems.push(`Chromium: ${message}`);
+    note(`  ✗ Chromium: ${message}`);
   } finally {
     await browser?.close();
     await server?.close();

@@ -19,8 +19,8 @@
  */
 (function () {
   'use strict';
-  var w = window, nav = navigator, doc = document, root = doc.documentElement;
-  var script = doc.currentScript;
+  var w = /** @type {Window & { digitrainBoot?: unknown }} */ (window), nav = navigator, doc = document, root = doc.documentElement;
+  var script = /** @type {HTMLScriptElement | null} */ (doc.currentScript);
   var params = new URLSearchParams(location.search);
 
   // ---- view parameters ------------------------------------------------------------------
@@ -49,7 +49,8 @@
 
   var framed = w.top !== w;
   if (['1', 'true', 'yes', 'on'].indexOf((params.get('embed') || '').toLowerCase()) >= 0) root.setAttribute('data-embed', '');
-  if (params.get('panels')) root.setAttribute('data-panels', params.get('panels'));
+  var panels = params.get('panels');
+  if (panels) root.setAttribute('data-panels', panels);
 
   // ---- cross-origin isolation and the offline copy ---------------------------------------
   var resolveSettled;
@@ -91,7 +92,8 @@
   /** Why an isolated reload cannot work inside this frame ('' when it may: only trying tells). */
   function frameBlocks() {
     if (!framed) return '';
-    var fp = doc.featurePolicy;
+    // Chromium's Feature Policy API, absent from the standard DOM types.
+    var fp = /** @type {{ featurePolicy?: { allowsFeature?: (feature: string) => boolean } }} */ (/** @type {unknown} */ (doc)).featurePolicy;
     if (fp && fp.allowsFeature && !fp.allowsFeature('cross-origin-isolated')) return 'no-allow';
     try {
       // A same-origin parent tells; a cross-origin one throws.

@@ -24,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build-wasm');
 
+/** @type {{ clean: boolean, simd: string | null, exceptions: string | null, blocks: string | null, jobs: number, target: string[] | null, quiet: boolean }} */
 const options = { clean: false, simd: null, exceptions: null, blocks: null, jobs: Math.max(1, cpus().length), target: null, quiet: false };
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split('=');
@@ -50,7 +51,7 @@ function run(cmd, args, { fatal = true } = {}) {
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: options.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
   if (r.error) {
     console.error(`build-wasm: cannot run ${cmd}: ${r.error.message}` +
-      (r.error.code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
+      (/** @type {NodeJS.ErrnoException} */ (r.error).code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
     process.exit(1);
   }
   if (r.status !== 0) {
@@ -108,9 +109,12 @@ function writeIfChanged(file, text) {
 }
 
 const commonjs = '{"type":"commonjs"}\n';
+/** @type {[file: string, size: number, gzipped: number | null][]} */
 const rows = [];
 let copied = 0;
-for (const [build, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
+/** @type {[string, string[]][]} */
+const builds = [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]];
+for (const [build, files] of builds) {
   const out = join(root, 'public', 'wasm', build);
   for (const f of files) {
     const from = join(buildDir, build, f);

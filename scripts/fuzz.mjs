@@ -64,6 +64,7 @@ function preflight() {
 // compiled with ASan + UBSan (DIGITRAIN_SANITIZE) and with libFuzzer's coverage
 // instrumentation (-fsanitize=fuzzer-no-link): without it the fuzzer would see coverage of the
 // few lines in tests/fuzz/*.cpp only, and ASan would not check the core's memory accesses.
+/** @returns {{ ok: true, message?: undefined } | { ok: false, message: string }} */
 export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   const problem = preflight();
   if (problem) return { ok: false, message: problem };
@@ -98,6 +99,7 @@ function runFuzzer(binary, args, logFile) {
 
 // What went wrong, from libFuzzer's and the sanitizers' own words; null when nothing did.
 function problemIn(run) {
+  /** @type {[RegExp, (m: RegExpExecArray) => string][]} */
   const patterns = [
     [/ERROR: AddressSanitizer: ([\w-]+)/, (m) => `AddressSanitizer: ${m[1]}`],
     [/ERROR: LeakSanitizer: detected memory leaks/, () => 'memory leak (LeakSanitizer)'],
@@ -120,7 +122,17 @@ function stat(output, name) {
   return m ? Number(m[1]) : null;
 }
 
-// One target: replay its regressions, then fuzz it for `seconds` on a fresh copy of its corpus.
+/**
+ * @typedef {{ target: string, ok: boolean, seconds: number, regressions: number, seeds: number, executions: number,
+ *   execPerSecond?: number | null, peakRssMb?: number | null, coverage?: number | null, features?: number | null,
+ *   corpus?: number | null, seed?: number, artifacts?: string[], log?: string, problem?: string, tail?: string }} FuzzResult
+ */
+
+/**
+ * One target: replay its regressions, then fuzz it for `seconds` on a fresh copy of its corpus.
+ * @param {string} target @param {{ seconds?: number, seed?: number | null }} [options]
+ * @returns {FuzzResult}
+ */
 export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   const binary = join(buildDir, target);
   const work = join(runsDir, target);
@@ -131,6 +143,7 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   mkdirSync(corpus, { recursive: true });
   const seeds = join(fuzzDir, 'corpus', target);
   if (existsSync(seeds)) cpSync(seeds, corpus, { recursive: true });
+  /** @type {FuzzResult} */
   const result = { target, ok: false, seconds, regressions: 0, seeds: filesIn(corpus).length, executions: 0 };
   if (!existsSync(binary)) return { ...result, problem: `${rel(binary)} was not built` };
 
@@ -186,7 +199,11 @@ function describe(r) {
     (r.artifacts?.length ? `\n        failing input: ${r.artifacts.join(', ')} → fix, then add it to tests/fuzz/regressions/${r.target}/` : '');
 }
 
-// Builds, then runs each target in turn (one at a time, so the execution counts are fair).
+/**
+ * Builds, then runs each target in turn (one at a time, so the execution counts are fair).
+ * @param {{ seconds?: number, smoke?: boolean, only?: string[], quietBuild?: boolean }} [options]
+ * @returns {{ passed: number, failed: number, results: FuzzResult[] }}
+ */
 export function runFuzz({ seconds = 10, smoke = false, only = [], quietBuild = false } = {}) {
   const secs = smoke ? SMOKE_SECONDS : seconds;
   const all = fuzzTargets();
@@ -204,10 +221,13 @@ export function runFuzz({ seconds = 10, smoke = false, only = [], quietBuild = f
   const built = buildFuzzers(targets, { quiet: quietBuild });
   if (!built.ok) {
     console.error(`fuzz: ${built.message}`);
-    return { passed: 0, failed: targets.length, results: targets.map((target) => ({ target, ok: false, problem: built.message })) };
+    const problem = built.message;
+    const results = targets.map((target) => ({ target, ok: false, seconds: 0, regressions: 0, seeds: 0, executions: 0, problem }));
+    return { passed: 0, failed: targets.length, results };
   }
   console.log(`fuzz: ${secs} s per target${smoke ? ' (smoke, fixed seed)' : ''}, ${STACK_KIB} KiB stack, ` +
     `rss limit ${RSS_LIMIT_MB} MB; seed corpora copied to ${rel(runsDir)}/<target>/corpus`);
+  /** @type {FuzzResult[]} */
   const results = [];
   for (const target of targets) {
     const r = fuzzTarget(target, { seconds: secs, seed: smoke ? SMOKE_SEED : null });
@@ -229,7 +249,9 @@ export function fuzzSmoke() {
   return runFuzz({ smoke: true });
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ seconds: number, smoke: boolean, only: string[], help?: boolean }} */
   const opts = { seconds: 10, smoke: false, only: [] };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -256,7 +278,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(`fuzz: ${e.message}`);
+    console.error(`fuzz: ${/** @type {Error} */ (e).message}`);
     process.exit(2);
   }
   if (opts.help) {

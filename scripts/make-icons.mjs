@@ -49,6 +49,7 @@ function png(size, rgba) {
 }
 
 // The design in the favicon's 32×32 units.
+/** @type {[number, number][]} */
 const STROKE = [[8, 9], [24, 9], [15, 25]];
 const WIDTH = 4;
 const segDist = (px, py, [ax, ay], [bx, by]) => {
@@ -86,7 +87,9 @@ function icon(size, { maskable }) {
 }
 
 mkdirSync(out, { recursive: true });
-for (const [name, size, maskable] of [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['maskable-512.png', 512, true]]) {
+/** @type {[name: string, size: number, maskable: boolean][]} */
+const icons = [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['maskable-512.png', 512, true]];
+for (const [name, size, maskable] of icons) {
   writeFileSync(join(out, name), icon(size, { maskable }));
   console.log(`wrote public/icons/${name}`);
 }

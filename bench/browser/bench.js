@@ -13,7 +13,8 @@
 import { benchData, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
 
 const now = () => performance.now();
-const log = (s) => { document.getElementById('out').textContent += s + '\n'; };
+const outBox = /** @type {HTMLElement} */ (document.getElementById('out'));
+const log = (s) => { outBox.textContent += s + '\n'; };
 
 function ours(opts) {
   return new Promise((resolve, reject) => {

@@ -22,6 +22,6 @@ self.onmessage = async ({ data: opts }) => {
     }
     self.postMessage({ results });
   } catch (e) {
-    self.postMessage({ error: String(e?.stack ?? e) });
+    self.postMessage({ error: String(/** @type {Error} */ (e)?.stack ?? e) });
   }
 };

@@ -10,6 +10,9 @@
 //   digits  the demo set's 8,000 training digits (public/data): ~81% of pixels zero, which
 //           the engine's first layer skips.
 
+// Relative, so that it resolves in Node and, through bench/server.mjs's /web/data/, in the browser.
+import { DEMO_FILES } from '../../web/data/demo-files.js';
+
 const now = () => (globalThis.performance ? performance.now() : Date.now());
 
 /** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. */
@@ -43,8 +46,6 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
   };
 }
 
-/** The demo set's gzipped file names (public/data, made by scripts/demo-data.mjs). */
-export const DEMO_FILES = { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' };
 
 async function gunzip(bytes) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
@@ -58,7 +59,7 @@ async function gunzip(bytes) {
 export async function benchData(kind, read) {
   if (kind === 'random') return syntheticMnist();
   if (kind !== 'digits') throw new Error(`unknown data set ${kind} (random or digits)`);
-  const [images, labels] = await Promise.all([read(DEMO_FILES.images), read(DEMO_FILES.labels)].map(async (b) => gunzip(await b)));
+  const [images, labels] = await Promise.all([read(DEMO_FILES.trainImages), read(DEMO_FILES.trainLabels)].map(async (b) => gunzip(await b)));
   return { images, labels };
 }
 
@@ -78,6 +79,9 @@ function parse(json, what) {
 /**
  * Training samples/s of one (threads, batch) on a fresh Session of `engine`.
  * Returns {samples_per_second, threads_used, batches, seconds}.
+ * @param {import('../../web/core/engine').Engine} engine
+ * @param {{ threads?: number, batch?: number, seconds?: number, warmup?: number,
+ *   data?: { images: Uint8Array, labels: Uint8Array } | null }} [options]
  */
 export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, warmup = 0.3, data = null } = {}) {
   const { images, labels } = data ?? syntheticMnist();

@@ -32,6 +32,7 @@ import type {
 import { availableDigits, fitValidation } from '../shared/validation-share';
 import { transferablesOf } from '../shared/protocol';
 import { idxBytes } from '../data/idx';
+import { DEMO_FILES } from '../data/demo-files.js';
 
 const CHUNK_MS = 40;
 const PROGRESS_MS = 100;
@@ -64,12 +65,6 @@ function unwrap<T>(v: EngineResult<T>): T & { ok: true } {
   return v;
 }
 
-const DEMO_FILES = [
-  'train-images-idx3-ubyte.gz',
-  'train-labels-idx1-ubyte.gz',
-  't10k-images-idx3-ubyte.gz',
-  't10k-labels-idx1-ubyte.gz',
-];
 
 export class TrainerCore {
   private engine: Engine | null = null;
@@ -148,7 +143,7 @@ export class TrainerCore {
 
     loadDemo: async ({ base }) => {
       const files: NamedBytes[] = [];
-      for (const name of DEMO_FILES) {
+      for (const name of Object.values(DEMO_FILES)) {
         const bytes = await this.host.fetchBytes(new URL(`${base}data/${name}`, this.host.origin).href);
         files.push({ name, bytes: bytes.buffer as ArrayBuffer });
       }
