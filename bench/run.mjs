@@ -80,16 +80,21 @@ function archLabel(args) {
   return `-march=${args.find((a) => a.startsWith('-DDIGITRAIN_ARCH='))?.split('=')[1] ?? 'default'}`;
 }
 
+/** @param {string} message @returns {never} */
 function fatal(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
 }
 
+/** @typedef {import('./browser/globals').BenchFigure} Figure */
+/** @type {Figure[]} */
 const results = [];
+/** @type {string[]} */
 const problems = [];
-const note = (s) => process.stderr.write(`${s}\n`);
-const fmt = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+const note = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
+const fmt = (/** @type {number | null | undefined} */ n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
 
+/** @param {string} impl @param {number} threads @param {number} batch @param {number} sps @param {string} data */
 function record(impl, threads, batch, sps, data) {
   const r = { impl, threads, batch, samples_per_second: Math.round(sps), data };
   results.push(r);
@@ -97,6 +102,7 @@ function record(impl, threads, batch, sps, data) {
   else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${data.padEnd(6)}  ${fmt(sps).padStart(9)} samples/s`);
 }
 
+/** @param {string} name @param {string} label @param {() => unknown} fn */
 async function group(name, label, fn) {
   if (!opts.only.includes(name)) return;
   note(`• ${label}`);
@@ -132,13 +138,15 @@ function run(cmd, args, { env = {}, show = false, input } = {}) {
   return r.stdout;
 }
 
+/** The JSON objects among a command's output lines. @param {string} text @returns {any[]} */
 function jsonLines(text) {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => /** @type {unknown} */ (JSON.parse(l)));
 }
 
 // ---------------------------------------------------------------- builds
 // Incremental: each build is quick when nothing changed. A failed build of a binary that
 // exists already is a warning (the old binary is measured), a missing binary a problem.
+/** @param {string} label @param {string} artefact @param {[string, string[], Record<string, string>?][]} steps */
 function build(label, artefact, steps) {
   if (!opts.build) return;
   try {
@@ -157,6 +165,7 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const nativeBuilds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };
 for (const [name, { dir, args }] of Object.entries(nativeBuilds)) {
   if (!opts.only.includes(name)) continue;
+  /** @type {[string, string[]][]} */
   const steps = [];
   if (!existsSync(join(root, dir, 'CMakeCache.txt'))) {
     steps.push(['cmake', ['-S', '.', '-B', dir, ...args, '-DDIGITRAIN_TESTS=OFF']]);
@@ -188,6 +197,7 @@ const dataArgs = (data, images = '--train-images', labels = '--train-labels') =>
 
 // ---------------------------------------------------------------- native
 // The machine, and its load as the measurements begin (after the builds).
+/** @type {{ cpu: string, cores: number, memory: string, node: string, load: string, chromium?: string, tfjs?: string }} */
 const machine = {
   cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1]?.trim() ?? 'unknown CPU',
   cores: cpus().length,
@@ -197,6 +207,7 @@ const machine = {
 };
 
 const batchList = opts.batches.join(',');
+/** @param {string} binary @param {string} impl @param {number[]} threads */
 function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
   if (!existsSync(path)) throw new Error(`${binary} is missing (build it: see bench/README.md)`);
@@ -259,24 +270,29 @@ await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
 
 // ---------------------------------------------------------------- Chromium: ours and TF.js
 if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
+  /** @type {import('playwright-core').Browser | null} */
   let browser = null;
+  /** @type {Awaited<ReturnType<typeof import('./server.mjs').startServer>> | null} */
   let server = null;
   try {
     const { chromium } = await import('playwright-core');
     const { startServer } = await import('./server.mjs');
-    server = await startServer();
-    browser = await chromium.launch({
+    const started = await startServer();
+    server = started;
+    const launched = await chromium.launch({
       executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    machine.chromium = browser.version();
+    browser = launched;
+    machine.chromium = launched.version();
     const openPage = async () => {
-      const page = await browser.newPage();
+      const page = await launched.newPage();
+      /** @type {string[]} */
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      await page.goto(`${server.url}/bench/index.html`);
+      await page.goto(`${started.url}/bench/index.html`);
       try {
         await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
       } catch {
@@ -289,14 +305,19 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
     };
     const common = { batches: opts.batches, seconds: opts.seconds, warmup: opts.warmup };
     // A hung Worker (say, a pthread join that never returns) must not hang the whole run.
-    const evaluate = (page, fn, arg, figures) => {
+    /**
+     * `call` (a page.evaluate) within a time limit for `figures` measurements.
+     * @template R @param {() => Promise<R>} call @param {number} figures @returns {Promise<R>}
+     */
+    const evaluate = (call, figures) => {
       const limit = (figures * (opts.seconds + opts.warmup) * 4 + 60) * 1000;
+      /** @type {ReturnType<typeof setTimeout> | undefined} */
       let timer;
       return Promise.race([
-        page.evaluate(fn, arg),
-        new Promise((_, reject) => {
+        call(),
+        /** @type {Promise<never>} */ (new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from the page after ${limit / 1000} s`)), limit);
-        }),
+        })),
       ]).finally(() => clearTimeout(timer));
     };
 
@@ -306,7 +327,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         for (const data of opts.data) {
           const page = await openPage();
           try {
-            const rows = await evaluate(page, (o) => window.bench.ours(o), { ...common, build, threads, data },
+            const rows = await evaluate(() => page.evaluate((o) => window.bench.ours(o), { ...common, build, threads, data }),
               threads.length * opts.batches.length);
             for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second, data);
           } finally {
@@ -337,7 +358,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null) {
           const page = await openPage();
           try {
-            const n = await evaluate(page, (c) => window.bench.tfjsThreads(c), config, 1);
+            const n = await evaluate(() => page.evaluate((c) => window.bench.tfjsThreads(c), config), 1);
             if (n <= wasmThreads) {
               note(`  (TF.js wasm runs ${n} thread(s) even when asked for ${config.threadsCount}: skipped)`);
               continue;
@@ -349,7 +370,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         const page = await openPage();
         try {
           for (const data of opts.data) {
-            const rows = await evaluate(page, (o) => window.bench.tfjs(o), { ...common, ...config, data },
+            const rows = await evaluate(() => page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config, data }),
               config.ways.length * opts.batches.length);
             // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
             if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
@@ -374,8 +395,10 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
 }
 
 // ---------------------------------------------------------------- report
+/** @param {string} impl @param {number} threads @param {number} batch @param {string} data */
 const get = (impl, threads, batch, data) =>
   results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch && r.data === data)?.samples_per_second;
+/** @param {(r: Figure) => boolean} pred @param {number} batch @param {string} data */
 const best = (pred, batch, data) => {
   const rows = results.filter((r) => r.batch === batch && r.data === data && pred(r));
   return rows.length ? rows.reduce((a, b) => (b.samples_per_second > a.samples_per_second ? b : a)) : null;
@@ -383,6 +406,7 @@ const best = (pred, batch, data) => {
 const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128);  // fwd + dW + e
 
 if (!opts.json) {
+  /** @type {string[]} */
   const out = [];
   const p = (s = '') => out.push(s);
   p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
@@ -396,6 +420,7 @@ if (!opts.json) {
     p(`Native builds: ${nativeRows.map(([name, impl]) => `${impl} = ${archLabel(nativeBuilds[name].args)} (${nativeBuilds[name].dir}/)`).join(', ')}.`);
   }
   p();
+  /** @type {{ impl: string, threads: number }[]} */
   const rows = [];
   for (const r of results) {
     if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads)) rows.push({ impl: r.impl, threads: r.threads });
@@ -404,7 +429,7 @@ if (!opts.json) {
   const head = ['implementation', 'threads', ...columns.map((c) => `${c.data} b${c.batch}`)];
   const body = rows.map(({ impl, threads }) => [impl, String(threads), ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data)))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const line = (/** @type {string[]} */ cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   p(line(head));
   p('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   body.forEach((r) => p(line(r)));
@@ -413,7 +438,9 @@ if (!opts.json) {
   const b32 = opts.batches.includes(32) ? 32 : opts.batches[0];
   const b128 = opts.batches.includes(128) ? 128 : opts.batches[opts.batches.length - 1];
   for (const data of opts.data) {
+    /** @type {string[][]} */
     const ratios = [];
+    /** @param {string} label @param {number | null | undefined} a @param {number | null | undefined} b @param {number} [target] */
     const ratio = (label, a, b, target) => {
       if (a == null || b == null) {
         // With --only, ratios outside the chosen groups are left out rather than listed as missing.
@@ -423,7 +450,7 @@ if (!opts.json) {
       const x = a / b;
       ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
     };
-    const at = (impl, threads, batch) => get(impl, threads, batch, data);
+    const at = (/** @type {string} */ impl, /** @type {number} */ threads, /** @type {number} */ batch) => get(impl, threads, batch, data);
     const v2 = at('native-x86-64-v2', 1, b32);
     ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-threads-chromium', 1, b32), v2, 0.75);
     ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-chromium', 1, b32), v2, 0.75);
@@ -433,7 +460,7 @@ if (!opts.json) {
     ratio(`native 2T / 1T, batch ${b128}`, at('native', 2, b128), at('native', 1, b128), 1.7);
     ratio(`WASM Chromium 2T / 1T, batch ${b128}`, at('wasm-threads-chromium', 2, b128), at('wasm-threads-chromium', 1, b128), 1.7);
     ratio(`WASM Node 2T / 1T, batch ${b128}`, at('wasm-threads-node', 2, b128), at('wasm-threads-node', 1, b128));
-    const isTf = (r) => r.impl.startsWith('tfjs-');
+    const isTf = (/** @type {Figure} */ r) => r.impl.startsWith('tfjs-');
     const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32, data);
     const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32, data);
     const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32, data);

@@ -20,12 +20,14 @@ const mounts = [
   ['/tfjs-backend-wasm/', join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist')],
   ['/', join(root, 'public')],
 ];
+/** @type {Record<string, string>} */
 const types = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json',
   '.svg': 'image/svg+xml', '.gz': 'application/gzip',
 };
 
+/** The file a URL path names under the mounts, or null outside them. @param {string} pathname */
 function resolve(pathname) {
   for (const [prefix, dir] of mounts) {
     if (!pathname.startsWith(prefix)) continue;
@@ -52,6 +54,10 @@ function servedFile(pathname) {
   }
 }
 
+/**
+ * Starts the server; `url` is where it listens.
+ * @returns {Promise<{ url: string, close: () => Promise<void> }>}
+ */
 export function startServer(port = 0, host = '127.0.0.1') {
   const server = createServer((req, res) => {
     const headers = {
@@ -78,7 +84,7 @@ export function startServer(port = 0, host = '127.0.0.1') {
     server.once('error', fail);
     server.listen(port, host, () => {
       const { port: p } = /** @type {import('node:net').AddressInfo} */ (server.address());
-      ok({ url: `http://${host}:${p}`, close: () => new Promise((done) => server.close(done)) });
+      ok({ url: `http://${host}:${p}`, close: () => new Promise((done) => server.close(() => done())) });
     });
   });
 }

@@ -26,6 +26,7 @@
   // ---- view parameters ------------------------------------------------------------------
   var dark = w.matchMedia ? w.matchMedia('(prefers-color-scheme: dark)') : null;
   var themeParam = (params.get('theme') || '').toLowerCase();
+  /** @param {string} theme */
   function applyTheme(theme) {
     var t = theme === 'dark' || theme === 'light' ? theme : dark && dark.matches ? 'dark' : 'light';
     root.setAttribute('data-theme', t);
@@ -53,11 +54,13 @@
   if (panels) root.setAttribute('data-panels', panels);
 
   // ---- cross-origin isolation and the offline copy ---------------------------------------
+  /** @type {(value: typeof state) => void} */
   var resolveSettled;
   var state = { status: 'pending', detail: '', framed: framed, swActive: false };
   var settled = new Promise(function (resolve) {
     resolveSettled = resolve;
   });
+  /** @param {string} status @param {string} [detail] */
   function settle(status, detail) {
     if (state.status !== 'pending') return;
     state.status = status;
@@ -79,6 +82,7 @@
       return true; // no storage: never risk a reload loop
     }
   }
+  /** @param {string} why */
   function reloadOnce(why) {
     if (reloadedRecently()) return settle('reload-failed', why);
     try {

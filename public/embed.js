@@ -25,8 +25,10 @@
   var APP = script && script.src ? new URL('./', script.src).href : null;
   var NOT_PARAMS = ['src', 'height', 'title', 'loading', 'class', 'id', 'style', 'hidden', 'allow', 'slot', 'lang', 'dir', 'tabindex', 'part', 'is'];
   var systemDark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+  /** @type {DigitrainTrainer[]} */
   var elements = [];
 
+  /** @param {HTMLElement} el */
   function hostTheme(el) {
     var scheme = '';
     try {
@@ -97,6 +99,7 @@
       this.replaceChildren(frame);
     }
 
+    /** @param {object} message */
     post(message) {
       if (this.frame && this.frame.contentWindow) this.frame.contentWindow.postMessage(message, '*');
     }
@@ -107,6 +110,7 @@
       this.post({ type: 'digitrain:theme', theme: fixed === 'dark' || fixed === 'light' ? fixed : hostTheme(this) });
     }
 
+    /** @param {string} name @param {string | null} before @param {string | null} after */
     attributeChangedCallback(name, before, after) {
       if (!this.frame || before === after) return;
       if (name === 'theme') this.sendTheme();

@@ -46,6 +46,7 @@ for (const arg of process.argv.slice(2)) {
 const env = { ...process.env };
 env.NODE_PATH = ['/usr/share/nodejs', env.NODE_PATH].filter(Boolean).join(':');
 
+/** @param {string} cmd @param {string[]} args @param {{ fatal?: boolean }} [options] */
 function run(cmd, args, { fatal = true } = {}) {
   if (!options.quiet) console.log(`$ ${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: options.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
@@ -91,6 +92,7 @@ if (!options.target && hasCli)
   cliOk = run('cmake', ['--build', 'build-wasm', '-j', String(options.jobs), '--target', 'digitrain_node'], { fatal: false });
 
 // Copies `from` to `to` when the bytes differ; returns true when it copied.
+/** @param {string} from @param {string} to */
 function sync(from, to) {
   const src = readFileSync(from);
   if (existsSync(to)) {
@@ -102,6 +104,7 @@ function sync(from, to) {
   return true;
 }
 
+/** @param {string} file @param {string} text */
 function writeIfChanged(file, text) {
   if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
   mkdirSync(dirname(file), { recursive: true });
@@ -136,7 +139,7 @@ if (existsSync(nodeDir)) {
 }
 
 if (!options.quiet) {
-  const kb = (n) => (n / 1024).toFixed(1).padStart(8) + ' KB';
+  const kb = (/** @type {number} */ n) => (n / 1024).toFixed(1).padStart(8) + ' KB';
   console.log(`\nbuild-wasm: ${copied ? `${copied} file(s) updated` : 'public/wasm is up to date'}`);
   for (const [file, size, gz] of rows) console.log(`  ${file.padEnd(34)} ${kb(size)}${gz === null ? '' : ` (${kb(gz).trim()} gzipped)`}`);
 }

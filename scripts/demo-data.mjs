@@ -13,6 +13,7 @@ import { makeDigits } from './make-digits.mjs';
 
 export const DEMO_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), 'public', 'data');
 
+/** @param {string} path */
 async function exists(path) {
   try {
     return (await stat(path)).size > 0;
@@ -28,7 +29,7 @@ export async function ensureDemoData({ out = DEMO_DIR, force = false } = {}) {
   const digits = await makeDigits();
   await mkdir(out, { recursive: true });
   const written = [];
-  for (const [key, name] of Object.entries(DEMO_FILES)) {
+  for (const [key, name] of /** @type {[keyof typeof DEMO_FILES, string][]} */ (Object.entries(DEMO_FILES))) {
     // Level 9 with zlib's fixed header (no name, mtime 0): the same bytes on every run.
     await writeFile(join(out, name), gzipSync(digits[key], { level: 9 }));
     written.push(join(out, name));

@@ -43,10 +43,11 @@ const STACK_KIB = 256;
 const RSS_LIMIT_MB = 2048;
 const TIMEOUT_S = 20;  // per input
 // Longer inputs where structure needs room (nested JSON); libFuzzer's default is 4096 bytes.
+/** @type {Record<string, string[]>} */
 const extraArgs = { fuzz_model: ['-max_len=16384'], fuzz_gzip_idx: ['-max_len=8192'] };
 
-const rel = (p) => relative(root, p) || '.';
-const filesIn = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : []);
+const rel = (/** @type {string} */ p) => relative(root, p) || '.';
+const filesIn = (/** @type {string} */ dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : []);
 
 export function fuzzTargets() {
   return filesIn(fuzzDir).filter((f) => f.endsWith('.cpp')).map((f) => f.slice(0, -4));
@@ -82,6 +83,7 @@ export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   return { ok: true };
 }
 
+/** @param {string} binary @param {string[]} args @param {string} logFile */
 function runFuzzer(binary, args, logFile) {
   const env = {
     ...process.env,
@@ -98,6 +100,7 @@ function runFuzzer(binary, args, logFile) {
 }
 
 // What went wrong, from libFuzzer's and the sanitizers' own words; null when nothing did.
+/** @param {ReturnType<typeof runFuzzer>} run */
 function problemIn(run) {
   /** @type {[RegExp, (m: RegExpExecArray) => string][]} */
   const patterns = [
@@ -117,6 +120,7 @@ function problemIn(run) {
   return null;
 }
 
+/** @param {string} output @param {string} name */
 function stat(output, name) {
   const m = new RegExp(`stat::${name}:\\s*(\\d+)`).exec(output);
   return m ? Number(m[1]) : null;
@@ -189,6 +193,7 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   return { ...result, ok: true };
 }
 
+/** @param {FuzzResult} r */
 function describe(r) {
   const execs = `${r.executions.toLocaleString('en-US')} executions`;
   const rate = r.execPerSecond ? ` (${r.execPerSecond.toLocaleString('en-US')}/s)` : '';

@@ -15,7 +15,7 @@ import { DEMO_FILES } from '../../web/data/demo-files.js';
 
 const now = () => (globalThis.performance ? performance.now() : Date.now());
 
-/** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. */
+/** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. @param {number[]} dims @param {Uint8Array} payload */
 export function idxBytes(dims, payload) {
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + payload.length);
@@ -46,15 +46,17 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
   };
 }
 
-
+/** @param {Uint8Array} bytes */
 async function gunzip(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  // Read from a file or fetched: an ArrayBuffer's bytes, never shared memory, as Blob requires.
+  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /**
  * The data set `kind` ('random' or 'digits') as IDX bytes {images, labels}; `read(name)`
  * returns the bytes of a demo file (from disk in Node, fetched in a browser).
+ * @param {string} kind @param {(name: string) => Uint8Array | Promise<Uint8Array>} read
  */
 export async function benchData(kind, read) {
   if (kind === 'random') return syntheticMnist();
@@ -63,13 +65,14 @@ export async function benchData(kind, read) {
   return { images, labels };
 }
 
-/** A demo file fetched from the bench server (it serves public/ at the root). */
+/** A demo file fetched from the bench server (it serves public/ at the root). @param {string} name */
 export async function fetchDemoFile(name) {
   const r = await fetch(`/data/${name}`);
   if (!r.ok) throw new Error(`/data/${name}: HTTP ${r.status} (run node scripts/demo-data.mjs)`);
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** An engine reply, or an error naming the call. @param {string} json @param {string} what */
 function parse(json, what) {
   const r = JSON.parse(json);
   if (!r.ok) throw new Error(`${what}: ${r.error}`);
@@ -96,7 +99,7 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
       throw new Error(`configure: ${threads} threads requested, the engine uses ${used}` +
         (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''));
     }
-    const runFor = (duration) => {
+    const runFor = (/** @type {number} */ duration) => {
       let batches = 0;
       let chunk = 1;
       const t0 = now();
