@@ -51,8 +51,9 @@ function run(cmd, args, { fatal = true } = {}) {
   if (!options.quiet) console.log(`$ ${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: options.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
   if (r.error) {
+    const { code } = /** @type {NodeJS.ErrnoException} */ (r.error);
     console.error(`build-wasm: cannot run ${cmd}: ${r.error.message}` +
-      (/** @type {NodeJS.ErrnoException} */ (r.error).code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
+      (code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
     process.exit(1);
   }
   if (r.status !== 0) {
