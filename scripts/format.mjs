@@ -3,7 +3,6 @@
 // Prettier (.prettierrc, .prettierignore), C++ with clang-format-14 (.clang-format).
 //   node scripts/format.mjs           rewrite the files            (npm run format)
 //   node scripts/format.mjs --check   list the files that differ   (npm run format:check)
-// Importable: `formatCheck()` runs both checks for scripts/test.mjs, one result per tool.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -32,7 +31,7 @@ function cppFiles() {
  * @param {{ check?: boolean }} [options]
  * @returns {{ tool: string, ok: boolean, output: string }[]}
  */
-export function format({ check = false } = {}) {
+function format({ check = false } = {}) {
   const prettier = run('npx', ['prettier', ...(check ? ['--list-different'] : ['--write', '--log-level=warn']), prettierFiles]);
   const clang = run(clangFormat, [...(check ? ['--dry-run', '--Werror'] : ['-i']), ...cppFiles()]);
   // clang-format reports every differing line; a list of the files is what a person needs.
@@ -43,14 +42,10 @@ export function format({ check = false } = {}) {
   ];
 }
 
-export const formatCheck = () => format({ check: true });
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const check = process.argv.includes('--check');
-  const results = format({ check });
-  for (const { tool, ok, output } of results) {
-    if (output) console.log(`${tool}: ${output}`);
-    if (!ok) console.error(`${tool}: ${check ? 'files are not formatted (npm run format)' : 'failed'}`);
-  }
-  process.exit(results.every((r) => r.ok) ? 0 : 1);
+const check = process.argv.includes('--check');
+const results = format({ check });
+for (const { tool, ok, output } of results) {
+  if (output) console.log(`${tool}: ${output}`);
+  if (!ok) console.error(`${tool}: ${check ? 'files are not formatted (npm run format)' : 'failed'}`);
 }
+process.exit(results.every((r) => r.ok) ? 0 : 1);
