@@ -2,10 +2,9 @@
 //   - COOP/COEP headers on the dev server and on preview: without cross-origin isolation
 //     there is no SharedArrayBuffer, and the page falls back to the SIMD-only build;
 //   - the Emscripten outputs in public/wasm/ stay out of the module graph (loaded by URL
-//     from the worker; see /work/shared/TOOLCHAIN.md), and the worker is built as ES module;
+//     from the worker; see docs/toolchain.md), and the worker is built as ES module;
 //   - the demo IDX files are generated into public/data/ before serving or building.
 import { defineConfig, type Plugin } from 'vite';
-// @ts-expect-error: a plain .mjs script without type declarations
 import { ensureDemoData } from './scripts/demo-data.mjs';
 // The static site: service worker (isolation headers + offline copy), example course page (issue 7).
 import { staticSite } from './scripts/static-site.ts';

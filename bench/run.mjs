@@ -5,8 +5,9 @@
 // kernel comparison) and `digits`, the demo set's 8,000 MNIST training digits (~81% of pixels
 // zero, which digitrain's first layer skips; NumPy and TF.js compute the same dense products):
 //
-//   native                 build/digitrain bench (-march=native), 1 and 2 threads
-//   native-x86-64-v2       build-v2/digitrain bench (-march=x86-64-v2: 128-bit SIMD, as wasm)
+//   native                 build-native/digitrain bench (-march=native: this CPU), 1 and 2 threads
+//   native-x86-64-v2       build-x86-64-v2/digitrain bench (-march=x86-64-v2, the portable default
+//                          of build/: 128-bit SIMD, as wasm)
 //   numpy-openblas         bench/numpy_tp.py, NumPy + OpenBLAS, one thread
 //   numpy-refblas          the same on Debian's reference BLAS
 //   wasm-simd-node         public/wasm/st (SIMD, no threads) under Node
@@ -30,14 +31,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeBuild } from '../scripts/native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
 
 // ---------------------------------------------------------------- options
 const dataSets = ['random', 'digits'];
-const opts = { json: false, quick: false, seconds: null, batches: [32, 128], only: groups, build: true, data: dataSets };
+/** @type {{ json: boolean, quick: boolean, seconds: number, batches: number[], only: string[], build: boolean, data: string[],
+ *   warmup: number, digits?: { images: string, labels: string } }} */
+const opts = { json: false, quick: false, seconds: NaN, batches: [32, 128], only: groups, build: true, data: dataSets, warmup: 0 };
 {
+  /** @type {number | null} */
+  let secondsOption = null;
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].split('=');
@@ -45,7 +51,7 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
     if (key === '--json') opts.json = true;
     else if (key === '--quick') opts.quick = true;
     else if (key === '--no-build') opts.build = false;
-    else if (key === '--seconds') opts.seconds = Number(value());
+    else if (key === '--seconds') secondsOption = Number(value());
     else if (key === '--batches') opts.batches = value().split(',').map(Number);
     else if (key === '--only') opts.only = value().split(',');
     else if (key === '--data') opts.data = value().split(',');
@@ -59,7 +65,7 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
       process.exit(2);
     }
   }
-  if (opts.seconds === null) opts.seconds = opts.quick ? 1 : 1.5;
+  opts.seconds = secondsOption ?? (opts.quick ? 1 : 1.5);
   if (!(opts.seconds >= 1)) fatal('--seconds must be at least 1');
   if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1)) fatal('--batches must be positive integers');
   const unknownData = opts.data.filter((d) => !dataSets.includes(d));
@@ -69,16 +75,26 @@ const opts = { json: false, quick: false, seconds: null, batches: [32, 128], onl
 }
 opts.warmup = opts.quick ? 0.2 : 0.3;
 
+/** "-march=…" as the CMake arguments of a native build set it. @param {string[]} args */
+function archLabel(args) {
+  return `-march=${args.find((a) => a.startsWith('-DDIGITRAIN_ARCH='))?.split('=')[1] ?? 'default'}`;
+}
+
+/** @param {string} message @returns {never} */
 function fatal(message) {
   console.error(`bench: ${message}`);
   process.exit(2);
 }
 
+/** @typedef {import('./browser/globals').BenchFigure} Figure */
+/** @type {Figure[]} */
 const results = [];
+/** @type {string[]} */
 const problems = [];
-const note = (s) => process.stderr.write(`${s}\n`);
-const fmt = (n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+const note = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
+const fmt = (/** @type {number | null | undefined} */ n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
 
+/** @param {string} impl @param {number} threads @param {number} batch @param {number} sps @param {string} data */
 function record(impl, threads, batch, sps, data) {
   const r = { impl, threads, batch, samples_per_second: Math.round(sps), data };
   results.push(r);
@@ -86,19 +102,24 @@ function record(impl, threads, batch, sps, data) {
   else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${data.padEnd(6)}  ${fmt(sps).padStart(9)} samples/s`);
 }
 
+/** @param {string} name @param {string} label @param {() => unknown} fn */
 async function group(name, label, fn) {
   if (!opts.only.includes(name)) return;
   note(`• ${label}`);
   try {
     await fn();
   } catch (e) {
-    const message = String(e?.message ?? e).split('\n').slice(0, 6).join('\n    ');
+    const message = String(/** @type {Error} */ (e)?.message ?? e).split('\n').slice(0, 6).join('\n    ');
     problems.push(`${label}: ${message}`);
     note(`  ✗ ${message}`);
   }
 }
 
-// Runs a command; its output goes to stderr only when it fails (or always with `show`).
+/**
+ * Runs a command; its output goes to stderr only when it fails (or always with `show`).
+ * @param {string} cmd @param {string[]} args
+ * @param {{ env?: Record<string, string>, show?: boolean, input?: string }} [options]
+ */
 function run(cmd, args, { env = {}, show = false, input } = {}) {
   const r = spawnSync(cmd, args, {
     cwd: root,
@@ -117,37 +138,40 @@ function run(cmd, args, { env = {}, show = false, input } = {}) {
   return r.stdout;
 }
 
+/** The JSON objects among a command's output lines. @param {string} text @returns {any[]} */
 function jsonLines(text) {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => /** @type {unknown} */ (JSON.parse(l)));
 }
 
 // ---------------------------------------------------------------- builds
 // Incremental: each build is quick when nothing changed. A failed build of a binary that
 // exists already is a warning (the old binary is measured), a missing binary a problem.
+/** @param {string} label @param {string} artefact @param {[string, string[], Record<string, string>?][]} steps */
 function build(label, artefact, steps) {
   if (!opts.build) return;
   try {
     note(`• build: ${label}`);
     for (const [cmd, args, env] of steps) run(cmd, args, { env });
   } catch (e) {
-    const msg = `build of ${label} failed: ${e.message}`;
+    const msg = `build of ${label} failed: ${/** @type {Error} */ (e).message}`;
     if (existsSync(join(root, artefact))) note(`  ! ${msg} — measuring the existing ${artefact}`);
     else problems.push(msg);
   }
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-if (opts.only.some((g) => g === 'native')) {
-  build('native (Release, -march=native)', 'build/digitrain', [['node', ['scripts/native.mjs', 'build']]]);
-}
-if (opts.only.includes('v2')) {
+// The two native builds, each named by its -march (CMake's DIGITRAIN_ARCH) and kept apart from
+// the portable build/ that the tests use: only the CLI is built.
+const nativeBuilds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };
+for (const [name, { dir, args }] of Object.entries(nativeBuilds)) {
+  if (!opts.only.includes(name)) continue;
+  /** @type {[string, string[]][]} */
   const steps = [];
-  if (!existsSync(join(root, 'build-v2', 'CMakeCache.txt'))) {
-    steps.push(['cmake', ['-S', '.', '-B', 'build-v2', '-DCMAKE_BUILD_TYPE=Release', '-DDIGITRAIN_ARCH=x86-64-v2',
-      '-DDIGITRAIN_TESTS=OFF']]);
+  if (!existsSync(join(root, dir, 'CMakeCache.txt'))) {
+    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, '-DDIGITRAIN_TESTS=OFF']]);
   }
-  steps.push(['cmake', ['--build', 'build-v2', '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
-  build('native -march=x86-64-v2 (build-v2/)', 'build-v2/digitrain', steps);
+  steps.push(['cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
+  build(`native ${archLabel(args)} (${dir}/)`, `${dir}/digitrain`, steps);
 }
 if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
   if (pkg.scripts?.['build:wasm']) {
@@ -161,13 +185,19 @@ if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
 if (opts.data.includes('digits')) {
   const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
   await ensureDemoData();
-  opts.digits = { images: join(DEMO_DIR, 'train-images-idx3-ubyte.gz'), labels: join(DEMO_DIR, 'train-labels-idx1-ubyte.gz') };
+  const { DEMO_FILES } = await import('../web/data/demo-files.js');
+  opts.digits = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
 }
-const dataArgs = (data, images = '--train-images', labels = '--train-labels') =>
-  data === 'digits' ? [images, opts.digits.images, labels, opts.digits.labels] : [];
+/** The CLI arguments that select a data set (none for the random images). @param {string} data */
+const dataArgs = (data, images = '--train-images', labels = '--train-labels') => {
+  if (data !== 'digits') return [];
+  if (!opts.digits) throw new Error('the demo digits were not prepared');
+  return [images, opts.digits.images, labels, opts.digits.labels];
+};
 
 // ---------------------------------------------------------------- native
 // The machine, and its load as the measurements begin (after the builds).
+/** @type {{ cpu: string, cores: number, memory: string, node: string, load: string, chromium?: string, tfjs?: string }} */
 const machine = {
   cpu: (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1]?.trim() ?? 'unknown CPU',
   cores: cpus().length,
@@ -177,6 +207,7 @@ const machine = {
 };
 
 const batchList = opts.batches.join(',');
+/** @param {string} binary @param {string} impl @param {number[]} threads */
 function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
   if (!existsSync(path)) throw new Error(`${binary} is missing (build it: see bench/README.md)`);
@@ -189,9 +220,12 @@ function nativeBench(binary, impl, threads) {
   }
 }
 
-await group('native', 'native (build/digitrain bench)', () => nativeBench('build/digitrain', 'native', [1, 2]));
-await group('v2', 'native -march=x86-64-v2 (build-v2/digitrain bench)',
-  () => nativeBench('build-v2/digitrain', 'native-x86-64-v2', [1]));
+/** @type {[keyof typeof nativeBuilds, string, number[]][]} group, impl, thread counts */
+const nativeImpls = [['native', 'native', [1, 2]], ['v2', 'native-x86-64-v2', [1]]];
+for (const [name, impl, threads] of nativeImpls) {
+  const { dir, args } = nativeBuilds[name];
+  await group(name, `native ${archLabel(args)} (${dir}/digitrain bench)`, () => nativeBench(`${dir}/digitrain`, impl, threads));
+}
 
 // ---------------------------------------------------------------- NumPy
 const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
@@ -200,6 +234,7 @@ await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
   const common = ['bench/numpy_tp.py', '--batches', batchList, '--seconds', String(opts.seconds),
     '--warmup', String(opts.warmup)];
   const threadEnv = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  /** @type {[string, Record<string, string>][]} */
   const variants = [
     ['numpy-openblas', {}],
     ['numpy-refblas', { LD_LIBRARY_PATH: [refblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }],
@@ -235,24 +270,29 @@ await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
 
 // ---------------------------------------------------------------- Chromium: ours and TF.js
 if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
+  /** @type {import('playwright-core').Browser | null} */
   let browser = null;
+  /** @type {Awaited<ReturnType<typeof import('./server.mjs').startServer>> | null} */
   let server = null;
   try {
     const { chromium } = await import('playwright-core');
     const { startServer } = await import('./server.mjs');
-    server = await startServer();
-    browser = await chromium.launch({
+    const started = await startServer();
+    server = started;
+    const launched = await chromium.launch({
       executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    machine.chromium = browser.version();
+    browser = launched;
+    machine.chromium = launched.version();
     const openPage = async () => {
-      const page = await browser.newPage();
+      const page = await launched.newPage();
+      /** @type {string[]} */
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-      await page.goto(`${server.url}/bench/index.html`);
+      await page.goto(`${started.url}/bench/index.html`);
       try {
         await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
       } catch {
@@ -265,14 +305,19 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
     };
     const common = { batches: opts.batches, seconds: opts.seconds, warmup: opts.warmup };
     // A hung Worker (say, a pthread join that never returns) must not hang the whole run.
-    const evaluate = (page, fn, arg, figures) => {
+    /**
+     * `call` (a page.evaluate) within a time limit for `figures` measurements.
+     * @template R @param {() => Promise<R>} call @param {number} figures @returns {Promise<R>}
+     */
+    const evaluate = (call, figures) => {
       const limit = (figures * (opts.seconds + opts.warmup) * 4 + 60) * 1000;
+      /** @type {ReturnType<typeof setTimeout> | undefined} */
       let timer;
       return Promise.race([
-        page.evaluate(fn, arg),
-        new Promise((_, reject) => {
+        call(),
+        /** @type {Promise<never>} */ (new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from the page after ${limit / 1000} s`)), limit);
-        }),
+        })),
       ]).finally(() => clearTimeout(timer));
     };
 
@@ -282,7 +327,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         for (const data of opts.data) {
           const page = await openPage();
           try {
-            const rows = await evaluate(page, (o) => window.bench.ours(o), { ...common, build, threads, data },
+            const rows = await evaluate(() => page.evaluate((o) => window.bench.ours(o), { ...common, build, threads, data }),
               threads.length * opts.batches.length);
             for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second, data);
           } finally {
@@ -313,7 +358,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null) {
           const page = await openPage();
           try {
-            const n = await evaluate(page, (c) => window.bench.tfjsThreads(c), config, 1);
+            const n = await evaluate(() => page.evaluate((c) => window.bench.tfjsThreads(c), config), 1);
             if (n <= wasmThreads) {
               note(`  (TF.js wasm runs ${n} thread(s) even when asked for ${config.threadsCount}: skipped)`);
               continue;
@@ -325,7 +370,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         const page = await openPage();
         try {
           for (const data of opts.data) {
-            const rows = await evaluate(page, (o) => window.bench.tfjs(o), { ...common, ...config, data },
+            const rows = await evaluate(() => page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config, data }),
               config.ways.length * opts.batches.length);
             // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
             if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
@@ -340,8 +385,9 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       }
     });
   } catch (e) {
-    problems.push(`Chromium: ${e.message}`);
-    note(`  ✗ Chromium: ${e.message}`);
+    const message = /** @type {Error} */ (e).message;
+    problems.push(`Chromium: ${message}`);
+    note(`  ✗ Chromium: ${message}`);
   } finally {
     await browser?.close();
     await server?.close();
@@ -349,8 +395,10 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
 }
 
 // ---------------------------------------------------------------- report
+/** @param {string} impl @param {number} threads @param {number} batch @param {string} data */
 const get = (impl, threads, batch, data) =>
   results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch && r.data === data)?.samples_per_second;
+/** @param {(r: Figure) => boolean} pred @param {number} batch @param {string} data */
 const best = (pred, batch, data) => {
   const rows = results.filter((r) => r.batch === batch && r.data === data && pred(r));
   return rows.length ? rows.reduce((a, b) => (b.samples_per_second > a.samples_per_second ? b : a)) : null;
@@ -358,6 +406,7 @@ const best = (pred, batch, data) => {
 const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128);  // fwd + dW + e
 
 if (!opts.json) {
+  /** @type {string[]} */
   const out = [];
   const p = (s = '') => out.push(s);
   p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
@@ -366,7 +415,12 @@ if (!opts.json) {
   p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
     (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
     `; load average ${machine.load} when the measurements began.`);
+  const nativeRows = nativeImpls.filter(([name]) => opts.only.includes(name));
+  if (nativeRows.length) {
+    p(`Native builds: ${nativeRows.map(([name, impl]) => `${impl} = ${archLabel(nativeBuilds[name].args)} (${nativeBuilds[name].dir}/)`).join(', ')}.`);
+  }
   p();
+  /** @type {{ impl: string, threads: number }[]} */
   const rows = [];
   for (const r of results) {
     if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads)) rows.push({ impl: r.impl, threads: r.threads });
@@ -375,7 +429,7 @@ if (!opts.json) {
   const head = ['implementation', 'threads', ...columns.map((c) => `${c.data} b${c.batch}`)];
   const body = rows.map(({ impl, threads }) => [impl, String(threads), ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data)))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const line = (/** @type {string[]} */ cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   p(line(head));
   p('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   body.forEach((r) => p(line(r)));
@@ -384,7 +438,9 @@ if (!opts.json) {
   const b32 = opts.batches.includes(32) ? 32 : opts.batches[0];
   const b128 = opts.batches.includes(128) ? 128 : opts.batches[opts.batches.length - 1];
   for (const data of opts.data) {
+    /** @type {string[][]} */
     const ratios = [];
+    /** @param {string} label @param {number | null | undefined} a @param {number | null | undefined} b @param {number} [target] */
     const ratio = (label, a, b, target) => {
       if (a == null || b == null) {
         // With --only, ratios outside the chosen groups are left out rather than listed as missing.
@@ -394,7 +450,7 @@ if (!opts.json) {
       const x = a / b;
       ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
     };
-    const at = (impl, threads, batch) => get(impl, threads, batch, data);
+    const at = (/** @type {string} */ impl, /** @type {number} */ threads, /** @type {number} */ batch) => get(impl, threads, batch, data);
     const v2 = at('native-x86-64-v2', 1, b32);
     ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-threads-chromium', 1, b32), v2, 0.75);
     ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-chromium', 1, b32), v2, 0.75);
@@ -404,7 +460,7 @@ if (!opts.json) {
     ratio(`native 2T / 1T, batch ${b128}`, at('native', 2, b128), at('native', 1, b128), 1.7);
     ratio(`WASM Chromium 2T / 1T, batch ${b128}`, at('wasm-threads-chromium', 2, b128), at('wasm-threads-chromium', 1, b128), 1.7);
     ratio(`WASM Node 2T / 1T, batch ${b128}`, at('wasm-threads-node', 2, b128), at('wasm-threads-node', 1, b128));
-    const isTf = (r) => r.impl.startsWith('tfjs-');
+    const isTf = (/** @type {Figure} */ r) => r.impl.startsWith('tfjs-');
     const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32, data);
     const tfBest1 = best((r) => isTf(r) && !r.impl.endsWith('-fit') && r.threads === 1, b32, data);
     const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32, data);

@@ -44,12 +44,12 @@ const maxThreads = Math.max(...opts.threads);
 const engine = await createEngine({
   wasmBinary,
   ...(opts.build === 'mt' ? { pthreadPoolSize: Math.max(1, maxThreads - 1) } : {}),
-  print: (s) => process.stderr.write(`${s}\n`),
-  printErr: (s) => process.stderr.write(`${s}\n`),
+  print: (/** @type {string} */ s) => process.stderr.write(`${s}\n`),
+  printErr: (/** @type {string} */ s) => process.stderr.write(`${s}\n`),
 });
 
 const impl = opts.build === 'mt' ? 'wasm-threads-node' : 'wasm-simd-node';
-const data = await benchData(opts.data, (name) => readFileSync(join(root, 'public', 'data', name)));
+const data = await benchData(opts.data, (/** @type {string} */ name) => readFileSync(join(root, 'public', 'data', name)));
 for (const threads of opts.threads) {
   for (const batch of opts.batches) {
     const r = benchTrain(engine, { threads, batch, seconds: opts.seconds, warmup: opts.warmup, data });

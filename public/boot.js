@@ -19,13 +19,14 @@
  */
 (function () {
   'use strict';
-  var w = window, nav = navigator, doc = document, root = doc.documentElement;
-  var script = doc.currentScript;
+  var w = /** @type {Window & { digitrainBoot?: unknown }} */ (window), nav = navigator, doc = document, root = doc.documentElement;
+  var script = /** @type {HTMLScriptElement | null} */ (doc.currentScript);
   var params = new URLSearchParams(location.search);
 
   // ---- view parameters ------------------------------------------------------------------
   var dark = w.matchMedia ? w.matchMedia('(prefers-color-scheme: dark)') : null;
   var themeParam = (params.get('theme') || '').toLowerCase();
+  /** @param {string} theme */
   function applyTheme(theme) {
     var t = theme === 'dark' || theme === 'light' ? theme : dark && dark.matches ? 'dark' : 'light';
     root.setAttribute('data-theme', t);
@@ -49,14 +50,17 @@
 
   var framed = w.top !== w;
   if (['1', 'true', 'yes', 'on'].indexOf((params.get('embed') || '').toLowerCase()) >= 0) root.setAttribute('data-embed', '');
-  if (params.get('panels')) root.setAttribute('data-panels', params.get('panels'));
+  var panels = params.get('panels');
+  if (panels) root.setAttribute('data-panels', panels);
 
   // ---- cross-origin isolation and the offline copy ---------------------------------------
+  /** @type {(value: typeof state) => void} */
   var resolveSettled;
   var state = { status: 'pending', detail: '', framed: framed, swActive: false };
   var settled = new Promise(function (resolve) {
     resolveSettled = resolve;
   });
+  /** @param {string} status @param {string} [detail] */
   function settle(status, detail) {
     if (state.status !== 'pending') return;
     state.status = status;
@@ -78,6 +82,7 @@
       return true; // no storage: never risk a reload loop
     }
   }
+  /** @param {string} why */
   function reloadOnce(why) {
     if (reloadedRecently()) return settle('reload-failed', why);
     try {
@@ -91,7 +96,8 @@
   /** Why an isolated reload cannot work inside this frame ('' when it may: only trying tells). */
   function frameBlocks() {
     if (!framed) return '';
-    var fp = doc.featurePolicy;
+    // Chromium's Feature Policy API, absent from the standard DOM types.
+    var fp = /** @type {{ featurePolicy?: { allowsFeature?: (feature: string) => boolean } }} */ (/** @type {unknown} */ (doc)).featurePolicy;
     if (fp && fp.allowsFeature && !fp.allowsFeature('cross-origin-isolated')) return 'no-allow';
     try {
       // A same-origin parent tells; a cross-origin one throws.

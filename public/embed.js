@@ -21,12 +21,14 @@
 (function () {
   'use strict';
   if (!window.customElements || window.customElements.get('digitrain-trainer')) return;
-  var script = document.currentScript;
+  var script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   var APP = script && script.src ? new URL('./', script.src).href : null;
   var NOT_PARAMS = ['src', 'height', 'title', 'loading', 'class', 'id', 'style', 'hidden', 'allow', 'slot', 'lang', 'dir', 'tabindex', 'part', 'is'];
   var systemDark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+  /** @type {DigitrainTrainer[]} */
   var elements = [];
 
+  /** @param {HTMLElement} el */
   function hostTheme(el) {
     var scheme = '';
     try {
@@ -83,20 +85,21 @@
       frame.src = href;
       frame.title = this.getAttribute('title') || 'digitrain: train a neural network on handwritten digits';
       frame.setAttribute('allow', 'cross-origin-isolated; clipboard-write' + (this.getAttribute('allow') ? '; ' + this.getAttribute('allow') : ''));
-      if (this.getAttribute('loading')) frame.setAttribute('loading', this.getAttribute('loading'));
+      var loading = this.getAttribute('loading');
+      if (loading) frame.setAttribute('loading', loading);
       frame.style.display = 'block';
       frame.style.width = '100%';
       frame.style.border = '0';
       frame.style.height = (Number(this.getAttribute('height')) || 480) + 'px';
-      var self = this;
-      frame.addEventListener('load', function () {
-        self.post({ type: 'digitrain:hello' });
-        self.sendTheme();
+      frame.addEventListener('load', () => {
+        this.post({ type: 'digitrain:hello' });
+        this.sendTheme();
       });
       this.frame = frame;
       this.replaceChildren(frame);
     }
 
+    /** @param {object} message */
     post(message) {
       if (this.frame && this.frame.contentWindow) this.frame.contentWindow.postMessage(message, '*');
     }
@@ -107,11 +110,15 @@
       this.post({ type: 'digitrain:theme', theme: fixed === 'dark' || fixed === 'light' ? fixed : hostTheme(this) });
     }
 
+    /** @param {string} name @param {string | null} before @param {string | null} after */
     attributeChangedCallback(name, before, after) {
       if (!this.frame || before === after) return;
       if (name === 'theme') this.sendTheme();
       else if (name === 'height') this.frame.style.height = (Number(after) || 480) + 'px';
-      else this.frame.src = this.appUrl();
+      else {
+        var url = this.appUrl();
+        if (url) this.frame.src = url;
+      }
     }
   }
 

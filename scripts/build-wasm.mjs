@@ -24,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build-wasm');
 
+/** @type {{ clean: boolean, simd: string | null, exceptions: string | null, blocks: string | null, jobs: number, target: string[] | null, quiet: boolean }} */
 const options = { clean: false, simd: null, exceptions: null, blocks: null, jobs: Math.max(1, cpus().length), target: null, quiet: false };
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split('=');
@@ -45,12 +46,14 @@ for (const arg of process.argv.slice(2)) {
 const env = { ...process.env };
 env.NODE_PATH = ['/usr/share/nodejs', env.NODE_PATH].filter(Boolean).join(':');
 
+/** @param {string} cmd @param {string[]} args @param {{ fatal?: boolean }} [options] */
 function run(cmd, args, { fatal = true } = {}) {
   if (!options.quiet) console.log(`$ ${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: options.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
   if (r.error) {
+    const { code } = /** @type {NodeJS.ErrnoException} */ (r.error);
     console.error(`build-wasm: cannot run ${cmd}: ${r.error.message}` +
-      (r.error.code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
+      (code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
     process.exit(1);
   }
   if (r.status !== 0) {
@@ -90,6 +93,7 @@ if (!options.target && hasCli)
   cliOk = run('cmake', ['--build', 'build-wasm', '-j', String(options.jobs), '--target', 'digitrain_node'], { fatal: false });
 
 // Copies `from` to `to` when the bytes differ; returns true when it copied.
+/** @param {string} from @param {string} to */
 function sync(from, to) {
   const src = readFileSync(from);
   if (existsSync(to)) {
@@ -101,6 +105,7 @@ function sync(from, to) {
   return true;
 }
 
+/** @param {string} file @param {string} text */
 function writeIfChanged(file, text) {
   if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
   mkdirSync(dirname(file), { recursive: true });
@@ -108,9 +113,12 @@ function writeIfChanged(file, text) {
 }
 
 const commonjs = '{"type":"commonjs"}\n';
+/** @type {[file: string, size: number, gzipped: number | null][]} */
 const rows = [];
 let copied = 0;
-for (const [build, files] of [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]]) {
+/** @type {[string, string[]][]} */
+const builds = [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]];
+for (const [build, files] of builds) {
   const out = join(root, 'public', 'wasm', build);
   for (const f of files) {
     const from = join(buildDir, build, f);
@@ -132,7 +140,7 @@ if (existsSync(nodeDir)) {
 }
 
 if (!options.quiet) {
-  const kb = (n) => (n / 1024).toFixed(1).padStart(8) + ' KB';
+  const kb = (/** @type {number} */ n) => (n / 1024).toFixed(1).padStart(8) + ' KB';
   console.log(`\nbuild-wasm: ${copied ? `${copied} file(s) updated` : 'public/wasm is up to date'}`);
   for (const [file, size, gz] of rows) console.log(`  ${file.padEnd(34)} ${kb(size)}${gz === null ? '' : ` (${kb(gz).trim()} gzipped)`}`);
 }

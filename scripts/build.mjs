@@ -17,11 +17,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
 const outDir = resolve(root, typeof args.out === 'string' ? args.out : 'dist');
 
+/** Every file under `dir`, recursively. @param {string} dir @returns {string[]} */
 function files(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
-const newest = (list) => Math.max(0, ...list.map((f) => statSync(f).mtimeMs));
+const newest = (/** @type {string[]} */ list) => Math.max(0, ...list.map((f) => statSync(f).mtimeMs));
 
 // 1. The engine builds.
 const outputs = ['mt/engine.mjs', 'mt/engine.wasm', 'mt/engine.worker.js', 'st/engine.mjs', 'st/engine.wasm'].map((f) => join(root, 'public', 'wasm', f));

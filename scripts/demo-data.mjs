@@ -8,16 +8,12 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { DEMO_FILES } from '../web/data/demo-files.js';
 import { makeDigits } from './make-digits.mjs';
 
 export const DEMO_DIR = resolve(fileURLToPath(new URL('..', import.meta.url)), 'public', 'data');
-const NAMES = {
-  trainImages: 'train-images-idx3-ubyte.gz',
-  trainLabels: 'train-labels-idx1-ubyte.gz',
-  testImages: 't10k-images-idx3-ubyte.gz',
-  testLabels: 't10k-labels-idx1-ubyte.gz',
-};
 
+/** @param {string} path */
 async function exists(path) {
   try {
     return (await stat(path)).size > 0;
@@ -28,12 +24,12 @@ async function exists(path) {
 
 /** Generates the demo files unless they exist; returns the paths written (empty when none). */
 export async function ensureDemoData({ out = DEMO_DIR, force = false } = {}) {
-  const paths = Object.values(NAMES).map((n) => join(out, n));
+  const paths = Object.values(DEMO_FILES).map((n) => join(out, n));
   if (!force && (await Promise.all(paths.map(exists))).every(Boolean)) return [];
   const digits = await makeDigits();
   await mkdir(out, { recursive: true });
   const written = [];
-  for (const [key, name] of Object.entries(NAMES)) {
+  for (const [key, name] of /** @type {[keyof typeof DEMO_FILES, string][]} */ (Object.entries(DEMO_FILES))) {
     // Level 9 with zlib's fixed header (no name, mtime 0): the same bytes on every run.
     await writeFile(join(out, name), gzipSync(digits[key], { level: 9 }));
     written.push(join(out, name));

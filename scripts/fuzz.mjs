@@ -23,10 +23,12 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } fro
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, relative } from 'node:path';
+import { nativeBuild } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fuzzDir = join(root, 'tests', 'fuzz');
-const buildDir = join(root, 'build-asan');  // shared with `node scripts/native.mjs test --asan`
+const asanBuild = nativeBuild({ asan: true });  // shared with `node scripts/native.mjs test --asan`
+const buildDir = join(root, asanBuild.dir);
 const runsDir = join(buildDir, 'runs');
 const clang = 'clang++-14';
 const fuzzerRuntime = '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a';
@@ -41,10 +43,11 @@ const STACK_KIB = 256;
 const RSS_LIMIT_MB = 2048;
 const TIMEOUT_S = 20;  // per input
 // Longer inputs where structure needs room (nested JSON); libFuzzer's default is 4096 bytes.
+/** @type {Record<string, string[]>} */
 const extraArgs = { fuzz_model: ['-max_len=16384'], fuzz_gzip_idx: ['-max_len=8192'] };
 
-const rel = (p) => relative(root, p) || '.';
-const filesIn = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : []);
+const rel = (/** @type {string} */ p) => relative(root, p) || '.';
+const filesIn = (/** @type {string} */ dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : []);
 
 export function fuzzTargets() {
   return filesIn(fuzzDir).filter((f) => f.endsWith('.cpp')).map((f) => f.slice(0, -4));
@@ -62,16 +65,13 @@ function preflight() {
 // compiled with ASan + UBSan (DIGITRAIN_SANITIZE) and with libFuzzer's coverage
 // instrumentation (-fsanitize=fuzzer-no-link): without it the fuzzer would see coverage of the
 // few lines in tests/fuzz/*.cpp only, and ASan would not check the core's memory accesses.
+/** @returns {{ ok: true, message?: undefined } | { ok: false, message: string }} */
 export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   const problem = preflight();
   if (problem) return { ok: false, message: problem };
   const stdio = quiet ? 'pipe' : 'inherit';
-  const configure = spawnSync('cmake', [
-    '-S', root, '-B', buildDir,
-    '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
-    `-DCMAKE_CXX_COMPILER=${clang}`,
-    '-DDIGITRAIN_FUZZ=ON', '-DDIGITRAIN_NATIVE_ARCH=OFF', '-DDIGITRAIN_SANITIZE=ON',
-  ], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  const configure = spawnSync('cmake', ['-S', root, '-B', buildDir, ...asanBuild.args],
+    { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   if (configure.status !== 0) return { ok: false, message: `cmake configure failed:\n${configure.stdout}${configure.stderr}` };
   const jobs = String(Math.max(2, availableParallelism()));
   const build = spawnSync('cmake', ['--build', buildDir, '--target', ...targets, '-j', jobs],
@@ -83,6 +83,7 @@ export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   return { ok: true };
 }
 
+/** @param {string} binary @param {string[]} args @param {string} logFile */
 function runFuzzer(binary, args, logFile) {
   const env = {
     ...process.env,
@@ -99,7 +100,9 @@ function runFuzzer(binary, args, logFile) {
 }
 
 // What went wrong, from libFuzzer's and the sanitizers' own words; null when nothing did.
+/** @param {ReturnType<typeof runFuzzer>} run */
 function problemIn(run) {
+  /** @type {[RegExp, (m: RegExpExecArray) => string][]} */
   const patterns = [
     [/ERROR: AddressSanitizer: ([\w-]+)/, (m) => `AddressSanitizer: ${m[1]}`],
     [/ERROR: LeakSanitizer: detected memory leaks/, () => 'memory leak (LeakSanitizer)'],
@@ -117,12 +120,23 @@ function problemIn(run) {
   return null;
 }
 
+/** @param {string} output @param {string} name */
 function stat(output, name) {
   const m = new RegExp(`stat::${name}:\\s*(\\d+)`).exec(output);
   return m ? Number(m[1]) : null;
 }
 
-// One target: replay its regressions, then fuzz it for `seconds` on a fresh copy of its corpus.
+/**
+ * @typedef {{ target: string, ok: boolean, seconds: number, regressions: number, seeds: number, executions: number,
+ *   execPerSecond?: number | null, peakRssMb?: number | null, coverage?: number | null, features?: number | null,
+ *   corpus?: number | null, seed?: number, artifacts?: string[], log?: string, problem?: string, tail?: string }} FuzzResult
+ */
+
+/**
+ * One target: replay its regressions, then fuzz it for `seconds` on a fresh copy of its corpus.
+ * @param {string} target @param {{ seconds?: number, seed?: number | null }} [options]
+ * @returns {FuzzResult}
+ */
 export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   const binary = join(buildDir, target);
   const work = join(runsDir, target);
@@ -133,6 +147,7 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   mkdirSync(corpus, { recursive: true });
   const seeds = join(fuzzDir, 'corpus', target);
   if (existsSync(seeds)) cpSync(seeds, corpus, { recursive: true });
+  /** @type {FuzzResult} */
   const result = { target, ok: false, seconds, regressions: 0, seeds: filesIn(corpus).length, executions: 0 };
   if (!existsSync(binary)) return { ...result, problem: `${rel(binary)} was not built` };
 
@@ -178,6 +193,7 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   return { ...result, ok: true };
 }
 
+/** @param {FuzzResult} r */
 function describe(r) {
   const execs = `${r.executions.toLocaleString('en-US')} executions`;
   const rate = r.execPerSecond ? ` (${r.execPerSecond.toLocaleString('en-US')}/s)` : '';
@@ -188,7 +204,11 @@ function describe(r) {
     (r.artifacts?.length ? `\n        failing input: ${r.artifacts.join(', ')} → fix, then add it to tests/fuzz/regressions/${r.target}/` : '');
 }
 
-// Builds, then runs each target in turn (one at a time, so the execution counts are fair).
+/**
+ * Builds, then runs each target in turn (one at a time, so the execution counts are fair).
+ * @param {{ seconds?: number, smoke?: boolean, only?: string[], quietBuild?: boolean }} [options]
+ * @returns {{ passed: number, failed: number, results: FuzzResult[] }}
+ */
 export function runFuzz({ seconds = 10, smoke = false, only = [], quietBuild = false } = {}) {
   const secs = smoke ? SMOKE_SECONDS : seconds;
   const all = fuzzTargets();
@@ -206,10 +226,13 @@ export function runFuzz({ seconds = 10, smoke = false, only = [], quietBuild = f
   const built = buildFuzzers(targets, { quiet: quietBuild });
   if (!built.ok) {
     console.error(`fuzz: ${built.message}`);
-    return { passed: 0, failed: targets.length, results: targets.map((target) => ({ target, ok: false, problem: built.message })) };
+    const problem = built.message;
+    const results = targets.map((target) => ({ target, ok: false, seconds: 0, regressions: 0, seeds: 0, executions: 0, problem }));
+    return { passed: 0, failed: targets.length, results };
   }
   console.log(`fuzz: ${secs} s per target${smoke ? ' (smoke, fixed seed)' : ''}, ${STACK_KIB} KiB stack, ` +
     `rss limit ${RSS_LIMIT_MB} MB; seed corpora copied to ${rel(runsDir)}/<target>/corpus`);
+  /** @type {FuzzResult[]} */
   const results = [];
   for (const target of targets) {
     const r = fuzzTarget(target, { seconds: secs, seed: smoke ? SMOKE_SEED : null });
@@ -231,7 +254,9 @@ export function fuzzSmoke() {
   return runFuzz({ smoke: true });
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ seconds: number, smoke: boolean, only: string[], help?: boolean }} */
   const opts = { seconds: 10, smoke: false, only: [] };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -258,7 +283,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     opts = parseArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(`fuzz: ${e.message}`);
+    console.error(`fuzz: ${/** @type {Error} */ (e).message}`);
     process.exit(2);
   }
   if (opts.help) {

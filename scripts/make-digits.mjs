@@ -20,6 +20,7 @@ export const TEST_MAX = 2000;
 const SEED = 20261125;
 
 // mulberry32: tiny, well-mixed, and identical in every JavaScript engine.
+/** @param {number} seed */
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
@@ -36,6 +37,7 @@ function digitsDir() {
 }
 
 // Big-endian IDX bytes: 00 00, type 0x08 (u8), rank, the dimensions, then the payload.
+/** @param {number[]} dims @param {Uint8Array} payload */
 export function idxBytes(dims, payload) {
   const header = new Uint8Array(4 + 4 * dims.length);
   const view = new DataView(header.buffer);
@@ -60,6 +62,7 @@ async function loadDigits() {
   return classes;
 }
 
+/** @param {string} name @param {number} value @param {number} max */
 function validateCount(name, value, max) {
   if (!Number.isInteger(value) || value < 0 || value > max)
     throw new Error(`--${name} must be an integer in 0..${max}, got ${value}`);
@@ -76,6 +79,7 @@ export async function makeDigits({ train = TRAIN_MAX, test = TEST_MAX } = {}) {
   validateCount('test', test, TEST_MAX);
   const classes = await loadDigits();
 
+  /** @type {[digit: number, index: number][]} */
   const pairs = [];
   classes.forEach((data, digit) => {
     for (let i = 0; i < data.length / PIXELS; i++) pairs.push([digit, i]);
@@ -88,7 +92,7 @@ export async function makeDigits({ train = TRAIN_MAX, test = TEST_MAX } = {}) {
     [pairs[i], pairs[j]] = [pairs[j], pairs[i]];
   }
 
-  const build = (chosen) => {
+  const build = (/** @type {[digit: number, index: number][]} */ chosen) => {
     const images = new Uint8Array(chosen.length * PIXELS);
     const labels = new Uint8Array(chosen.length);
     chosen.forEach(([digit, index], n) => {
@@ -135,6 +139,7 @@ export function makeMalformed() {
   };
 }
 
+/** @param {string} dir @param {Record<string, Uint8Array>} files */
 async function writeAll(dir, files) {
   await mkdir(dir, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) {
@@ -143,7 +148,9 @@ async function writeAll(dir, files) {
   }
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
+  /** @type {{ out: string | null, malformed: string | null, gzip: boolean, train: number, test: number }} */
   const args = { out: null, malformed: null, gzip: false, train: TRAIN_MAX, test: TEST_MAX };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -168,7 +175,7 @@ async function main() {
     const d = await makeDigits({ train: args.train, test: args.test });
     const suffix = args.gzip ? '.gz' : '';
     // Level 9 with zlib's fixed header (no name, mtime 0) keeps the .gz bytes reproducible.
-    const pack = (bytes) => (args.gzip ? new Uint8Array(gzipSync(bytes, { level: 9 })) : bytes);
+    const pack = (/** @type {Uint8Array} */ bytes) => (args.gzip ? new Uint8Array(gzipSync(bytes, { level: 9 })) : bytes);
     await writeAll(args.out, {
       [`train-images-idx3-ubyte${suffix}`]: pack(d.trainImages),
       [`train-labels-idx1-ubyte${suffix}`]: pack(d.trainLabels),

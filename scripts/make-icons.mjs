@@ -19,11 +19,12 @@ const table = Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
-const crc32 = (buf) => {
+const crc32 = (/** @type {Uint8Array} */ buf) => {
   let c = 0xffffffff;
   for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 };
+/** @param {string} type @param {Uint8Array} data */
 function chunk(type, data) {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
@@ -32,6 +33,7 @@ function chunk(type, data) {
   crc.writeUInt32BE(crc32(body));
   return Buffer.concat([len, body, crc]);
 }
+/** @param {number} size @param {Buffer} rgba */
 function png(size, rgba) {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(size, 0);
@@ -49,19 +51,23 @@ function png(size, rgba) {
 }
 
 // The design in the favicon's 32×32 units.
+/** @type {[number, number][]} */
 const STROKE = [[8, 9], [24, 9], [15, 25]];
 const WIDTH = 4;
+/** @param {number} px @param {number} py @param {[number, number]} a @param {[number, number]} b */
 const segDist = (px, py, [ax, ay], [bx, by]) => {
   const dx = bx - ax, dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 };
+/** @param {number} x @param {number} y @param {number} radius */
 function inTile(x, y, radius) {
   // Rounded square 0..32 with corner radius `radius` (0: full bleed, for maskable icons).
   const cx = Math.min(Math.max(x, radius), 32 - radius), cy = Math.min(Math.max(y, radius), 32 - radius);
   return Math.hypot(x - cx, y - cy) <= radius;
 }
 
+/** @param {number} size @param {{ maskable: boolean }} options */
 function icon(size, { maskable }) {
   const rgba = Buffer.alloc(size * size * 4);
   const S = 4; // supersampling
@@ -86,7 +92,9 @@ function icon(size, { maskable }) {
 }
 
 mkdirSync(out, { recursive: true });
-for (const [name, size, maskable] of [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['maskable-512.png', 512, true]]) {
+/** @type {[name: string, size: number, maskable: boolean][]} */
+const icons = [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['maskable-512.png', 512, true]];
+for (const [name, size, maskable] of icons) {
   writeFileSync(join(out, name), icon(size, { maskable }));
   console.log(`wrote public/icons/${name}`);
 }

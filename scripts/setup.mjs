@@ -3,7 +3,7 @@
 // Debian packages (as root, through apt) and the npm dependencies (npm ci).
 // Used by `npm start`, `npm test` and .ci/run. Only Node built-ins here: it runs before
 // node_modules exists.
-import { execSync, spawnSync } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ const debianPackages = {
   'cmake': '/usr/bin/cmake',
   'g++': '/usr/bin/g++',
   'clang-14': '/usr/bin/clang++-14',
+  'clang-format-14': '/usr/bin/clang-format-14',
   'libclang-rt-14-dev': '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a',
   'libgtest-dev': '/usr/include/gtest/gtest.h',
   'libeigen3-dev': '/usr/include/eigen3/Eigen/Core',
@@ -25,6 +26,7 @@ const debianPackages = {
   'python3-numpy': '/usr/lib/python3/dist-packages/numpy/__init__.py',
 };
 
+/** @param {string} cmd */
 function run(cmd) {
   console.log(`setup: ${cmd}`);
   execSync(cmd, { stdio: 'inherit', cwd: root, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
@@ -42,8 +44,4 @@ export function setup() {
   if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(lock).mtimeMs) run('npm ci --no-audit --no-fund');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  setup();
-  const r = spawnSync('true');
-  process.exit(r.status ?? 0);
-}
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) setup();

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { setup } from './setup.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const step = (cmd, args) => {
+const step = (/** @type {string} */ cmd, /** @type {string[]} */ args) => {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };

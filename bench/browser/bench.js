@@ -13,12 +13,22 @@
 import { benchData, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
 
 const now = () => performance.now();
-const log = (s) => { document.getElementById('out').textContent += s + '\n'; };
+const outBox = /** @type {HTMLElement} */ (document.getElementById('out'));
+const log = (/** @type {string} */ s) => { outBox.textContent += s + '\n'; };
 
+/**
+ * @typedef {import('./globals').BenchFigure} Figure
+ * @typedef {{ count: number, px: Float32Array, oh: Float32Array }} TfData the data set as TF.js takes it
+ * @typedef {{ step: (x: import('@tensorflow/tfjs').Tensor2D, y: import('@tensorflow/tfjs').Tensor2D) => void,
+ *   sync: () => void, dispose: () => void }} Step
+ */
+
+/** @param {{ build: string, data?: string }} opts @returns {Promise<Figure[]>} */
 function ours(opts) {
   return new Promise((resolve, reject) => {
     const worker = new Worker('/bench/engine-worker.js', { type: 'module' });
     worker.onerror = (e) => { worker.terminate(); reject(new Error(`engine worker: ${e.message}`)); };
+    /** @param {MessageEvent<{ error?: string, results: Omit<Figure, 'impl' | 'data'>[] }>} event */
     worker.onmessage = ({ data }) => {
       worker.terminate();
       if (data.error) return reject(new Error(data.error));
@@ -31,7 +41,9 @@ function ours(opts) {
   });
 }
 
+/** @type {Promise<{ backend: string, threads: number }> | null} */
 let backendReady = null;
+/** @param {string} backend @param {number} threadsCount */
 async function initBackend(backend, threadsCount) {
   if (!backendReady) {
     backendReady = (async () => {
@@ -51,6 +63,7 @@ async function initBackend(backend, threadsCount) {
 
 // The dataset as TF.js wants it: float32 pixels in [0,1] and one-hot labels (so TF.js does
 // no per-batch conversion, unlike the engine, which normalises uint8 per batch).
+/** @param {string} kind @returns {Promise<TfData>} */
 async function tfData(kind) {
   const { images, labels } = await benchData(kind, fetchDemoFile);
   const count = labels.length - 8;
@@ -64,6 +77,7 @@ async function tfData(kind) {
 // The data cut into batch tensors once, before timing: TF.js 4.22's wasm backend copies the
 // whole source tensor out of wasm memory on every tf.slice (25 MB here, ~50 ms per batch),
 // so slicing per step would measure that copy, not training.
+/** @param {TfData} data @param {number} batch */
 function batchTensors(data, batch) {
   const out = [];
   for (let start = 0; start + batch <= data.count; start += batch) {
@@ -76,11 +90,12 @@ function batchTensors(data, batch) {
 }
 
 // N(0,1)/√n for an (m, n) matrix, the TP's Task 5.
-const initWeights = (m, n) => tf.variable(tf.randomNormal([m, n], 0, 1 / Math.sqrt(n), 'float32', 7));
+const initWeights = (/** @type {number} */ m, /** @type {number} */ n) => tf.variable(tf.randomNormal([m, n], 0, 1 / Math.sqrt(n), 'float32', 7));
 
+/** @param {number} lr @returns {Step} */
 function makeManualStep(lr) {
   const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
-  const step = (x, y) => tf.tidy(() => {
+  const step = (/** @type {import('@tensorflow/tfjs').Tensor2D} */ x, /** @type {import('@tensorflow/tfjs').Tensor2D} */ y) => tf.tidy(() => {
     const a1 = tf.sigmoid(tf.matMul(x, W1));
     const a2 = tf.sigmoid(tf.matMul(a1, W2));
     const a3 = tf.softmax(tf.matMul(a2, W3));
@@ -96,10 +111,11 @@ function makeManualStep(lr) {
   return { step, sync: () => W1.dataSync(), dispose: () => [W1, W2, W3].forEach((w) => w.dispose()) };
 }
 
+/** @param {number} lr @returns {Step} */
 function makeMinimizeStep(lr) {
   const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
   const opt = tf.train.sgd(lr);
-  const step = (x, y) => tf.tidy(() => {
+  const step = (/** @type {import('@tensorflow/tfjs').Tensor2D} */ x, /** @type {import('@tensorflow/tfjs').Tensor2D} */ y) => tf.tidy(() => {
     opt.minimize(() => {
       const logits = tf.matMul(tf.sigmoid(tf.matMul(tf.sigmoid(tf.matMul(x, W1)), W2)), W3);
       return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
@@ -109,10 +125,11 @@ function makeMinimizeStep(lr) {
 }
 
 // Batches cycle through the dataset in order, as the engine's `tp` preset does.
+/** @param {Step} impl @param {TfData} data @param {number} batch @param {number} seconds @param {number} warmup */
 function timeSteps(impl, data, batch, seconds, warmup) {
   const batches = batchTensors(data, batch);
   let index = 0;
-  const runFor = (duration, minSteps) => {
+  const runFor = (/** @type {number} */ duration, /** @type {number} */ minSteps) => {
     let steps = 0;
     const t0 = now();
     let elapsed = 0;
@@ -134,8 +151,12 @@ function timeSteps(impl, data, batch, seconds, warmup) {
   }
 }
 
+/**
+ * @param {TfData} data @param {number} batch @param {number} seconds @param {number} warmup @param {number} lr
+ * @param {number} fitChunk
+ */
 async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
-  const init = (n) => tf.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(n), seed: 7 });
+  const init = (/** @type {number} */ n) => tf.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(n), seed: 7 });
   const model = tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [784], units: 128, activation: 'sigmoid', useBias: false, kernelInitializer: init(128) }),
@@ -149,7 +170,7 @@ async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
   const chunk = Math.max(batch, Math.min(data.count, fitChunk) - (Math.min(data.count, fitChunk) % batch));
   const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
   const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
-  const runFor = async (duration) => {
+  const runFor = async (/** @type {number} */ duration) => {
     let samples = 0;
     const t0 = now();
     do {
@@ -170,8 +191,9 @@ async function tfjsBench({ backend = 'wasm', threadsCount = 0, batches = [32, 12
   ways = ['manual', 'minimize', 'fit'], lr = 0.001, fitChunk = 1024, data: kind = 'random' } = {}) {
   const { threads } = await initBackend(backend, threadsCount);
   const data = await tfData(kind);
+  /** @type {Figure[]} */
   const out = [];
-  const push = (impl, batch, sps) => {
+  const push = (/** @type {string} */ impl, /** @type {number} */ batch, /** @type {number} */ sps) => {
     const r = { impl, threads, batch, samples_per_second: sps, data: kind };
     log(JSON.stringify(r));
     out.push(r);

@@ -10,7 +10,7 @@ self.onmessage = async ({ data: opts }) => {
     const maxThreads = Math.max(...opts.threads);
     const engine = await createEngine({
       ...(opts.build === 'mt' ? { pthreadPoolSize: Math.max(1, maxThreads - 1) } : {}),
-      locateFile: (path) => base + path,
+      locateFile: (/** @type {string} */ path) => base + path,
     });
     const data = await benchData(opts.data ?? 'random', fetchDemoFile);
     const results = [];
@@ -22,6 +22,6 @@ self.onmessage = async ({ data: opts }) => {
     }
     self.postMessage({ results });
   } catch (e) {
-    self.postMessage({ error: String(e?.stack ?? e) });
+    self.postMessage({ error: String(/** @type {Error} */ (e)?.stack ?? e) });
   }
 };

@@ -10,9 +10,12 @@
 //   digits  the demo set's 8,000 training digits (public/data): ~81% of pixels zero, which
 //           the engine's first layer skips.
 
+// Relative, so that it resolves in Node and, through bench/server.mjs's /web/data/, in the browser.
+import { DEMO_FILES } from '../../web/data/demo-files.js';
+
 const now = () => (globalThis.performance ? performance.now() : Date.now());
 
-/** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. */
+/** An IDX file: magic 0x0000 08 <rank>, big-endian dims, u8 payload. @param {number[]} dims @param {Uint8Array} payload */
 export function idxBytes(dims, payload) {
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + payload.length);
@@ -43,32 +46,33 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
   };
 }
 
-/** The demo set's gzipped file names (public/data, made by scripts/demo-data.mjs). */
-export const DEMO_FILES = { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' };
-
+/** @param {Uint8Array} bytes */
 async function gunzip(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  // Read from a file or fetched: an ArrayBuffer's bytes, never shared memory, as Blob requires.
+  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /**
  * The data set `kind` ('random' or 'digits') as IDX bytes {images, labels}; `read(name)`
  * returns the bytes of a demo file (from disk in Node, fetched in a browser).
+ * @param {string} kind @param {(name: string) => Uint8Array | Promise<Uint8Array>} read
  */
 export async function benchData(kind, read) {
   if (kind === 'random') return syntheticMnist();
   if (kind !== 'digits') throw new Error(`unknown data set ${kind} (random or digits)`);
-  const [images, labels] = await Promise.all([read(DEMO_FILES.images), read(DEMO_FILES.labels)].map(async (b) => gunzip(await b)));
+  const [images, labels] = await Promise.all([read(DEMO_FILES.trainImages), read(DEMO_FILES.trainLabels)].map(async (b) => gunzip(await b)));
   return { images, labels };
 }
 
-/** A demo file fetched from the bench server (it serves public/ at the root). */
+/** A demo file fetched from the bench server (it serves public/ at the root). @param {string} name */
 export async function fetchDemoFile(name) {
   const r = await fetch(`/data/${name}`);
   if (!r.ok) throw new Error(`/data/${name}: HTTP ${r.status} (run node scripts/demo-data.mjs)`);
   return new Uint8Array(await r.arrayBuffer());
 }
 
+/** An engine reply, or an error naming the call. @param {string} json @param {string} what */
 function parse(json, what) {
   const r = JSON.parse(json);
   if (!r.ok) throw new Error(`${what}: ${r.error}`);
@@ -78,6 +82,9 @@ function parse(json, what) {
 /**
  * Training samples/s of one (threads, batch) on a fresh Session of `engine`.
  * Returns {samples_per_second, threads_used, batches, seconds}.
+ * @param {import('../../web/core/engine').Engine} engine
+ * @param {{ threads?: number, batch?: number, seconds?: number, warmup?: number,
+ *   data?: { images: Uint8Array, labels: Uint8Array } | null }} [options]
  */
 export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, warmup = 0.3, data = null } = {}) {
   const { images, labels } = data ?? syntheticMnist();
@@ -92,7 +99,7 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
       throw new Error(`configure: ${threads} threads requested, the engine uses ${used}` +
         (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''));
     }
-    const runFor = (duration) => {
+    const runFor = (/** @type {number} */ duration) => {
       let batches = 0;
       let chunk = 1;
       const t0 = now();

@@ -18,6 +18,8 @@
 
 namespace {
 
+// The EM_JS bodies below are JavaScript, which clang-format would mangle as C++.
+// clang-format off
 // Inflates HEAPU8[ptr, ptr+size) with Node's zlib. Returns the unpacked size (kept aside
 // for digitrain_gunzip_take), or -1 with an error message kept aside instead.
 // `maxBytes` arrives as a double: it may exceed 2^31.
@@ -82,6 +84,7 @@ EM_JS(void, digitrain_gunzip_error_take, (char* dest, int size), {
   stringToUTF8(Module["digitrainGunzip"].error, dest, size);
   Module["digitrainGunzip"] = null;
 });
+// clang-format on
 
 }  // namespace
 

@@ -88,6 +88,18 @@ else()
   set(DIGITRAIN_WASM_EH -fwasm-exceptions)
 endif()
 
+# --- nlohmann/json ------------------------------------------------------------------------
+# The package's include directory is /usr/include as a whole, where the host's C library
+# headers would shadow Emscripten's: the WebAssembly build sees only its nlohmann/ folder,
+# through a link in the build directory.
+get_target_property(_json_include nlohmann_json::nlohmann_json INTERFACE_INCLUDE_DIRECTORIES)
+list(GET _json_include 0 _json_include)
+set(DIGITRAIN_JSON_INCLUDE "${CMAKE_BINARY_DIR}/json-include")
+if(NOT EXISTS "${DIGITRAIN_JSON_INCLUDE}/nlohmann/json.hpp")
+  file(MAKE_DIRECTORY "${DIGITRAIN_JSON_INCLUDE}")
+  file(CREATE_LINK "${_json_include}/nlohmann" "${DIGITRAIN_JSON_INCLUDE}/nlohmann" SYMBOLIC)
+endif()
+
 # --- The core, once per threading model ---------------------------------------------------
 set(DIGITRAIN_WASM_COMPILE -O3 ${DIGITRAIN_WASM_SIMD_FLAGS} ${DIGITRAIN_WASM_EH} -Wall -Wextra)
 

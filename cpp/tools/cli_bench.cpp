@@ -144,6 +144,15 @@ double measureInference(const Network& net, const Dataset& data, int batch, int 
   return rate;
 }
 
+// Which build is measured: its -march decides the SIMD width of every product.
+const char* buildName() {
+#ifdef __EMSCRIPTEN__
+  return "WebAssembly";
+#else
+  return DIGITRAIN_ARCH_NAME[0] != '\0' ? "native, -march=" DIGITRAIN_ARCH_NAME : "native, the compiler's default -march";
+#endif
+}
+
 void printJson(int threads, int batch, const char* mode, double rate) {
   nlohmann::ordered_json j;
 #ifdef __EMSCRIPTEN__
@@ -222,7 +231,8 @@ int runBench(const std::vector<std::string>& argv) {
   const Network net = (*made)->network();
 
   if (!json) {
-    std::printf("digitrain bench (native): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n");
+    std::printf("digitrain bench (%s): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n",
+                buildName());
     std::printf("%s; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
                 "threads\n\n",
                 source.c_str(), warmup, shortNumber(seconds, 3).c_str(),

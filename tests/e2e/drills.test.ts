@@ -9,7 +9,6 @@
 //     said in one line, and the run trains with a validation curve.
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { idxBytes } from '../../web/data/idx';
 import { ONE, drawStrokes, openPage, root, shot, useBrowser } from './browser';

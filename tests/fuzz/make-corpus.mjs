@@ -14,8 +14,10 @@ const fixtures = join(here, '..', 'fixtures');
 const out = join(here, 'corpus');
 
 // ---- IDX helpers --------------------------------------------------------------------------
+/** @type {Record<string, [code: number, size: number]>} */
 const TYPES = { u8: [0x08, 1], i8: [0x09, 1], i16: [0x0b, 2], i32: [0x0c, 4], f32: [0x0d, 4], f64: [0x0e, 8] };
 
+/** @param {string} type @param {number[]} dims @param {number[]} values */
 function idx(type, dims, values) {
   const [code, size] = TYPES[type];
   const count = dims.reduce((a, b) => a * b, 1);
@@ -37,6 +39,7 @@ function idx(type, dims, values) {
   return buf;
 }
 
+/** @param {number} code @param {number[]} dims */
 function header(code, dims) {
   const buf = Buffer.alloc(4 + 4 * dims.length);
   buf[2] = code;
@@ -45,7 +48,7 @@ function header(code, dims) {
   return buf;
 }
 
-const gz = (bytes) => gzipSync(bytes, { level: 9 });
+const gz = (/** @type {Uint8Array} */ bytes) => gzipSync(bytes, { level: 9 });
 
 // The first three digits of the committed fixture.
 const trainImages = gunzipSync(readFileSync(join(fixtures, 'digits/train-images-idx3-ubyte.gz')));
@@ -53,7 +56,7 @@ const trainLabels = gunzipSync(readFileSync(join(fixtures, 'digits/train-labels-
 const images3 = Buffer.concat([header(0x08, [3, 28, 28]), trainImages.subarray(16, 16 + 3 * 784)]);
 const labels3 = Buffer.concat([header(0x08, [3]), trainLabels.subarray(8, 11)]);
 const labels3x1 = Buffer.concat([header(0x08, [3, 1]), trainLabels.subarray(8, 11)]);
-const malformed = (name) => readFileSync(join(fixtures, 'malformed', name));
+const malformed = (/** @type {string} */ name) => readFileSync(join(fixtures, 'malformed', name));
 
 // Tiny 2×2 images keep the dataset seeds fast to mutate.
 const tiny3 = idx('u8', [3, 2, 2], [0, 64, 128, 255, 7, 9]);
@@ -120,6 +123,7 @@ corpus.fuzz_gzip_idx = {
 // fuzz_dataset: [mode][n, u32 little-endian][images: n bytes][labels: the rest] (see
 // fuzz_dataset.cpp; mode bit 0 swaps the buffers, bit 1 builds the arrays by hand, bits 2/3
 // drop the last payload byte of the images/labels).
+/** @param {number} mode @param {Uint8Array} images @param {Uint8Array} labels */
 function pair(mode, images, labels) {
   const head = Buffer.alloc(5);
   head[0] = mode;
@@ -127,6 +131,7 @@ function pair(mode, images, labels) {
   return Buffer.concat([head, images, labels]);
 }
 // handBuilt: [type index][rank][rank × u32 BE dims][data]
+/** @param {number} typeIndex @param {number[]} dims @param {ArrayLike<number>} data */
 function hand(typeIndex, dims, data) {
   const b = Buffer.alloc(2 + 4 * dims.length);
   b[0] = typeIndex;
@@ -156,7 +161,7 @@ corpus.fuzz_dataset = {
   'dropped-byte': pair(4 | 8, tiny3, idx('u8', [3], [0, 9, 5])),
 };
 
-const model = (m) => Buffer.from(JSON.stringify(m) + '\n');
+const model = (/** @type {unknown} */ m) => Buffer.from(JSON.stringify(m) + '\n');
 const lab = JSON.parse(readFileSync(join(fixtures, 'models/lab-2-2-1.json'), 'utf8'));
 const softmaxModel = {
   format: 'digitrain-model',
@@ -182,7 +187,7 @@ const softmaxModel = {
 const softmaxText = JSON.stringify(softmaxModel, (k, v) => (typeof v === 'bigint' ? `@${v}@` : v))
   .replace(/"@(\d+)@"/g, '$1')
   .replace('[1e-45,0,', '[1e-45,-0.0,');  // JSON.stringify writes -0 as 0
-const with_ = (patch) => model({ ...lab, ...patch });
+const with_ = (/** @type {object} */ patch) => model({ ...lab, ...patch });
 
 corpus.fuzz_model = {
   'lab-2-2-1.json': readFileSync(join(fixtures, 'models/lab-2-2-1.json')),

@@ -3,7 +3,7 @@
 //   browser / worker: `mt` (threads + SIMD) when the page is cross-origin isolated and the
 //                     browser has WebAssembly threads, else `st` (SIMD only). The glue is
 //                     imported by URL at run time from `${base}wasm/<build>/engine.mjs`, never
-//                     bundled (bundling breaks the pthread workers; /work/shared/TOOLCHAIN.md).
+//                     bundled (bundling breaks the pthread workers; docs/toolchain.md).
 //   Node (tests):     reads `<base>/wasm/<build>/engine.{mjs,wasm}` from the file system and
 //                     passes the bytes as `wasmBinary` (Node's fetch cannot read file paths).
 //                     `base` defaults to the repository's public/ folder.
@@ -42,8 +42,24 @@ export interface LoadEngineOptions {
 
 type Factory = (options: Record<string, unknown>) => Promise<Engine>;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const g = globalThis as any;
+// The globals read here, typed by hand: this module is compiled without Node's types and, in
+// the worker, without the DOM's.
+const g = globalThis as unknown as {
+  process?: { versions?: { node?: unknown } };
+  window?: unknown;
+  crossOriginIsolated?: boolean;
+  location?: { href?: string };
+  require?: unknown;
+  __dirname?: unknown;
+};
+
+// The parts of Node's built-in modules instantiateNode uses (imported only under Node).
+interface NodeModules {
+  url: { fileURLToPath(url: string | URL): string; pathToFileURL(path: string): URL };
+  fs: { readFile(path: string): Promise<Uint8Array> };
+  module: { createRequire(from: string): unknown };
+  path: { resolve(...paths: string[]): string; join(...paths: string[]): string };
+}
 
 export function isNode(): boolean {
   return typeof g.process === 'object' && typeof g.process?.versions?.node === 'string' && typeof g.window === 'undefined';
@@ -114,10 +130,10 @@ async function instantiateBrowser(options: LoadEngineOptions, build: BuildKind):
 async function instantiateNode(options: LoadEngineOptions, build: BuildKind): Promise<Engine> {
   // Specifiers in variables: the bundler must not see Node built-ins in the browser build.
   const spec = { url: 'node:url', fs: 'node:fs/promises', module: 'node:module', path: 'node:path' };
-  const url = await import(/* @vite-ignore */ spec.url);
-  const fs = await import(/* @vite-ignore */ spec.fs);
-  const nodeModule = await import(/* @vite-ignore */ spec.module);
-  const path = await import(/* @vite-ignore */ spec.path);
+  const url = (await import(/* @vite-ignore */ spec.url)) as NodeModules['url'];
+  const fs = (await import(/* @vite-ignore */ spec.fs)) as NodeModules['fs'];
+  const nodeModule = (await import(/* @vite-ignore */ spec.module)) as NodeModules['module'];
+  const path = (await import(/* @vite-ignore */ spec.path)) as NodeModules['path'];
 
   let baseDir: string;
   if (options.base === undefined) {
@@ -134,7 +150,9 @@ async function instantiateNode(options: LoadEngineOptions, build: BuildKind): Pr
   try {
     bytes = await fs.readFile(path.join(dir, 'engine.wasm'));
   } catch (e) {
-    throw new Error(`cannot read ${path.join(dir, 'engine.wasm')}: run \`npm run build:wasm\` first (${String(e)})`);
+    throw new Error(`cannot read ${path.join(dir, 'engine.wasm')}: run \`npm run build:wasm\` first (${String(e)})`, {
+      cause: e,
+    });
   }
   // The ES6 glue calls require() and reads __dirname on Node (the worker script is CommonJS).
   // Vitest provides both; plain Node needs them on globalThis.
@@ -149,18 +167,14 @@ async function instantiateNode(options: LoadEngineOptions, build: BuildKind): Pr
   });
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer after ${Math.round(ms / 1000)} s`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer after ${Math.round(ms / 1000)} s`)), ms);
   });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

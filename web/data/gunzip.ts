@@ -39,11 +39,12 @@ export async function maybeGunzip(name: string, bytes: Uint8Array): Promise<{ by
       chunks.push(value);
     }
   } catch (e) {
-    if (e instanceof TooLarge) throw new Error(e.message);
+    if (e instanceof TooLarge) throw new Error(e.message, { cause: e });
     const detail = e instanceof Error ? e.message : String(e);
     throw new Error(
       `${name}: the gzip data is truncated or corrupt (${detail}) — was the download interrupted? ` +
         'Download the file again.',
+      { cause: e },
     );
   }
   const out = new Uint8Array(total);

@@ -158,7 +158,7 @@ export function parseRunFile(text: string, name: string): Parsed {
     if (!isObject(m) || typeof m.epoch !== 'number' || !Number.isInteger(m.epoch) || m.epoch < 1)
       return fail(`has a bad curve point: history[${i}] has no epoch number.`);
     for (const k of METRICS)
-      if (m[k] !== undefined && m[k] !== null && (typeof m[k] !== 'number' || !Number.isFinite(m[k] as number)))
+      if (m[k] !== undefined && m[k] !== null && (typeof m[k] !== 'number' || !Number.isFinite(m[k])))
         return fail(`has a bad curve point: history[${i}].${k} is ${JSON.stringify(m[k])?.slice(0, 20)}, not a number.`);
   }
 

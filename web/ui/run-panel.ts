@@ -21,7 +21,7 @@ export function mountRunPanel(deps: {
 }): RunPanel {
   const { exportButton, input, errorBox, statusBox } = deps;
 
-  exportButton.addEventListener('click', async () => {
+  async function exportRun(): Promise<void> {
     showError(errorBox, null);
     try {
       const run = await deps.gather();
@@ -31,7 +31,8 @@ export function mountRunPanel(deps: {
     } catch (e) {
       showError(errorBox, `The run could not be exported: ${(e as Error).message}`);
     }
-  });
+  }
+  exportButton.addEventListener('click', () => void exportRun());
 
   async function open(file: File): Promise<void> {
     showError(errorBox, null);

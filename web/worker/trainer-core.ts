@@ -17,7 +17,6 @@ import type {
   BuildKind,
   DatasetSummary,
   EngineInfo,
-  EpochMetrics,
   FileDescription,
   FromWorker,
   Method,
@@ -33,6 +32,7 @@ import type {
 import { availableDigits, fitValidation } from '../shared/validation-share';
 import { transferablesOf } from '../shared/protocol';
 import { idxBytes } from '../data/idx';
+import { DEMO_FILES } from '../data/demo-files.js';
 
 const CHUNK_MS = 40;
 const PROGRESS_MS = 100;
@@ -65,12 +65,6 @@ function unwrap<T>(v: Result<T>): T & { ok: true } {
   return v;
 }
 
-const DEMO_FILES = [
-  'train-images-idx3-ubyte.gz',
-  'train-labels-idx1-ubyte.gz',
-  't10k-images-idx3-ubyte.gz',
-  't10k-labels-idx1-ubyte.gz',
-];
 
 export class TrainerCore {
   private engine: Engine | null = null;
@@ -96,7 +90,7 @@ export class TrainerCore {
     const { id, method } = request;
     try {
       if (this.dead) throw new EngineError('the engine has crashed; the page starts a new worker');
-      const handler = this.handlers[method] as (args: unknown) => Promise<unknown> | unknown;
+      const handler = this.handlers[method] as (args: unknown) => unknown;
       const result = await handler.call(this, request.args);
       this.host.post({ kind: 'reply', id, ok: true, result }, transferablesOf(result));
     } catch (e) {
@@ -149,7 +143,7 @@ export class TrainerCore {
 
     loadDemo: async ({ base }) => {
       const files: NamedBytes[] = [];
-      for (const name of DEMO_FILES) {
+      for (const name of Object.values(DEMO_FILES)) {
         const bytes = await this.host.fetchBytes(new URL(`${base}data/${name}`, this.host.origin).href);
         files.push({ name, bytes: bytes.buffer as ArrayBuffer });
       }
