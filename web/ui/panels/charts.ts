@@ -23,7 +23,7 @@ function epochTable(table: HTMLTableElement, history: EpochMetrics[]): void {
 
 export interface Charts {
   /** Every batch loss of the run shown (for the run file). */
-  losses(): readonly number[];
+  losses: () => readonly number[];
   /** Points drawn in the per-epoch error chart, all series (for the end-to-end tests). */
   errorPoints(): number;
   /** The error chart's legend entries as drawn. */

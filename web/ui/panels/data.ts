@@ -134,7 +134,7 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     }
   }
 
-  $('url-button').addEventListener('click', async () => {
+  async function loadUrls(): Promise<void> {
     showError(errorBox, null);
     const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
     if (!urls.length) return notLoaded('Enter at least the training images and labels URLs.');
@@ -147,7 +147,8 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     } catch (e) {
       notLoaded(`Nothing was loaded from the URLs:\n${(e as Error).message}`);
     }
-  });
+  }
+  $('url-button').addEventListener('click', () => void loadUrls());
 
   fileInput.addEventListener('change', () => {
     void loadFiles([...(fileInput.files ?? [])]);

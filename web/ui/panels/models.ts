@@ -12,7 +12,7 @@ import { $, showError } from '../views';
 
 export function mountModels(
   store: AppStore,
-  deps: Deps & { losses(): readonly number[]; evaluateTest(): Promise<void> },
+  deps: Deps & { losses: () => readonly number[]; evaluateTest: () => Promise<void> },
 ): void {
   const { client } = deps;
   const saveModel = $('save-model') as HTMLButtonElement;

@@ -34,7 +34,7 @@ function labelled(runs: KeptRun[], presets: PresetInfo[]): KeptRun[] {
   });
 }
 
-export function mountRuns(store: AppStore, deps: Deps & { readForm(): void; evaluateTest(): Promise<void> }): void {
+export function mountRuns(store: AppStore, deps: Deps & { readForm: () => void; evaluateTest: () => Promise<void> }): void {
   const { client } = deps;
   const sweep = $('sweep-button') as HTMLButtonElement;
   const seeds = $('seeds-button') as HTMLButtonElement;

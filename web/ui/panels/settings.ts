@@ -8,7 +8,7 @@ import { configFromQuery, FIELDS, formatValue, parseValue, queryFromConfig } fro
 import { mountShare } from '../share';
 import { $, el, showError } from '../views';
 
-export function mountSettings(store: AppStore, { params }: Deps): { readForm(): void } {
+export function mountSettings(store: AppStore, { params }: Deps): { readForm: () => void } {
   const presetSelect = $('preset') as HTMLSelectElement;
   const presetSource = $('preset-source');
   const errorBox = $('config-error');

@@ -6,13 +6,19 @@ import { canTrain, ENDED, type AppState, type AppStore, type Deps, type PageStat
 import { $, showError } from '../views';
 
 const WORDS: Record<PageState, string> = {
-  idle: 'Ready', running: 'Training', paused: 'Paused', finished: 'Finished', stopped: 'Stopped', diverged: 'Diverged', crashed: 'Worker crashed',
+  idle: 'Ready',
+  running: 'Training',
+  paused: 'Paused',
+  finished: 'Finished',
+  stopped: 'Stopped',
+  diverged: 'Diverged',
+  crashed: 'Worker crashed',
 };
 
 /** Seconds of measured pace before the time left is estimated. */
 const ETA_AFTER_SECONDS = 2;
 
-export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): void {
+export function mountTrain(store: AppStore, deps: Deps & { readForm: () => void }): void {
   const { client } = deps;
   const train = $('train-button') as HTMLButtonElement;
   const pause = $('pause-button') as HTMLButtonElement;
@@ -70,7 +76,11 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): 
     status.textContent =
       `${WORDS[state]} — ${where} (${fmt(p.batches)} batches in this run)` +
       (rate ? ` · ${fmt(Math.round(rate))} samples/s on ${threads} thread${threads > 1 ? 's' : ''}` : '') +
-      (state === 'running' ? (eta !== null ? ` · about ${Math.ceil(eta)} s left` : ' · estimating the time left…') : '') +
+      (state === 'running'
+        ? eta !== null
+          ? ` · about ${Math.ceil(eta)} s left`
+          : ' · estimating the time left…'
+        : '') +
       (last?.test_error != null ? ` · test error ${(last.test_error * 100).toFixed(2)}%` : '') +
       (last?.validation_error != null ? ` · validation error ${(last.validation_error * 100).toFixed(2)}%` : '');
     status.dataset.epoch = String(p.epoch);
@@ -79,14 +89,26 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): 
   // Every update may change what can be pressed (a few property writes).
   store.subscribe((s) => s, renderButtons);
   renderButtons(store.get());
-  store.subscribe((s) => s.state, (state) => (document.body.dataset.trainState = state));
+  store.subscribe(
+    (s) => s.state,
+    (state) => (document.body.dataset.trainState = state),
+  );
   document.body.dataset.trainState = store.get().state;
-  store.subscribe((s) => s.trainNote, (note) => note && (status.textContent = note.text));
-  store.subscribe((s) => s.run, (run) => run && (status.dataset.threads = String(run.threads.used)));
+  store.subscribe(
+    (s) => s.trainNote,
+    (note) => note && (status.textContent = note.text),
+  );
+  store.subscribe(
+    (s) => s.run,
+    (run) => run && (status.dataset.threads = String(run.threads.used)),
+  );
   store.subscribe((s) => s.progress, renderStatus);
   store.subscribe((s) => s.history, renderStatus);
   store.subscribe((s) => s.state, renderStatus);
-  store.subscribe((s) => s.trainError, (message) => showError(errorBox, message));
+  store.subscribe(
+    (s) => s.trainError,
+    (message) => showError(errorBox, message),
+  );
 
   /** A fresh run from the form's settings. */
   async function fromForm(): Promise<void> {
@@ -94,32 +116,38 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm(): void }): 
     await newRun(store, deps, store.get().config!);
   }
 
-  train.addEventListener('click', () =>
-    guarded(store, async () => {
-      await fromForm();
-      await client.call('start', {});
-    }),
-  );
-  pause.addEventListener('click', () =>
-    guarded(store, async () => {
-      const { state, config, lastGoodModel } = store.get();
-      if (state === 'running') await client.call('pause', {});
-      else if (state === 'crashed') {
-        // Continue from the last epoch the dead worker finished.
-        await client.call('configure', { config: config!, startModel: lastGoodModel! });
+  train.addEventListener(
+    'click',
+    () =>
+      void guarded(store, async () => {
+        await fromForm();
         await client.call('start', {});
-      } else {
-        store.update({ runStarted: performance.now() - 1 });
-        await client.call('start', {});
-      }
-    }),
+      }),
   );
-  step.addEventListener('click', () =>
-    guarded(store, async () => {
-      if (store.get().state !== 'paused') await fromForm();
-      await client.call('step', {});
-      store.update((s) => ({ modelVersion: s.modelVersion + 1 }));
-    }),
+  pause.addEventListener(
+    'click',
+    () =>
+      void guarded(store, async () => {
+        const { state, config, lastGoodModel } = store.get();
+        if (state === 'running') await client.call('pause', {});
+        else if (state === 'crashed') {
+          // Continue from the last epoch the dead worker finished.
+          await client.call('configure', { config: config!, startModel: lastGoodModel! });
+          await client.call('start', {});
+        } else {
+          store.update({ runStarted: performance.now() - 1 });
+          await client.call('start', {});
+        }
+      }),
   );
-  stop.addEventListener('click', () => guarded(store, () => client.call('stop', {})));
+  step.addEventListener(
+    'click',
+    () =>
+      void guarded(store, async () => {
+        if (store.get().state !== 'paused') await fromForm();
+        await client.call('step', {});
+        store.update((s) => ({ modelVersion: s.modelVersion + 1 }));
+      }),
+  );
+  stop.addEventListener('click', () => void guarded(store, () => client.call('stop', {})));
 }

@@ -7,7 +7,7 @@ import { renderConfusion, renderMistakes } from '../evaluation-view';
 import { readModelFile } from '../model-file';
 import { $, renderWeights } from '../views';
 
-export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTest(): Promise<void> } {
+export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTest: () => Promise<void> } {
   const confusion = $('confusion');
   const mistakes = $('mistakes');
   const mistakesTitle = $('mistakes-title');
