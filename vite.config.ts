@@ -6,7 +6,7 @@
 //   - the demo IDX files are generated into public/data/ before serving or building.
 import { defineConfig, type Plugin } from 'vite';
 import { ensureDemoData } from './scripts/demo-data.mjs';
-// The static site: service worker (isolation headers + offline copy), example course page (issue 7).
+// The static site: service worker (isolation headers + offline copy), example course page.
 import { staticSite } from './scripts/static-site.ts';
 
 export const isolationHeaders = {

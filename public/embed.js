@@ -1,4 +1,4 @@
-/* <digitrain-trainer>: digitrain in a course page, in one line (issue 7).
+/* <digitrain-trainer>: digitrain in a course page, in one line.
  *
  *   <script src="https://example.edu/courses/ml/digitrain/embed.js"></script>
  *   <digitrain-trainer preset="tp" epochs="2" panels="draw"></digitrain-trainer>

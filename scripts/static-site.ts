@@ -1,4 +1,4 @@
-// The Vite plugin that makes `vite build` a self-contained static site (issue 7):
+// The Vite plugin that makes `vite build` a self-contained static site:
 //   - copies the example course page web/examples/ to <outDir>/examples/;
 //   - writes <outDir>/sw.js, the service worker (web/pwa/sw.template.js) that adds the
 //     cross-origin isolation headers and keeps the offline copy, with the list of every file

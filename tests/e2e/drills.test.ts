@@ -1,4 +1,4 @@
-// Failure drills at the page level (issue 6) not covered by features.test.ts, each as a user
+// Failure drills at the page level not covered by features.test.ts, each as a user
 // meets it, and each ending with what was loaded still loaded:
 //   - wrong data files: images given as labels, labels from a dataset of another size, a PNG
 //     renamed to .idx, an empty file, a truncated .gz, a "labels" file holding a 12 → a message

@@ -1,4 +1,4 @@
-// Embedding in a course page (issue 7). The example course page (web/examples/course.html,
+// Embedding in a course page. The example course page (web/examples/course.html,
 // built into dist/examples/) is served by a bare static server of ANOTHER origin — as a
 // course page on the university's site embeds the app published elsewhere — with its
 // <script src="../embed.js"> pointed at the app's server. Its three <digitrain-trainer>s each

@@ -1,4 +1,4 @@
-// The student page's features (issue 5), each driven the way a user would: the file input
+// The student page's features, each driven the way a user would: the file input
 // (gzip, raw, and wrong files), settings and the URL, pause / resume / step / stop with the
 // main thread kept free of long tasks, divergence, the confusion matrix, saving and loading
 // a model, comparing runs, a crashed worker, and an axe-core accessibility check.

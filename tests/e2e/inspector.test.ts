@@ -1,4 +1,4 @@
-// The hand-computation inspector (issue 5, "Understand"), as a student uses it: open the
+// The hand-computation inspector ("Understand"), as a student uses it: open the
 // panel, load the lab's 2-2-1 example, read every number of one step with all its digits,
 // edit a weight and see them change, type something that is not a number and be told which
 // field it is; then the 2-3-2 softmax example. The numbers come from the engine's

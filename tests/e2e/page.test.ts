@@ -1,4 +1,4 @@
-// The thin page end to end, as a user meets it (issue 4): open the page, check it is
+// The thin page end to end, as a user meets it: open the page, check it is
 // cross-origin isolated and runs the threaded build on more than one thread, train two
 // epochs of the demo set, draw a digit with the mouse and read the prediction; then the
 // same page served without the isolation headers picks the SIMD-only build and trains.

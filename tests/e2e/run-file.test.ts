@@ -1,4 +1,4 @@
-// Portable runs (issue 7): a finished run exported as one JSON file (settings, per-epoch
+// Portable runs: a finished run exported as one JSON file (settings, per-epoch
 // curves, every batch's loss, the final confusion matrix, the model), re-opened on a fresh
 // page with the same plots, settings and predictions; wrong and foreign files refused with a
 // message naming the problem, the page unchanged.

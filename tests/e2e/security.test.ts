@@ -1,4 +1,4 @@
-// Security of the page (issue 6), in the browser:
+// Security of the page, in the browser:
 //   - loading and training on the demo set contacts nobody but the page's own origin (every
 //     request of the page and its workers recorded from the first byte), under the page's
 //     Content-Security-Policy, which blocks nothing the page needs (no violation reported)

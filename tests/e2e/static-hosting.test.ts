@@ -1,4 +1,4 @@
-// The static build on a plain static host (issue 7): the build that global-setup.ts made
+// The static build on a plain static host: the build that global-setup.ts made
 // (test-results/dist, the same as `npm run build`) served by a bare node:http server — no
 // COOP/COEP, no CORS — from a sub-path, /courses/ml/digitrain/.
 //   - the service worker isolates the page after exactly one reload: threaded build, training;

@@ -1,4 +1,4 @@
-// A bare static file server for the static-hosting tests (issue 7), like a university web
+// A bare static file server for the static-hosting tests, like a university web
 // space or a Git "pages" host: node:http, the usual content types, no COOP/COEP/CORP and no
 // CORS headers, the site under a sub-path (e.g. /courses/ml/digitrain/). A folder URL serves
 // its index.html; a folder without the slash redirects. `override` replaces a file's bytes

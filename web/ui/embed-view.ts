@@ -1,4 +1,4 @@
-// The page as a course page embeds it (issue 7), on top of what public/boot.js set before the
+// The page as a course page embeds it, on top of what public/boot.js set before the
 // first paint (data-theme, data-compact, data-embed, data-panels on <html>):
 //   - which panels show (?panels=…), with #train split into its controls and its plots and
 //     the inspector alone out of #understand;

@@ -1,4 +1,4 @@
-// The "Share" button (issue 7): a link that reproduces the current configuration exactly —
+// The "Share" button: a link that reproduces the current configuration exactly —
 // the preset, every field that differs from it, and the seed always — plus two one-line
 // embeds of the same configuration for a course page: an <iframe> and the
 // <digitrain-trainer> element (public/embed.js). The view (panels, compact, theme) the page

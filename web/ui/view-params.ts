@@ -1,4 +1,4 @@
-// The page's view parameters (issue 7), next to the training settings in the URL:
+// The page's view parameters, next to the training settings in the URL:
 //   panels=draw | train,plot | settings,train,plot,draw | inspector | …  which panels show
 //   compact=1 | 0 | auto     a layout for narrow columns (auto: below 600 px wide)
 //   theme=light | dark | auto   auto follows the system (or the embedding page's) preference

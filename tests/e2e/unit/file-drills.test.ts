@@ -1,5 +1,5 @@
 // Wrong files, as the page's file recognition words them (web/data/recognise.ts): each
-// message names the file and says what is wrong (issue 6, "Failure drills").
+// message names the file and says what is wrong ("Failure drills").
 import { describe, expect, it } from 'vitest';
 import { pairFiles } from '../../../web/data/recognise';
 import type { FileDescription } from '../../../web/shared/protocol';

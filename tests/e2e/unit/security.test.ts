@@ -1,4 +1,4 @@
-// Page security checks that need no browser (issue 6, "Security of the page"):
+// Page security checks that need no browser ("Security of the page"):
 //   - no HTML parsing of strings and no code from strings anywhere in web/ (and the page's
 //     own scripts in public/, e.g. boot.js): innerHTML,
 //     outerHTML, insertAdjacentHTML, document.write, eval, new Function, and string

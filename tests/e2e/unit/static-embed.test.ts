@@ -1,4 +1,4 @@
-// Node tests of issue 7's logic that needs no browser: the view parameters, the settings
+// Node tests of the logic that needs no browser: the view parameters, the settings
 // codec leaving them alone, the Share links, the run file (building, checking, refusing),
 // the single-thread line, and the build's service worker and path check.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';

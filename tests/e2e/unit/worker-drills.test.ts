@@ -1,4 +1,4 @@
-// Failure drills of the training worker's logic (issue 6) and the inspector request (issue 5),
+// Failure drills of the training worker's logic and the inspector request,
 // with the real engine (the SIMD-only build, in Node) behind TrainerCore — no browser:
 //   - a run paused for 10 minutes (fake timers) and resumed ends with exactly the weights and
 //     history of an uninterrupted run with the same seed;
