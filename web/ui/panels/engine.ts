@@ -1,18 +1,31 @@
-// The engine line in the header: which build, how many threads, and why — or why it could not start.
+// The engine line in the header: which build, how many threads, and why — or why it could not
+// start — and the engine's memory once it has started (again after each load).
+import type { EngineMemory } from '../../shared/protocol';
 import { threadsOffered, type AppStore, type Deps } from '../app-state';
 import { bootState, singleThreadReason } from '../isolation';
 import { $ } from '../views';
 
 export function mountEngine(store: AppStore, { params }: Deps): void {
   const line = $('engine-status');
+  let summary = '';
+  const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+  const memoryText = (m: EngineMemory | null) => (m ? ` Engine memory: ${mb(m.heapBytes)} (${mb(m.usedBytes)} in use, peak ${mb(m.peakBytes)}).` : '');
+  const showMemory = (m: EngineMemory | null) => {
+    line.dataset.memoryBytes = m ? String(m.heapBytes) : '';
+    line.textContent = summary + memoryText(m);
+  };
+  store.subscribe((s) => s.dataset?.memory, (memory) => {
+    if (memory && store.get().info) showMemory(memory);
+  });
   store.subscribe((s) => s.info, (info) => {
     if (!info) return;
     const threads = threadsOffered(info);
     // Single-threaded for want of isolation: the boot script knows why, and what would help.
     const why = info.build === 'st' && !crossOriginIsolated && params.get('build') !== 'st' ? singleThreadReason(bootState()) : null;
-    line.textContent =
+    summary =
       `Engine ${info.version}: ${info.label} build, training with up to ${threads} thread${threads > 1 ? 's' : ''} ` +
       `(${info.cores} cores) — ${why ?? info.reason}`;
+    showMemory(store.get().dataset?.memory ?? info.memory);
     line.dataset.build = info.build;
     line.dataset.isolation = bootState()?.status ?? '';
     line.dataset.threads = String(threads);
