@@ -8,8 +8,9 @@
 // Prints the count of long tasks, the longest ones, and the figure the page is held to: the
 // longest main-thread task while training (target: ≤ 100 ms). --json prints one line,
 // {"impl":"page-main-thread","preset":...,"longest_task_ms":...,"long_tasks":...,"training_seconds":...}.
-// --profile also samples the main thread with Chromium's profiler and names the functions that
-// ran inside each long task (the profiler itself slows the page a little: measure without it).
+// --profile also records a Chromium trace and names what ran inside each long task (script by
+// function, style, layout, paint, garbage collection); tracing slows the page a little, so
+// measure without it.
 // --memory first prints what Chromium counts for the page with the demo digits loaded
 // (performance.measureUserAgentSpecificMemory(), by context: the page, the training worker,
 // the engine's pthread workers; it resolves after a garbage collection, which can take 20 s).
@@ -74,15 +75,8 @@ try {
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   const build = await page.locator('#engine-status').getAttribute('data-build');
   if (opts.memory) await pageMemory(page);
-  let cdp = null;
-  let profileOrigin = 0;
-  if (opts.profile) {
-    cdp = await page.context().newCDPSession(page);
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
-    await cdp.send('Profiler.start');
-    profileOrigin = await page.evaluate(() => performance.now());
-  }
+  if (opts.profile)
+    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'] });
   const t0 = await page.evaluate(() => performance.now());
   await page.click('#train-button');
   await page.waitForSelector('body[data-train-state="finished"]', { timeout: 600_000 });
@@ -93,10 +87,7 @@ try {
   const seconds = (t1 - t0) / 1000;
 
   let why = new Map();
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    why = attribute(profile, profileOrigin, tasks.slice(0, 5));
-  }
+  if (opts.profile) why = attribute(JSON.parse((await browser.stopTracing()).toString()).traceEvents, tasks.slice(0, 5));
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ impl: 'page-main-thread', build, preset: opts.preset, longest_task_ms: Math.round(longest),
       long_tasks: tasks.length, over_100ms: tasks.filter((t) => t.duration > 100).length, training_seconds: Number(seconds.toFixed(1)) })}\n`);
@@ -134,29 +125,35 @@ async function pageMemory(page) {
   else console.log(lines.join('\n'));
 }
 
-/** For each task, the functions with the most self time among the profile's samples inside
- *  it. The profile's clock and the page's differ by the moment Profiler.start returned
- *  (`origin`, in page time): a few ms of slack, small beside a 50 ms task. */
-function attribute(profile, origin, tasks) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const label = (n) => {
-    const f = n.callFrame;
-    const file = f.url ? f.url.replace(/^.*\//, '') : '';
-    return `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
+/** What each long task was: the trace's top-level main-thread tasks (RunTask) are matched to
+ *  the observed ones by duration (±2 ms), and the work inside each is summed by kind — script
+ *  by the function the task called, style, layout, paint, garbage collection. */
+function attribute(events, tasks) {
+  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+    .map((e) => `${e.pid}:${e.tid}`));
+  const onMain = events.filter((e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`));
+  const runs = onMain.filter((e) => e.name === 'RunTask' && e.dur > 45_000);
+  const kinds = {
+    FunctionCall: (e) => `script ${e.args?.data?.functionName || '(anonymous)'} ${(e.args?.data?.url ?? '').replace(/^.*\//, '')}:${e.args?.data?.lineNumber ?? ''}:${e.args?.data?.columnNumber ?? ''}`,
+    EvaluateScript: () => 'script (evaluate)', 'v8.compile': () => 'compile', 'v8.compileModule': () => 'compile',
+    UpdateLayoutTree: () => 'style', Layout: () => 'layout', PrePaint: () => 'paint', Paint: () => 'paint', Layerize: () => 'paint',
+    MajorGC: () => 'garbage collection', MinorGC: () => 'garbage collection', 'V8.GC_MARK_COMPACTOR': () => 'garbage collection',
+    ParseHTML: () => 'parse HTML', 'Decode Image': () => 'decode image',
   };
   const out = new Map();
+  const used = new Set();
   for (const task of tasks) {
-    const self = new Map();
-    let t = 0;
-    for (let i = 0; i < profile.samples.length; i++) {
-      t += profile.timeDeltas[i] / 1000;
-      const at = origin + t;
-      if (at < task.start || at > task.start + task.duration) continue;
-      const name = label(byId.get(profile.samples[i]));
-      self.set(name, (self.get(name) ?? 0) + profile.timeDeltas[i] / 1000);
+    const run = runs.find((r) => !used.has(r) && Math.abs(r.dur / 1000 - task.duration) <= 2);
+    if (!run) continue;
+    used.add(run);
+    const sums = new Map();
+    for (const e of onMain) {
+      const kind = kinds[e.name];
+      if (!kind || e.ts < run.ts || e.ts + e.dur > run.ts + run.dur) continue;
+      const k = kind(e);
+      sums.set(k, (sums.get(k) ?? 0) + e.dur / 1000);
     }
-    const top = [...self].filter(([n]) => n !== '(idle) ' && !n.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 4);
-    out.set(task, top.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms`).join(', ') || 'no samples (native work: layout, paint, GC)');
+    out.set(task, [...sums].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ') || 'nothing traced inside');
   }
   return out;
 }
