@@ -15,6 +15,7 @@
 //   wasm-simd-chromium     public/wasm/st in a Worker in headless Chromium
 //   wasm-threads-chromium  public/wasm/mt in a Worker in headless Chromium, 1 and 2 threads
 //   tfjs-wasm[-minimize|-fit], tfjs-cpu[...]   TensorFlow.js in the same Chromium (bench/browser/bench.js)
+//   page                   the page's longest main-thread task while its worker trains (bench/longtask.mjs)
 //
 // Options:
 //   --json          one JSON object per measurement and line on stdout, nothing else:
@@ -22,7 +23,7 @@
 //   --quick         shorter: 1 s per measurement, fewer TF.js variants
 //   --seconds S     measure each figure for at least S seconds (default 1.5; at least 1)
 //   --batches B     batch sizes (default 32,128)
-//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs (default all)
+//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page (default all)
 //   --data LIST     data sets: random,digits (default both)
 //   --no-build      use what is built; build nothing
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
@@ -34,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs'];
+const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
 
 // ---------------------------------------------------------------- options
 const dataSets = ['random', 'digits'];
@@ -394,6 +395,17 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
   }
 }
 
+// ---------------------------------------------------------------- the page's main thread
+// A figure, not samples/s: printed beside the table, one JSON line of its own with --json.
+const pageFigures = [];
+await group('page', 'the page\'s main thread while its worker trains (bench/longtask.mjs)', async () => {
+  for (const r of jsonLines(run('node', ['bench/longtask.mjs', '--json']))) {
+    pageFigures.push(r);
+    if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else note(`  longest main-thread task ${r.longest_task_ms} ms while training ${r.preset} (${r.over_100ms} over 100 ms)`);
+  }
+});
+
 // ---------------------------------------------------------------- report
 /** @param {string} impl @param {number} threads @param {number} batch @param {string} data */
 const get = (impl, threads, batch, data) =>
@@ -487,6 +499,9 @@ if (!opts.json) {
     }
     p();
   }
+  for (const r of pageFigures)
+    p(`The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
+      `${r.longest_task_ms} ms (target ≤ 100 ms), ${r.long_tasks} tasks over 50 ms, ${r.over_100ms} over 100 ms.`);
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -99,8 +99,8 @@ std::string answer(const Expected<T>& result, F&& toJson) {
 }
 
 // The largest IDX file the browser engine takes, unpacked: full MNIST's training images are
-// 47 MB, and the threaded build's fixed 256 MB heap must still hold a copy, the dataset and
-// a test set. Checked on the JS array's length, before anything is allocated.
+// 47 MB. Loading one holds a copy beside the dataset it replaces, and a browser tab may not
+// get much more memory than that. Checked on the JS array's length, before anything is allocated.
 constexpr size_t kMaxFileBytes = size_t{100} << 20;
 
 IdxLimits browserIdxLimits() {

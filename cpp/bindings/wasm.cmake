@@ -12,8 +12,17 @@
 set(DIGITRAIN_WASM_SIMD "sse" CACHE STRING
     "How Eigen vectorises in WebAssembly: 'sse' (Eigen's SSE path on a patched header copy, mapped onto wasm SIMD by Emscripten) or 'plain' (-msimd128 alone: LLVM's autovectorisation only)")
 set_property(CACHE DIGITRAIN_WASM_SIMD PROPERTY STRINGS sse plain)
-set(DIGITRAIN_WASM_MT_MEMORY "256MB" CACHE STRING
-    "Memory of the threaded build (fixed: shared memory does not grow). Full MNIST (47 MB) + t10k must fit, with the copies made while loading")
+# Memory grows with the data, in both builds and the Node CLI. The threaded build's memory
+# is shared with its workers; Emscripten grows it too (the glue then re-checks its views of
+# the heap on each access from JS: the copies in and out of embind.cpp, not the training
+# loop, which runs in wasm; measured no slower). A fixed heap had to be sized for the worst
+# case and cost every page that much: ~256 MB reserved and counted once per thread.
+set(DIGITRAIN_WASM_INITIAL_MEMORY "32MB" CACHE STRING
+    "Memory the browser builds and the Node CLI start with (the demo digits fit in it)")
+set(DIGITRAIN_WASM_MAXIMUM_MEMORY "2GB" CACHE STRING
+    "The most memory the browser builds and the Node CLI may grow to")
+set(DIGITRAIN_WASM_MEMORY -sINITIAL_MEMORY=${DIGITRAIN_WASM_INITIAL_MEMORY} -sALLOW_MEMORY_GROWTH=1
+    -sMAXIMUM_MEMORY=${DIGITRAIN_WASM_MAXIMUM_MEMORY})
 # C++ exceptions must work: nlohmann::json reports parse errors by throwing, and the core
 # catches them by type. 'js' (-fexceptions, Emscripten's JS-based unwinding) is the default
 # because with Emscripten 3.1.6 '-fwasm-exceptions -pthread' catches only with catch (...):
@@ -138,8 +147,7 @@ set(DIGITRAIN_ENGINE_LINK
 
 add_executable(engine_mt ${CMAKE_SOURCE_DIR}/cpp/bindings/embind.cpp)
 target_link_libraries(engine_mt PRIVATE digitrain_core_mt)
-target_link_options(engine_mt PRIVATE ${DIGITRAIN_ENGINE_LINK}
-    -sINITIAL_MEMORY=${DIGITRAIN_WASM_MT_MEMORY}
+target_link_options(engine_mt PRIVATE ${DIGITRAIN_ENGINE_LINK} ${DIGITRAIN_WASM_MEMORY}
     # The pool is pre-warmed (see pool.pre.js): a join on a thread the pool could not
     # start hangs forever, and starting workers lazily would need the event loop.
     "-sPTHREAD_POOL_SIZE=Module.pthreadPoolSize"
@@ -152,8 +160,7 @@ set_target_properties(engine_mt PROPERTIES OUTPUT_NAME engine SUFFIX ".mjs"
 
 add_executable(engine_st ${CMAKE_SOURCE_DIR}/cpp/bindings/embind.cpp)
 target_link_libraries(engine_st PRIVATE digitrain_core_st)
-target_link_options(engine_st PRIVATE ${DIGITRAIN_ENGINE_LINK}
-    -sINITIAL_MEMORY=64MB -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=2GB)
+target_link_options(engine_st PRIVATE ${DIGITRAIN_ENGINE_LINK} ${DIGITRAIN_WASM_MEMORY})
 set_target_properties(engine_st PROPERTIES OUTPUT_NAME engine SUFFIX ".mjs"
     RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/st")
 
@@ -171,7 +178,7 @@ if(DIGITRAIN_TOOL_SOURCES)
       -sENVIRONMENT=node,worker
       -sNODERAWFS=1
       -sEXIT_RUNTIME=1
-      -sINITIAL_MEMORY=${DIGITRAIN_WASM_MT_MEMORY}
+      ${DIGITRAIN_WASM_MEMORY}
       # --threads T starts T-1 workers; node_cli.pre.js sizes the pool from the command line.
       "-sPTHREAD_POOL_SIZE=Module.pthreadPoolSize"
       -sPTHREAD_POOL_SIZE_STRICT=2

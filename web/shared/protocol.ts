@@ -47,6 +47,19 @@ export interface EngineInfo {
   /** navigator.hardwareConcurrency as the worker sees it. */
   cores: number;
   presets: PresetInfo[];
+  /** The engine's memory once it has started. */
+  memory: EngineMemory | null;
+}
+
+/** The engine's memory (bytes), from its memoryStats() binding; null from an engine without it. */
+export interface EngineMemory {
+  /** The WebAssembly memory's size: what the engine holds. It grows with the data loaded
+   *  and never shrinks. */
+  heapBytes: number;
+  /** Bytes in use by the engine's allocations now. */
+  usedBytes: number;
+  /** The most the engine's allocator has held at once (e.g. while a set replaced another). */
+  peakBytes: number;
 }
 
 /** One file as the page hands it over: the name the user sees and its bytes (raw or gzip). */
@@ -80,6 +93,8 @@ export interface DatasetSummary {
   train: SplitSummary;
   test: SplitSummary | null;
   files: FileDescription[];
+  /** The engine's memory right after loading. */
+  memory: EngineMemory | null;
 }
 
 /** Digits of a loaded set: `labels.length` images of rows×cols bytes, one after another. */

@@ -132,7 +132,7 @@ export function renderBars(box: HTMLElement, values: number[] | null, probabilit
 }
 
 /** First-layer weights (inputs × units, row-major per input) as one 28×28 tile per unit. */
-export function renderWeights(box: HTMLElement, weights: number[][], rows: number, cols: number, maxUnits = 64): void {
+export function renderWeights(box: HTMLElement, weights: ArrayLike<number>[], rows: number, cols: number, maxUnits = 64): void {
   const units = Math.min(weights[0]?.length ?? 0, maxUnits);
   const scale = 2;
   const tiles: HTMLCanvasElement[] = [];

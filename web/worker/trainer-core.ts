@@ -17,6 +17,7 @@ import type {
   BuildKind,
   DatasetSummary,
   EngineInfo,
+  EngineMemory,
   FileDescription,
   FromWorker,
   Method,
@@ -63,6 +64,22 @@ export class EngineError extends Error {}
 function unwrap<T>(v: Result<T>): T & { ok: true } {
   if (failed(v)) throw new EngineError(v.error);
   return v;
+}
+
+/** What memoryStats() answers (a diagnostic binding outside engine.d.ts). */
+interface MemoryStatsJson {
+  ok: boolean;
+  heap_bytes: number;
+  allocated_bytes: number;
+  arena_bytes: number;
+}
+
+/** The engine's memory, or null from an engine without the binding (a test's fake). */
+export function engineMemory(engine: Engine): EngineMemory | null {
+  const binding = (engine as Engine & { memoryStats?: () => string }).memoryStats;
+  if (typeof binding !== 'function') return null;
+  const m = JSON.parse(binding.call(engine)) as MemoryStatsJson;
+  return m.ok ? { heapBytes: m.heap_bytes, usedBytes: m.allocated_bytes, peakBytes: m.arena_bytes } : null;
 }
 
 
@@ -137,6 +154,7 @@ export class TrainerCore {
         maxThreads: engine.maxThreads(),
         cores: this.host.cores,
         presets: presets(engine),
+        memory: engineMemory(engine),
       };
       return this.info;
     },
@@ -290,7 +308,12 @@ export class TrainerCore {
 
     const bytesOf = (d: FileDescription) => unpacked.find((u) => u.description === d)!.bytes;
     const load = (slot: 'train' | 'test', p: FilePair): SplitSummary => {
-      const r = unwrap(session.setDataset(slot, p.images.name, bytesOf(p.images), p.labels.name, bytesOf(p.labels)));
+      const loaded = session.setDataset(slot, p.images.name, bytesOf(p.images), p.labels.name, bytesOf(p.labels));
+      // The engine names the file it refuses; a failure of the engine itself (out of memory)
+      // names the call, so the files it was loading are said here.
+      if (failed(loaded) && !loaded.error.includes(p.images.name) && !loaded.error.includes(p.labels.name))
+        throw new EngineError(`${p.images.name} and ${p.labels.name} (the ${slot} set) could not be loaded: ${loaded.error}`);
+      const r = unwrap(loaded);
       return { imagesName: p.images.name, labelsName: p.labels.name, count: r.count, rows: r.rows, cols: r.cols, histogram: r.histogram };
     };
     // Only one pair given: it trains, and the test set already loaded (if any) stays.
@@ -309,7 +332,7 @@ export class TrainerCore {
         throw e;
       }
     } else train = load('train', pairing.train);
-    this.dataset = { source: 'files', train, test, files: descriptions };
+    this.dataset = { source: 'files', train, test, files: descriptions, memory: engineMemory(this.engine!) };
     // New data invalidates a run's sample counts: a new run must be configured.
     if (this.run) {
       this.run = null;

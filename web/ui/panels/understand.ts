@@ -4,7 +4,7 @@
 import type { AppStore, Deps } from '../app-state';
 import { dataKind } from '../dataset-kind';
 import { renderConfusion, renderMistakes } from '../evaluation-view';
-import { readModelFile } from '../model-file';
+import type { ModelFileParts } from '../model-file';
 import { $, renderWeights } from '../views';
 
 export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTest: () => Promise<void> } {
@@ -42,6 +42,25 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
     }
   }
 
+  // The model file is parsed in a worker of its own (model-file.worker.ts), started when first
+  // needed; requests go one after another, so each reply answers its own.
+  type FirstLayer = { input: ModelFileParts['input']; units: number; weights: Float32Array };
+  let reader: Worker | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  const firstLayer = (json: string): Promise<FirstLayer> => {
+    const next = queue.catch(() => {}).then(
+      () =>
+        new Promise<FirstLayer>((resolve, reject) => {
+          reader ??= new Worker(new URL('../model-file.worker.ts', import.meta.url), { type: 'module' });
+          reader.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
+          reader.onerror = (e) => reject(new Error(e.message));
+          reader.postMessage({ json });
+        }),
+    );
+    queue = next;
+    return next;
+  };
+
   let weightsTimer = 0;
   let weightsShown = 0;
   function scheduleWeights(): void {
@@ -56,8 +75,11 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
     const { state, lastGoodModel } = store.get();
     try {
       const json = state === 'running' && lastGoodModel ? lastGoodModel : (await client.call('exportModel', {})).json;
-      const { input, firstWeights } = readModelFile(json);
-      if (firstWeights && firstWeights.length === input.rows * input.cols) renderWeights(weights, firstWeights, input.rows, input.cols);
+      const { input, units, weights: flat } = await firstLayer(json);
+      const pixels = input.rows * input.cols;
+      // One view per input pixel's row of weights: nothing copied.
+      if (units > 0 && flat.length === pixels * units)
+        renderWeights(weights, Array.from({ length: pixels }, (_, i) => flat.subarray(i * units, (i + 1) * units)), input.rows, input.cols);
     } catch {
       // No model yet: nothing to show.
     }
