@@ -34,6 +34,7 @@
 #include "model_io.h"
 #include "npz.h"
 #include "presets.h"
+#include "settings.h"
 #include "trainer.h"
 
 #ifndef DIGITRAIN_VERSION
@@ -578,6 +579,15 @@ std::string presetsJson() {
   }
 }
 
+// The settings table as JSON (see settings.h); "[]" only if it could not be written at all.
+std::string settingsSchema() {
+  try {
+    return settingsSchemaJson();
+  } catch (...) {
+    return "[]";
+  }
+}
+
 int maxThreads() { return maxThreadsValue(); }
 
 // Not part of engine.d.ts: memory figures for tests and diagnostics.
@@ -615,6 +625,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .function("inspect", &Session::inspect);
   emscripten::function("version", &digitrain::version);
   emscripten::function("presets", &digitrain::presetsJson);
+  emscripten::function("settingsSchema", &digitrain::settingsSchema);
   emscripten::function("maxThreads", &digitrain::maxThreads);
   emscripten::function("memoryStats", &digitrain::memoryStats);
 }

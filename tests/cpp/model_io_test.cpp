@@ -430,7 +430,7 @@ TEST(ModelIo, RefusesAModelOverTheTotalSizeLimitBeforeAllocating) {
 
 TEST(ModelIo, RefusesABadConfigNamingIt) {
   const std::string message = refusal(edited([](json& d) { d["config"]["epochs"] = "abc"; }));
-  EXPECT_MENTIONS(message, "model.json: \"config\": setting \"epochs\" must be a whole number");
+  EXPECT_MENTIONS(message, "model.json: \"config\": setting \"epochs\" (Epochs) must be a whole number");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["config"]["colour"] = "red"; })),
                   "model.json: \"config\": unknown setting \"colour\"");
 }

@@ -12,10 +12,10 @@
 // The engine's own vocabulary (settings, metrics, evaluations, predictions) comes from the
 // typed wrapper web/core/session.ts, so the page speaks exactly the engine's snake_case JSON.
 import type { BuildKind } from '../core/loadEngine';
-import type { EpochMetrics, Evaluation, Inspection, Prediction, Preset, TrainConfig } from '../core/session';
+import type { EpochMetrics, Evaluation, Inspection, Prediction, Preset, SettingSchema, TrainConfig } from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
-export type { Activation, EpochMetrics, Evaluation, Init, InspectedLayer, Inspection, Loss, Optimizer, Prediction, Reduction, TrainConfig } from '../core/session';
+export type { Activation, EpochMetrics, Evaluation, Init, InspectedLayer, Inspection, Loss, Optimizer, Prediction, Reduction, SettingSchema, TrainConfig } from '../core/session';
 export type PresetInfo = Preset;
 
 export interface EngineInfo {
@@ -30,6 +30,8 @@ export interface EngineInfo {
   /** navigator.hardwareConcurrency as the worker sees it. */
   cores: number;
   presets: PresetInfo[];
+  /** The engine's settings table: the page builds its form and checks from it (web/ui/config.ts). */
+  settings: SettingSchema[];
 }
 
 /** One file as the page hands it over: the name the user sees and its bytes (raw or gzip). */

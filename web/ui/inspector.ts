@@ -9,10 +9,10 @@
 import type { Inspection } from '../shared/protocol';
 import {
   EXAMPLES,
-  INSPECTOR_ACTIVATIONS,
-  INSPECTOR_LOSSES,
   cloneNetwork,
   exact,
+  inspectorActivations,
+  inspectorLosses,
   modelFile,
   names,
   parseNumber,
@@ -34,7 +34,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   let sequence = 0;
 
   const sizes = el('input', { id: 'inspector-sizes', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'inspector-sizes-help' });
-  const loss = el('select', { id: 'inspector-loss' }, INSPECTOR_LOSSES.map((l) => el('option', { value: l }, [l])));
+  const loss = el('select', { id: 'inspector-loss' });
   const bias = el('input', { id: 'inspector-bias', type: 'checkbox' });
   const lr = text('inspector-lr', '', 'Learning rate');
   lr.removeAttribute('aria-label');
@@ -126,6 +126,8 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   function render(): void {
     sizes.value = net.sizes.join('-');
     sizes.setAttribute('aria-invalid', 'false');
+    // The choices are the engine's (its settings table arrives after mounting).
+    loss.replaceChildren(...inspectorLosses().map((l) => el('option', { value: l }, [l])));
     loss.value = net.loss;
     bias.checked = net.bias;
     lr.value = String(net.learningRate);
@@ -139,7 +141,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
         ]),
       ]);
     const layers = net.weights.map((w, l) => {
-      const select = el('select', { id: `inspector-act-${l + 1}` }, INSPECTOR_ACTIVATIONS.map((a) => el('option', { value: a }, [a])));
+      const select = el('select', { id: `inspector-act-${l + 1}` }, inspectorActivations().map((a) => el('option', { value: a }, [a])));
       select.value = net.activations[l];
       const head = el('tr', {}, [el('td', {}), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
       const rows = w.map((row, i) =>
@@ -289,16 +291,17 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     typing = window.setTimeout(() => void compute(), 400);
   });
   computeButton.addEventListener('click', () => void compute());
-  // The first computation when the panel is first opened (the engine is loaded by then).
+  // The form and the first computation when the panel is first opened (the engine, and with
+  // it the settings table that lists the activations and losses, is loaded by then).
   let opened = false;
   details.addEventListener('toggle', () => {
     if (details.open && !opened) {
       opened = true;
+      render();
       void compute();
     }
   });
 
   source.textContent = EXAMPLES[0].source;
-  render();
   return { element: details, compute };
 }

@@ -6,7 +6,7 @@ import { DEMO_DESCRIPTION, FULL_MNIST_HINT } from '../data/demo';
 import type { DatasetSummary, EngineInfo, EpochMetrics, Evaluation, PresetInfo, ProgressEvent, TrainConfig, TrainState, WorkerEvent } from '../shared/protocol';
 import { WorkerClient } from '../worker/client';
 import { CompareChart, ErrorChart, LossChart, type RunCurve } from './charts';
-import { configFromQuery, differences, FIELDS, formatValue, parseValue, queryFromConfig } from './config';
+import { configFromQuery, differences, FIELDS, formatValue, parseValue, queryFromConfig, useSettingsSchema } from './config';
 import { DrawPad } from './draw';
 import { $, drawHistogram, drawSampleGrid, el, renderActivations, renderBars, renderWeights, showError } from './views';
 import { renderConfusion, renderMistakes, type TestImages } from './evaluation-view';
@@ -799,6 +799,7 @@ async function main(): Promise<void> {
   await isolationSettled();
   try {
     const info = await startEngine();
+    useSettingsSchema(info.settings);
     const threads = info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;
     // The presets say 1 thread (the labs' reference); here the default is every core offered.
     app.presets = info.presets.map((p) => ({ ...p, config: { ...p.config, threads } }));

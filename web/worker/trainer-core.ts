@@ -9,7 +9,7 @@
 // right after an epoch is exactly that epoch's model — the "last good model" the page keeps
 // in case this worker dies.
 import type { Engine } from '../core/engine';
-import { EngineSession, failed, presets, type Result as EngineResult, type StepResult } from '../core/session';
+import { EngineSession, failed, presets, settingsSchema, type Result as EngineResult, type StepResult } from '../core/session';
 import { maybeGunzip } from '../data/gunzip';
 import { pairFiles, type FilePair } from '../data/recognise';
 import type {
@@ -143,6 +143,7 @@ export class TrainerCore {
         maxThreads: engine.maxThreads(),
         cores: this.host.cores,
         presets: presets(engine),
+        settings: settingsSchema(engine),
       };
       return this.info;
     },
