@@ -580,7 +580,7 @@ std::string presetsJson() {
 }
 
 // The settings table as JSON (see settings.h); "[]" only if it could not be written at all.
-std::string settingsSchema() {
+std::string settingsSchemaText() {
   try {
     return settingsSchemaJson();
   } catch (...) {
@@ -625,7 +625,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .function("inspect", &Session::inspect);
   emscripten::function("version", &digitrain::version);
   emscripten::function("presets", &digitrain::presetsJson);
-  emscripten::function("settingsSchema", &digitrain::settingsSchema);
+  emscripten::function("settingsSchema", &digitrain::settingsSchemaText);
   emscripten::function("maxThreads", &digitrain::maxThreads);
   emscripten::function("memoryStats", &digitrain::memoryStats);
 }
