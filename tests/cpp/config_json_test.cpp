@@ -183,12 +183,17 @@ TEST(ConfigJson, RefusesANumberForABool) {
 }
 
 TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
+  // The hidden layers' names: every activation but those only the output layer may have.
+  std::string hidden;
+  for (const std::string& n : activationNames())
+    if (allowedBeforeOutput(*parseActivation(n))) hidden += (hidden.empty() ? "" : ", ") + n;
+  EXPECT_NE(hidden.find("sigmoid, tanh, relu, identity"), std::string::npos);
+  EXPECT_EQ(hidden.find("softmax"), std::string::npos);
   EXPECT_EQ(patchError(R"({"hidden": "swish"})"),
-            "setting \"hidden\" (Hidden activation) must be one of sigmoid, tanh, relu, identity, got "
-            "\"swish\"");
+            "setting \"hidden\" (Hidden activation) must be one of " + hidden + ", got \"swish\"");
   EXPECT_EQ(patchError(R"({"hidden": "softmax"})"),
-            "setting \"hidden\" (Hidden activation) must be one of sigmoid, tanh, relu, identity, got "
-            "\"softmax\" (only the output layer may have it)");
+            "setting \"hidden\" (Hidden activation) must be one of " + hidden +
+                ", got \"softmax\" (only the output layer may have it)");
   EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
             "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, got \"rmsprop\"");
   EXPECT_EQ(patchError(R"({"loss": 3})"),

@@ -324,8 +324,7 @@ TEST(ModelIo, RefusesAMisspeltLayerField) {
 
 TEST(ModelIo, RefusesAnUnknownActivation) {
   EXPECT_EQ(refusal(edited([](json& d) { d["layers"][1]["activation"] = "swish"; })),
-            "model.json: layers[1].activation \"swish\" is not one of sigmoid, tanh, relu, "
-            "identity, softmax");
+            "model.json: layers[1].activation \"swish\" is not one of " + allowedActivations());
 }
 
 TEST(ModelIo, RefusesShapesThatDoNotChain) {
