@@ -270,15 +270,6 @@ const Setting* findSetting(const std::string& key) {
   return nullptr;
 }
 
-const Setting* findSettingByFlag(const std::string& flag) {
-  for (const Setting& s : settingsTable()) {
-    if (flag == s.flag) return &s;
-    for (const std::string& alias : s.aliases)
-      if (flag == alias) return &s;
-  }
-  return nullptr;
-}
-
 std::string SettingError::message() const {
   const Setting* s = findSetting(key);
   return "setting " + quoted(key) + (s ? std::string(" (") + s->label + ")" : std::string()) + " " + problem;

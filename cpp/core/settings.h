@@ -67,7 +67,6 @@ struct Setting {
 // optimiser, then the run.
 const std::vector<Setting>& settingsTable();
 const Setting* findSetting(const std::string& key);
-const Setting* findSettingByFlag(const std::string& flag);  // the flag or one of its aliases
 
 // A setting's problem, with its key apart so that each front end can name the setting in its
 // own terms (the CLI its flag, the page its field). `problem` reads after the name:
