@@ -92,12 +92,18 @@ export function rulesFromSchema(schema: SettingSchema[]): ActivationRules {
   return { all: output.values, beforeOutput: hidden.values, losses: loss.values, requiredOutput: loss.required_output ?? {} };
 }
 
+let loaded: () => void = () => {};
+/** Resolves once useSettingsSchema has installed a table (for parts of the page that may be
+ *  shown before the engine has started, such as an embed opening the inspector). */
+export const settingsLoaded: Promise<void> = new Promise((resolve) => (loaded = resolve));
+
 /** Installs the engine's settings table: FIELDS and the activation rules derive from it. */
 export function useSettingsSchema(schema: SettingSchema[]): void {
   FIELDS.splice(0, FIELDS.length, ...fieldsFromSchema(schema));
   byKey.clear();
   for (const f of FIELDS) byKey.set(f.key, f);
   rules = rulesFromSchema(schema);
+  loaded();
 }
 
 /** The activation rules of the installed table (useSettingsSchema first). */

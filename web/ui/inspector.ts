@@ -21,6 +21,7 @@ import {
   structureError,
   type TinyNetwork,
 } from './inspector-model';
+import { settingsLoaded } from './config';
 import { el, showError } from './views';
 
 export type InspectFn = (args: { model: string; input: number[]; target: number[]; learningRate: number }) => Promise<Inspection>;
@@ -291,14 +292,17 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     typing = window.setTimeout(() => void compute(), 400);
   });
   computeButton.addEventListener('click', () => void compute());
-  // The form and the first computation when the panel is first opened (the engine, and with
-  // it the settings table that lists the activations and losses, is loaded by then).
+  // The form and the first computation when the panel is first opened, once the engine's
+  // settings table (which lists the activations and losses) is there: an embed may open the
+  // panel before the engine has started.
   let opened = false;
   details.addEventListener('toggle', () => {
     if (details.open && !opened) {
       opened = true;
-      render();
-      void compute();
+      void settingsLoaded.then(() => {
+        render();
+        void compute();
+      });
     }
   });
 
