@@ -31,6 +31,7 @@
 #include "model_io.h"
 #include "presets.h"
 #include "session.h"
+#include "settings.h"
 
 #ifndef DIGITRAIN_VERSION
 #define DIGITRAIN_VERSION "0.0.0"
@@ -346,6 +347,15 @@ std::string presetsJson() {
   }
 }
 
+// The settings table as JSON (see settings.h); "[]" only if it could not be written at all.
+std::string settingsSchemaText() {
+  try {
+    return settingsSchemaJson();
+  } catch (...) {
+    return "[]";
+  }
+}
+
 int maxThreads() { return threadBudget().maxThreads(); }
 
 // Not part of engine.d.ts: memory figures for tests and diagnostics.
@@ -383,6 +393,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .function("inspect", &Session::inspect);
   emscripten::function("version", &digitrain::version);
   emscripten::function("presets", &digitrain::presetsJson);
+  emscripten::function("settingsSchema", &digitrain::settingsSchemaText);
   emscripten::function("maxThreads", &digitrain::maxThreads);
   emscripten::function("memoryStats", &digitrain::memoryStats);
 }

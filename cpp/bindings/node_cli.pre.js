@@ -6,6 +6,12 @@
 //    the pool cannot start makes its join hang forever. The CLI starts T-1 workers for
 //    `--threads T` (`bench --threads 1,2,4`: the largest), so the pool is sized from the
 //    command line; without --threads one worker is enough and starts fast.
+//    This is the one place that reads a setting's flag outside the settings table
+//    (cpp/core/settings.cpp): it runs before the engine's code, and so before the table,
+//    exists, and the pool cannot grow later. It reads --threads leniently, only to size the
+//    pool; the CLI then checks the flag with the table's range and words. 64 is the table's
+//    kMaxThreads (cpp/core/settings.h): a larger number is refused there, so it must not
+//    start more workers here.
 if (!Module['ENVIRONMENT_IS_PTHREAD']) {
   if (!Module['wasmBinary'])
     Module['wasmBinary'] = require('fs').readFileSync(require('path').join(__dirname, 'digitrain.wasm'));

@@ -46,7 +46,8 @@ struct TrainConfig {
   NetworkSpec networkSpec() const;
 };
 
-// Checks every field's range; the message names the field as the CLI spells it (--lr, ...).
+// Checks every field's range and the rules across fields (settings.h, checkSettings); the
+// message names the setting by key and label: 'setting "momentum" (Momentum) must be ...'.
 Status validate(const TrainConfig& config);
 
 struct EpochMetrics {

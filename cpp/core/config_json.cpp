@@ -1,6 +1,8 @@
-// TrainConfig ↔ JSON and EpochMetrics ↔ JSON (see config_json.h). Not the range checks:
-// those are validate(TrainConfig) in config.cpp, called once a patch is applied.
+// TrainConfig ↔ JSON and EpochMetrics ↔ JSON (see config_json.h). The settings' keys, types
+// and ranges are the table in settings.cpp; this file only walks it.
 #include "config_json.h"
+
+#include "settings.h"
 
 #include <cmath>
 #include <limits>
@@ -84,155 +86,6 @@ using json_detail::wholeNumber;
 
 std::string quoted(const std::string& key) { return "\"" + key + "\""; }
 
-Error typeError(const std::string& key, const char* what, const json& value) {
-  return fail("setting " + quoted(key) + " must be " + what + ", got " + shortText(value));
-}
-
-Expected<int> readInt(const std::string& key, const json& value) {
-  const auto n = wholeNumber(value);
-  if (!n) return typeError(key, "a whole number", value);
-  if (*n < std::numeric_limits<int>::min() || *n > std::numeric_limits<int>::max())
-    return typeError(key, "a whole number that fits in 32 bits", value);
-  return static_cast<int>(*n);
-}
-
-Expected<double> readDouble(const std::string& key, const json& value) {
-  if (!value.is_number()) return typeError(key, "a number", value);
-  return value.get<double>();
-}
-
-Expected<bool> readBool(const std::string& key, const json& value) {
-  if (!value.is_boolean()) return typeError(key, "true or false", value);
-  return value.get<bool>();
-}
-
-template <class E>
-Expected<E> readEnum(const std::string& key, const json& value,
-                     std::optional<E> (*parse)(std::string_view), std::string (*allowed)()) {
-  if (value.is_string()) {
-    if (auto e = parse(value.get_ref<const std::string&>())) return *e;
-  }
-  return fail("setting " + quoted(key) + " must be one of " + allowed() + ", got " +
-              shortText(value));
-}
-
-// One row per setting: how to write it and how to apply a JSON value to it.
-struct Setting {
-  const char* key;
-  void (*write)(const TrainConfig&, json&);
-  Status (*apply)(TrainConfig&, const json&);
-};
-
-// Shorthands so each table row stays one readable line.
-#define DIGITRAIN_INT(KEY, FIELD)                                               \
-  Setting {                                                                     \
-    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
-        [](TrainConfig& c, const json& v) -> Status {                           \
-          auto r = readInt(KEY, v);                                             \
-          if (!r) return fail(r.error());                                       \
-          c.FIELD = *r;                                                         \
-          return Ok{};                                                          \
-        }                                                                       \
-  }
-#define DIGITRAIN_DOUBLE(KEY, FIELD)                                            \
-  Setting {                                                                     \
-    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
-        [](TrainConfig& c, const json& v) -> Status {                           \
-          auto r = readDouble(KEY, v);                                          \
-          if (!r) return fail(r.error());                                       \
-          c.FIELD = *r;                                                         \
-          return Ok{};                                                          \
-        }                                                                       \
-  }
-#define DIGITRAIN_BOOL(KEY, FIELD)                                              \
-  Setting {                                                                     \
-    KEY, [](const TrainConfig& c, json& j) { j[KEY] = c.FIELD; },               \
-        [](TrainConfig& c, const json& v) -> Status {                           \
-          auto r = readBool(KEY, v);                                            \
-          if (!r) return fail(r.error());                                       \
-          c.FIELD = *r;                                                         \
-          return Ok{};                                                          \
-        }                                                                       \
-  }
-#define DIGITRAIN_ENUM(KEY, FIELD, PARSE, ALLOWED)                              \
-  Setting {                                                                     \
-    KEY, [](const TrainConfig& c, json& j) { j[KEY] = name(c.FIELD); },         \
-        [](TrainConfig& c, const json& v) -> Status {                           \
-          auto r = readEnum(KEY, v, PARSE, ALLOWED);                            \
-          if (!r) return fail(r.error());                                       \
-          c.FIELD = *r;                                                         \
-          return Ok{};                                                          \
-        }                                                                       \
-  }
-
-const std::vector<Setting>& settings() {
-  static const std::vector<Setting> table{
-      Setting{"preset", [](const TrainConfig& c, json& j) { j["preset"] = c.preset; },
-              [](TrainConfig& c, const json& v) -> Status {
-                if (!v.is_string()) return typeError("preset", "a string", v);
-                c.preset = v.get<std::string>();
-                return Ok{};
-              }},
-      Setting{"layers", [](const TrainConfig& c, json& j) { j["layers"] = c.layers; },
-              [](TrainConfig& c, const json& v) -> Status {
-                if (!v.is_array()) return typeError("layers", "an array of whole numbers", v);
-                std::vector<int> sizes;
-                for (size_t i = 0; i < v.size(); ++i) {
-                  auto n = readInt("layers[" + std::to_string(i) + "]", v[i]);
-                  if (!n) return fail(n.error());
-                  sizes.push_back(*n);
-                }
-                c.layers = std::move(sizes);
-                return Ok{};
-              }},
-      DIGITRAIN_ENUM("hidden", hidden, parseActivation, allowedActivations),
-      DIGITRAIN_ENUM("output", output, parseActivation, allowedActivations),
-      DIGITRAIN_ENUM("loss", loss, parseLoss, allowedLosses),
-      DIGITRAIN_BOOL("bias", bias),
-      DIGITRAIN_ENUM("init", init, parseInit, allowedInits),
-      DIGITRAIN_DOUBLE("init_scale", initScale),
-      DIGITRAIN_ENUM("reduction", reduction, parseReduction, allowedReductions),
-      DIGITRAIN_ENUM("optimizer", optimizer, parseOptimizer, allowedOptimizers),
-      DIGITRAIN_DOUBLE("learning_rate", learningRate),
-      DIGITRAIN_DOUBLE("momentum", momentum),
-      DIGITRAIN_DOUBLE("beta1", beta1),
-      DIGITRAIN_DOUBLE("beta2", beta2),
-      DIGITRAIN_DOUBLE("epsilon", epsilon),
-      DIGITRAIN_INT("batch_size", batchSize),
-      DIGITRAIN_INT("epochs", epochs),
-      DIGITRAIN_INT("validation", validation),
-      DIGITRAIN_INT("limit", limit),
-      DIGITRAIN_INT("test_limit", testLimit),
-      DIGITRAIN_DOUBLE("l2", l2),
-      DIGITRAIN_DOUBLE("dropout", dropout),
-      DIGITRAIN_BOOL("anneal_on_rise", annealOnRise),
-      DIGITRAIN_DOUBLE("anneal_factor", annealFactor),
-      DIGITRAIN_INT("step_decay_every", stepDecayEvery),
-      DIGITRAIN_DOUBLE("step_decay_factor", stepDecayFactor),
-      DIGITRAIN_BOOL("shuffle", shuffle),
-      Setting{"seed", [](const TrainConfig& c, json& j) { j["seed"] = c.seed; },
-              [](TrainConfig& c, const json& v) -> Status {
-                // The whole uint64 range: a seed may be any 64-bit pattern.
-                if (v.is_number_unsigned()) {
-                  c.seed = v.get<uint64_t>();
-                  return Ok{};
-                }
-                const auto n = wholeNumber(v);
-                if (!n || *n < 0)
-                  return typeError("seed", "a whole number from 0 to 18446744073709551615", v);
-                c.seed = static_cast<uint64_t>(*n);
-                return Ok{};
-              }},
-      DIGITRAIN_INT("threads", threads),
-  };
-  return table;
-}
-
-#undef DIGITRAIN_INT
-#undef DIGITRAIN_DOUBLE
-#undef DIGITRAIN_BOOL
-#undef DIGITRAIN_ENUM
-
 // JSON has no NaN or infinity; nlohmann would write null for them anyway, say so here.
 json finiteOrNull(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 json optionalOrNull(const std::optional<double>& x) {
@@ -244,7 +97,7 @@ json optionalOrNull(const std::optional<double>& x) {
 const std::vector<std::string>& configKeys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> out;
-    for (const auto& s : settings()) out.emplace_back(s.key);
+    for (const Setting& s : settingsTable()) out.emplace_back(s.key);
     return out;
   }();
   return keys;
@@ -252,7 +105,7 @@ const std::vector<std::string>& configKeys() {
 
 json configToJson(const TrainConfig& config) {
   json out = json::object();
-  for (const auto& s : settings()) s.write(config, out);
+  for (const Setting& s : settingsTable()) out[s.key] = s.get(config);
   return out;
 }
 
@@ -261,12 +114,12 @@ Expected<TrainConfig> applyConfigJson(TrainConfig base, const json& patch) {
     if (!patch.is_object())
       return fail("settings must be a JSON object, got " + shortText(patch));
     for (const auto& [key, value] : patch.items()) {
-      const Setting* found = nullptr;
-      for (const auto& s : settings())
-        if (key == s.key) found = &s;
-      if (!found) return fail("unknown setting " + quoted(key));
-      const Status applied = found->apply(base, value);
-      if (!applied) return fail(applied.error());
+      const Setting* s = findSetting(key);
+      if (!s) return fail("unknown setting " + quoted(key));
+      auto problem = typeProblem(*s, value);
+      if (!problem) problem = rangeProblem(*s, value);
+      if (problem) return fail(SettingError{key, *problem}.message());
+      s->set(base, value);
     }
     const Status valid = validate(base);
     if (!valid) return fail(valid.error());

@@ -1,8 +1,8 @@
 // TrainConfig and EpochMetrics as JSON, with the snake_case keys the model file, the page's
 // settings and the CLI's --config share ("learning_rate", "batch_size", ...).
 //
-// This is the translation layer only: the ranges of the settings are checked by
-// validate(TrainConfig) in config.h, which applyConfigJson calls after applying a patch.
+// The keys, types and ranges come from the settings table (settings.h); applyConfigJson
+// checks each value it applies, then validate(TrainConfig) for the rules across settings.
 // No function here lets an exception out; JSON errors come back as Expected errors.
 #pragma once
 
@@ -27,8 +27,8 @@ nlohmann::json configToJson(const TrainConfig& config);
 
 // Changes only the settings `patch` names, then validates the result. Refuses a patch that
 // is not an object, an unknown key ('unknown setting "foo"'), a value of the wrong type
-// ('setting "epochs" must be a whole number, got "abc"') and an unknown enum name (the
-// message lists the allowed names).
+// ('setting "epochs" (Epochs) must be a whole number, got "abc"'), out of range, or an
+// unknown enum name (the message lists the allowed names).
 Expected<TrainConfig> applyConfigJson(TrainConfig base, const nlohmann::json& patch);
 
 // The same from JSON text; invalid JSON is reported with its line and column.

@@ -321,14 +321,16 @@ class ModelReader {
       return bad("input is " + std::to_string(model.inputRows) + "×" +
                  std::to_string(model.inputCols) + " = " + std::to_string(pixels) +
                  " pixels but layers[0].inputs is " + std::to_string(headers.front().inputs));
-    for (size_t k = 0; k + 1 < headers.size(); ++k)
-      if (headers[k].activation == Activation::Softmax)
-        return bad("layers[" + std::to_string(k) +
-                   "].activation is softmax, which is only allowed on the last layer");
-    const size_t last = headers.size() - 1;
-    if (model.network.loss == Loss::CrossEntropy && headers[last].activation != Activation::Softmax)
-      return bad("\"loss\" is cross-entropy, which needs a softmax output, but layers[" +
-                 std::to_string(last) + "].activation is " + name(headers[last].activation));
+    std::vector<Activation> activations;
+    for (const LayerHeader& h : headers) activations.push_back(h.activation);
+    if (const auto broken = checkActivationRules(activations, model.network.loss)) {
+      const std::string where = "layers[" + std::to_string(broken->layer) + "].activation";
+      const char* is = name(activations[broken->layer]);
+      if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
+        return bad(where + " is " + is + ", which is only allowed on the last layer");
+      return bad(std::string("\"loss\" is ") + name(model.network.loss) + ", which needs a " +
+                 name(*requiredOutput(model.network.loss)) + " output, but " + where + " is " + is);
+    }
 
     // Then the numbers.
     for (size_t k = 0; k < headers.size(); ++k) {

@@ -70,4 +70,36 @@ std::string allowedInits() { return list(kInits); }
 std::string allowedReductions() { return list(kReductions); }
 std::string allowedOptimizers() { return list(kOptimizers); }
 
+namespace {
+template <class E, size_t N>
+std::vector<std::string> names(const Table<E, N>& table) {
+  std::vector<std::string> out;
+  for (const auto& [e, s] : table) out.emplace_back(s);
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> activationNames() { return names(kActivations); }
+std::vector<std::string> lossNames() { return names(kLosses); }
+std::vector<std::string> initNames() { return names(kInits); }
+std::vector<std::string> reductionNames() { return names(kReductions); }
+std::vector<std::string> optimizerNames() { return names(kOptimizers); }
+
+bool allowedBeforeOutput(Activation a) { return a != Activation::Softmax; }
+
+std::optional<Activation> requiredOutput(Loss loss) {
+  if (loss == Loss::CrossEntropy) return Activation::Softmax;
+  return std::nullopt;
+}
+
+std::optional<ActivationRuleBreak> checkActivationRules(const std::vector<Activation>& activations, Loss loss) {
+  if (activations.empty()) return std::nullopt;
+  const size_t last = activations.size() - 1;
+  for (size_t l = 0; l < last; ++l)
+    if (!allowedBeforeOutput(activations[l])) return ActivationRuleBreak{ActivationRuleBreak::OutputOnlyBeforeOutput, l};
+  if (const auto needed = requiredOutput(loss); needed && activations[last] != *needed)
+    return ActivationRuleBreak{ActivationRuleBreak::LossNeedsOutput, last};
+  return std::nullopt;
+}
+
 }  // namespace digitrain

@@ -50,4 +50,27 @@ std::string allowedInits();
 std::string allowedReductions();
 std::string allowedOptimizers();
 
+// Every name of each enum, in the tables' order: what settings.cpp offers as allowed values.
+std::vector<std::string> activationNames();
+std::vector<std::string> lossNames();
+std::vector<std::string> initNames();
+std::vector<std::string> reductionNames();
+std::vector<std::string> optimizerNames();
+
+// The rules tying an activation to its place and to the loss, stated once here and used by
+// the settings (config.cpp, and the schema the page and the inspector read), a network spec
+// and a loaded network (network.cpp) and a model file (model_io.cpp); each words its own
+// message.
+//   - softmax normalises over the whole layer, so it is only meaningful as the output layer;
+//   - cross-entropy is computed fused with a softmax output (dL/dz = p - y), so it needs one.
+bool allowedBeforeOutput(Activation a);
+std::optional<Activation> requiredOutput(Loss loss);
+
+struct ActivationRuleBreak {
+  enum Kind { OutputOnlyBeforeOutput, LossNeedsOutput } kind;
+  size_t layer;  // the offending layer: a hidden one, or the output one
+};
+// The first rule `activations` (one per layer, the output last) and `loss` break, if any.
+std::optional<ActivationRuleBreak> checkActivationRules(const std::vector<Activation>& activations, Loss loss);
+
 }  // namespace digitrain

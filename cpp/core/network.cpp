@@ -6,8 +6,6 @@
 namespace digitrain {
 namespace {
 
-constexpr int kMaxUnits = 1 << 16;
-
 // Weights drawn for an (m, n) matrix: m inputs, n outputs (the TP's orientation).
 double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
   switch (init) {
@@ -26,16 +24,18 @@ Status validate(const NetworkSpec& spec) {
   if (spec.sizes.size() < 2)
     return fail("--layers needs at least two sizes (inputs and outputs), e.g. 784,128,10");
   for (size_t i = 0; i < spec.sizes.size(); ++i)
-    if (spec.sizes[i] < 1 || spec.sizes[i] > kMaxUnits)
-      return fail("--layers: size " + std::to_string(i + 1) + " is " + std::to_string(spec.sizes[i]) +
-                  ", expected 1 to " + std::to_string(kMaxUnits));
+    if (spec.sizes[i] < 1 || spec.sizes[i] > kMaxLayerUnits)
+      return fail("layer sizes: size " + std::to_string(i + 1) + " is " + std::to_string(spec.sizes[i]) +
+                  ", expected 1 to " + std::to_string(kMaxLayerUnits));
   if (spec.activations.size() + 1 != spec.sizes.size())
-    return fail("--layers: expected one activation per layer");
-  for (size_t i = 0; i + 1 < spec.activations.size(); ++i)
-    if (spec.activations[i] == Activation::Softmax)
-      return fail("softmax can only be the activation of the output layer");
-  if (spec.loss == Loss::CrossEntropy && spec.activations.back() != Activation::Softmax)
-    return fail("--loss cross-entropy needs a softmax output (--output softmax)");
+    return fail("layer sizes: expected one activation per layer");
+  if (const auto broken = checkActivationRules(spec.activations, spec.loss)) {
+    const Activation a = spec.activations[broken->layer];
+    if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
+      return fail(std::string(name(a)) + " can only be the activation of the output layer");
+    return fail(std::string("loss ") + name(spec.loss) + " needs a " + name(*requiredOutput(spec.loss)) +
+                " output, got " + name(a));
+  }
   if (!(spec.initScale > 0 && std::isfinite(spec.initScale)))
     return fail("--init-scale must be a positive number");
   return Ok{};
@@ -77,11 +77,17 @@ Status validate(const Network& net) {
     if (!layer.weights.allFinite()) return fail(where + ".weights contains a number that is not finite");
     if (layer.hasBias() && !layer.bias.allFinite())
       return fail(where + ".bias contains a number that is not finite");
-    if (layer.activation == Activation::Softmax && l + 1 != net.layers.size())
-      return fail(where + ".activation: softmax can only be the activation of the output layer");
   }
-  if (net.loss == Loss::CrossEntropy && net.layers.back().activation != Activation::Softmax)
-    return fail("loss cross-entropy needs a softmax output layer");
+  std::vector<Activation> activations;
+  for (const Layer& layer : net.layers) activations.push_back(layer.activation);
+  if (const auto broken = checkActivationRules(activations, net.loss)) {
+    const std::string where = "layers[" + std::to_string(broken->layer) + "].activation";
+    if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
+      return fail(where + ": " + name(activations[broken->layer]) +
+                  " can only be the activation of the output layer");
+    return fail(std::string("loss ") + name(net.loss) + " needs a " + name(*requiredOutput(net.loss)) +
+                " output layer, but " + where + " is " + name(activations[broken->layer]));
+  }
   return Ok{};
 }
 

@@ -49,6 +49,10 @@ struct NetworkT {
 using Layer = LayerT<Scalar>;
 using Network = NetworkT<Scalar>;
 
+// The most units a layer may have: one limit for the settings (and through them the CLI and
+// the page) and for building a network.
+constexpr int kMaxLayerUnits = 1 << 16;
+
 struct NetworkSpec {
   std::vector<int> sizes;               // e.g. {784, 128, 64, 10}
   std::vector<Activation> activations;  // one per layer (sizes.size() - 1)

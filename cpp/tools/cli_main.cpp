@@ -9,6 +9,7 @@
 
 #include "cli_args.h"
 #include "cli_common.h"
+#include "cli_settings.h"
 #include "config_json.h"
 #include "presets.h"
 
@@ -19,7 +20,7 @@
 namespace digitrain::cli {
 namespace {
 
-constexpr const char* kCommands = "info, train, eval, predict, step, bench, presets, help";
+constexpr const char* kCommands = "info, train, eval, predict, step, bench, presets, settings, help";
 
 void printUsage() {
   std::printf(
@@ -35,6 +36,7 @@ void printUsage() {
       "  step              one SGD step on one sample in double precision, every value shown\n"
       "  bench             training and inference speed of the `tp` network on random data\n"
       "  presets           the course labs' configurations (--preset names)\n"
+      "  settings          every training setting: key, flag, range, default, presets (--json)\n"
       "  help [COMMAND]    this text, or a command's flags (same as `digitrain COMMAND --help`)\n"
       "\n"
       "  --help, -h        show help          --version   print the version\n"
@@ -89,6 +91,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "step") return runStep(rest);
   if (command == "bench") return runBench(rest);
   if (command == "presets") return runPresets(rest);
+  if (command == "settings") return runSettings(rest);
   return reportError("unknown command " + quote(command) + "; the commands are " + kCommands +
                      " (see digitrain --help)");
 }

@@ -10,6 +10,7 @@
 
 #include "cli_args.h"
 #include "cli_common.h"
+#include "cli_settings.h"
 #include "config_json.h"
 #include "npz.h"
 #include "presets.h"
@@ -18,77 +19,41 @@
 namespace digitrain::cli {
 namespace {
 
-constexpr const char* kHelp =
-    "usage: digitrain train --train-images FILE --train-labels FILE [flags]\n"
-    "\n"
-    "Trains a network, starting from a preset's settings (default: tp); every flag below\n"
-    "overrides one setting. IDX files may be raw or gzipped.\n"
-    "\n"
-    "data:\n"
-    "  --train-images FILE, --train-labels FILE   training set (required)\n"
-    "  --test-images FILE,  --test-labels FILE    test set, evaluated after every epoch\n"
-    "  --limit N             train on the first N samples only (0 = all)\n"
-    "  --validation K        hold out the last K of those for validation\n"
-    "  --test-limit N        evaluate on the first N test samples only (0 = all)\n"
-    "settings:\n"
-    "  --preset P            start from preset P (see `digitrain presets`): tp, numpy-tutorial,\n"
-    "                        blog, assignment, lab, best\n"
-    "  --config FILE         apply a JSON object of settings (model-file keys) after the preset\n"
-    "  --layers 784,128,64,10   layer sizes, input first; the last must be 10\n"
-    "  --activation A        hidden activation: sigmoid, tanh, relu, identity\n"
-    "  --output A            output activation: softmax, sigmoid, identity, ...\n"
-    "  --loss L              cross-entropy, mse, squared-error\n"
-    "  --init I              normal-sqrt-n, uniform, xavier, xavier-blog, he\n"
-    "  --init-scale X        half-width of the uniform init\n"
-    "  --bias on|off         biases on every layer\n"
-    "  --reduction sum|mean  how a batch's gradients are combined\n"
-    "  --optimizer O         sgd, momentum, adam  (--momentum X, --beta1, --beta2, --epsilon)\n"
-    "  --lr X                learning rate\n"
-    "  --batch B|full        samples per step; full = the whole training set\n"
-    "  --epochs E            passes over the training set\n"
-    "  --l2 X                L2 weight decay (biases excluded)\n"
-    "  --dropout P           inverted dropout on hidden layers, P in [0, 1)\n"
-    "  --anneal on|off       lr × --anneal-factor X whenever the epoch's loss rises\n"
-    "  --step-decay-every N  lr × --step-decay-factor X every N epochs (0 = off)\n"
-    "  --shuffle on|off      reshuffle the training order every epoch\n"
-    "  --seed S              seed of every random draw (weights, order, dropout)\n"
-    "  --threads T           threads sharing each batch (1..64)\n"
-    "output:\n"
-    "  --save FILE           write the model (weights, settings, history) as JSON\n"
-    "  --save-npz FILE       write the weights as a NumPy .npz (w1, b1, w2, ...)\n"
-    "  --json                exactly one JSON object per epoch on stdout, nothing else\n"
-    "\n"
-    "A progress bar is drawn on stderr when it is a terminal. If training diverges (NaN or\n"
-    "infinity) it prints `stopped: ...` on stderr, saves the last finite weights when asked\n"
-    "to, and exits with status 3. Ctrl-C stops after the current batch, saves, exits 130.\n";
+std::string help() {
+  return "usage: digitrain train --train-images FILE --train-labels FILE [flags]\n"
+         "\n"
+         "Trains a network, starting from a preset's settings (default: tp); every setting flag\n"
+         "overrides one setting. IDX files may be raw or gzipped.\n"
+         "\n"
+         "data:\n"
+         "  --train-images FILE, --train-labels FILE   training set (required)\n"
+         "  --test-images FILE,  --test-labels FILE    test set, evaluated after every epoch\n"
+         "settings (`digitrain settings` lists them with their keys, defaults and presets):\n"
+         "  --config FILE             apply a JSON object of settings (model-file keys) after the preset\n" +
+         settingsHelp() +
+         "output:\n"
+         "  --save FILE           write the model (weights, settings, history) as JSON\n"
+         "  --save-npz FILE       write the weights as a NumPy .npz (w1, b1, w2, ...)\n"
+         "  --json                exactly one JSON object per epoch on stdout, nothing else\n"
+         "\n"
+         "A progress bar is drawn on stderr when it is a terminal. If training diverges (NaN or\n"
+         "infinity) it prints `stopped: ...` on stderr, saves the last finite weights when asked\n"
+         "to, and exits with status 3. Ctrl-C stops after the current batch, saves, exits 130.\n";
+}
 
 const std::vector<FlagSpec>& flags() {
-  static const std::vector<FlagSpec> list{
-      {"--train-images", true}, {"--train-labels", true}, {"--test-images", true}, {"--test-labels", true},
-      {"--preset", true},       {"--config", true},       {"--layers", true},      {"--activation", true},
-      {"--hidden", true},       {"--output", true},       {"--loss", true},        {"--init", true},
-      {"--init-scale", true},   {"--bias", true},         {"--reduction", true},   {"--optimizer", true},
-      {"--momentum", true},     {"--beta1", true},        {"--beta2", true},       {"--epsilon", true},
-      {"--lr", true},           {"--batch", true},        {"--epochs", true},      {"--validation", true},
-      {"--limit", true},        {"--test-limit", true},   {"--l2", true},          {"--dropout", true},
-      {"--anneal", true},       {"--anneal-factor", true}, {"--step-decay-every", true},
-      {"--step-decay-factor", true}, {"--shuffle", true}, {"--seed", true},        {"--threads", true},
-      {"--save", true},         {"--save-npz", true},     {"--json", false}};
+  static const std::vector<FlagSpec> list = [] {
+    std::vector<FlagSpec> out{{"--train-images", true}, {"--train-labels", true}, {"--test-images", true},
+                              {"--test-labels", true},  {"--config", true}};
+    for (const FlagSpec& f : settingFlags()) out.push_back(f);
+    for (const FlagSpec& f : std::vector<FlagSpec>{{"--save", true}, {"--save-npz", true}, {"--json", false}})
+      out.push_back(f);
+    return out;
+  }();
   return list;
 }
 
-template <class E>
-Status readEnum(const Args& args, const std::string& flag, E& out, std::optional<E> (*parse)(std::string_view),
-                std::string (*allowed)(), const char* what) {
-  const auto v = args.get(flag);
-  if (!v) return Ok{};
-  const auto e = parse(*v);
-  if (!e) return fail(flag + ": unknown " + what + " " + quote(*v) + " (one of: " + allowed() + ")");
-  out = *e;
-  return Ok{};
-}
-
-// The preset, then --config, then each flag.
+// The preset, then --config, then each setting flag.
 Expected<TrainConfig> buildConfig(const Args& args) {
   const std::string presetName = args.get("--preset").value_or("tp");
   auto preset = presetConfig(presetName);
@@ -102,60 +67,7 @@ Expected<TrainConfig> buildConfig(const Args& args) {
     if (!patched) return fail("--config " + *file + ": " + patched.error());
     c = *patched;
   }
-
-  if (const auto v = args.get("--layers")) {
-    auto sizes = parseIntList("--layers", *v, 1, 1 << 20);
-    if (!sizes) return fail(sizes.error());
-    if (sizes->size() < 2) return fail("--layers needs at least an input and an output size, got " + quote(*v));
-    c.layers = *sizes;
-  }
-  if (args.has("--activation") && args.has("--hidden"))
-    return fail("--hidden is another name for --activation; give only one");
-  for (const char* flag : {"--activation", "--hidden"})
-    if (Status s = readEnum(args, flag, c.hidden, parseActivation, allowedActivations, "activation"); !s)
-      return fail(s.error());
-  if (Status s = readEnum(args, "--output", c.output, parseActivation, allowedActivations, "activation"); !s)
-    return fail(s.error());
-  if (Status s = readEnum(args, "--loss", c.loss, parseLoss, allowedLosses, "loss"); !s) return fail(s.error());
-  if (Status s = readEnum(args, "--init", c.init, parseInit, allowedInits, "initialisation"); !s)
-    return fail(s.error());
-  if (Status s = readEnum(args, "--reduction", c.reduction, parseReduction, allowedReductions, "reduction"); !s)
-    return fail(s.error());
-  if (Status s = readEnum(args, "--optimizer", c.optimizer, parseOptimizer, allowedOptimizers, "optimizer"); !s)
-    return fail(s.error());
-
-  if (const auto v = args.get("--batch")) {
-    if (*v == "full") {
-      c.batchSize = 0;
-    } else {
-      auto n = parseInteger("--batch", *v, 0, 1 << 30);
-      if (!n) return fail("--batch needs a whole number of samples (0 or `full` = the whole set), got " + quote(*v));
-      c.batchSize = static_cast<int>(*n);
-    }
-  }
-
-  const std::pair<const char*, double*> doubles[] = {
-      {"--init-scale", &c.initScale}, {"--momentum", &c.momentum},         {"--beta1", &c.beta1},
-      {"--beta2", &c.beta2},          {"--epsilon", &c.epsilon},           {"--lr", &c.learningRate},
-      {"--l2", &c.l2},                {"--dropout", &c.dropout},           {"--anneal-factor", &c.annealFactor},
-      {"--step-decay-factor", &c.stepDecayFactor}};
-  for (const auto& [flag, field] : doubles)
-    if (Status s = args.read(flag, *field); !s) return fail(s.error());
-  const std::pair<const char*, int*> ints[] = {
-      {"--epochs", &c.epochs}, {"--validation", &c.validation}, {"--limit", &c.limit},
-      {"--test-limit", &c.testLimit}, {"--step-decay-every", &c.stepDecayEvery}, {"--threads", &c.threads}};
-  for (const auto& [flag, field] : ints)
-    if (Status s = args.read(flag, *field); !s) return fail(s.error());
-  const std::pair<const char*, bool*> switches[] = {
-      {"--bias", &c.bias}, {"--anneal", &c.annealOnRise}, {"--shuffle", &c.shuffle}};
-  for (const auto& [flag, field] : switches)
-    if (Status s = args.readOnOff(flag, *field); !s) return fail(s.error());
-  if (Status s = args.read("--seed", c.seed); !s) return fail(s.error());
-
-  // Said here rather than by validate(), whose message does not name the flag.
-  if (c.hidden == Activation::Softmax)
-    return fail("--activation softmax: softmax can only be the output activation (--output softmax)");
-  if (Status s = validate(c); !s) return fail(s.error());
+  if (Status s = applySettingFlags(args, c); !s) return fail(s.error());
   return c;
 }
 
@@ -260,7 +172,7 @@ int runTrain(const std::vector<std::string>& argv) {
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
   if (args.help()) {
-    std::fputs(kHelp, stdout);
+    std::fputs(help().c_str(), stdout);
     return kExitOk;
   }
   const bool json = args.has("--json");

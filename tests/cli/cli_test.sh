@@ -225,9 +225,68 @@ case_help() {
   expect_rc 0
   expect_out '^tp '
   expect_out '^lab '
+  run help settings
+  expect_rc 0
+  expect_out '^usage: digitrain settings'
   run presets --json
   expect_rc 0
   expect_out '^\{"name":"tp","source":".+","description":".+","config":\{"preset":"tp","layers":\[784,128,64,10\],'
+}
+
+case_settings() {
+  run settings --json
+  expect_rc 0
+  expect_err_empty
+  cp "$TMP/out" "$TMP/settings.json"
+  # The schema as the page reads it: every row complete, the ranges the core enforces.
+  python3 - "$TMP/settings.json" >"$TMP/flags" <<'PY' || fail "settings --json is not the expected schema"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert isinstance(rows, list) and len(rows) >= 25, rows
+by = {r["key"]: r for r in rows}
+for r in rows:
+    for k in ("key", "type", "default", "label", "help", "flag", "presets"):
+        assert k in r, (r.get("key"), k)
+    if r["type"] in ("int", "number", "layers"):
+        assert "min" in r, r["key"]
+    if r["type"] == "enum":
+        assert r["values"] and r["default"] in r["values"], r["key"]
+    assert set(r["presets"]) >= {"tp", "lab", "best"}, r["key"]
+m = by["momentum"]
+assert (m["min"], m["min_exclusive"], m["max"], m["max_exclusive"]) == (0, False, 1, True), m
+assert by["layers"]["max"] == 65536 and by["layers"]["last"] == 10, by["layers"]
+assert "softmax" not in by["hidden"]["values"] and "softmax" in by["output"]["values"]
+assert by["hidden"]["aliases"] == ["--hidden"]
+assert by["learning_rate"]["presets"]["tp"] == 0.001
+for r in rows:
+    print(r["flag"], *r.get("aliases", []))
+PY
+  # Every flag of the schema is one `train` knows and documents.
+  run train --help
+  expect_rc 0
+  cp "$TMP/out" "$TMP/help"
+  local flag
+  for flag in $(cat "$TMP/flags"); do
+    grep -qF -- "$flag " "$TMP/help" || fail "train --help does not list $flag"
+    bad_input "$flag" train "${TRAIN[@]}" "$flag" "@@"
+    grep -q 'unknown flag' "$TMP/err" && fail "train does not know the schema's flag $flag"
+  done
+  # Range errors name the flag, in the core's words.
+  bad_input "--momentum must be at least 0 and below 1, got 1" train "${TRAIN[@]}" --optimizer momentum --momentum 1
+  bad_input "--layers must be at least 2 whole numbers from 1 to 65536, the last 10, got 70000" \
+    train "${TRAIN[@]}" --layers 784,70000,10
+  bad_input "--output must be softmax with the cross-entropy loss, got sigmoid" train "${TRAIN[@]}" --output sigmoid
+  bad_input "--hidden is another name for --activation" train "${TRAIN[@]}" --hidden relu --activation tanh
+  # --batch full is the whole set, as the schema's words say.
+  run train "${TRAIN[@]}" --limit 200 --epochs 1 --batch full --json --save "$TMP/full.json"
+  expect_rc 0
+  grep -Eq '"batch_size": 0,' "$TMP/full.json" || fail "--batch full did not give batch_size 0"
+  # The readable table.
+  run settings
+  expect_rc 0
+  expect_out '^learning_rate +--lr +number'
+  expect_out 'accepts a number at least 0 and below 1; default 0.9'
+  expect_out '^hidden +--activation, --hidden +enum'
 }
 
 case_bench() {
@@ -249,7 +308,7 @@ case_bench() {
   expect_err '^error: .*train-labels-idx1-ubyte.gz: images are not 2-D per sample'
 }
 
-ALL=(info_gz info_raw train_json preset_override save_eval_predict step_lab bad_input diverge help bench)
+ALL=(info_gz info_raw train_json preset_override save_eval_predict step_lab bad_input diverge help settings bench)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for CASE in "$@"; do
   if ! declare -F "case_$CASE" >/dev/null; then

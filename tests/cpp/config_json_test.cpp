@@ -1,5 +1,5 @@
 // Tests for config_json.h: settings ↔ JSON, patch errors, epoch metrics ↔ JSON.
-// The ranges themselves are validate(TrainConfig)'s and are tested with config.cpp.
+// The ranges themselves are probed one by one from the settings table in settings_test.cpp.
 #include "config_json.h"
 
 #include <gtest/gtest.h>
@@ -159,44 +159,54 @@ TEST(ConfigJson, RefusesAnUnknownKey) {
 
 TEST(ConfigJson, RefusesAStringForAWholeNumber) {
   EXPECT_EQ(patchError(R"({"epochs": "abc"})"),
-            "setting \"epochs\" must be a whole number, got \"abc\"");
+            "setting \"epochs\" (Epochs) must be a whole number, got \"abc\"");
 }
 
 TEST(ConfigJson, RefusesAFractionForAWholeNumber) {
   EXPECT_EQ(patchError(R"({"batch_size": 2.5})"),
-            "setting \"batch_size\" must be a whole number, got 2.5");
+            "setting \"batch_size\" (Batch size) must be a whole number, got 2.5");
 }
 
 TEST(ConfigJson, RefusesAWholeNumberBeyond32Bits) {
-  EXPECT_NE(patchError(R"({"epochs": 1e12})").find("fits in 32 bits"), std::string::npos);
+  EXPECT_EQ(patchError(R"({"limit": 1e12})"),
+            "setting \"limit\" (Training subset) must be from 0 to 2147483647, got "
+            "1000000000000");
 }
 
 TEST(ConfigJson, RefusesAStringForANumber) {
   EXPECT_EQ(patchError(R"({"learning_rate": "0.1"})"),
-            "setting \"learning_rate\" must be a number, got \"0.1\"");
+            "setting \"learning_rate\" (Learning rate) must be a number, got \"0.1\"");
 }
 
 TEST(ConfigJson, RefusesANumberForABool) {
-  EXPECT_EQ(patchError(R"({"bias": 1})"), "setting \"bias\" must be true or false, got 1");
+  EXPECT_EQ(patchError(R"({"bias": 1})"), "setting \"bias\" (Biases) must be true or false, got 1");
 }
 
 TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
+  // The hidden layers' names: every activation but those only the output layer may have.
+  std::string hidden;
+  for (const std::string& n : activationNames())
+    if (allowedBeforeOutput(*parseActivation(n))) hidden += (hidden.empty() ? "" : ", ") + n;
+  EXPECT_NE(hidden.find("sigmoid, tanh, relu, identity"), std::string::npos);
+  EXPECT_EQ(hidden.find("softmax"), std::string::npos);
   EXPECT_EQ(patchError(R"({"hidden": "swish"})"),
-            "setting \"hidden\" must be one of sigmoid, tanh, relu, identity, softmax, got "
-            "\"swish\"");
+            "setting \"hidden\" (Hidden activation) must be one of " + hidden + ", got \"swish\"");
+  EXPECT_EQ(patchError(R"({"hidden": "softmax"})"),
+            "setting \"hidden\" (Hidden activation) must be one of " + hidden +
+                ", got \"softmax\" (only the output layer may have it)");
   EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
-            "setting \"optimizer\" must be one of sgd, momentum, adam, got \"rmsprop\"");
+            "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, got \"rmsprop\"");
   EXPECT_EQ(patchError(R"({"loss": 3})"),
-            "setting \"loss\" must be one of cross-entropy, mse, squared-error, got 3");
+            "setting \"loss\" (Loss) must be one of cross-entropy, mse, squared-error, got 3");
   EXPECT_NE(patchError(R"({"init": "glorot"})").find(allowedInits()), std::string::npos);
   EXPECT_NE(patchError(R"({"reduction": "avg"})").find(allowedReductions()), std::string::npos);
 }
 
 TEST(ConfigJson, RefusesLayersThatAreNotWholeNumbers) {
   EXPECT_EQ(patchError(R"({"layers": "784,10"})"),
-            "setting \"layers\" must be an array of whole numbers, got \"784,10\"");
+            "setting \"layers\" (Layer sizes) must be an array of whole numbers, got \"784,10\"");
   EXPECT_EQ(patchError(R"({"layers": [784, "x", 10]})"),
-            "setting \"layers[1]\" must be a whole number, got \"x\"");
+            "setting \"layers\" (Layer sizes) must be an array of whole numbers, got \"x\" at position 2");
 }
 
 TEST(ConfigJson, SeedTakesTheWhole64BitRangeButNotNegatives) {

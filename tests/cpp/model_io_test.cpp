@@ -324,8 +324,7 @@ TEST(ModelIo, RefusesAMisspeltLayerField) {
 
 TEST(ModelIo, RefusesAnUnknownActivation) {
   EXPECT_EQ(refusal(edited([](json& d) { d["layers"][1]["activation"] = "swish"; })),
-            "model.json: layers[1].activation \"swish\" is not one of sigmoid, tanh, relu, "
-            "identity, softmax");
+            "model.json: layers[1].activation \"swish\" is not one of " + allowedActivations());
 }
 
 TEST(ModelIo, RefusesShapesThatDoNotChain) {
@@ -430,7 +429,7 @@ TEST(ModelIo, RefusesAModelOverTheTotalSizeLimitBeforeAllocating) {
 
 TEST(ModelIo, RefusesABadConfigNamingIt) {
   const std::string message = refusal(edited([](json& d) { d["config"]["epochs"] = "abc"; }));
-  EXPECT_MENTIONS(message, "model.json: \"config\": setting \"epochs\" must be a whole number");
+  EXPECT_MENTIONS(message, "model.json: \"config\": setting \"epochs\" (Epochs) must be a whole number");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["config"]["colour"] = "red"; })),
                   "model.json: \"config\": unknown setting \"colour\"");
 }

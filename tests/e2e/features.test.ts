@@ -93,8 +93,11 @@ describe('data files', () => {
 
 describe('settings', () => {
   it('edits fields, keeps them in the URL, and refuses bad values by name', async () => {
-    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&epochs=3&colour=red');
+    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&epochs=3&colour=red&momentum=1');
     expect(await page.locator('#config-error').textContent()).toMatch(/unknown setting "colour"/);
+    // The engine refuses momentum 1, so the page does, in its own words (web/ui/config.ts).
+    expect(await page.locator('#config-error').textContent()).toMatch(/The link's Momentum \(momentum\) must be at least 0 and below 1, got 1; the preset's value is used/);
+    expect(await page.inputValue('#field-momentum')).toBe('0.9');
     expect(await page.inputValue('#field-epochs')).toBe('3');
     await page.selectOption('#preset', 'assignment');
     expect(await page.inputValue('#field-layers')).toBe('784-300-10');

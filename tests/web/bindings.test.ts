@@ -38,7 +38,7 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
       'predict', 'sampleImages', 'sampleLabels', 'setDataset', 'train',
     ].sort(),
   );
-  expect(engineMembers.sort()).toEqual(['Session', 'maxThreads', 'presets', 'version'].sort());
+  expect(engineMembers.sort()).toEqual(['Session', 'maxThreads', 'presets', 'settingsSchema', 'version'].sort());
 });
 
 describe.each(BUILDS)('%s build', (build) => {
@@ -52,6 +52,8 @@ describe.each(BUILDS)('%s build', (build) => {
     const presets = JSON.parse(engine.presets());
     expect(presets.map((p: { name: string }) => p.name)).toContain('tp');
     for (const p of presets) expect(Object.keys(p).sort()).toEqual(['config', 'description', 'name', 'source']);
+    const settings = JSON.parse(engine.settingsSchema());
+    expect(settings.map((s: { key: string }) => s.key).sort()).toEqual(Object.keys(presets[0].config).sort());
     expect(engine.maxThreads()).toBe(build === 'st' ? 1 : 4); // pool of 3 workers + the calling thread
   });
 

@@ -65,6 +65,10 @@ export interface Engine extends EmscriptenModule {
   version(): string;
   /** JSON array of `{name, source, description, config}`. */
   presets(): string;
+  /** JSON array, one object per training setting (cpp/core/settings.h): `{key, type, label,
+   *  help, flag, aliases, default, presets, min/max (+ min_exclusive/max_exclusive) | values,
+   *  ...}`, what the page builds its form and checks from. */
+  settingsSchema(): string;
   /** Threads the engine trains with at most (1 in the SIMD-only build). */
   maxThreads(): number;
 }

@@ -52,6 +52,35 @@ export interface TrainConfig {
   threads: number;
 }
 
+/** One row of the engine's settings table (cpp/core/settings.h, `digitrain settings --json`):
+ *  what the page's form, its link checks and the inspector derive their fields and rules from. */
+export interface SettingSchema {
+  key: keyof TrainConfig;
+  type: 'text' | 'layers' | 'enum' | 'bool' | 'int' | 'number' | 'seed';
+  label: string;
+  help: string;
+  /** The CLI's flag and its other spellings. */
+  flag: string;
+  aliases: string[];
+  default: unknown;
+  /** Each preset's value, by preset name. */
+  presets: Record<string, unknown>;
+  /** int, number, seed; for layers, each size. */
+  min?: number;
+  max?: number;
+  min_exclusive?: boolean;
+  max_exclusive?: boolean;
+  /** enum: the names this setting allows. */
+  values?: string[];
+  /** layers: how many sizes at least, and what the last must be. */
+  min_count?: number;
+  last?: number;
+  /** CLI words for a number ({full: 0}). */
+  words?: Record<string, number>;
+  /** loss: the output activation a loss needs ({"cross-entropy": "softmax"}). */
+  required_output?: Record<string, string>;
+}
+
 export interface Preset {
   name: string;
   source: string;
@@ -305,6 +334,10 @@ export class EngineSession {
     this.raw?.delete();
     this.raw = null;
   }
+}
+
+export function settingsSchema(engine: Engine): SettingSchema[] {
+  return JSON.parse(engine.settingsSchema()) as SettingSchema[];
 }
 
 export function presets(engine: Engine): Preset[] {

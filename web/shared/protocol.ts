@@ -15,7 +15,7 @@
 // What the worker and the page add around it (requests, events, dataset summaries) is
 // camelCase. Nothing is renamed on the way.
 import type { BuildKind } from '../core/loadEngine';
-import type { DatasetInfo, EpochMetrics, Evaluation, Failure, IdxDescription, Inspection, ModelInfo, Prediction, Preset, RunInfo, TrainConfig } from '../core/session';
+import type { DatasetInfo, EpochMetrics, Evaluation, Failure, IdxDescription, Inspection, ModelInfo, Prediction, Preset, RunInfo, SettingSchema, TrainConfig } from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
 export type {
@@ -31,6 +31,7 @@ export type {
   Prediction,
   Reduction,
   RunInfo,
+  SettingSchema,
   TrainConfig,
 } from '../core/session';
 export type PresetInfo = Preset;
@@ -49,6 +50,8 @@ export interface EngineInfo {
   presets: PresetInfo[];
   /** The engine's memory once it has started. */
   memory: EngineMemory | null;
+  /** The engine's settings table: the page builds its form and checks from it (web/ui/config.ts). */
+  settings: SettingSchema[];
 }
 
 /** The engine's memory (bytes), from its memoryStats() binding; null from an engine without it. */

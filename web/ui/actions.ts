@@ -5,11 +5,14 @@ import type { EngineInfo, TrainConfig, WorkerEvent } from '../shared/protocol';
 import { fmt } from '../shared/format';
 import { dataKind } from './dataset-kind';
 import { ENDED, type AppStore, type Deps, type PageState } from './app-state';
+import { useSettingsSchema } from './config';
 
 /** Loads the engine in the worker (again, after a crash). */
 export async function startEngine(store: AppStore, { client, base, params }: Deps): Promise<EngineInfo> {
   const force = params.get('build');
   const info = await client.call('init', { base, forceBuild: force === 'st' ? 'st' : undefined });
+  // Before the store hears of the engine: the settings panel builds its form from this table.
+  useSettingsSchema(info.settings);
   store.update({ info });
   return info;
 }

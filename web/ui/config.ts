@@ -1,10 +1,13 @@
-// The training settings as the page shows them and as the URL carries them: one table of
-// fields (label, kind, allowed range), and the codec between a configuration and a query
-// string. A shared link holds the preset plus only the fields that differ from it, e.g.
+// The training settings as the page shows them and as the URL carries them: the fields
+// (label, kind, allowed range, help), built from the engine's settings table
+// (cpp/core/settings.h, handed over by the worker at start-up), and the codec between a
+// configuration and a query string. A shared link holds the preset plus only the fields that
+// differ from it, e.g.
 //   ?preset=tp&batch_size=32&epochs=2
 // URL values are checked like file contents: an unknown key or an out-of-range value is
-// refused with a message naming it, never passed on to the engine. No DOM here.
-import type { PresetInfo, TrainConfig } from '../shared/protocol';
+// refused with a message naming it, never passed on to the engine; the ranges are the
+// engine's own, so the page refuses exactly what the engine would. No DOM here.
+import type { PresetInfo, SettingSchema, TrainConfig } from '../shared/protocol';
 import { VIEW_KEYS } from './view-params';
 
 /** URL keys that are not training settings: the build, the test hook, the view (web/ui/view-params.ts). */
@@ -17,48 +20,102 @@ export interface Field {
   label: string;
   kind: 'layers' | 'enum' | 'int' | 'number' | 'bool';
   options?: string[];
+  /** Inclusive bounds; for layers, of each size. */
   min?: number;
   max?: number;
-  /** Exclusive lower bound (learning rate > 0). */
+  /** Exclusive bounds (learning rate > 0, momentum < 1). */
   above?: number;
+  below?: number;
+  /** layers: how many sizes at least, and what the last must be. */
+  minCount?: number;
+  last?: number;
   step?: string;
   help?: string;
 }
 
-const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'identity', 'softmax'];
+/** The rules tying the activations to their place and to the loss, from the same table. */
+export interface ActivationRules {
+  /** Every activation, and those a layer before the output may have. */
+  all: string[];
+  beforeOutput: string[];
+  losses: string[];
+  /** The output activation a loss needs, when it needs one. */
+  requiredOutput: Record<string, string>;
+}
 
-export const FIELDS: Field[] = [
-  { key: 'layers', label: 'Layer sizes', kind: 'layers', help: 'input-hidden…-output, e.g. 784-128-64-10' },
-  { key: 'hidden', label: 'Hidden activation', kind: 'enum', options: ACTIVATIONS.filter((a) => a !== 'softmax') },
-  { key: 'output', label: 'Output activation', kind: 'enum', options: ACTIVATIONS },
-  { key: 'loss', label: 'Loss', kind: 'enum', options: ['cross-entropy', 'mse', 'squared-error'] },
-  { key: 'bias', label: 'Biases', kind: 'bool' },
-  { key: 'init', label: 'Weight init', kind: 'enum', options: ['normal-sqrt-n', 'uniform', 'xavier', 'xavier-blog', 'he'] },
-  { key: 'init_scale', label: 'Uniform init half-width', kind: 'number', above: 0, max: 10, step: 'any' },
-  { key: 'reduction', label: 'Batch gradient', kind: 'enum', options: ['sum', 'mean'], help: 'sum (δw = aᵀ·e) or mean over the batch' },
-  { key: 'optimizer', label: 'Optimiser', kind: 'enum', options: ['sgd', 'momentum', 'adam'] },
-  { key: 'learning_rate', label: 'Learning rate', kind: 'number', above: 0, max: 1000, step: 'any' },
-  { key: 'momentum', label: 'Momentum', kind: 'number', min: 0, max: 1, step: 'any' },
-  { key: 'beta1', label: 'Adam β1', kind: 'number', min: 0, max: 1, step: 'any' },
-  { key: 'beta2', label: 'Adam β2', kind: 'number', min: 0, max: 1, step: 'any' },
-  { key: 'epsilon', label: 'Adam ε', kind: 'number', above: 0, max: 1, step: 'any' },
-  { key: 'batch_size', label: 'Batch size', kind: 'int', min: 0, max: 1_000_000, help: '1 = one sample per step, 0 = the whole training set' },
-  { key: 'epochs', label: 'Epochs', kind: 'int', min: 1, max: 100_000 },
-  { key: 'shuffle', label: 'Shuffle every epoch', kind: 'bool', help: 'off: every epoch in file order' },
-  { key: 'validation', label: 'Validation samples', kind: 'int', min: 0, max: 10_000_000, help: 'the last K training samples, held out' },
-  { key: 'limit', label: 'Training subset', kind: 'int', min: 0, max: 10_000_000, help: 'first N training samples (0 = all)' },
-  { key: 'test_limit', label: 'Test subset', kind: 'int', min: 0, max: 10_000_000, help: 'first N test samples (0 = all)' },
-  { key: 'l2', label: 'L2 (λ)', kind: 'number', min: 0, max: 100, step: 'any' },
-  { key: 'dropout', label: 'Dropout', kind: 'number', min: 0, max: 0.99, step: 'any' },
-  { key: 'anneal_on_rise', label: 'Anneal lr when the cost rises', kind: 'bool' },
-  { key: 'anneal_factor', label: 'Anneal factor', kind: 'number', above: 0, max: 1, step: 'any' },
-  { key: 'step_decay_every', label: 'Step decay every N epochs', kind: 'int', min: 0, max: 100_000, help: '0 = off' },
-  { key: 'step_decay_factor', label: 'Step decay factor', kind: 'number', above: 0, max: 1, step: 'any' },
-  { key: 'seed', label: 'Seed', kind: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
-  { key: 'threads', label: 'Threads', kind: 'int', min: 1, max: 64 },
-];
+/** The page's fields, in the engine's order; filled by useSettingsSchema once the engine has started. */
+export const FIELDS: Field[] = [];
+let rules: ActivationRules | null = null;
+const byKey = new Map<string, Field>();
 
-const byKey = new Map(FIELDS.map((f) => [f.key, f]));
+/** The fields for a settings table: the preset is not one (the page has its own chooser). */
+export function fieldsFromSchema(schema: SettingSchema[]): Field[] {
+  const fields: Field[] = [];
+  for (const s of schema) {
+    const base = { key: s.key, label: s.label, help: s.help };
+    const bounds = {
+      ...(s.min !== undefined ? (s.min_exclusive ? { above: s.min } : { min: s.min }) : {}),
+      ...(s.max !== undefined ? (s.max_exclusive ? { below: s.max } : { max: s.max }) : {}),
+    };
+    switch (s.type) {
+      case 'text':
+        break;
+      case 'layers':
+        fields.push({ ...base, kind: 'layers', ...bounds, minCount: s.min_count, last: s.last });
+        break;
+      case 'enum':
+        fields.push({ ...base, kind: 'enum', options: s.values ?? [] });
+        break;
+      case 'bool':
+        fields.push({ ...base, kind: 'bool' });
+        break;
+      case 'int':
+        fields.push({ ...base, kind: 'int', ...bounds });
+        break;
+      case 'number':
+        fields.push({ ...base, kind: 'number', ...bounds, step: 'any' });
+        break;
+      case 'seed':
+        // The engine takes any 64-bit seed; a JavaScript number is exact only up to 2^53 - 1,
+        // and a link must reproduce its run exactly.
+        fields.push({ ...base, kind: 'int', min: s.min ?? 0, max: Math.min(s.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) });
+        break;
+    }
+  }
+  return fields;
+}
+
+export function rulesFromSchema(schema: SettingSchema[]): ActivationRules {
+  const find = (key: string) => schema.find((s) => s.key === key);
+  const output = find('output'), hidden = find('hidden'), loss = find('loss');
+  if (!output?.values || !hidden?.values || !loss?.values) throw new Error('the engine\'s settings table has no activations or losses');
+  return { all: output.values, beforeOutput: hidden.values, losses: loss.values, requiredOutput: loss.required_output ?? {} };
+}
+
+let loaded: () => void = () => {};
+/** Resolves once useSettingsSchema has installed a table (for parts of the page that may be
+ *  shown before the engine has started, such as an embed opening the inspector). */
+export const settingsLoaded: Promise<void> = new Promise((resolve) => (loaded = resolve));
+
+/** Installs the engine's settings table: FIELDS and the activation rules derive from it. */
+export function useSettingsSchema(schema: SettingSchema[]): void {
+  FIELDS.splice(0, FIELDS.length, ...fieldsFromSchema(schema));
+  byKey.clear();
+  for (const f of FIELDS) byKey.set(f.key, f);
+  rules = rulesFromSchema(schema);
+  loaded();
+}
+
+/** The activation rules of the installed table (useSettingsSchema first). */
+export function activationRules(): ActivationRules {
+  if (!rules) throw new Error('the settings table is not loaded yet (useSettingsSchema)');
+  return rules;
+}
+
+function fields(): Field[] {
+  if (!FIELDS.length) throw new Error('the settings table is not loaded yet (useSettingsSchema)');
+  return FIELDS;
+}
 
 /** The text a field shows (and a URL carries) for a value. */
 export function formatValue(field: Field, value: unknown): string {
@@ -66,6 +123,18 @@ export function formatValue(field: Field, value: unknown): string {
   if (field.kind === 'bool') return value ? '1' : '0';
   return String(value);
 }
+
+/** "from 1 to 64", "at least 0 and below 1", "above 0": a field's range in words. */
+export function rangeText(field: Field): string {
+  const low = field.above !== undefined ? `above ${field.above}` : field.min !== undefined ? `at least ${field.min}` : '';
+  const high = field.below !== undefined ? `below ${field.below}` : field.max !== undefined ? `at most ${field.max}` : '';
+  if (field.min !== undefined && field.max !== undefined) return `from ${field.min} to ${field.max}`;
+  return [low, high].filter(Boolean).join(' and ');
+}
+
+const inRange = (field: Field, n: number) =>
+  !((field.min !== undefined && n < field.min) || (field.above !== undefined && n <= field.above) ||
+    (field.max !== undefined && n > field.max) || (field.below !== undefined && n >= field.below));
 
 /** Parses one field's text; a message names the field and says what is allowed. */
 export function parseValue(field: Field, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -75,8 +144,10 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
     case 'layers': {
       const parts = t.split(/[-,\s]+/).filter(Boolean);
       const sizes = parts.map(Number);
-      if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100_000))
-        return { ok: false, error: `${name} must be at least two whole numbers from 1 to 100000 separated by "-", got "${t.slice(0, 40)}"` };
+      const last = field.last !== undefined ? `, the last ${field.last}` : '';
+      if (sizes.length < (field.minCount ?? 1) || sizes.some((n) => !Number.isInteger(n) || !inRange(field, n)) ||
+          (field.last !== undefined && sizes[sizes.length - 1] !== field.last))
+        return { ok: false, error: `${name} must be at least ${field.minCount ?? 1} whole numbers ${rangeText(field)} separated by "-"${last}, got "${t.slice(0, 40)}"` };
       return { ok: true, value: sizes };
     }
     case 'enum':
@@ -89,11 +160,10 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
     case 'int':
     case 'number': {
       const n = t === '' ? NaN : Number(t);
-      const range = `${field.above !== undefined ? `above ${field.above}` : `from ${field.min}`} to ${field.max}`;
+      const range = rangeText(field);
       if (!Number.isFinite(n) || (field.kind === 'int' && !Number.isInteger(n)))
         return { ok: false, error: `${name} must be ${field.kind === 'int' ? 'a whole number' : 'a number'} ${range}, got "${t.slice(0, 40)}"` };
-      if ((field.min !== undefined && n < field.min) || (field.above !== undefined && n <= field.above) || (field.max !== undefined && n > field.max))
-        return { ok: false, error: `${name} must be ${range}, got ${n}` };
+      if (!inRange(field, n)) return { ok: false, error: `${name} must be ${range}, got ${n}` };
       return { ok: true, value: n };
     }
   }
@@ -107,6 +177,7 @@ export interface UrlConfig {
 
 /** Reads `?preset=…&key=value…`; refused values are left out and reported. */
 export function configFromQuery(query: string, presets: PresetInfo[]): UrlConfig {
+  fields();
   const params = new URLSearchParams(query);
   const errors: string[] = [];
   let preset = presets[0]?.name ?? 'tp';
@@ -118,7 +189,7 @@ export function configFromQuery(query: string, presets: PresetInfo[]): UrlConfig
   const overrides: Partial<TrainConfig> = {};
   for (const [key, text] of params) {
     if (key === 'preset' || PAGE_KEYS.includes(key)) continue;
-    const field = byKey.get(key as Key);
+    const field = byKey.get(key);
     if (!field) {
       errors.push(`The link has an unknown setting "${key.slice(0, 40)}"; it was ignored.`);
       continue;
@@ -136,7 +207,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 export function queryFromConfig(preset: PresetInfo, config: TrainConfig, keep: URLSearchParams = new URLSearchParams()): string {
   const params = new URLSearchParams();
   params.set('preset', preset.name);
-  for (const field of FIELDS) {
+  for (const field of fields()) {
     const value = config[field.key];
     if (!same(value, preset.config[field.key])) params.set(field.key, formatValue(field, value));
   }
@@ -146,5 +217,5 @@ export function queryFromConfig(preset: PresetInfo, config: TrainConfig, keep: U
 
 /** Short labels for the settings in which `config` differs from `base` (to name runs). */
 export function differences(base: TrainConfig, config: TrainConfig): string[] {
-  return FIELDS.filter((f) => !same(base[f.key], config[f.key])).map((f) => `${f.key}=${formatValue(f, config[f.key])}`);
+  return fields().filter((f) => !same(base[f.key], config[f.key])).map((f) => `${f.key}=${formatValue(f, config[f.key])}`);
 }

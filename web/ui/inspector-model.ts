@@ -5,9 +5,12 @@
 // the engine's double-precision inspector reads (cpp/core/model_io.cpp: input rows×cols
 // must equal layers[0].inputs, shapes chain, softmax only last, cross-entropy needs it).
 import type { Activation, Loss } from '../shared/protocol';
+import { activationRules } from './config';
 
-export const INSPECTOR_ACTIVATIONS: Activation[] = ['sigmoid', 'tanh', 'relu', 'identity', 'softmax'];
-export const INSPECTOR_LOSSES: Loss[] = ['mse', 'squared-error', 'cross-entropy'];
+// The choices and the rules come from the engine's settings table (web/ui/config.ts), so a
+// new activation or loss, or a change of rule, needs no edit here.
+export const inspectorActivations = (): Activation[] => activationRules().all as Activation[];
+export const inspectorLosses = (): Loss[] => activationRules().losses as Loss[];
 /** Hand computation stays small: at most 8 units per layer and 4 weight layers. */
 export const MAX_UNITS = 8;
 export const MAX_WEIGHT_LAYERS = 4;
@@ -91,7 +94,9 @@ export function resizeNetwork(n: TinyNetwork, sizes: number[]): TinyNetwork {
     ...n,
     sizes: [...sizes],
     activations: Array.from({ length: layers }, (_, l) =>
-      l === layers - 1 ? (n.activations[n.activations.length - 1] ?? 'sigmoid') : (n.activations[l] === 'softmax' ? 'sigmoid' : (n.activations[l] ?? 'sigmoid')),
+      l === layers - 1
+        ? (n.activations[n.activations.length - 1] ?? 'sigmoid')
+        : activationRules().beforeOutput.includes(n.activations[l] ?? 'sigmoid') ? (n.activations[l] ?? 'sigmoid') : 'sigmoid',
     ),
     weights: Array.from({ length: layers }, (_, l) => Array.from({ length: sizes[l] }, (_, i) => pick(n.weights[l]?.[i], sizes[l + 1]))),
     biases: Array.from({ length: layers }, (_, l) => pick(n.biases[l], sizes[l + 1])),
@@ -136,11 +141,14 @@ export function parseNumber(name: string, text: string): { ok: true; value: numb
 
 /** What the engine cannot compute, said with the form's names (null when all is well). */
 export function structureError(n: TinyNetwork): string | null {
+  const rules = activationRules();
   const last = n.activations.length - 1;
   for (let l = 0; l < last; l++)
-    if (n.activations[l] === 'softmax') return `Activation of layer ${l + 1}: softmax is only allowed on the output layer (layer ${last + 1}).`;
-  if (n.loss === 'cross-entropy' && n.activations[last] !== 'softmax')
-    return `Loss: cross-entropy needs a softmax output, but the activation of layer ${last + 1} is ${n.activations[last]}.`;
+    if (!rules.beforeOutput.includes(n.activations[l]))
+      return `Activation of layer ${l + 1}: ${n.activations[l]} is only allowed on the output layer (layer ${last + 1}).`;
+  const needed = rules.requiredOutput[n.loss];
+  if (needed !== undefined && n.activations[last] !== needed)
+    return `Loss: ${n.loss} needs a ${needed} output, but the activation of layer ${last + 1} is ${n.activations[last]}.`;
   if (!Number.isFinite(n.learningRate) || n.learningRate < 0) return 'Learning rate must be a number ≥ 0.';
   return null;
 }

@@ -9,10 +9,10 @@
 import type { Inspection } from '../shared/protocol';
 import {
   EXAMPLES,
-  INSPECTOR_ACTIVATIONS,
-  INSPECTOR_LOSSES,
   cloneNetwork,
   exact,
+  inspectorActivations,
+  inspectorLosses,
   modelFile,
   names,
   parseNumber,
@@ -21,6 +21,7 @@ import {
   structureError,
   type TinyNetwork,
 } from './inspector-model';
+import { settingsLoaded } from './config';
 import { el, showError } from './views';
 
 export type InspectFn = (args: { model: string; input: number[]; target: number[]; learningRate: number }) => Promise<Inspection>;
@@ -34,7 +35,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   let sequence = 0;
 
   const sizes = el('input', { id: 'inspector-sizes', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'inspector-sizes-help' });
-  const loss = el('select', { id: 'inspector-loss' }, INSPECTOR_LOSSES.map((l) => el('option', { value: l }, [l])));
+  const loss = el('select', { id: 'inspector-loss' });
   const bias = el('input', { id: 'inspector-bias', type: 'checkbox' });
   const lr = text('inspector-lr', '', 'Learning rate');
   lr.removeAttribute('aria-label');
@@ -126,6 +127,8 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   function render(): void {
     sizes.value = net.sizes.join('-');
     sizes.setAttribute('aria-invalid', 'false');
+    // The choices are the engine's (its settings table arrives after mounting).
+    loss.replaceChildren(...inspectorLosses().map((l) => el('option', { value: l }, [l])));
     loss.value = net.loss;
     bias.checked = net.bias;
     lr.value = String(net.learningRate);
@@ -139,7 +142,7 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
         ]),
       ]);
     const layers = net.weights.map((w, l) => {
-      const select = el('select', { id: `inspector-act-${l + 1}` }, INSPECTOR_ACTIVATIONS.map((a) => el('option', { value: a }, [a])));
+      const select = el('select', { id: `inspector-act-${l + 1}` }, inspectorActivations().map((a) => el('option', { value: a }, [a])));
       select.value = net.activations[l];
       const head = el('tr', {}, [el('th', { scope: 'col' }, ['weight']), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
       const rows = w.map((row, i) =>
@@ -300,16 +303,20 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     typing = window.setTimeout(() => void compute(), 400);
   });
   computeButton.addEventListener('click', () => void compute());
-  // The first computation when the panel is first opened (the engine is loaded by then).
+  // The form and the first computation when the panel is first opened, once the engine's
+  // settings table (which lists the activations and losses) is there: an embed may open the
+  // panel before the engine has started.
   let opened = false;
   details.addEventListener('toggle', () => {
     if (details.open && !opened) {
       opened = true;
-      void compute();
+      void settingsLoaded.then(() => {
+        render();
+        void compute();
+      });
     }
   });
 
   source.textContent = EXAMPLES[0].source;
-  render();
   return { element: details, compute };
 }

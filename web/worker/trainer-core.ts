@@ -9,7 +9,7 @@
 // right after an epoch is exactly that epoch's model — the "last good model" the page keeps
 // in case this worker dies.
 import type { Engine } from '../core/engine';
-import { EngineSession, failed, presets, type Result, type StepResult } from '../core/session';
+import { EngineSession, failed, presets, settingsSchema, type Result, type StepResult } from '../core/session';
 import { maybeGunzip } from '../data/gunzip';
 import { pairFiles, type FilePair } from '../data/recognise';
 import type {
@@ -155,6 +155,7 @@ export class TrainerCore {
         cores: this.host.cores,
         presets: presets(engine),
         memory: engineMemory(engine),
+        settings: settingsSchema(engine),
       };
       return this.info;
     },

@@ -4,7 +4,7 @@
 // TrainerCore driven through its protocol with a small fake engine (the real engine's
 // behaviour is covered by tests/web; here what matters is chunking, events and errors).
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Engine, Session } from '../../../web/core/engine';
 import { maybeGunzip } from '../../../web/data/gunzip';
 import { toMnist } from '../../../web/data/preprocess';
@@ -14,6 +14,12 @@ import { configFromQuery, queryFromConfig } from '../../../web/ui/config';
 import { curvesCsv, runsCsv } from '../../../web/ui/export';
 import { describeGroup, finalError, meanAndStd } from '../../../web/ui/run-groups';
 import { trainerHarness } from './trainer-harness';
+import { installEngineSettings } from './settings-schema';
+
+// The page's fields come from the engine's settings table, as in the page.
+beforeAll(async () => {
+  await installEngineSettings();
+});
 
 const images = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'images', dims: [count, 28, 28], count });
 const labels = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'labels', dims: [count], count });
@@ -179,7 +185,7 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
       return `{"epoch":${this.epochsDone},"batch":${this.batch}}`;
     }
   }
-  return { Session: FakeSession, presets: () => '[]', version: () => 'fake', maxThreads: () => 1 } as unknown as Engine;
+  return { Session: FakeSession, presets: () => '[]', settingsSchema: () => '[]', version: () => 'fake', maxThreads: () => 1 } as unknown as Engine;
 }
 
 function harness(engine: Engine) {

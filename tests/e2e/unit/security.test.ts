@@ -14,12 +14,18 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLES, modelFile, parseNumber, parseSizes, resizeNetwork, structureError } from '../../../web/ui/inspector-model';
 import { configFromQuery } from '../../../web/ui/config';
 import { checkFetchUrl } from '../../../web/ui/url-policy';
 import { availableDigits, fitValidation } from '../../../web/shared/validation-share';
 import type { PresetInfo, TrainConfig } from '../../../web/shared/protocol';
+import { installEngineSettings } from './settings-schema';
+
+// The page's fields come from the engine's settings table, as in the page.
+beforeAll(async () => {
+  await installEngineSettings();
+});
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -4,7 +4,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { absoluteUrls, buildVersion, listFiles, serviceWorkerSource } from '../../../scripts/static-site';
 import type { EpochMetrics, PresetInfo, TrainConfig } from '../../../web/shared/protocol';
 import { configFromQuery, queryFromConfig } from '../../../web/ui/config';
@@ -12,6 +12,12 @@ import { singleThreadReason } from '../../../web/ui/isolation';
 import { expandLosses, looksLikeRun, makeRunFile, parseRunFile, runFileName } from '../../../web/ui/run-file';
 import { shareLinks } from '../../../web/ui/share';
 import { viewFromQuery, visibleSections } from '../../../web/ui/view-params';
+import { installEngineSettings } from './settings-schema';
+
+// The page's fields come from the engine's settings table, as in the page.
+beforeAll(async () => {
+  await installEngineSettings();
+});
 
 const config: TrainConfig = {
   preset: 'tp', layers: [784, 128, 64, 10], hidden: 'sigmoid', output: 'softmax', loss: 'cross-entropy', bias: false,
