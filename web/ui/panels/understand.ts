@@ -52,7 +52,11 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
       () =>
         new Promise<FirstLayer>((resolve, reject) => {
           reader ??= new Worker(new URL('../model-file.worker.ts', import.meta.url), { type: 'module' });
-          reader.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
+          reader.onmessage = (e: MessageEvent<FirstLayer | { error: string }>) => {
+            const reply = e.data;
+            if ('error' in reply) reject(new Error(reply.error));
+            else resolve(reply);
+          };
           reader.onerror = (e) => reject(new Error(e.message));
           reader.postMessage({ json });
         }),
