@@ -17,6 +17,7 @@
 #include "parallel.h"
 #include "presets.h"
 #include "random.h"
+#include "settings.h"
 #include "trainer.h"
 
 namespace digitrain::cli {
@@ -183,7 +184,7 @@ int runBench(const std::vector<std::string>& argv) {
   }
   std::vector<int> threadCounts{1}, batches{1, 32, 128};
   if (const auto v = args.get("--threads")) {
-    auto list = parseIntList("--threads", *v, 1, 64);
+    auto list = parseIntList("--threads", *v, 1, kMaxThreads);
     if (!list) return reportError(list.error());
     threadCounts = *list;
   }

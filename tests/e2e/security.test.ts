@@ -102,7 +102,7 @@ describe('page security', () => {
     expect(text).toMatch(/preset "evil", which is not one of tp, .*; using tp/);
     expect(text).toMatch(/Epochs \(epochs\) must be from 1 to 100000, got -3; the preset's value is used/);
     expect(text).toMatch(/unknown setting "lr"; it was ignored/);
-    expect(text).toMatch(/Learning rate \(learning_rate\) must be a number above 0 to 1000, got "abc"/);
+    expect(text).toMatch(/Learning rate \(learning_rate\) must be a number above 0 and at most 1000000, got "abc"/);
     expect(text).toMatch(/Layer sizes \(layers\) must be/);
     // The preset's own values are in the form, and the address no longer carries the refused ones.
     expect(await page.inputValue('#preset')).toBe('tp');
