@@ -19,6 +19,27 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** @typedef {{ start: number, duration: number }} LongTask a main-thread task over 50 ms, as the page's PerformanceObserver saw it */
+/** @typedef {typeof globalThis & { __longTasks: LongTask[] }} LongTaskGlobal the page, with the long tasks the init script collects */
+/**
+ * The line --json prints for the training run.
+ * @typedef {{ impl: 'page-main-thread', build: string | null, preset: string, longest_task_ms: number, long_tasks: number,
+ *   over_100ms: number, training_seconds: number }} LongTaskFigure
+ */
+/**
+ * What performance.measureUserAgentSpecificMemory() resolves to (Chromium only, cross-origin isolated pages;
+ * not in TypeScript's DOM lib).
+ * @typedef {{ bytes: number, breakdown: { bytes: number, types: string[],
+ *   attribution: { url: string, scope: string, container?: { id: string, src: string } }[] }[] }} MemoryMeasurement
+ */
+/** @typedef {Performance & { measureUserAgentSpecificMemory(): Promise<MemoryMeasurement> }} ChromiumPerformance */
+/**
+ * One event of a Chromium trace (the Trace Event Format's fields read here); `dur` is on the complete ('X') events.
+ * @typedef {{ ph: string, name: string, pid: number, tid: number, ts: number, dur?: number,
+ *   args?: { name?: string, data?: { functionName?: string, url?: string, lineNumber?: number, columnNumber?: number } } }} TraceEvent
+ */
+/** @typedef {TraceEvent & { dur: number }} CompleteEvent */
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const opts = { preset: 'best', epochs: 2, json: false, profile: false, memory: false, build: true };
 const argv = process.argv.slice(2);
@@ -36,7 +57,7 @@ for (let i = 0; i < argv.length; i++) {
     process.exit(2);
   }
 }
-const say = (s) => process.stderr.write(`${s}\n`);
+const say = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 
 for (const build of ['mt', 'st'])
   if (!existsSync(join(root, 'public', 'wasm', build, 'engine.mjs'))) {
@@ -64,13 +85,15 @@ try {
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
   // Observing from the first moment: buffered entries before the page's scripts would be lost.
   await page.addInitScript(() => {
-    const w = globalThis;
+    const w = /** @type {LongTaskGlobal} */ (globalThis);
     w.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
-  const url = `${server.resolvedUrls.local[0]}?preset=${encodeURIComponent(opts.preset)}&epochs=${opts.epochs}`;
+  // Set once the server listens, which preview() waits for.
+  const urls = /** @type {import('vite').ResolvedServerUrls} */ (server.resolvedUrls);
+  const url = `${urls.local[0]}?preset=${encodeURIComponent(opts.preset)}&epochs=${opts.epochs}`;
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   const build = await page.locator('#engine-status').getAttribute('data-build');
@@ -81,16 +104,19 @@ try {
   await page.click('#train-button');
   await page.waitForSelector('body[data-train-state="finished"]', { timeout: 600_000 });
   const t1 = await page.evaluate(() => performance.now());
-  const tasks = (await page.evaluate(() => globalThis.__longTasks)).filter((t) => t.start >= t0 && t.start <= t1);
+  const tasks = (await page.evaluate(() => /** @type {LongTaskGlobal} */ (globalThis).__longTasks)).filter((t) => t.start >= t0 && t.start <= t1);
   tasks.sort((a, b) => b.duration - a.duration);
   const longest = tasks[0]?.duration ?? 0;
   const seconds = (t1 - t0) / 1000;
 
+  /** @type {Map<LongTask, string>} */
   let why = new Map();
   if (opts.profile) why = attribute(JSON.parse((await browser.stopTracing()).toString()).traceEvents, tasks.slice(0, 5));
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ impl: 'page-main-thread', build, preset: opts.preset, longest_task_ms: Math.round(longest),
-      long_tasks: tasks.length, over_100ms: tasks.filter((t) => t.duration > 100).length, training_seconds: Number(seconds.toFixed(1)) })}\n`);
+    /** @type {LongTaskFigure} */
+    const figure = { impl: 'page-main-thread', build, preset: opts.preset, longest_task_ms: Math.round(longest),
+      long_tasks: tasks.length, over_100ms: tasks.filter((t) => t.duration > 100).length, training_seconds: Number(seconds.toFixed(1)) };
+    process.stdout.write(`${JSON.stringify(figure)}\n`);
   } else {
     console.log(`Main thread while the worker trains ${opts.preset} on the demo digits (${build} build, ${opts.epochs} epochs, ${seconds.toFixed(1)} s):`);
     console.log(`  longest task ${longest.toFixed(0)} ms (target ≤ 100 ms); ${tasks.length} tasks over 50 ms, ${tasks.filter((t) => t.duration > 100).length} over 100 ms`);
@@ -101,22 +127,23 @@ try {
   }
 } catch (e) {
   failed = true;
-  console.error(`longtask: ${e.message}`);
+  console.error(`longtask: ${/** @type {Error} */ (e).message}`);
 } finally {
   await browser.close();
   await server.close();
 }
 process.exit(failed ? 1 : 0);
 
-/** Chromium's own count of the page's memory, by context. */
+/** Chromium's own count of the page's memory, by context. @param {import('playwright-core').Page} page */
 async function pageMemory(page) {
-  const engineLine = await page.locator('#engine-status').textContent();
+  // An element's textContent is a string (null only for a document or a doctype).
+  const engineLine = /** @type {string} */ (await page.locator('#engine-status').textContent());
   const m = await page.evaluate(async () => {
-    const r = await performance.measureUserAgentSpecificMemory();
+    const r = await /** @type {ChromiumPerformance} */ (performance).measureUserAgentSpecificMemory();
     return { bytes: r.bytes, breakdown: r.breakdown.map((b) => ({ bytes: b.bytes, types: b.types,
       where: b.attribution.map((a) => `${a.scope} ${a.url.replace(/^.*\//, '') || '(page)'}`) })) };
   });
-  const mb = (n) => `${(n / 2 ** 20).toFixed(1)} MB`;
+  const mb = (/** @type {number} */ n) => `${(n / 2 ** 20).toFixed(1)} MB`;
   const lines = [`Page memory with the demo digits loaded (measureUserAgentSpecificMemory): ${mb(m.bytes)}`];
   for (const b of m.breakdown.filter((b) => b.bytes > 0).sort((a, b) => b.bytes - a.bytes))
     lines.push(`  ${mb(b.bytes).padStart(9)}  ${b.types.join('+') || '—'}  ${b.where.join(', ') || '(unattributed)'}`);
@@ -127,12 +154,14 @@ async function pageMemory(page) {
 
 /** What each long task was: the trace's top-level main-thread tasks (RunTask) are matched to
  *  the observed ones by duration (±2 ms), and the work inside each is summed by kind — script
- *  by the function the task called, style, layout, paint, garbage collection. */
+ *  by the function the task called, style, layout, paint, garbage collection.
+ *  @param {TraceEvent[]} events @param {LongTask[]} tasks @returns {Map<LongTask, string>} */
 function attribute(events, tasks) {
   const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
     .map((e) => `${e.pid}:${e.tid}`));
-  const onMain = events.filter((e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`));
+  const onMain = events.filter(/** @returns {e is CompleteEvent} */ (e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`));
   const runs = onMain.filter((e) => e.name === 'RunTask' && e.dur > 45_000);
+  /** @type {Record<string, (e: TraceEvent) => string>} */
   const kinds = {
     FunctionCall: (e) => `script ${e.args?.data?.functionName || '(anonymous)'} ${(e.args?.data?.url ?? '').replace(/^.*\//, '')}:${e.args?.data?.lineNumber ?? ''}:${e.args?.data?.columnNumber ?? ''}`,
     EvaluateScript: () => 'script (evaluate)', 'v8.compile': () => 'compile', 'v8.compileModule': () => 'compile',
@@ -140,12 +169,15 @@ function attribute(events, tasks) {
     MajorGC: () => 'garbage collection', MinorGC: () => 'garbage collection', 'V8.GC_MARK_COMPACTOR': () => 'garbage collection',
     ParseHTML: () => 'parse HTML', 'Decode Image': () => 'decode image',
   };
+  /** @type {Map<LongTask, string>} */
   const out = new Map();
+  /** @type {Set<CompleteEvent>} */
   const used = new Set();
   for (const task of tasks) {
     const run = runs.find((r) => !used.has(r) && Math.abs(r.dur / 1000 - task.duration) <= 2);
     if (!run) continue;
     used.add(run);
+    /** @type {Map<string, number>} */
     const sums = new Map();
     for (const e of onMain) {
       const kind = kinds[e.name];

@@ -397,6 +397,7 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
 
 // ---------------------------------------------------------------- the page's main thread
 // A figure, not samples/s: printed beside the table, one JSON line of its own with --json.
+/** @type {import('./longtask.mjs').LongTaskFigure[]} */
 const pageFigures = [];
 await group('page', 'the page\'s main thread while its worker trains (bench/longtask.mjs)', async () => {
   for (const r of jsonLines(run('node', ['bench/longtask.mjs', '--json']))) {
