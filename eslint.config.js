@@ -24,7 +24,10 @@ export default defineConfig(
       'no-undef': 'off',
       // `_name` marks an argument a signature requires but the body does not use; a rest
       // sibling (`const { ok: _, ...rest } = r`) is how an object is copied without a key.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' },
+      ],
     },
   },
   {

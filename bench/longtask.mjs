@@ -53,7 +53,9 @@ for (let i = 0; i < argv.length; i++) {
   else if (key === 'memory') opts.memory = true;
   else if (key === 'no-build') opts.build = false;
   else {
-    console.error(`longtask: unknown option ${argv[i]}\nusage: node bench/longtask.mjs [--preset P] [--epochs N] [--json] [--profile] [--memory] [--no-build]`);
+    console.error(
+      `longtask: unknown option ${argv[i]}\nusage: node bench/longtask.mjs [--preset P] [--epochs N] [--json] [--profile] [--memory] [--no-build]`,
+    );
     process.exit(2);
   }
 }
@@ -68,12 +70,25 @@ const outDir = join(root, 'build-bench', 'page');
 const vite = await import('vite');
 if (opts.build || !existsSync(join(outDir, 'index.html'))) {
   say('longtask: building the page (vite build)…');
-  await vite.build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await vite.build({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
 }
 const server = await vite.preview({
-  root, configFile: false, logLevel: 'warn', build: { outDir },
-  preview: { host: '127.0.0.1', port: 0, strictPort: false, cors: false,
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+  root,
+  configFile: false,
+  logLevel: 'warn',
+  build: { outDir },
+  preview: {
+    host: '127.0.0.1',
+    port: 0,
+    strictPort: false,
+    cors: false,
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
 });
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({
@@ -99,30 +114,48 @@ try {
   const build = await page.locator('#engine-status').getAttribute('data-build');
   if (opts.memory) await pageMemory(page);
   if (opts.profile)
-    await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'] });
+    await browser.startTracing(page, {
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'blink.user_timing'],
+    });
   const t0 = await page.evaluate(() => performance.now());
   await page.click('#train-button');
   await page.waitForSelector('body[data-train-state="finished"]', { timeout: 600_000 });
   const t1 = await page.evaluate(() => performance.now());
-  const tasks = (await page.evaluate(() => /** @type {LongTaskGlobal} */ (globalThis).__longTasks)).filter((t) => t.start >= t0 && t.start <= t1);
+  const tasks = (await page.evaluate(() => /** @type {LongTaskGlobal} */ (globalThis).__longTasks)).filter(
+    (t) => t.start >= t0 && t.start <= t1,
+  );
   tasks.sort((a, b) => b.duration - a.duration);
   const longest = tasks[0]?.duration ?? 0;
   const seconds = (t1 - t0) / 1000;
 
   /** @type {Map<LongTask, string>} */
   let why = new Map();
-  if (opts.profile) why = attribute(JSON.parse((await browser.stopTracing()).toString()).traceEvents, tasks.slice(0, 5));
+  if (opts.profile)
+    why = attribute(JSON.parse((await browser.stopTracing()).toString()).traceEvents, tasks.slice(0, 5));
   if (opts.json) {
     /** @type {LongTaskFigure} */
-    const figure = { impl: 'page-main-thread', build, preset: opts.preset, longest_task_ms: Math.round(longest),
-      long_tasks: tasks.length, over_100ms: tasks.filter((t) => t.duration > 100).length, training_seconds: Number(seconds.toFixed(1)) };
+    const figure = {
+      impl: 'page-main-thread',
+      build,
+      preset: opts.preset,
+      longest_task_ms: Math.round(longest),
+      long_tasks: tasks.length,
+      over_100ms: tasks.filter((t) => t.duration > 100).length,
+      training_seconds: Number(seconds.toFixed(1)),
+    };
     process.stdout.write(`${JSON.stringify(figure)}\n`);
   } else {
-    console.log(`Main thread while the worker trains ${opts.preset} on the demo digits (${build} build, ${opts.epochs} epochs, ${seconds.toFixed(1)} s):`);
-    console.log(`  longest task ${longest.toFixed(0)} ms (target ≤ 100 ms); ${tasks.length} tasks over 50 ms, ${tasks.filter((t) => t.duration > 100).length} over 100 ms`);
+    console.log(
+      `Main thread while the worker trains ${opts.preset} on the demo digits (${build} build, ${opts.epochs} epochs, ${seconds.toFixed(1)} s):`,
+    );
+    console.log(
+      `  longest task ${longest.toFixed(0)} ms (target ≤ 100 ms); ${tasks.length} tasks over 50 ms, ${tasks.filter((t) => t.duration > 100).length} over 100 ms`,
+    );
     for (const t of tasks.slice(0, 5)) {
-      console.log(`  ${t.duration.toFixed(0).padStart(5)} ms at +${((t.start - t0) / 1000).toFixed(2)} s` +
-        (why.has(t) ? `: ${why.get(t)}` : ''));
+      console.log(
+        `  ${t.duration.toFixed(0).padStart(5)} ms at +${((t.start - t0) / 1000).toFixed(2)} s` +
+          (why.has(t) ? `: ${why.get(t)}` : ''),
+      );
     }
   }
 } catch (e) {
@@ -140,15 +173,22 @@ async function pageMemory(page) {
   const engineLine = /** @type {string} */ (await page.locator('#engine-status').textContent());
   const m = await page.evaluate(async () => {
     const r = await /** @type {ChromiumPerformance} */ (performance).measureUserAgentSpecificMemory();
-    return { bytes: r.bytes, breakdown: r.breakdown.map((b) => ({ bytes: b.bytes, types: b.types,
-      where: b.attribution.map((a) => `${a.scope} ${a.url.replace(/^.*\//, '') || '(page)'}`) })) };
+    return {
+      bytes: r.bytes,
+      breakdown: r.breakdown.map((b) => ({
+        bytes: b.bytes,
+        types: b.types,
+        where: b.attribution.map((a) => `${a.scope} ${a.url.replace(/^.*\//, '') || '(page)'}`),
+      })),
+    };
   });
   const mb = (/** @type {number} */ n) => `${(n / 2 ** 20).toFixed(1)} MB`;
   const lines = [`Page memory with the demo digits loaded (measureUserAgentSpecificMemory): ${mb(m.bytes)}`];
   for (const b of m.breakdown.filter((b) => b.bytes > 0).sort((a, b) => b.bytes - a.bytes))
     lines.push(`  ${mb(b.bytes).padStart(9)}  ${b.types.join('+') || '—'}  ${b.where.join(', ') || '(unattributed)'}`);
   lines.push(`  the page says: ${engineLine.replace(/^.*Engine memory/, 'Engine memory')}`);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ impl: 'page-memory', bytes: m.bytes, breakdown: m.breakdown })}\n`);
+  if (opts.json)
+    process.stdout.write(`${JSON.stringify({ impl: 'page-memory', bytes: m.bytes, breakdown: m.breakdown })}\n`);
   else console.log(lines.join('\n'));
 }
 
@@ -157,17 +197,32 @@ async function pageMemory(page) {
  *  by the function the task called, style, layout, paint, garbage collection.
  *  @param {TraceEvent[]} events @param {LongTask[]} tasks @returns {Map<LongTask, string>} */
 function attribute(events, tasks) {
-  const main = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
-    .map((e) => `${e.pid}:${e.tid}`));
-  const onMain = events.filter(/** @returns {e is CompleteEvent} */ (e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`));
+  const main = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const onMain = events.filter(
+    /** @returns {e is CompleteEvent} */ (e) => e.ph === 'X' && main.has(`${e.pid}:${e.tid}`),
+  );
   const runs = onMain.filter((e) => e.name === 'RunTask' && e.dur > 45_000);
   /** @type {Record<string, (e: TraceEvent) => string>} */
   const kinds = {
-    FunctionCall: (e) => `script ${e.args?.data?.functionName || '(anonymous)'} ${(e.args?.data?.url ?? '').replace(/^.*\//, '')}:${e.args?.data?.lineNumber ?? ''}:${e.args?.data?.columnNumber ?? ''}`,
-    EvaluateScript: () => 'script (evaluate)', 'v8.compile': () => 'compile', 'v8.compileModule': () => 'compile',
-    UpdateLayoutTree: () => 'style', Layout: () => 'layout', PrePaint: () => 'paint', Paint: () => 'paint', Layerize: () => 'paint',
-    MajorGC: () => 'garbage collection', MinorGC: () => 'garbage collection', 'V8.GC_MARK_COMPACTOR': () => 'garbage collection',
-    ParseHTML: () => 'parse HTML', 'Decode Image': () => 'decode image',
+    FunctionCall: (e) =>
+      `script ${e.args?.data?.functionName || '(anonymous)'} ${(e.args?.data?.url ?? '').replace(/^.*\//, '')}:${e.args?.data?.lineNumber ?? ''}:${e.args?.data?.columnNumber ?? ''}`,
+    EvaluateScript: () => 'script (evaluate)',
+    'v8.compile': () => 'compile',
+    'v8.compileModule': () => 'compile',
+    UpdateLayoutTree: () => 'style',
+    Layout: () => 'layout',
+    PrePaint: () => 'paint',
+    Paint: () => 'paint',
+    Layerize: () => 'paint',
+    MajorGC: () => 'garbage collection',
+    MinorGC: () => 'garbage collection',
+    'V8.GC_MARK_COMPACTOR': () => 'garbage collection',
+    ParseHTML: () => 'parse HTML',
+    'Decode Image': () => 'decode image',
   };
   /** @type {Map<LongTask, string>} */
   const out = new Map();
@@ -185,7 +240,14 @@ function attribute(events, tasks) {
       const k = kind(e);
       sums.set(k, (sums.get(k) ?? 0) + e.dur / 1000);
     }
-    out.set(task, [...sums].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ') || 'nothing traced inside');
+    out.set(
+      task,
+      [...sums]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
+        .join(', ') || 'nothing traced inside',
+    );
   }
   return out;
 }

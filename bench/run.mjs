@@ -41,7 +41,16 @@ const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
 const dataSets = ['random', 'digits'];
 /** @type {{ json: boolean, quick: boolean, seconds: number, batches: number[], only: string[], build: boolean, data: string[],
  *   warmup: number, digits?: { images: string, labels: string } }} */
-const opts = { json: false, quick: false, seconds: NaN, batches: [32, 128], only: groups, build: true, data: dataSets, warmup: 0 };
+const opts = {
+  json: false,
+  quick: false,
+  seconds: NaN,
+  batches: [32, 128],
+  only: groups,
+  build: true,
+  data: dataSets,
+  warmup: 0,
+};
 {
   /** @type {number | null} */
   let secondsOption = null;
@@ -57,9 +66,16 @@ const opts = { json: false, quick: false, seconds: NaN, batches: [32, 128], only
     else if (key === '--only') opts.only = value().split(',');
     else if (key === '--data') opts.data = value().split(',');
     else if (key === '--help' || key === '-h') {
-      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+      const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(1);
       const end = lines.findIndex((l) => !l.startsWith('//'));
-      process.stdout.write(lines.slice(0, end).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+      process.stdout.write(
+        lines
+          .slice(0, end)
+          .map((l) => l.replace(/^\/\/ ?/, ''))
+          .join('\n') + '\n',
+      );
       process.exit(0);
     } else {
       console.error(`bench: unknown option ${argv[i]} (try --help)`);
@@ -68,9 +84,11 @@ const opts = { json: false, quick: false, seconds: NaN, batches: [32, 128], only
   }
   opts.seconds = secondsOption ?? (opts.quick ? 1 : 1.5);
   if (!(opts.seconds >= 1)) fatal('--seconds must be at least 1');
-  if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1)) fatal('--batches must be positive integers');
+  if (!opts.batches.length || opts.batches.some((b) => !Number.isInteger(b) || b < 1))
+    fatal('--batches must be positive integers');
   const unknownData = opts.data.filter((d) => !dataSets.includes(d));
-  if (unknownData.length || !opts.data.length) fatal(`--data: unknown data set ${unknownData.join(',')} (data sets: ${dataSets.join(',')})`);
+  if (unknownData.length || !opts.data.length)
+    fatal(`--data: unknown data set ${unknownData.join(',')} (data sets: ${dataSets.join(',')})`);
   const unknown = opts.only.filter((g) => !groups.includes(g));
   if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
 }
@@ -100,7 +118,10 @@ function record(impl, threads, batch, sps, data) {
   const r = { impl, threads, batch, samples_per_second: Math.round(sps), data };
   results.push(r);
   if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else note(`  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${data.padEnd(6)}  ${fmt(sps).padStart(9)} samples/s`);
+  else
+    note(
+      `  ${impl.padEnd(24)} ${String(threads).padStart(2)}T  batch ${String(batch).padStart(3)}  ${data.padEnd(6)}  ${fmt(sps).padStart(9)} samples/s`,
+    );
 }
 
 /** @param {string} name @param {string} label @param {() => unknown} fn */
@@ -110,7 +131,10 @@ async function group(name, label, fn) {
   try {
     await fn();
   } catch (e) {
-    const message = String(/** @type {Error} */ (e)?.message ?? e).split('\n').slice(0, 6).join('\n    ');
+    const message = String(/** @type {Error} */ (e)?.message ?? e)
+      .split('\n')
+      .slice(0, 6)
+      .join('\n    ');
     problems.push(`${label}: ${message}`);
     note(`  ✗ ${message}`);
   }
@@ -141,7 +165,11 @@ function run(cmd, args, { env = {}, show = false, input } = {}) {
 
 /** The JSON objects among a command's output lines. @param {string} text @returns {any[]} */
 function jsonLines(text) {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{')).map((l) => /** @type {unknown} */ (JSON.parse(l)));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'))
+    .map((l) => /** @type {unknown} */ (JSON.parse(l)));
 }
 
 // ---------------------------------------------------------------- builds
@@ -176,7 +204,9 @@ for (const [name, { dir, args }] of Object.entries(nativeBuilds)) {
 }
 if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
   if (pkg.scripts?.['build:wasm']) {
-    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', '--target=engine_mt,engine_st']]]);
+    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [
+      ['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', '--target=engine_mt,engine_st']],
+    ]);
   } else if (opts.build) {
     note('  ! no "build:wasm" script in package.json: measuring public/wasm/ as it is');
   }
@@ -213,8 +243,17 @@ function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
   if (!existsSync(path)) throw new Error(`${binary} is missing (build it: see bench/README.md)`);
   for (const data of opts.data) {
-    const out = run(path, ['bench', '--json', '--threads', threads.join(','), '--batches', batchList,
-      '--seconds', String(opts.seconds), ...dataArgs(data)]);
+    const out = run(path, [
+      'bench',
+      '--json',
+      '--threads',
+      threads.join(','),
+      '--batches',
+      batchList,
+      '--seconds',
+      String(opts.seconds),
+      ...dataArgs(data),
+    ]);
     const lines = jsonLines(out).filter((j) => (j.mode ?? 'train') === 'train');
     if (!lines.length) throw new Error(`${binary} bench printed no training figures`);
     for (const j of lines) record(impl, j.threads, j.batch, j.samples_per_second, data);
@@ -222,18 +261,30 @@ function nativeBench(binary, impl, threads) {
 }
 
 /** @type {[keyof typeof nativeBuilds, string, number[]][]} group, impl, thread counts */
-const nativeImpls = [['native', 'native', [1, 2]], ['v2', 'native-x86-64-v2', [1]]];
+const nativeImpls = [
+  ['native', 'native', [1, 2]],
+  ['v2', 'native-x86-64-v2', [1]],
+];
 for (const [name, impl, threads] of nativeImpls) {
   const { dir, args } = nativeBuilds[name];
-  await group(name, `native ${archLabel(args)} (${dir}/digitrain bench)`, () => nativeBench(`${dir}/digitrain`, impl, threads));
+  await group(name, `native ${archLabel(args)} (${dir}/digitrain bench)`, () =>
+    nativeBench(`${dir}/digitrain`, impl, threads),
+  );
 }
 
 // ---------------------------------------------------------------- NumPy
 const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const refblasDir = '/usr/lib/x86_64-linux-gnu/blas';
 await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
-  const common = ['bench/numpy_tp.py', '--batches', batchList, '--seconds', String(opts.seconds),
-    '--warmup', String(opts.warmup)];
+  const common = [
+    'bench/numpy_tp.py',
+    '--batches',
+    batchList,
+    '--seconds',
+    String(opts.seconds),
+    '--warmup',
+    String(opts.warmup),
+  ];
   const threadEnv = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   /** @type {[string, Record<string, string>][]} */
   const variants = [
@@ -256,14 +307,30 @@ await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
 
 // ---------------------------------------------------------------- WebAssembly in Node
 await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
-  for (const [build, threads] of [['st', '1'], ['mt', '1,2']]) {
+  for (const [build, threads] of [
+    ['st', '1'],
+    ['mt', '1,2'],
+  ]) {
     if (!existsSync(join(root, 'public', 'wasm', build, 'engine.mjs'))) {
       problems.push(`public/wasm/${build}/engine.mjs is missing (npm run build:wasm)`);
       continue;
     }
     for (const data of opts.data) {
-      const out = run('node', ['bench/wasm-node.mjs', '--build', build, '--threads', threads, '--batches', batchList,
-        '--seconds', String(opts.seconds), '--warmup', String(opts.warmup), '--data', data]);
+      const out = run('node', [
+        'bench/wasm-node.mjs',
+        '--build',
+        build,
+        '--threads',
+        threads,
+        '--batches',
+        batchList,
+        '--seconds',
+        String(opts.seconds),
+        '--warmup',
+        String(opts.warmup),
+        '--data',
+        data,
+      ]);
       for (const j of jsonLines(out)) record(j.impl, j.threads, j.batch, j.samples_per_second, data);
     }
   }
@@ -282,8 +349,16 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
     server = started;
     const launched = await chromium.launch({
       executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     browser = launched;
     machine.chromium = launched.version();
@@ -292,7 +367,9 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       /** @type {string[]} */
       const errors = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
       await page.goto(`${started.url}/bench/index.html`);
       try {
         await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
@@ -316,20 +393,29 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       let timer;
       return Promise.race([
         call(),
-        /** @type {Promise<never>} */ (new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer from the page after ${limit / 1000} s`)), limit);
-        })),
+        /** @type {Promise<never>} */ (
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer from the page after ${limit / 1000} s`)), limit);
+          })
+        ),
       ]).finally(() => clearTimeout(timer));
     };
 
     await group('chromium', `our engine in headless Chromium ${machine.chromium} (bench/browser/)`, async () => {
-      const builds = opts.quick ? [['mt', [1, 2]]] : [['mt', [1, 2]], ['st', [1]]];
+      const builds = opts.quick
+        ? [['mt', [1, 2]]]
+        : [
+            ['mt', [1, 2]],
+            ['st', [1]],
+          ];
       for (const [build, threads] of builds) {
         for (const data of opts.data) {
           const page = await openPage();
           try {
-            const rows = await evaluate(() => page.evaluate((o) => window.bench.ours(o), { ...common, build, threads, data }),
-              threads.length * opts.batches.length);
+            const rows = await evaluate(
+              () => page.evaluate((o) => window.bench.ours(o), { ...common, build, threads, data }),
+              threads.length * opts.batches.length,
+            );
             for (const r of rows) record(r.impl, r.threads, r.batch, r.samples_per_second, data);
           } finally {
             await page.close();
@@ -349,13 +435,20 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
       ];
       if (opts.quick) {
         configs.splice(1, 1);
-        configs.forEach((c) => { c.ways = c.backend === 'wasm' ? ['manual', 'fit'] : ['manual']; });
+        configs.forEach((c) => {
+          c.ways = c.backend === 'wasm' ? ['manual', 'fit'] : ['manual'];
+        });
       }
       let wasmThreads = null;
       for (const config of configs) {
         // Skip the second wasm config when TF.js already used every core or would clamp to the same.
-        if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null &&
-            wasmThreads >= config.threadsCount) continue;
+        if (
+          config.backend === 'wasm' &&
+          config.threadsCount &&
+          wasmThreads !== null &&
+          wasmThreads >= config.threadsCount
+        )
+          continue;
         if (config.backend === 'wasm' && config.threadsCount && wasmThreads !== null) {
           const page = await openPage();
           try {
@@ -371,12 +464,19 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
         const page = await openPage();
         try {
           for (const data of opts.data) {
-            const rows = await evaluate(() => page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config, data }),
-              config.ways.length * opts.batches.length);
+            const rows = await evaluate(
+              () => page.evaluate((o) => window.bench.tfjs(o), { ...common, ...config, data }),
+              config.ways.length * opts.batches.length,
+            );
             // TF.js's default thread count may already be 2; keep one row per (impl, threads, batch).
             if (config.backend === 'wasm' && !config.threadsCount && rows.length) wasmThreads = rows[0].threads;
             for (const r of rows) {
-              if (results.some((x) => x.impl === r.impl && x.threads === r.threads && x.batch === r.batch && x.data === data)) continue;
+              if (
+                results.some(
+                  (x) => x.impl === r.impl && x.threads === r.threads && x.batch === r.batch && x.data === data,
+                )
+              )
+                continue;
               record(r.impl, r.threads, r.batch, r.samples_per_second, data);
             }
           }
@@ -399,50 +499,67 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
 // A figure, not samples/s: printed beside the table, one JSON line of its own with --json.
 /** @type {import('./longtask.mjs').LongTaskFigure[]} */
 const pageFigures = [];
-await group('page', 'the page\'s main thread while its worker trains (bench/longtask.mjs)', async () => {
+await group('page', "the page's main thread while its worker trains (bench/longtask.mjs)", async () => {
   for (const r of jsonLines(run('node', ['bench/longtask.mjs', '--json']))) {
     pageFigures.push(r);
     if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
-    else note(`  longest main-thread task ${r.longest_task_ms} ms while training ${r.preset} (${r.over_100ms} over 100 ms)`);
+    else
+      note(
+        `  longest main-thread task ${r.longest_task_ms} ms while training ${r.preset} (${r.over_100ms} over 100 ms)`,
+      );
   }
 });
 
 // ---------------------------------------------------------------- report
 /** @param {string} impl @param {number} threads @param {number} batch @param {string} data */
 const get = (impl, threads, batch, data) =>
-  results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch && r.data === data)?.samples_per_second;
+  results.find((r) => r.impl === impl && r.threads === threads && r.batch === batch && r.data === data)
+    ?.samples_per_second;
 /** @param {(r: Figure) => boolean} pred @param {number} batch @param {string} data */
 const best = (pred, batch, data) => {
   const rows = results.filter((r) => r.batch === batch && r.data === data && pred(r));
   return rows.length ? rows.reduce((a, b) => (b.samples_per_second > a.samples_per_second ? b : a)) : null;
 };
-const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128);  // fwd + dW + e
+const FLOP_PER_SAMPLE = 2 * (784 * 128 + 128 * 64 + 64 * 10) * 2 + 2 * (10 * 64 + 64 * 128); // fwd + dW + e
 
 if (!opts.json) {
   /** @type {string[]} */
   const out = [];
   const p = (s = '') => out.push(s);
   p('digitrain benchmark: training samples/s of the `tp` network (784-128-64-10, sigmoid + softmax, no biases,');
-  p(`float32, SGD) on ${opts.data.map((d) => (d === 'random' ? 'random images (dense)' : 'the demo digits (81% zero pixels)')).join(' and ')};`);
+  p(
+    `float32, SGD) on ${opts.data.map((d) => (d === 'random' ? 'random images (dense)' : 'the demo digits (81% zero pixels)')).join(' and ')};`,
+  );
   p(`each figure after a ${opts.warmup} s warm-up, measured for at least ${opts.seconds} s.`);
-  p(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
-    (machine.chromium ? `; Chromium ${machine.chromium}` : '') + (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
-    `; load average ${machine.load} when the measurements began.`);
+  p(
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory}; Node ${machine.node}` +
+      (machine.chromium ? `; Chromium ${machine.chromium}` : '') +
+      (machine.tfjs ? `; TF.js ${machine.tfjs}` : '') +
+      `; load average ${machine.load} when the measurements began.`,
+  );
   const nativeRows = nativeImpls.filter(([name]) => opts.only.includes(name));
   if (nativeRows.length) {
-    p(`Native builds: ${nativeRows.map(([name, impl]) => `${impl} = ${archLabel(nativeBuilds[name].args)} (${nativeBuilds[name].dir}/)`).join(', ')}.`);
+    p(
+      `Native builds: ${nativeRows.map(([name, impl]) => `${impl} = ${archLabel(nativeBuilds[name].args)} (${nativeBuilds[name].dir}/)`).join(', ')}.`,
+    );
   }
   p();
   /** @type {{ impl: string, threads: number }[]} */
   const rows = [];
   for (const r of results) {
-    if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads)) rows.push({ impl: r.impl, threads: r.threads });
+    if (!rows.some((x) => x.impl === r.impl && x.threads === r.threads))
+      rows.push({ impl: r.impl, threads: r.threads });
   }
   const columns = opts.data.flatMap((data) => opts.batches.map((batch) => ({ data, batch })));
   const head = ['implementation', 'threads', ...columns.map((c) => `${c.data} b${c.batch}`)];
-  const body = rows.map(({ impl, threads }) => [impl, String(threads), ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data)))]);
+  const body = rows.map(({ impl, threads }) => [
+    impl,
+    String(threads),
+    ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data))),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (/** @type {string[]} */ cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const line = (/** @type {string[]} */ cells) =>
+    '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
   p(line(head));
   p('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   body.forEach((r) => p(line(r)));
@@ -457,21 +574,52 @@ if (!opts.json) {
     const ratio = (label, a, b, target) => {
       if (a == null || b == null) {
         // With --only, ratios outside the chosen groups are left out rather than listed as missing.
-        if (opts.only.length === groups.length) ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
+        if (opts.only.length === groups.length)
+          ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
         return;
       }
       const x = a / b;
-      ratios.push([label, `${x.toFixed(2)}×`, target ? `target ≥ ${target}×` : '', target ? (x >= target ? 'ok' : 'BELOW') : '']);
+      ratios.push([
+        label,
+        `${x.toFixed(2)}×`,
+        target ? `target ≥ ${target}×` : '',
+        target ? (x >= target ? 'ok' : 'BELOW') : '',
+      ]);
     };
-    const at = (/** @type {string} */ impl, /** @type {number} */ threads, /** @type {number} */ batch) => get(impl, threads, batch, data);
+    const at = (/** @type {string} */ impl, /** @type {number} */ threads, /** @type {number} */ batch) =>
+      get(impl, threads, batch, data);
     const v2 = at('native-x86-64-v2', 1, b32);
-    ratio(`WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-threads-chromium', 1, b32), v2, 0.75);
-    ratio(`WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-chromium', 1, b32), v2, 0.75);
-    ratio(`WASM SIMD 1T (Node, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`, at('wasm-simd-node', 1, b32), v2, 0.75);
-    ratio(`WASM SIMD 1T (Chromium) / native x86-64-v2 1T, batch ${b128}`, at('wasm-threads-chromium', 1, b128),
-      at('native-x86-64-v2', 1, b128), 0.75);
+    ratio(
+      `WASM SIMD 1T (Chromium, threads build) / native x86-64-v2 1T, batch ${b32}`,
+      at('wasm-threads-chromium', 1, b32),
+      v2,
+      0.75,
+    );
+    ratio(
+      `WASM SIMD 1T (Chromium, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`,
+      at('wasm-simd-chromium', 1, b32),
+      v2,
+      0.75,
+    );
+    ratio(
+      `WASM SIMD 1T (Node, SIMD-only build) / native x86-64-v2 1T, batch ${b32}`,
+      at('wasm-simd-node', 1, b32),
+      v2,
+      0.75,
+    );
+    ratio(
+      `WASM SIMD 1T (Chromium) / native x86-64-v2 1T, batch ${b128}`,
+      at('wasm-threads-chromium', 1, b128),
+      at('native-x86-64-v2', 1, b128),
+      0.75,
+    );
     ratio(`native 2T / 1T, batch ${b128}`, at('native', 2, b128), at('native', 1, b128), 1.7);
-    ratio(`WASM Chromium 2T / 1T, batch ${b128}`, at('wasm-threads-chromium', 2, b128), at('wasm-threads-chromium', 1, b128), 1.7);
+    ratio(
+      `WASM Chromium 2T / 1T, batch ${b128}`,
+      at('wasm-threads-chromium', 2, b128),
+      at('wasm-threads-chromium', 1, b128),
+      1.7,
+    );
     ratio(`WASM Node 2T / 1T, batch ${b128}`, at('wasm-threads-node', 2, b128), at('wasm-threads-node', 1, b128));
     const isTf = (/** @type {Figure} */ r) => r.impl.startsWith('tfjs-');
     const tfBest = best((r) => isTf(r) && !r.impl.endsWith('-fit'), b32, data);
@@ -479,30 +627,50 @@ if (!opts.json) {
     const tfFit = best((r) => isTf(r) && r.impl.endsWith('-fit'), b32, data);
     const oursBest = best((r) => r.impl === 'wasm-threads-chromium' || r.impl === 'wasm-simd-chromium', b32, data);
     const ours = oursBest ? `${oursBest.impl} ${oursBest.threads}T` : 'ours in Chromium';
-    ratio(`${ours} / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
-      oursBest?.samples_per_second, tfBest?.samples_per_second, 3);
-    ratio(`wasm-threads-chromium 1T / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
-      at('wasm-threads-chromium', 1, b32), tfBest1?.samples_per_second, 3);
-    ratio(`${ours} / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
-      oursBest?.samples_per_second, tfFit?.samples_per_second, 20);
+    ratio(
+      `${ours} / TF.js best (${tfBest ? `${tfBest.impl} ${tfBest.threads}T` : '—'}), batch ${b32}`,
+      oursBest?.samples_per_second,
+      tfBest?.samples_per_second,
+      3,
+    );
+    ratio(
+      `wasm-threads-chromium 1T / TF.js best 1T (${tfBest1 ? tfBest1.impl : '—'}), batch ${b32}`,
+      at('wasm-threads-chromium', 1, b32),
+      tfBest1?.samples_per_second,
+      3,
+    );
+    ratio(
+      `${ours} / TF.js model.fit (${tfFit ? `${tfFit.impl} ${tfFit.threads}T` : '—'}), batch ${b32}`,
+      oursBest?.samples_per_second,
+      tfFit?.samples_per_second,
+      20,
+    );
     ratio(`native 1T / NumPy + OpenBLAS, batch ${b32}`, at('native', 1, b32), at('numpy-openblas', 1, b32), 1.3);
-    ratio(`native 1T / NumPy + reference BLAS, batch ${b32}`, at('native', 1, b32),
-      at('numpy-refblas', 1, b32) ?? get('numpy-refblas', 1, b32, opts.data[0]));
+    ratio(
+      `native 1T / NumPy + reference BLAS, batch ${b32}`,
+      at('native', 1, b32),
+      at('numpy-refblas', 1, b32) ?? get('numpy-refblas', 1, b32, opts.data[0]),
+    );
     const rw = [0, 1, 2].map((i) => Math.max(0, ...ratios.map((r) => r[i].length)));
     if (ratios.length) p(`Ratios on ${data === 'random' ? 'random images' : 'the demo digits'}:`);
-    for (const r of ratios) p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
+    for (const r of ratios)
+      p(`  ${r[0].padEnd(rw[0])}  ${r[1].padStart(rw[1])}  ${r[2].padEnd(rw[2])}  ${r[3]}`.trimEnd());
     const n1 = at('native', 1, b32);
     if (n1) {
-      const gflops = `  native 1T at batch ${b32}: ${(n1 * FLOP_PER_SAMPLE / 1e9).toFixed(1)}`;
-      p(data === 'random'
-        ? `${gflops} GFLOP/s (${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`
-        : `${gflops} dense-equivalent GFLOP/s (the zero pixels' share of the first layer is skipped, not computed).`);
+      const gflops = `  native 1T at batch ${b32}: ${((n1 * FLOP_PER_SAMPLE) / 1e9).toFixed(1)}`;
+      p(
+        data === 'random'
+          ? `${gflops} GFLOP/s (${(FLOP_PER_SAMPLE / 1e6).toFixed(3)} MFLOP per training sample).`
+          : `${gflops} dense-equivalent GFLOP/s (the zero pixels' share of the first layer is skipped, not computed).`,
+      );
     }
     p();
   }
   for (const r of pageFigures)
-    p(`The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
-      `${r.longest_task_ms} ms (target ≤ 100 ms), ${r.long_tasks} tasks over 50 ms, ${r.over_100ms} over 100 ms.`);
+    p(
+      `The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
+        `${r.longest_task_ms} ms (target ≤ 100 ms), ${r.long_tasks} tasks over 50 ms, ${r.over_100ms} over 100 ms.`,
+    );
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -22,9 +22,14 @@ const mounts = [
 ];
 /** @type {Record<string, string>} */
 const types = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.map': 'application/json',
-  '.svg': 'image/svg+xml', '.gz': 'application/gzip',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.gz': 'application/gzip',
 };
 
 /** The file a URL path names under the mounts, or null outside them. @param {string} pathname */

@@ -49,11 +49,15 @@ const engine = await createEngine({
 });
 
 const impl = opts.build === 'mt' ? 'wasm-threads-node' : 'wasm-simd-node';
-const data = await benchData(opts.data, (/** @type {string} */ name) => readFileSync(join(root, 'public', 'data', name)));
+const data = await benchData(opts.data, (/** @type {string} */ name) =>
+  readFileSync(join(root, 'public', 'data', name)),
+);
 for (const threads of opts.threads) {
   for (const batch of opts.batches) {
     const r = benchTrain(engine, { threads, batch, seconds: opts.seconds, warmup: opts.warmup, data });
-    process.stdout.write(`${JSON.stringify({ impl, threads, batch, samples_per_second: Math.round(r.samples_per_second), data: opts.data })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ impl, threads, batch, samples_per_second: Math.round(r.samples_per_second), data: opts.data })}\n`,
+    );
   }
 }
 // The pthread pool keeps the event loop alive.

@@ -19,7 +19,10 @@
  */
 (function () {
   'use strict';
-  var w = /** @type {Window & { digitrainBoot?: unknown }} */ (window), nav = navigator, doc = document, root = doc.documentElement;
+  var w = /** @type {Window & { digitrainBoot?: unknown }} */ (window),
+    nav = navigator,
+    doc = document,
+    root = doc.documentElement;
   var script = /** @type {HTMLScriptElement | null} */ (doc.currentScript);
   var params = new URLSearchParams(location.search);
 
@@ -49,7 +52,8 @@
   if (narrow && narrow.addEventListener) narrow.addEventListener('change', applyCompact);
 
   var framed = w.top !== w;
-  if (['1', 'true', 'yes', 'on'].indexOf((params.get('embed') || '').toLowerCase()) >= 0) root.setAttribute('data-embed', '');
+  if (['1', 'true', 'yes', 'on'].indexOf((params.get('embed') || '').toLowerCase()) >= 0)
+    root.setAttribute('data-embed', '');
   var panels = params.get('panels');
   if (panels) root.setAttribute('data-panels', panels);
 
@@ -97,7 +101,9 @@
   function frameBlocks() {
     if (!framed) return '';
     // Chromium's Feature Policy API, absent from the standard DOM types.
-    var fp = /** @type {{ featurePolicy?: { allowsFeature?: (feature: string) => boolean } }} */ (/** @type {unknown} */ (doc)).featurePolicy;
+    var fp = /** @type {{ featurePolicy?: { allowsFeature?: (feature: string) => boolean } }} */ (
+      /** @type {unknown} */ (doc)
+    ).featurePolicy;
     if (fp && fp.allowsFeature && !fp.allowsFeature('cross-origin-isolated')) return 'no-allow';
     try {
       // A same-origin parent tells; a cross-origin one throws.
@@ -123,7 +129,8 @@
   var timer = 0;
   nav.serviceWorker.register(swUrl).then(
     function (registration) {
-      if (!registration) return settle(w.crossOriginIsolated ? 'isolated' : 'sw-blocked', 'the browser did not register it');
+      if (!registration)
+        return settle(w.crossOriginIsolated ? 'isolated' : 'sw-blocked', 'the browser did not register it');
       state.swActive = true;
       if (state.status !== 'pending') return; // already isolated: the worker only keeps the offline copy
       if (controlled) return settle(framed ? 'embedded' : 'sw-no-isolation', frameBlocks());

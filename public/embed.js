@@ -23,7 +23,23 @@
   if (!window.customElements || window.customElements.get('digitrain-trainer')) return;
   var script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   var APP = script && script.src ? new URL('./', script.src).href : null;
-  var NOT_PARAMS = ['src', 'height', 'title', 'loading', 'class', 'id', 'style', 'hidden', 'allow', 'slot', 'lang', 'dir', 'tabindex', 'part', 'is'];
+  var NOT_PARAMS = [
+    'src',
+    'height',
+    'title',
+    'loading',
+    'class',
+    'id',
+    'style',
+    'hidden',
+    'allow',
+    'slot',
+    'lang',
+    'dir',
+    'tabindex',
+    'part',
+    'is',
+  ];
   var systemDark = window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
   /** @type {DigitrainTrainer[]} */
   var elements = [];
@@ -78,13 +94,18 @@
     render() {
       var href = this.appUrl();
       if (!href) {
-        this.textContent = 'digitrain-trainer: add src="…/digitrain/" (the folder of the app), or load embed.js from that folder.';
+        this.textContent =
+          'digitrain-trainer: add src="…/digitrain/" (the folder of the app), or load embed.js from that folder.';
         return;
       }
       var frame = document.createElement('iframe');
       frame.src = href;
       frame.title = this.getAttribute('title') || 'digitrain: train a neural network on handwritten digits';
-      frame.setAttribute('allow', 'cross-origin-isolated; clipboard-write' + (this.getAttribute('allow') ? '; ' + this.getAttribute('allow') : ''));
+      frame.setAttribute(
+        'allow',
+        'cross-origin-isolated; clipboard-write' +
+          (this.getAttribute('allow') ? '; ' + this.getAttribute('allow') : ''),
+      );
       var loading = this.getAttribute('loading');
       if (loading) frame.setAttribute('loading', loading);
       frame.style.display = 'block';
@@ -147,9 +168,10 @@
   var watchOptions = { attributes: true, attributeFilter: ['class', 'style', 'data-theme', 'data-color-scheme'] };
   watch.observe(document.documentElement, watchOptions);
   if (document.body) watch.observe(document.body, watchOptions);
-  else document.addEventListener('DOMContentLoaded', function () {
-    watch.observe(document.body, watchOptions);
-  });
+  else
+    document.addEventListener('DOMContentLoaded', function () {
+      watch.observe(document.body, watchOptions);
+    });
 
   window.customElements.define('digitrain-trainer', DigitrainTrainer);
 })();

@@ -15,7 +15,16 @@
 //                               [--target=engine_mt,engine_st,digitrain_node] [--quiet]
 //                               [--blocks=RxP|default]   (the dense kernels' register blocks, to measure others)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  copyFileSync,
+} from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +34,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const buildDir = join(root, 'build-wasm');
 
 /** @type {{ clean: boolean, simd: string | null, exceptions: string | null, blocks: string | null, jobs: number, target: string[] | null, quiet: boolean }} */
-const options = { clean: false, simd: null, exceptions: null, blocks: null, jobs: Math.max(1, cpus().length), target: null, quiet: false };
+const options = {
+  clean: false,
+  simd: null,
+  exceptions: null,
+  blocks: null,
+  jobs: Math.max(1, cpus().length),
+  target: null,
+  quiet: false,
+};
 for (const arg of process.argv.slice(2)) {
   const [key, value] = arg.replace(/^--/, '').split('=');
   if (key === 'clean') options.clean = true;
@@ -36,8 +53,10 @@ for (const arg of process.argv.slice(2)) {
   else if (key === 'jobs' && Number(value) > 0) options.jobs = Number(value);
   else if (key === 'target' && value) options.target = value.split(',');
   else {
-    console.error(`build-wasm: unknown option ${arg}\n` +
-      'usage: node scripts/build-wasm.mjs [--clean] [--simd=sse|plain] [--exceptions=wasm|js] [--blocks=RxP|default] [--jobs=N] [--target=a,b] [--quiet]');
+    console.error(
+      `build-wasm: unknown option ${arg}\n` +
+        'usage: node scripts/build-wasm.mjs [--clean] [--simd=sse|plain] [--exceptions=wasm|js] [--blocks=RxP|default] [--jobs=N] [--target=a,b] [--quiet]',
+    );
     process.exit(2);
   }
 }
@@ -52,8 +71,10 @@ function run(cmd, args, { fatal = true } = {}) {
   const r = spawnSync(cmd, args, { cwd: root, env, stdio: options.quiet ? ['ignore', 'pipe', 'inherit'] : 'inherit' });
   if (r.error) {
     const { code } = /** @type {NodeJS.ErrnoException} */ (r.error);
-    console.error(`build-wasm: cannot run ${cmd}: ${r.error.message}` +
-      (code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''));
+    console.error(
+      `build-wasm: cannot run ${cmd}: ${r.error.message}` +
+        (code === 'ENOENT' ? ' (install Emscripten: apt-get install emscripten)' : ''),
+    );
     process.exit(1);
   }
   if (r.status !== 0) {
@@ -73,7 +94,11 @@ if (options.exceptions) cacheDefs.push(`-DDIGITRAIN_WASM_EXCEPTIONS=${options.ex
 if (options.blocks) cacheDefs.push(`-DDIGITRAIN_DENSE_BLOCKS=${options.blocks === 'default' ? '' : options.blocks}`);
 if (!existsSync(cache) || cacheDefs.length) {
   run('emcmake', [
-    'cmake', '-S', '.', '-B', 'build-wasm',
+    'cmake',
+    '-S',
+    '.',
+    '-B',
+    'build-wasm',
     '-DCMAKE_BUILD_TYPE=Release',
     '-DEigen3_DIR=/usr/share/eigen3/cmake',
     // emcmake sets the emulator to `node --experimental-wasm-threads`, which Node 20 rejects.
@@ -90,7 +115,9 @@ run('cmake', ['--build', 'build-wasm', '-j', String(options.jobs), '--target', .
 let cliOk = true;
 const hasCli = readdirSync(join(root, 'cpp', 'tools')).some((f) => f.endsWith('.cpp'));
 if (!options.target && hasCli)
-  cliOk = run('cmake', ['--build', 'build-wasm', '-j', String(options.jobs), '--target', 'digitrain_node'], { fatal: false });
+  cliOk = run('cmake', ['--build', 'build-wasm', '-j', String(options.jobs), '--target', 'digitrain_node'], {
+    fatal: false,
+  });
 
 // Copies `from` to `to` when the bytes differ; returns true when it copied.
 /** @param {string} from @param {string} to */
@@ -117,12 +144,15 @@ const commonjs = '{"type":"commonjs"}\n';
 const rows = [];
 let copied = 0;
 /** @type {[string, string[]][]} */
-const builds = [['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']], ['st', ['engine.mjs', 'engine.wasm']]];
+const builds = [
+  ['mt', ['engine.mjs', 'engine.wasm', 'engine.worker.js']],
+  ['st', ['engine.mjs', 'engine.wasm']],
+];
 for (const [build, files] of builds) {
   const out = join(root, 'public', 'wasm', build);
   for (const f of files) {
     const from = join(buildDir, build, f);
-    if (!existsSync(from)) continue;  // a --target build that skipped it
+    if (!existsSync(from)) continue; // a --target build that skipped it
     if (sync(from, join(out, f))) copied++;
     const bytes = readFileSync(from);
     rows.push([relative(root, join(out, f)), bytes.length, gzipSync(bytes, { level: 9 }).length]);
@@ -142,7 +172,8 @@ if (existsSync(nodeDir)) {
 if (!options.quiet) {
   const kb = (/** @type {number} */ n) => (n / 1024).toFixed(1).padStart(8) + ' KB';
   console.log(`\nbuild-wasm: ${copied ? `${copied} file(s) updated` : 'public/wasm is up to date'}`);
-  for (const [file, size, gz] of rows) console.log(`  ${file.padEnd(34)} ${kb(size)}${gz === null ? '' : ` (${kb(gz).trim()} gzipped)`}`);
+  for (const [file, size, gz] of rows)
+    console.log(`  ${file.padEnd(34)} ${kb(size)}${gz === null ? '' : ` (${kb(gz).trim()} gzipped)`}`);
 }
 if (!cliOk) {
   console.error('build-wasm: the engines are built, but the Node CLI (digitrain_node) failed to build');

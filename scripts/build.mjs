@@ -14,7 +14,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const args = Object.fromEntries(
+  process.argv
+    .slice(2)
+    .map((a) => a.replace(/^--/, '').split('='))
+    .map(([k, v]) => [k, v ?? true]),
+);
 const outDir = resolve(root, typeof args.out === 'string' ? args.out : 'dist');
 
 /** Every file under `dir`, recursively. @param {string} dir @returns {string[]} */
@@ -25,15 +30,25 @@ function files(dir) {
 const newest = (/** @type {string[]} */ list) => Math.max(0, ...list.map((f) => statSync(f).mtimeMs));
 
 // 1. The engine builds.
-const outputs = ['mt/engine.mjs', 'mt/engine.wasm', 'mt/engine.worker.js', 'st/engine.mjs', 'st/engine.wasm'].map((f) => join(root, 'public', 'wasm', f));
+const outputs = ['mt/engine.mjs', 'mt/engine.wasm', 'mt/engine.worker.js', 'st/engine.mjs', 'st/engine.wasm'].map((f) =>
+  join(root, 'public', 'wasm', f),
+);
 const sources = [...files(join(root, 'cpp')), join(root, 'CMakeLists.txt')];
 const missing = outputs.filter((f) => !existsSync(f));
 // build-wasm.mjs copies only changed bytes into public/wasm, so compare with what make last linked.
 const linked = ['mt', 'st'].map((b) => join(root, 'build-wasm', b, 'engine.wasm'));
-const stale = !missing.length && linked.every(existsSync) && newest(sources) > Math.min(...linked.map((f) => statSync(f).mtimeMs));
+const stale =
+  !missing.length && linked.every(existsSync) && newest(sources) > Math.min(...linked.map((f) => statSync(f).mtimeMs));
 if (!args['skip-wasm'] && (missing.length || stale)) {
-  console.log(missing.length ? `build: the engine builds are missing (${relative(root, missing[0])}…): building them` : 'build: the C++ sources changed: rebuilding the engine');
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--target=engine_mt,engine_st'], { cwd: root, stdio: 'inherit' });
+  console.log(
+    missing.length
+      ? `build: the engine builds are missing (${relative(root, missing[0])}…): building them`
+      : 'build: the C++ sources changed: rebuilding the engine',
+  );
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--target=engine_mt,engine_st'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (r.status !== 0) {
     console.error('build: the engine build failed (Emscripten is needed: `npm run setup` installs it)');
     process.exit(1);

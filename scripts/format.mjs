@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const clangFormat = 'clang-format-14';  // Debian's package of the same name (scripts/setup.mjs)
+const clangFormat = 'clang-format-14'; // Debian's package of the same name (scripts/setup.mjs)
 const prettierFiles = '**/*.{ts,mts,cts,js,mjs,cjs,css}';
 const cppFile = /\.(cpp|cc|h|hpp)$/;
 
@@ -32,13 +32,25 @@ function cppFiles() {
  * @returns {{ tool: string, ok: boolean, output: string }[]}
  */
 function format({ check = false } = {}) {
-  const prettier = run('npx', ['prettier', ...(check ? ['--list-different'] : ['--write', '--log-level=warn']), prettierFiles]);
+  const prettier = run('npx', [
+    'prettier',
+    ...(check ? ['--list-different'] : ['--write', '--log-level=warn']),
+    prettierFiles,
+  ]);
   const clang = run(clangFormat, [...(check ? ['--dry-run', '--Werror'] : ['-i']), ...cppFiles()]);
   // clang-format reports every differing line; a list of the files is what a person needs.
   const clangFiles = [...new Set([...clang.output.matchAll(/^(.+?):\d+:\d+: (?:error|warning):/gm)].map((m) => m[1]))];
   return [
-    { tool: 'prettier', ...prettier, output: check && !prettier.ok ? `not formatted:\n${prettier.output}` : prettier.output },
-    { tool: clangFormat, ...clang, output: check && clangFiles.length ? `not formatted:\n${clangFiles.join('\n')}` : clang.output },
+    {
+      tool: 'prettier',
+      ...prettier,
+      output: check && !prettier.ok ? `not formatted:\n${prettier.output}` : prettier.output,
+    },
+    {
+      tool: clangFormat,
+      ...clang,
+      output: check && clangFiles.length ? `not formatted:\n${clangFiles.join('\n')}` : clang.output,
+    },
   ];
 }
 

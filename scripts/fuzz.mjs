@@ -27,7 +27,7 @@ import { nativeBuild } from './native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fuzzDir = join(root, 'tests', 'fuzz');
-const asanBuild = nativeBuild({ asan: true });  // shared with `node scripts/native.mjs test --asan`
+const asanBuild = nativeBuild({ asan: true }); // shared with `node scripts/native.mjs test --asan`
 const buildDir = join(root, asanBuild.dir);
 const runsDir = join(buildDir, 'runs');
 const clang = 'clang++-14';
@@ -41,16 +41,23 @@ const SMOKE_SEED = 20261125;
 // where WebAssembly runs on a stack of about 1 MB. The code under test recurses nowhere.
 const STACK_KIB = 256;
 const RSS_LIMIT_MB = 2048;
-const TIMEOUT_S = 20;  // per input
+const TIMEOUT_S = 20; // per input
 // Longer inputs where structure needs room (nested JSON); libFuzzer's default is 4096 bytes.
 /** @type {Record<string, string[]>} */
 const extraArgs = { fuzz_model: ['-max_len=16384'], fuzz_gzip_idx: ['-max_len=8192'] };
 
 const rel = (/** @type {string} */ p) => relative(root, p) || '.';
-const filesIn = (/** @type {string} */ dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => !f.startsWith('.')).sort() : []);
+const filesIn = (/** @type {string} */ dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => !f.startsWith('.'))
+        .sort()
+    : [];
 
 export function fuzzTargets() {
-  return filesIn(fuzzDir).filter((f) => f.endsWith('.cpp')).map((f) => f.slice(0, -4));
+  return filesIn(fuzzDir)
+    .filter((f) => f.endsWith('.cpp'))
+    .map((f) => f.slice(0, -4));
 }
 
 function preflight() {
@@ -70,12 +77,19 @@ export function buildFuzzers(targets = fuzzTargets(), { quiet = false } = {}) {
   const problem = preflight();
   if (problem) return { ok: false, message: problem };
   const stdio = quiet ? 'pipe' : 'inherit';
-  const configure = spawnSync('cmake', ['-S', root, '-B', buildDir, ...asanBuild.args],
-    { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-  if (configure.status !== 0) return { ok: false, message: `cmake configure failed:\n${configure.stdout}${configure.stderr}` };
+  const configure = spawnSync('cmake', ['-S', root, '-B', buildDir, ...asanBuild.args], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: 'pipe',
+  });
+  if (configure.status !== 0)
+    return { ok: false, message: `cmake configure failed:\n${configure.stdout}${configure.stderr}` };
   const jobs = String(Math.max(2, availableParallelism()));
-  const build = spawnSync('cmake', ['--build', buildDir, '--target', ...targets, '-j', jobs],
-    { cwd: root, encoding: 'utf8', stdio });
+  const build = spawnSync('cmake', ['--build', buildDir, '--target', ...targets, '-j', jobs], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio,
+  });
   if (build.status !== 0) {
     const log = quiet ? `\n${(build.stdout ?? '') + (build.stderr ?? '')}`.slice(-6000) : '';
     return { ok: false, message: `building the fuzz targets failed${log}` };
@@ -88,12 +102,17 @@ function runFuzzer(binary, args, logFile) {
   const env = {
     ...process.env,
     ASAN_OPTIONS: ['detect_leaks=1', 'strict_string_checks=1', 'check_initialization_order=1', process.env.ASAN_OPTIONS]
-      .filter(Boolean).join(':'),
+      .filter(Boolean)
+      .join(':'),
     UBSAN_OPTIONS: ['halt_on_error=1', 'print_stacktrace=1', process.env.UBSAN_OPTIONS].filter(Boolean).join(':'),
     ...(existsSync(symbolizer) ? { ASAN_SYMBOLIZER_PATH: symbolizer } : {}),
   };
-  const r = spawnSync('bash', ['-c', `ulimit -s ${STACK_KIB} && exec "$@"`, 'fuzz', binary, ...args],
-    { cwd: root, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('bash', ['-c', `ulimit -s ${STACK_KIB} && exec "$@"`, 'fuzz', binary, ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const output = (r.stdout ?? '') + (r.stderr ?? '');
   writeFileSync(logFile, output);
   return { status: r.status, signal: r.signal, output };
@@ -161,7 +180,12 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
     if (problem) {
       const before = replay.output.split(/ERROR|FUZZ_CHECK|runtime error/)[0];
       const which = [...before.matchAll(/Running: (\S+)/g)].pop();
-      return { ...result, problem: `regression ${which ? rel(which[1]) : ''} fails again: ${problem}`, log: rel(join(work, 'regressions.log')), tail: replay.output.slice(-4000) };
+      return {
+        ...result,
+        problem: `regression ${which ? rel(which[1]) : ''} fails again: ${problem}`,
+        log: rel(join(work, 'regressions.log')),
+        tail: replay.output.slice(-4000),
+      };
     }
   }
 
@@ -189,7 +213,8 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
   result.log = rel(join(work, 'fuzz.log'));
   const problem = problemIn(run) ?? (result.artifacts.length ? `left ${result.artifacts.join(', ')}` : null);
   if (problem) return { ...result, problem, tail: run.output.slice(-4000) };
-  if (!done) return { ...result, problem: 'libFuzzer did not report its final statistics', tail: run.output.slice(-4000) };
+  if (!done)
+    return { ...result, problem: 'libFuzzer did not report its final statistics', tail: run.output.slice(-4000) };
   return { ...result, ok: true };
 }
 
@@ -197,11 +222,18 @@ export function fuzzTarget(target, { seconds = 10, seed = null } = {}) {
 function describe(r) {
   const execs = `${r.executions.toLocaleString('en-US')} executions`;
   const rate = r.execPerSecond ? ` (${r.execPerSecond.toLocaleString('en-US')}/s)` : '';
-  const cov = r.coverage !== null && r.coverage !== undefined ? `, cov ${r.coverage}, ft ${r.features}, corpus ${r.seeds}→${r.corpus}` : '';
+  const cov =
+    r.coverage !== null && r.coverage !== undefined
+      ? `, cov ${r.coverage}, ft ${r.features}, corpus ${r.seeds}→${r.corpus}`
+      : '';
   const reg = r.regressions ? `, ${r.regressions} regression input${r.regressions === 1 ? '' : 's'} replayed` : '';
   if (r.ok) return `  ok    ${r.target}: ${execs}${rate} in ${r.seconds} s${cov}${reg}, 0 crashes`;
-  return `  FAIL  ${r.target}: ${r.problem}\n        ${execs}${reg}; log: ${r.log ?? '-'}` +
-    (r.artifacts?.length ? `\n        failing input: ${r.artifacts.join(', ')} → fix, then add it to tests/fuzz/regressions/${r.target}/` : '');
+  return (
+    `  FAIL  ${r.target}: ${r.problem}\n        ${execs}${reg}; log: ${r.log ?? '-'}` +
+    (r.artifacts?.length
+      ? `\n        failing input: ${r.artifacts.join(', ')} → fix, then add it to tests/fuzz/regressions/${r.target}/`
+      : '')
+  );
 }
 
 /**
@@ -227,25 +259,51 @@ export function runFuzz({ seconds = 10, smoke = false, only = [], quietBuild = f
   if (!built.ok) {
     console.error(`fuzz: ${built.message}`);
     const problem = built.message;
-    const results = targets.map((target) => ({ target, ok: false, seconds: 0, regressions: 0, seeds: 0, executions: 0, problem }));
+    const results = targets.map((target) => ({
+      target,
+      ok: false,
+      seconds: 0,
+      regressions: 0,
+      seeds: 0,
+      executions: 0,
+      problem,
+    }));
     return { passed: 0, failed: targets.length, results };
   }
-  console.log(`fuzz: ${secs} s per target${smoke ? ' (smoke, fixed seed)' : ''}, ${STACK_KIB} KiB stack, ` +
-    `rss limit ${RSS_LIMIT_MB} MB; seed corpora copied to ${rel(runsDir)}/<target>/corpus`);
+  console.log(
+    `fuzz: ${secs} s per target${smoke ? ' (smoke, fixed seed)' : ''}, ${STACK_KIB} KiB stack, ` +
+      `rss limit ${RSS_LIMIT_MB} MB; seed corpora copied to ${rel(runsDir)}/<target>/corpus`,
+  );
   /** @type {FuzzResult[]} */
   const results = [];
   for (const target of targets) {
     const r = fuzzTarget(target, { seconds: secs, seed: smoke ? SMOKE_SEED : null });
     console.log(describe(r));
-    if (!r.ok && r.tail) console.log(r.tail.split('\n').slice(-40).map((l) => `        | ${l}`).join('\n'));
+    if (!r.ok && r.tail)
+      console.log(
+        r.tail
+          .split('\n')
+          .slice(-40)
+          .map((l) => `        | ${l}`)
+          .join('\n'),
+      );
     results.push(r);
   }
   mkdirSync(runsDir, { recursive: true });
-  writeFileSync(join(runsDir, 'summary.json'), JSON.stringify(results.map(({ tail, ...r }) => r), null, 2) + '\n');
+  writeFileSync(
+    join(runsDir, 'summary.json'),
+    JSON.stringify(
+      results.map(({ tail, ...r }) => r),
+      null,
+      2,
+    ) + '\n',
+  );
   const failed = results.filter((r) => !r.ok).length;
   const total = results.reduce((n, r) => n + (r.executions || 0), 0);
-  console.log(`fuzz: ${results.length - failed} passed, ${failed} failed; ${total.toLocaleString('en-US')} executions in all` +
-    ` (details: ${rel(join(runsDir, 'summary.json'))})`);
+  console.log(
+    `fuzz: ${results.length - failed} passed, ${failed} failed; ${total.toLocaleString('en-US')} executions in all` +
+      ` (details: ${rel(join(runsDir, 'summary.json'))})`,
+  );
   return { passed: results.length - failed, failed, results };
 }
 
@@ -287,8 +345,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   if (opts.help) {
-    console.log('usage: node scripts/fuzz.mjs [--seconds N | --smoke] [--only a,b | target ...]\n' +
-      `targets: ${fuzzTargets().join(', ')}`);
+    console.log(
+      'usage: node scripts/fuzz.mjs [--seconds N | --smoke] [--only a,b | target ...]\n' +
+        `targets: ${fuzzTargets().join(', ')}`,
+    );
     process.exit(0);
   }
   const { failed, passed } = runFuzz(opts);

@@ -129,8 +129,10 @@ export function makeMalformed() {
     // Header promises 10 images of 28×28 (7,840 bytes); only 100 follow.
     'truncated-images-idx3-ubyte': idxBytes([10, ROWS, COLS], new Uint8Array(100)),
     // The PNG signature and the start of an IHDR chunk: an image dropped in place of the data.
-    'png-magic-idx3-ubyte': Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
-      0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x1c, 0x00, 0x00, 0x00, 0x1c]),
+    'png-magic-idx3-ubyte': Uint8Array.from([
+      0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+      0x1c, 0x00, 0x00, 0x00, 0x1c,
+    ]),
     'empty-idx1-ubyte': new Uint8Array(0),
     // A gzipped labels file cut in half, as an interrupted download leaves it.
     'truncated-labels-idx1-ubyte.gz': gz.subarray(0, Math.floor(gz.length / 2)),
@@ -175,7 +177,8 @@ async function main() {
     const d = await makeDigits({ train: args.train, test: args.test });
     const suffix = args.gzip ? '.gz' : '';
     // Level 9 with zlib's fixed header (no name, mtime 0) keeps the .gz bytes reproducible.
-    const pack = (/** @type {Uint8Array} */ bytes) => (args.gzip ? new Uint8Array(gzipSync(bytes, { level: 9 })) : bytes);
+    const pack = (/** @type {Uint8Array} */ bytes) =>
+      args.gzip ? new Uint8Array(gzipSync(bytes, { level: 9 })) : bytes;
     await writeAll(args.out, {
       [`train-images-idx3-ubyte${suffix}`]: pack(d.trainImages),
       [`train-labels-idx1-ubyte${suffix}`]: pack(d.trainLabels),

@@ -52,18 +52,24 @@ function png(size, rgba) {
 
 // The design in the favicon's 32×32 units.
 /** @type {[number, number][]} */
-const STROKE = [[8, 9], [24, 9], [15, 25]];
+const STROKE = [
+  [8, 9],
+  [24, 9],
+  [15, 25],
+];
 const WIDTH = 4;
 /** @param {number} px @param {number} py @param {[number, number]} a @param {[number, number]} b */
 const segDist = (px, py, [ax, ay], [bx, by]) => {
-  const dx = bx - ax, dy = by - ay;
+  const dx = bx - ax,
+    dy = by - ay;
   const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(px - (ax + t * dx), py - (ay + t * dy));
 };
 /** @param {number} x @param {number} y @param {number} radius */
 function inTile(x, y, radius) {
   // Rounded square 0..32 with corner radius `radius` (0: full bleed, for maskable icons).
-  const cx = Math.min(Math.max(x, radius), 32 - radius), cy = Math.min(Math.max(y, radius), 32 - radius);
+  const cx = Math.min(Math.max(x, radius), 32 - radius),
+    cy = Math.min(Math.max(y, radius), 32 - radius);
   return Math.hypot(x - cx, y - cy) <= radius;
 }
 
@@ -75,16 +81,21 @@ function icon(size, { maskable }) {
   const glyphScale = maskable ? 0.72 : 1;
   for (let y = 0; y < size; y++)
     for (let x = 0; x < size; x++) {
-      let tile = 0, ink = 0;
+      let tile = 0,
+        ink = 0;
       for (let sy = 0; sy < S; sy++)
         for (let sx = 0; sx < S; sx++) {
-          const u = ((x + (sx + 0.5) / S) / size) * 32, v = ((y + (sy + 0.5) / S) / size) * 32;
+          const u = ((x + (sx + 0.5) / S) / size) * 32,
+            v = ((y + (sy + 0.5) / S) / size) * 32;
           if (!inTile(u, v, maskable ? 0 : 6)) continue;
           tile++;
-          const gu = 16 + (u - 16) / glyphScale, gv = 16 + (v - 16) / glyphScale;
-          if (segDist(gu, gv, STROKE[0], STROKE[1]) <= WIDTH / 2 || segDist(gu, gv, STROKE[1], STROKE[2]) <= WIDTH / 2) ink++;
+          const gu = 16 + (u - 16) / glyphScale,
+            gv = 16 + (v - 16) / glyphScale;
+          if (segDist(gu, gv, STROKE[0], STROKE[1]) <= WIDTH / 2 || segDist(gu, gv, STROKE[1], STROKE[2]) <= WIDTH / 2)
+            ink++;
         }
-      const a = tile / (S * S), white = tile ? ink / tile : 0;
+      const a = tile / (S * S),
+        white = tile ? ink / tile : 0;
       const c = Math.round(0x1b + (255 - 0x1b) * white);
       rgba.set([c, c, c, Math.round(255 * a)], (y * size + x) * 4);
     }
@@ -93,7 +104,11 @@ function icon(size, { maskable }) {
 
 mkdirSync(out, { recursive: true });
 /** @type {[name: string, size: number, maskable: boolean][]} */
-const icons = [['icon-192.png', 192, false], ['icon-512.png', 512, false], ['maskable-512.png', 512, true]];
+const icons = [
+  ['icon-192.png', 192, false],
+  ['icon-512.png', 512, false],
+  ['maskable-512.png', 512, true],
+];
 for (const [name, size, maskable] of icons) {
   writeFileSync(join(out, name), icon(size, { maskable }));
   console.log(`wrote public/icons/${name}`);

@@ -25,10 +25,16 @@ export function nativeBuild({ asan = false, arch } = {}) {
   if (asan) {
     return {
       dir: 'build-asan',
-      args: ['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DCMAKE_CXX_COMPILER=clang++-14', '-DDIGITRAIN_SANITIZE=ON', '-DDIGITRAIN_FUZZ=ON'],
+      args: [
+        '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
+        '-DCMAKE_CXX_COMPILER=clang++-14',
+        '-DDIGITRAIN_SANITIZE=ON',
+        '-DDIGITRAIN_FUZZ=ON',
+      ],
     };
   }
-  if (arch !== undefined && !/^[\w.-]+$/.test(arch)) throw new Error(`native build: --arch=${arch} is not a -march value`);
+  if (arch !== undefined && !/^[\w.-]+$/.test(arch))
+    throw new Error(`native build: --arch=${arch} is not a -march value`);
   return {
     dir: arch ? `build-${arch}` : 'build',
     args: ['-DCMAKE_BUILD_TYPE=Release', ...(arch ? [`-DDIGITRAIN_ARCH=${arch}`] : [])],
@@ -40,7 +46,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const arch = flags.find((f) => f.startsWith('--arch='))?.slice('--arch='.length);
   const unknown = flags.filter((f) => f !== '--asan' && !f.startsWith('--arch='));
   if (!['build', 'test'].includes(command) || unknown.length) {
-    console.error(`native.mjs: unknown ${unknown.length ? `option ${unknown.join(' ')}` : `command ${command}`} (build|test [--asan | --arch=A])`);
+    console.error(
+      `native.mjs: unknown ${unknown.length ? `option ${unknown.join(' ')}` : `command ${command}`} (build|test [--asan | --arch=A])`,
+    );
     process.exit(2);
   }
   const { dir, args } = nativeBuild({ asan: flags.includes('--asan'), arch });

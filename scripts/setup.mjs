@@ -12,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // package → a file that proves it is installed
 const debianPackages = {
-  'cmake': '/usr/bin/cmake',
+  cmake: '/usr/bin/cmake',
   'g++': '/usr/bin/g++',
   'clang-14': '/usr/bin/clang++-14',
   'clang-format-14': '/usr/bin/clang-format-14',
@@ -21,8 +21,8 @@ const debianPackages = {
   'libeigen3-dev': '/usr/include/eigen3/Eigen/Core',
   'zlib1g-dev': '/usr/include/zlib.h',
   'nlohmann-json3-dev': '/usr/include/nlohmann/json.hpp',
-  'emscripten': '/usr/bin/em++',
-  'chromium': '/usr/bin/chromium',
+  emscripten: '/usr/bin/em++',
+  chromium: '/usr/bin/chromium',
   'python3-numpy': '/usr/lib/python3/dist-packages/numpy/__init__.py',
 };
 
@@ -33,7 +33,9 @@ function run(cmd) {
 }
 
 export function setup() {
-  const missing = Object.entries(debianPackages).filter(([, file]) => !existsSync(file)).map(([p]) => p);
+  const missing = Object.entries(debianPackages)
+    .filter(([, file]) => !existsSync(file))
+    .map(([p]) => p);
   if (missing.length > 0) {
     const sudo = process.getuid && process.getuid() === 0 ? '' : 'sudo ';
     run(`${sudo}apt-get update -qq`);

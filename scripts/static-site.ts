@@ -19,7 +19,8 @@ const EXAMPLES = join(root, 'web', 'examples');
 const SW_TEMPLATE = join(root, 'web', 'pwa', 'sw.template.js');
 
 /** Files that are part of the build but not of the offline copy. */
-const NOT_CACHED = (path: string) => path === 'sw.js' || path.endsWith('/package.json') || path.split('/').some((p) => p.startsWith('.'));
+const NOT_CACHED = (path: string) =>
+  path === 'sw.js' || path.endsWith('/package.json') || path.split('/').some((p) => p.startsWith('.'));
 
 /** Every file under `dir`, as sorted POSIX paths relative to it. */
 export function listFiles(dir: string): string[] {
@@ -47,8 +48,14 @@ export function buildVersion(dir: string, files: string[]): string {
 }
 
 /** The service worker's source for a version and its file list. */
-export function serviceWorkerSource(version: string, files: string[], template = readFileSync(SW_TEMPLATE, 'utf8')): string {
-  return template.replace("'__DIGITRAIN_VERSION__'", JSON.stringify(version)).replace('__DIGITRAIN_FILES__', JSON.stringify(files, null, 1));
+export function serviceWorkerSource(
+  version: string,
+  files: string[],
+  template = readFileSync(SW_TEMPLATE, 'utf8'),
+): string {
+  return template
+    .replace("'__DIGITRAIN_VERSION__'", JSON.stringify(version))
+    .replace('__DIGITRAIN_FILES__', JSON.stringify(files, null, 1));
 }
 
 /** Absolute URLs in HTML attributes (they would break when the site lives in a sub-folder). */
@@ -64,7 +71,11 @@ export function writeServiceWorker(outDir: string): { version: string; files: st
   return { version, files };
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+};
 
 export function staticSite(): Plugin {
   let config: ResolvedConfig;

@@ -14,7 +14,9 @@ import { benchData, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
 
 const now = () => performance.now();
 const outBox = /** @type {HTMLElement} */ (document.getElementById('out'));
-const log = (/** @type {string} */ s) => { outBox.textContent += s + '\n'; };
+const log = (/** @type {string} */ s) => {
+  outBox.textContent += s + '\n';
+};
 
 /**
  * @typedef {import('./globals').BenchFigure} Figure
@@ -27,7 +29,10 @@ const log = (/** @type {string} */ s) => { outBox.textContent += s + '\n'; };
 function ours(opts) {
   return new Promise((resolve, reject) => {
     const worker = new Worker('/bench/engine-worker.js', { type: 'module' });
-    worker.onerror = (e) => { worker.terminate(); reject(new Error(`engine worker: ${e.message}`)); };
+    worker.onerror = (e) => {
+      worker.terminate();
+      reject(new Error(`engine worker: ${e.message}`));
+    };
     /** @param {MessageEvent<{ error?: string, results: Omit<Figure, 'impl' | 'data'>[] }>} event */
     worker.onmessage = ({ data }) => {
       worker.terminate();
@@ -90,38 +95,62 @@ function batchTensors(data, batch) {
 }
 
 // N(0,1)/√n for an (m, n) matrix, the TP's Task 5.
-const initWeights = (/** @type {number} */ m, /** @type {number} */ n) => tf.variable(tf.randomNormal([m, n], 0, 1 / Math.sqrt(n), 'float32', 7));
+const initWeights = (/** @type {number} */ m, /** @type {number} */ n) =>
+  tf.variable(tf.randomNormal([m, n], 0, 1 / Math.sqrt(n), 'float32', 7));
 
 /** @param {number} lr @returns {Step} */
 function makeManualStep(lr) {
-  const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
-  const step = (/** @type {import('@tensorflow/tfjs').Tensor2D} */ x, /** @type {import('@tensorflow/tfjs').Tensor2D} */ y) => tf.tidy(() => {
-    const a1 = tf.sigmoid(tf.matMul(x, W1));
-    const a2 = tf.sigmoid(tf.matMul(a1, W2));
-    const a3 = tf.softmax(tf.matMul(a2, W3));
-    const e3 = tf.sub(a3, y);
-    // Explicit transposes: TF.js 4.22's wasm backend runs matMul with transposeA/transposeB
-    // ~10× slower than a transpose followed by a plain matMul (measured here).
-    const e2 = tf.mul(tf.matMul(e3, tf.transpose(W3)), tf.mul(a2, tf.sub(1, a2)));
-    const e1 = tf.mul(tf.matMul(e2, tf.transpose(W2)), tf.mul(a1, tf.sub(1, a1)));
-    W3.assign(tf.sub(W3, tf.mul(lr, tf.matMul(tf.transpose(a2), e3))));
-    W2.assign(tf.sub(W2, tf.mul(lr, tf.matMul(tf.transpose(a1), e2))));
-    W1.assign(tf.sub(W1, tf.mul(lr, tf.matMul(tf.transpose(x), e1))));
-  });
+  const W1 = initWeights(784, 128),
+    W2 = initWeights(128, 64),
+    W3 = initWeights(64, 10);
+  const step = (
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ x,
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ y,
+  ) =>
+    tf.tidy(() => {
+      const a1 = tf.sigmoid(tf.matMul(x, W1));
+      const a2 = tf.sigmoid(tf.matMul(a1, W2));
+      const a3 = tf.softmax(tf.matMul(a2, W3));
+      const e3 = tf.sub(a3, y);
+      // Explicit transposes: TF.js 4.22's wasm backend runs matMul with transposeA/transposeB
+      // ~10× slower than a transpose followed by a plain matMul (measured here).
+      const e2 = tf.mul(tf.matMul(e3, tf.transpose(W3)), tf.mul(a2, tf.sub(1, a2)));
+      const e1 = tf.mul(tf.matMul(e2, tf.transpose(W2)), tf.mul(a1, tf.sub(1, a1)));
+      W3.assign(tf.sub(W3, tf.mul(lr, tf.matMul(tf.transpose(a2), e3))));
+      W2.assign(tf.sub(W2, tf.mul(lr, tf.matMul(tf.transpose(a1), e2))));
+      W1.assign(tf.sub(W1, tf.mul(lr, tf.matMul(tf.transpose(x), e1))));
+    });
   return { step, sync: () => W1.dataSync(), dispose: () => [W1, W2, W3].forEach((w) => w.dispose()) };
 }
 
 /** @param {number} lr @returns {Step} */
 function makeMinimizeStep(lr) {
-  const W1 = initWeights(784, 128), W2 = initWeights(128, 64), W3 = initWeights(64, 10);
+  const W1 = initWeights(784, 128),
+    W2 = initWeights(128, 64),
+    W3 = initWeights(64, 10);
   const opt = tf.train.sgd(lr);
-  const step = (/** @type {import('@tensorflow/tfjs').Tensor2D} */ x, /** @type {import('@tensorflow/tfjs').Tensor2D} */ y) => tf.tidy(() => {
-    opt.minimize(() => {
-      const logits = tf.matMul(tf.sigmoid(tf.matMul(tf.sigmoid(tf.matMul(x, W1)), W2)), W3);
-      return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
-    }, false, [W1, W2, W3]);
-  });
-  return { step, sync: () => W1.dataSync(), dispose: () => { [W1, W2, W3].forEach((w) => w.dispose()); opt.dispose(); } };
+  const step = (
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ x,
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ y,
+  ) =>
+    tf.tidy(() => {
+      opt.minimize(
+        () => {
+          const logits = tf.matMul(tf.sigmoid(tf.matMul(tf.sigmoid(tf.matMul(x, W1)), W2)), W3);
+          return tf.losses.softmaxCrossEntropy(y, logits, undefined, 0, tf.Reduction.SUM);
+        },
+        false,
+        [W1, W2, W3],
+      );
+    });
+  return {
+    step,
+    sync: () => W1.dataSync(),
+    dispose: () => {
+      [W1, W2, W3].forEach((w) => w.dispose());
+      opt.dispose();
+    },
+  };
 }
 
 // Batches cycle through the dataset in order, as the engine's `tp` preset does.
@@ -139,7 +168,7 @@ function timeSteps(impl, data, batch, seconds, warmup) {
       steps++;
       elapsed = now() - t0;
     }
-    impl.sync();  // wasm and cpu run each op synchronously; reading a weight back is only a safeguard
+    impl.sync(); // wasm and cpu run each op synchronously; reading a weight back is only a safeguard
     elapsed = now() - t0;
     return (steps * batch) / (elapsed / 1000);
   };
@@ -147,7 +176,10 @@ function timeSteps(impl, data, batch, seconds, warmup) {
     runFor(warmup, 3);
     return runFor(seconds, 3);
   } finally {
-    batches.forEach((b) => { b.x.dispose(); b.y.dispose(); });
+    batches.forEach((b) => {
+      b.x.dispose();
+      b.y.dispose();
+    });
   }
 }
 
@@ -156,10 +188,17 @@ function timeSteps(impl, data, batch, seconds, warmup) {
  * @param {number} fitChunk
  */
 async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
-  const init = (/** @type {number} */ n) => tf.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(n), seed: 7 });
+  const init = (/** @type {number} */ n) =>
+    tf.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(n), seed: 7 });
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [784], units: 128, activation: 'sigmoid', useBias: false, kernelInitializer: init(128) }),
+      tf.layers.dense({
+        inputShape: [784],
+        units: 128,
+        activation: 'sigmoid',
+        useBias: false,
+        kernelInitializer: init(128),
+      }),
       tf.layers.dense({ units: 64, activation: 'sigmoid', useBias: false, kernelInitializer: init(64) }),
       tf.layers.dense({ units: 10, activation: 'softmax', useBias: false, kernelInitializer: init(10) }),
     ],
@@ -187,8 +226,17 @@ async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
   return rate;
 }
 
-async function tfjsBench({ backend = 'wasm', threadsCount = 0, batches = [32, 128], seconds = 1.5, warmup = 0.3,
-  ways = ['manual', 'minimize', 'fit'], lr = 0.001, fitChunk = 1024, data: kind = 'random' } = {}) {
+async function tfjsBench({
+  backend = 'wasm',
+  threadsCount = 0,
+  batches = [32, 128],
+  seconds = 1.5,
+  warmup = 0.3,
+  ways = ['manual', 'minimize', 'fit'],
+  lr = 0.001,
+  fitChunk = 1024,
+  data: kind = 'random',
+} = {}) {
   const { threads } = await initBackend(backend, threadsCount);
   const data = await tfData(kind);
   /** @type {Figure[]} */

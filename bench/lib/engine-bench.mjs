@@ -31,9 +31,11 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
   let s = seed >>> 0;
   const next = () => {
     // xorshift32
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s;
   };
   const pixels = new Uint8Array(count * 784);
@@ -49,7 +51,9 @@ export function syntheticMnist(count = 8192, seed = 20261125) {
 /** @param {Uint8Array} bytes */
 async function gunzip(bytes) {
   // Read from a file or fetched: an ArrayBuffer's bytes, never shared memory, as Blob requires.
-  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const stream = new Blob([/** @type {Uint8Array<ArrayBuffer>} */ (bytes)])
+    .stream()
+    .pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
@@ -61,7 +65,9 @@ async function gunzip(bytes) {
 export async function benchData(kind, read) {
   if (kind === 'random') return syntheticMnist();
   if (kind !== 'digits') throw new Error(`unknown data set ${kind} (random or digits)`);
-  const [images, labels] = await Promise.all([read(DEMO_FILES.trainImages), read(DEMO_FILES.trainLabels)].map(async (b) => gunzip(await b)));
+  const [images, labels] = await Promise.all(
+    [read(DEMO_FILES.trainImages), read(DEMO_FILES.trainLabels)].map(async (b) => gunzip(await b)),
+  );
   return { images, labels };
 }
 
@@ -90,14 +96,18 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
   const { images, labels } = data ?? syntheticMnist();
   const session = new engine.Session();
   try {
-    parse(session.setDataset('train', 'bench-images-idx3-ubyte', images, 'bench-labels-idx1-ubyte', labels),
-      'setDataset');
+    parse(
+      session.setDataset('train', 'bench-images-idx3-ubyte', images, 'bench-labels-idx1-ubyte', labels),
+      'setDataset',
+    );
     const config = { preset: 'tp', batch_size: batch, threads, epochs: 100000 };
     const configured = parse(session.configure(JSON.stringify(config), ''), 'configure');
     const used = configured.threads?.used ?? threads;
     if (used !== threads) {
-      throw new Error(`configure: ${threads} threads requested, the engine uses ${used}` +
-        (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''));
+      throw new Error(
+        `configure: ${threads} threads requested, the engine uses ${used}` +
+          (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''),
+      );
     }
     const runFor = (/** @type {number} */ duration) => {
       let batches = 0;

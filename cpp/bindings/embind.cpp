@@ -73,9 +73,7 @@ std::string okJson(json j) {
   return dump(j);
 }
 
-std::string errorJson(const std::string& message) {
-  return dump(json{{"ok", false}, {"error", message}});
-}
+std::string errorJson(const std::string& message) { return dump(json{{"ok", false}, {"error", message}}); }
 
 // Runs `body`, turning anything it throws into {"ok":false}.
 template <class F>
@@ -83,7 +81,8 @@ std::string guarded(const char* what, F&& body) {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return errorJson(std::string(what) + ": out of memory (the engine's memory is full; "
+    return errorJson(std::string(what) +
+                     ": out of memory (the engine's memory is full; "
                      "load fewer samples or reload the page)");
   } catch (const std::exception& e) {
     return errorJson(std::string(what) + ": internal error: " + e.what());
@@ -114,12 +113,13 @@ IdxLimits browserIdxLimits() {
 // A JS Uint8Array (or ArrayBuffer, or array of numbers) copied into the wasm heap.
 Expected<std::vector<uint8_t>> bytesFromJs(const val& input, const std::string& fileName) {
   val bytes = input;
-  if (bytes.instanceof(val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);
+  if (bytes.instanceof (val::global("ArrayBuffer"))) bytes = val::global("Uint8Array").new_(input);
   if (!bytes["length"].isNumber()) return fail(fileName + ": expected the file's bytes (a Uint8Array)");
   const size_t n = bytes["length"].as<size_t>();
   if (n > kMaxFileBytes)
-    return fail(fileName + ": is " + std::to_string(n >> 20) + " MB unpacked; the browser engine reads IDX files of up to " +
-                std::to_string(kMaxFileBytes >> 20) + " MB (full MNIST's training images are 47 MB). "
+    return fail(fileName + ": is " + std::to_string(n >> 20) +
+                " MB unpacked; the browser engine reads IDX files of up to " + std::to_string(kMaxFileBytes >> 20) +
+                " MB (full MNIST's training images are 47 MB). "
                 "Use the command-line digitrain for larger sets.");
   std::vector<uint8_t> out(n);
   if (n) {
@@ -339,8 +339,8 @@ std::string presetsJson() {
   try {
     json out = json::array();
     for (const auto& p : presets())
-      out.push_back({{"name", p.name}, {"source", p.source}, {"description", p.description},
-                     {"config", configToJson(p.config)}});
+      out.push_back(
+          {{"name", p.name}, {"source", p.source}, {"description", p.description}, {"config", configToJson(p.config)}});
     return dump(out);
   } catch (...) {
     return "[]";

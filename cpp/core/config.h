@@ -15,31 +15,31 @@
 namespace digitrain {
 
 struct TrainConfig {
-  std::string preset;                  // the preset it started from, "" for none
+  std::string preset;  // the preset it started from, "" for none
   std::vector<int> layers{784, 128, 64, 10};
   Activation hidden = Activation::Sigmoid;
   Activation output = Activation::Softmax;
   Loss loss = Loss::CrossEntropy;
   bool bias = false;
   Init init = Init::NormalSqrtN;
-  double initScale = 0.1;              // half-width of `uniform`
+  double initScale = 0.1;  // half-width of `uniform`
   Reduction reduction = Reduction::Sum;
   Optimizer optimizer = Optimizer::Sgd;
   double learningRate = 0.001;
-  double momentum = 0.9;               // `momentum` optimiser
+  double momentum = 0.9;                              // `momentum` optimiser
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  // `adam`
-  int batchSize = 1;                   // 0 = the whole training set in one batch
+  int batchSize = 1;                                  // 0 = the whole training set in one batch
   int epochs = 30;
-  int validation = 0;                  // hold out the last K training samples
-  int limit = 0;                       // train on the first N samples only (0 = all)
-  int testLimit = 0;                   // evaluate on the first N test samples only (0 = all)
-  double l2 = 0;                       // θ -= lr·reduce(g + λθ); biases excluded
-  double dropout = 0;                  // inverted dropout on hidden layers
-  bool annealOnRise = false;           // lr ×= annealFactor when the epoch cost rises
+  int validation = 0;         // hold out the last K training samples
+  int limit = 0;              // train on the first N samples only (0 = all)
+  int testLimit = 0;          // evaluate on the first N test samples only (0 = all)
+  double l2 = 0;              // θ -= lr·reduce(g + λθ); biases excluded
+  double dropout = 0;         // inverted dropout on hidden layers
+  bool annealOnRise = false;  // lr ×= annealFactor when the epoch cost rises
   double annealFactor = 0.9;
-  int stepDecayEvery = 0;              // lr ×= stepDecayFactor every N epochs (0 = off)
+  int stepDecayEvery = 0;  // lr ×= stepDecayFactor every N epochs (0 = off)
   double stepDecayFactor = 0.5;
-  bool shuffle = true;                 // reshuffle the training order every epoch
+  bool shuffle = true;  // reshuffle the training order every epoch
   uint64_t seed = 1;
   int threads = 1;
 
@@ -51,12 +51,12 @@ struct TrainConfig {
 Status validate(const TrainConfig& config);
 
 struct EpochMetrics {
-  int epoch = 0;                        // 1-based
-  double trainLoss = 0;                 // mean per-sample loss over the epoch's batches (+ L2 term)
-  double trainError = 0;                // fraction misclassified during the epoch
+  int epoch = 0;          // 1-based
+  double trainLoss = 0;   // mean per-sample loss over the epoch's batches (+ L2 term)
+  double trainError = 0;  // fraction misclassified during the epoch
   std::optional<double> validationLoss, validationError;
   std::optional<double> testLoss, testError;
-  double learningRate = 0;              // the rate used during this epoch
+  double learningRate = 0;  // the rate used during this epoch
   double seconds = 0;
   double samplesPerSecond = 0;
 };

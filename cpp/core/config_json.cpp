@@ -88,9 +88,7 @@ std::string quoted(const std::string& key) { return "\"" + key + "\""; }
 
 // JSON has no NaN or infinity; nlohmann would write null for them anyway, say so here.
 json finiteOrNull(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
-json optionalOrNull(const std::optional<double>& x) {
-  return x ? finiteOrNull(*x) : json(nullptr);
-}
+json optionalOrNull(const std::optional<double>& x) { return x ? finiteOrNull(*x) : json(nullptr); }
 
 }  // namespace
 
@@ -111,8 +109,7 @@ json configToJson(const TrainConfig& config) {
 
 Expected<TrainConfig> applyConfigJson(TrainConfig base, const json& patch) {
   try {
-    if (!patch.is_object())
-      return fail("settings must be a JSON object, got " + shortText(patch));
+    if (!patch.is_object()) return fail("settings must be a JSON object, got " + shortText(patch));
     for (const auto& [key, value] : patch.items()) {
       const Setting* s = findSetting(key);
       if (!s) return fail("unknown setting " + quoted(key));
@@ -160,17 +157,18 @@ json metricsToJson(const EpochMetrics& m) {
 
 Expected<EpochMetrics> metricsFromJson(const json& in) {
   try {
-    if (!in.is_object())
-      return fail("epoch metrics must be a JSON object, got " + shortText(in));
+    if (!in.is_object()) return fail("epoch metrics must be a JSON object, got " + shortText(in));
     EpochMetrics m;
     // Required figures: a number, or null for a non-finite one (see config_json.h).
-    const std::pair<const char*, double*> required[] = {
-        {"train_loss", &m.trainLoss},         {"train_error", &m.trainError},
-        {"learning_rate", &m.learningRate},   {"seconds", &m.seconds},
-        {"samples_per_second", &m.samplesPerSecond}};
-    const std::pair<const char*, std::optional<double>*> optional[] = {
-        {"validation_loss", &m.validationLoss}, {"validation_error", &m.validationError},
-        {"test_loss", &m.testLoss},             {"test_error", &m.testError}};
+    const std::pair<const char*, double*> required[] = {{"train_loss", &m.trainLoss},
+                                                        {"train_error", &m.trainError},
+                                                        {"learning_rate", &m.learningRate},
+                                                        {"seconds", &m.seconds},
+                                                        {"samples_per_second", &m.samplesPerSecond}};
+    const std::pair<const char*, std::optional<double>*> optional[] = {{"validation_loss", &m.validationLoss},
+                                                                       {"validation_error", &m.validationError},
+                                                                       {"test_loss", &m.testLoss},
+                                                                       {"test_error", &m.testError}};
 
     for (const auto& [key, value] : in.items()) {
       bool known = key == "epoch";

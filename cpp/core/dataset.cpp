@@ -11,7 +11,6 @@
 namespace digitrain {
 namespace {
 
-
 std::string numberText(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.10g", v);
@@ -73,9 +72,7 @@ const char* name(FileRole role) {
 
 bool isImagesShape(const std::vector<uint32_t>& dims) { return dims.size() == 3; }
 
-bool isLabelsShape(const std::vector<uint32_t>& dims) {
-  return dims.size() == 1 || (dims.size() == 2 && dims[1] == 1);
-}
+bool isLabelsShape(const std::vector<uint32_t>& dims) { return dims.size() == 1 || (dims.size() == 2 && dims[1] == 1); }
 
 IdxSummary summarise(const IdxArray& a) {
   IdxSummary s;
@@ -117,8 +114,8 @@ IdxSummary summarise(const IdxArray& a) {
   return s;
 }
 
-Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName,
-                              const IdxArray& labels, const std::string& labelsName) {
+Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName, const IdxArray& labels,
+                              const std::string& labelsName) {
   return assemble(images, imagesName, labels, labelsName, nullptr);
 }
 
@@ -135,17 +132,15 @@ Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName
     std::string msg = imagesName + ": images are not 2-D per sample: dimensions are " + dimsText(images.dims) +
                       ", expected [count, rows, cols]";
     if (isLabelsShape(images.dims) && isImagesShape(labels.dims))
-      msg += " (this looks like a labels file and " + labelsName +
-             " like an images file: were the two swapped?)";
-    else if (isLabelsShape(images.dims))
-      msg += " (this looks like a labels file)";
+      msg += " (this looks like a labels file and " + labelsName + " like an images file: were the two swapped?)";
+    else if (isLabelsShape(images.dims)) msg += " (this looks like a labels file)";
     else if (images.dims.size() == 2)
       msg += " (one flat row per sample: the images need their rows and cols as separate dimensions)";
     return fail(msg);
   }
   if (!isLabelsShape(labels.dims)) {
-    std::string msg = labelsName + ": labels must be one digit per sample: dimensions are " +
-                      dimsText(labels.dims) + ", expected [count] or [count, 1]";
+    std::string msg = labelsName + ": labels must be one digit per sample: dimensions are " + dimsText(labels.dims) +
+                      ", expected [count] or [count, 1]";
     if (isImagesShape(labels.dims)) msg += " (this looks like an images file, not labels)";
     return fail(msg);
   }
@@ -185,9 +180,8 @@ Expected<Dataset> assemble(const IdxArray& images, const std::string& imagesName
   const size_t pixelIndex = convertToBytes(images, pixels, 255, set.images, bad, ownedImages);
   if (pixelIndex != pixels) {
     const size_t per = static_cast<size_t>(rows * cols);
-    std::string msg = imagesName + ": pixel value " + numberText(bad) + " (image " +
-                      std::to_string(pixelIndex / per) + ", pixel " + std::to_string(pixelIndex % per) +
-                      ") is not an integer in 0..255";
+    std::string msg = imagesName + ": pixel value " + numberText(bad) + " (image " + std::to_string(pixelIndex / per) +
+                      ", pixel " + std::to_string(pixelIndex % per) + ") is not an integer in 0..255";
     if (images.type == IdxType::F32 || images.type == IdxType::F64)
       msg += " (images stored as " + std::string(name(images.type)) +
              " must still hold whole grey levels; values scaled to [0,1] are not accepted)";

@@ -15,9 +15,9 @@
 namespace digitrain {
 
 struct Dataset {
-  int rows = 0, cols = 0;         // image shape, 28×28 for MNIST
-  std::vector<uint8_t> images;    // count × rows·cols, one row-major image after another
-  std::vector<uint8_t> labels;    // count, each in 0..9
+  int rows = 0, cols = 0;       // image shape, 28×28 for MNIST
+  std::vector<uint8_t> images;  // count × rows·cols, one row-major image after another
+  std::vector<uint8_t> labels;  // count, each in 0..9
 
   size_t count() const { return labels.size(); }
   int features() const { return rows * cols; }
@@ -49,8 +49,8 @@ IdxSummary summarise(const IdxArray& array);
 // differ, a label is outside 0..9, the images are not 2-D per sample, or the element
 // types are not unsigned bytes (other IDX types are accepted if every value is an integer
 // in 0..255 for images / 0..9 for labels).
-Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName,
-                              const IdxArray& labels, const std::string& labelsName);
+Expected<Dataset> makeDataset(const IdxArray& images, const std::string& imagesName, const IdxArray& labels,
+                              const std::string& labelsName);
 
 // The same, taking over the images' bytes instead of copying them (full MNIST: 47 MB less
 // at the peak, which matters in the browser's fixed heap).

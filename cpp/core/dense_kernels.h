@@ -20,9 +20,9 @@ namespace detail {
 
 using Eigen::Index;
 using Eigen::internal::padd;
+using Eigen::internal::ploadu;
 using Eigen::internal::pmadd;
 using Eigen::internal::pmul;
-using Eigen::internal::ploadu;
 using Eigen::internal::pset1;
 using Eigen::internal::pstoreu;
 
@@ -169,7 +169,7 @@ void addOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, T a
   Eigen::Index i = 0;
   for (; i + R <= m; i += R) detail::outerRows<R, P>(W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B, accumulate);
   detail::outerRemainder<R - 1, P>(static_cast<int>(m - i), W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B,
-                                accumulate);
+                                   accumulate);
 }
 
 }  // namespace digitrain

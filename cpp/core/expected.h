@@ -18,8 +18,8 @@ struct Error {
 template <class T>
 class Expected {
  public:
-  Expected(T value) : state_(std::move(value)) {}          // NOLINT: implicit on purpose
-  Expected(Error error) : state_(std::move(error)) {}      // NOLINT: implicit on purpose
+  Expected(T value) : state_(std::move(value)) {}      // NOLINT: implicit on purpose
+  Expected(Error error) : state_(std::move(error)) {}  // NOLINT: implicit on purpose
 
   bool ok() const { return std::holds_alternative<T>(state_); }
   explicit operator bool() const { return ok(); }

@@ -27,9 +27,7 @@ struct InflateGuard {
   ~InflateGuard() { inflateEnd(stream); }
 };
 
-std::string zlibDetail(const z_stream& zs) {
-  return zs.msg ? std::string(" (zlib: ") + zs.msg + ")" : std::string();
-}
+std::string zlibDetail(const z_stream& zs) { return zs.msg ? std::string(" (zlib: ") + zs.msg + ")" : std::string(); }
 
 bool allZero(const uint8_t* p, size_t n) {
   return std::all_of(p, p + n, [](uint8_t b) { return b == 0; });
@@ -42,8 +40,7 @@ Expected<std::vector<uint8_t>> gunzip(const std::vector<uint8_t>& bytes, const s
   const std::string file = fileName.empty() ? std::string("gzip data") : fileName;
   auto error = [&](const std::string& what) { return fail(file + ": " + what); };
 
-  if (bytes.empty())
-    return error("empty file: ends before the end of the gzip stream — was the download interrupted?");
+  if (bytes.empty()) return error("empty file: ends before the end of the gzip stream — was the download interrupted?");
 
   z_stream zs{};
   // 15 + 32: the largest window, with zlib detecting a gzip or zlib header by itself.
@@ -118,8 +115,7 @@ Expected<std::vector<uint8_t>> gunzip(const std::vector<uint8_t>& bytes, const s
       // No progress possible with all input consumed: the stream stops early.
       if (zs.avail_in == 0 && inLeft == 0 && zs.avail_out != 0)
         return error("ends before the end of the gzip stream — was the download interrupted? (" +
-                     std::to_string(bytes.size()) + " bytes read, " + std::to_string(produced) +
-                     " bytes unpacked)");
+                     std::to_string(bytes.size()) + " bytes read, " + std::to_string(produced) + " bytes unpacked)");
       continue;
     }
     return error("gzip decoder failed with code " + std::to_string(rc) + zlibDetail(zs));
@@ -140,8 +136,7 @@ namespace digitrain {
 
 Expected<std::vector<uint8_t>> readFileMaybeGzip(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return fail(path + ": is a directory, not a data file");
+  if (std::filesystem::is_directory(path, ec)) return fail(path + ": is a directory, not a data file");
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) return fail(path + ": cannot open: " + std::strerror(errno));

@@ -16,10 +16,14 @@ std::string hex2(uint8_t b) {
   return buf;
 }
 
-
 bool isKnownType(uint8_t code) {
   switch (code) {
-    case 0x08: case 0x09: case 0x0B: case 0x0C: case 0x0D: case 0x0E: return true;
+    case 0x08:
+    case 0x09:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x0E: return true;
     default: return false;
   }
 }
@@ -139,30 +143,44 @@ double IdxArray::at(size_t i) const {
   switch (type) {
     case IdxType::U8: return *p;
     case IdxType::I8: return static_cast<int8_t>(*p);
-    case IdxType::I16: { int16_t v; std::memcpy(&v, p, 2); return v; }
-    case IdxType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
-    case IdxType::F32: { float v; std::memcpy(&v, p, 4); return v; }
-    case IdxType::F64: { double v; std::memcpy(&v, p, 8); return v; }
+    case IdxType::I16: {
+      int16_t v;
+      std::memcpy(&v, p, 2);
+      return v;
+    }
+    case IdxType::I32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case IdxType::F32: {
+      float v;
+      std::memcpy(&v, p, 4);
+      return v;
+    }
+    case IdxType::F64: {
+      double v;
+      std::memcpy(&v, p, 8);
+      return v;
+    }
   }
   return 0;
 }
 
-Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string& fileName,
-                            const IdxLimits& limits) {
+Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string& fileName, const IdxLimits& limits) {
   const std::string file = fileName.empty() ? std::string("IDX data") : fileName;
   auto error = [&](const std::string& what) { return fail(file + ": " + what); };
 
   if (size == 0 || bytes == nullptr)
     return error("empty file: expected an IDX file (a 4-byte header, the dimensions, then the data), got 0 bytes");
   if (size >= 2 && (bytes[0] != 0 || bytes[1] != 0)) {
-    std::string msg = "bad magic: expected 00 00 at the start of an IDX file, found " + hex2(bytes[0]) +
-                      " " + hex2(bytes[1]);
+    std::string msg =
+        "bad magic: expected 00 00 at the start of an IDX file, found " + hex2(bytes[0]) + " " + hex2(bytes[1]);
     std::string hint = sniff(bytes, size);
     if (!hint.empty()) msg += " (" + hint + ")";
     return error(msg);
   }
-  if (size < 4)
-    return error("header truncated: an IDX file starts with 4 header bytes, got " + std::to_string(size));
+  if (size < 4) return error("header truncated: an IDX file starts with 4 header bytes, got " + std::to_string(size));
 
   const uint8_t code = bytes[2];
   if (!isKnownType(code))
@@ -189,8 +207,8 @@ Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string
 
   for (int k = 0; k < rank; ++k)
     if (array.dims[k] == 0)
-      return error("dimension " + std::to_string(k + 1) + " of " + std::to_string(rank) +
-                   " is 0 (dimensions are " + dimsText(array.dims) + "): an IDX array cannot be empty");
+      return error("dimension " + std::to_string(k + 1) + " of " + std::to_string(rank) + " is 0 (dimensions are " +
+                   dimsText(array.dims) + "): an IDX array cannot be empty");
 
   // The header is attacker-controlled: size everything in 64 bits and compare against the
   // limits before a single byte of payload is allocated.
@@ -198,9 +216,8 @@ Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string
   for (int k = 0; k < rank; ++k) {
     const uint64_t d = array.dims[k];
     if (elements > std::numeric_limits<uint64_t>::max() / d)
-      return error("too large: dimensions " + dimsText(array.dims) +
-                   " overflow a 64-bit element count (the limit is " + std::to_string(limits.maxElements) +
-                   " elements)");
+      return error("too large: dimensions " + dimsText(array.dims) + " overflow a 64-bit element count (the limit is " +
+                   std::to_string(limits.maxElements) + " elements)");
     elements *= d;
   }
   if (elements > limits.maxElements)
@@ -212,18 +229,17 @@ Expected<IdxArray> parseIdx(const uint8_t* bytes, size_t size, const std::string
   const uint64_t payload = elements * static_cast<uint64_t>(esize);
   if (payload > limits.maxBytes)
     return error("too large: dimensions " + dimsText(array.dims) + " of " + name(type) + " make " +
-                 std::to_string(payload) + " bytes of payload, over the limit of " +
-                 std::to_string(limits.maxBytes) + " bytes");
+                 std::to_string(payload) + " bytes of payload, over the limit of " + std::to_string(limits.maxBytes) +
+                 " bytes");
 
   const uint64_t have = size - headerBytes;
   if (have < payload)
-    return error("truncated: expected " + std::to_string(payload) + " bytes of payload, got " +
-                 std::to_string(have) + " (the header says " + dimsText(array.dims) + " " + name(type) +
-                 "; was the download interrupted?)");
+    return error("truncated: expected " + std::to_string(payload) + " bytes of payload, got " + std::to_string(have) +
+                 " (the header says " + dimsText(array.dims) + " " + name(type) + "; was the download interrupted?)");
   if (have > payload)
     return error("trailing bytes: expected " + std::to_string(payload) + " bytes, found " +
-                 std::to_string(have - payload) + " extra after the payload (the header says " +
-                 dimsText(array.dims) + " " + name(type) + ")");
+                 std::to_string(have - payload) + " extra after the payload (the header says " + dimsText(array.dims) +
+                 " " + name(type) + ")");
   if (payload > std::numeric_limits<size_t>::max())
     return error("too large for this platform's address space: " + std::to_string(payload) + " bytes");
 
@@ -249,8 +265,18 @@ std::vector<uint8_t> writeIdx(const IdxArray& array) {
     uint64_t v = 0;
     switch (esize) {
       case 1: v = *p; break;
-      case 2: { uint16_t x; std::memcpy(&x, p, 2); v = x; break; }
-      case 4: { uint32_t x; std::memcpy(&x, p, 4); v = x; break; }
+      case 2: {
+        uint16_t x;
+        std::memcpy(&x, p, 2);
+        v = x;
+        break;
+      }
+      case 4: {
+        uint32_t x;
+        std::memcpy(&x, p, 4);
+        v = x;
+        break;
+      }
       default: std::memcpy(&v, p, 8); break;
     }
     writeBE(payload + i * esize, v, esize);

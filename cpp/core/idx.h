@@ -14,7 +14,7 @@ namespace digitrain {
 
 enum class IdxType : uint8_t { U8 = 0x08, I8 = 0x09, I16 = 0x0B, I32 = 0x0C, F32 = 0x0D, F64 = 0x0E };
 
-const char* name(IdxType t);   // "u8", "i8", "i16", "i32", "f32", "f64"
+const char* name(IdxType t);  // "u8", "i8", "i16", "i32", "f32", "f64"
 int elementSize(IdxType t);
 
 struct IdxLimits {
@@ -29,8 +29,8 @@ struct IdxArray {
   // The payload converted to host byte order, element after element (for U8: the bytes).
   std::vector<uint8_t> data;
 
-  uint64_t count() const;              // product of dims
-  double at(size_t i) const;           // element i as a double, any type
+  uint64_t count() const;     // product of dims
+  double at(size_t i) const;  // element i as a double, any type
 };
 
 // Parses `bytes`; `fileName` is only used in error messages, which each name one malformed

@@ -13,10 +13,10 @@
 namespace digitrain {
 
 struct InspectedLayer {
-  VectorT<double> z, a, e;          // pre-activation, activation, e = ∂L/∂z
-  MatrixT<double> weightGradient;   // ∂L/∂W = a_prev·eᵀ (inputs × outputs)
-  VectorT<double> biasGradient;     // ∂L/∂b = e (empty without bias)
-  MatrixT<double> weightsAfter;     // W − lr·∂L/∂W
+  VectorT<double> z, a, e;         // pre-activation, activation, e = ∂L/∂z
+  MatrixT<double> weightGradient;  // ∂L/∂W = a_prev·eᵀ (inputs × outputs)
+  VectorT<double> biasGradient;    // ∂L/∂b = e (empty without bias)
+  MatrixT<double> weightsAfter;    // W − lr·∂L/∂W
   VectorT<double> biasAfter;
 };
 

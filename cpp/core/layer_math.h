@@ -242,8 +242,8 @@ void addOuterProduct(WeightsT<T>& W, T alpha, const MatrixT<T>& a, const EBlock&
 // x: only the rows of W whose input is non-zero in some sample change, each once.
 // Only rows [r0, r1) of W when given.
 template <class T>
-void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index n, T alpha, WeightsT<T>& W,
-                           int r0 = 0, int r1 = -1) {
+void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index n, T alpha, WeightsT<T>& W, int r0 = 0,
+                           int r1 = -1) {
   const SparseInputs<T>& s = ws.sparse;
   const MatrixT<T>& e = ws.e[0];
   const auto first = std::lower_bound(s.rows.begin(), s.rows.end(), r0);
@@ -281,8 +281,7 @@ void accumulateGradients(const NetworkT<T>& net, const Workspace<T>& ws, int B, 
 
 // Backpropagation: errors, then gradients (the composition the gradient checks test).
 template <class T>
-void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite,
-              T keep = T(1)) {
+void backward(const NetworkT<T>& net, Workspace<T>& ws, int B, GradientsT<T>& g, bool overwrite, T keep = T(1)) {
   propagateErrors(net, ws, B, keep);
   accumulateGradients(net, ws, B, g, overwrite);
 }

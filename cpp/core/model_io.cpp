@@ -14,9 +14,9 @@
 
 namespace digitrain {
 
-using nlohmann::json;
 using json_detail::shortText;
 using json_detail::wholeNumber;
+using nlohmann::json;
 
 namespace {
 
@@ -77,10 +77,8 @@ void appendFloat(std::string& out, float f) {
     int lo = 1, hi = 7;
     while (lo < hi) {
       const int mid = (lo + hi) / 2;
-      if (fits(mid))
-        hi = mid;
-      else
-        lo = mid + 1;
+      if (fits(mid)) hi = mid;
+      else lo = mid + 1;
     }
   } else if (!fits(8) && !fits(9)) {
     // 9 digits identify any float; this is the double rounding. Write the float's exact
@@ -101,9 +99,7 @@ void appendNumbers(std::string& out, const Vec& values) {
   out += ']';
 }
 
-std::string jsonText(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string jsonText(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // ---------------------------------------------------------------------------------------
 // Reading
@@ -146,8 +142,7 @@ std::optional<float> finiteFloat(const json& v) {
 }
 
 std::string notFinite(const std::string& path, const json& v) {
-  if (v.is_number())
-    return path + " is not a finite number (" + shortText(v) + " is outside the 32-bit float range)";
+  if (v.is_number()) return path + " is not a finite number (" + shortText(v) + " is outside the 32-bit float range)";
   return path + " is not a finite number (got " + shortText(v) + ")";
 }
 
@@ -168,15 +163,12 @@ class ModelReader {
       return bad("not valid JSON: " + json_detail::parseErrorText(e));
     }
     if (!doc.is_object())
-      return bad(std::string("not a digitrain model file (expected a JSON object, got ") +
-                 kindOf(doc) + ")");
+      return bad(std::string("not a digitrain model file (expected a JSON object, got ") + kindOf(doc) + ")");
 
     const json* format = find(doc, "format");
-    if (!format)
-      return bad("not a digitrain model file (\"format\" is missing; expected \"digitrain-model\")");
+    if (!format) return bad("not a digitrain model file (\"format\" is missing; expected \"digitrain-model\")");
     if (!format->is_string() || format->get_ref<const std::string&>() != kFormat)
-      return bad("not a digitrain model file (\"format\" is " + shortText(*format) +
-                 ", expected \"digitrain-model\")");
+      return bad("not a digitrain model file (\"format\" is " + shortText(*format) + ", expected \"digitrain-model\")");
 
     const json* version = find(doc, "version");
     if (!version) return bad("\"version\" is missing");
@@ -190,18 +182,14 @@ class ModelReader {
                  std::to_string(kModelVersion));
 
     // Checked after the version: a newer format may well add fields.
-    if (auto key = unknownKey(doc, {"format", "version", "loss", "input", "layers", "config",
-                                    "history"}))
-      return bad("unknown field \"" + *key +
-                 "\" (known: format, version, loss, input, layers, config, history)");
+    if (auto key = unknownKey(doc, {"format", "version", "loss", "input", "layers", "config", "history"}))
+      return bad("unknown field \"" + *key + "\" (known: format, version, loss, input, layers, config, history)");
 
     Model model;
     const json* loss = find(doc, "loss");
     if (!loss) return bad("\"loss\" is missing");
-    const auto parsedLoss =
-        loss->is_string() ? parseLoss(loss->get_ref<const std::string&>()) : std::nullopt;
-    if (!parsedLoss)
-      return bad("\"loss\" " + shortText(*loss) + " is not one of " + allowedLosses());
+    const auto parsedLoss = loss->is_string() ? parseLoss(loss->get_ref<const std::string&>()) : std::nullopt;
+    if (!parsedLoss) return bad("\"loss\" " + shortText(*loss) + " is not one of " + allowedLosses());
     model.network.loss = *parsedLoss;
 
     if (Status s = readInput(doc, model); !s) return fail(s.error());
@@ -214,8 +202,7 @@ class ModelReader {
     }
 
     if (const json* history = find(doc, "history"); history && !history->is_null()) {
-      if (!history->is_array())
-        return bad(std::string("\"history\" must be an array, got ") + kindOf(*history));
+      if (!history->is_array()) return bad(std::string("\"history\" must be an array, got ") + kindOf(*history));
       for (size_t i = 0; i < history->size(); ++i) {
         auto metrics = metricsFromJson((*history)[i]);
         if (!metrics) return bad("history[" + std::to_string(i) + "]: " + metrics.error());
@@ -229,23 +216,20 @@ class ModelReader {
   Error bad(const std::string& message) const { return fail(file_ + ": " + message); }
 
   // A whole number in [1, max] at `path`.
-  Expected<long long> count(const json& object, const char* key, const std::string& path,
-                            long long max) const {
+  Expected<long long> count(const json& object, const char* key, const std::string& path, long long max) const {
     const json* v = find(object, key);
     if (!v) return bad(path + " is missing \"" + key + "\"");
     const auto n = wholeNumber(*v);
     const std::string where = path + (path.empty() ? "" : ".") + key;
     if (!n) return bad(where + " must be a whole number, got " + shortText(*v));
-    if (*n < 1 || *n > max)
-      return bad(where + " is " + std::to_string(*n) + ", expected 1 to " + std::to_string(max));
+    if (*n < 1 || *n > max) return bad(where + " is " + std::to_string(*n) + ", expected 1 to " + std::to_string(max));
     return static_cast<long long>(*n);
   }
 
   Status readInput(const json& doc, Model& model) const {
     const json* input = find(doc, "input");
     if (!input) return bad("\"input\" is missing");
-    if (!input->is_object())
-      return bad(std::string("\"input\" must be an object, got ") + kindOf(*input));
+    if (!input->is_object()) return bad(std::string("\"input\" must be an object, got ") + kindOf(*input));
     if (auto key = unknownKey(*input, {"rows", "cols", "scale"}))
       return bad("input has an unknown field \"" + *key + "\" (known: rows, cols, scale)");
     constexpr long long kMaxSide = 1 << 16;
@@ -267,8 +251,7 @@ class ModelReader {
   Status readLayers(const json& doc, Model& model) const {
     const json* layers = find(doc, "layers");
     if (!layers) return bad("\"layers\" is missing");
-    if (!layers->is_array())
-      return bad(std::string("\"layers\" must be an array, got ") + kindOf(*layers));
+    if (!layers->is_array()) return bad(std::string("\"layers\" must be an array, got ") + kindOf(*layers));
     if (layers->empty()) return bad("\"layers\" is empty; a model needs at least one layer");
 
     // First every layer's shape, so that nothing is allocated before all sizes are known.
@@ -277,11 +260,9 @@ class ModelReader {
     for (size_t k = 0; k < layers->size(); ++k) {
       const json& layer = (*layers)[k];
       const std::string path = "layers[" + std::to_string(k) + "]";
-      if (!layer.is_object())
-        return bad(path + " must be an object, got " + kindOf(layer));
+      if (!layer.is_object()) return bad(path + " must be an object, got " + kindOf(layer));
       if (auto key = unknownKey(layer, {"inputs", "outputs", "activation", "weights", "bias"}))
-        return bad(path + " has an unknown field \"" + *key +
-                   "\" (known: inputs, outputs, activation, weights, bias)");
+        return bad(path + " has an unknown field \"" + *key + "\" (known: inputs, outputs, activation, weights, bias)");
       LayerHeader h;
       auto inputs = count(layer, "inputs", path, kMaxLayerWeights);
       if (!inputs) return fail(inputs.error());
@@ -291,36 +272,31 @@ class ModelReader {
       h.outputs = *outputs;
       const long long weights = h.inputs * h.outputs;  // each ≤ 2^24: no overflow
       if (weights > kMaxLayerWeights)
-        return bad(path + " has " + std::to_string(h.inputs) + "×" + std::to_string(h.outputs) +
-                   " = " + std::to_string(weights) + " weights, more than the limit of " +
-                   std::to_string(kMaxLayerWeights) + " per layer");
+        return bad(path + " has " + std::to_string(h.inputs) + "×" + std::to_string(h.outputs) + " = " +
+                   std::to_string(weights) + " weights, more than the limit of " + std::to_string(kMaxLayerWeights) +
+                   " per layer");
       total += weights;
       if (total > kMaxModelWeights)
-        return bad("the layers up to " + path + " have " + std::to_string(total) +
-                   " weights, more than the limit of " + std::to_string(kMaxModelWeights) +
-                   " in all");
+        return bad("the layers up to " + path + " have " + std::to_string(total) + " weights, more than the limit of " +
+                   std::to_string(kMaxModelWeights) + " in all");
       const json* activation = find(layer, "activation");
       if (!activation) return bad(path + " is missing \"activation\"");
-      const auto parsed = activation->is_string()
-                              ? parseActivation(activation->get_ref<const std::string&>())
-                              : std::nullopt;
+      const auto parsed =
+          activation->is_string() ? parseActivation(activation->get_ref<const std::string&>()) : std::nullopt;
       if (!parsed)
-        return bad(path + ".activation " + shortText(*activation) + " is not one of " +
-                   allowedActivations());
+        return bad(path + ".activation " + shortText(*activation) + " is not one of " + allowedActivations());
       h.activation = *parsed;
       if (!find(layer, "weights")) return bad(path + " is missing \"weights\"");
       if (k > 0 && h.inputs != headers.back().outputs)
-        return bad(path + ".inputs is " + std::to_string(h.inputs) + " but layers[" +
-                   std::to_string(k - 1) + "].outputs is " +
-                   std::to_string(headers.back().outputs) + " (shapes must chain)");
+        return bad(path + ".inputs is " + std::to_string(h.inputs) + " but layers[" + std::to_string(k - 1) +
+                   "].outputs is " + std::to_string(headers.back().outputs) + " (shapes must chain)");
       headers.push_back(h);
     }
 
     const long long pixels = static_cast<long long>(model.inputRows) * model.inputCols;
     if (pixels != headers.front().inputs)
-      return bad("input is " + std::to_string(model.inputRows) + "×" +
-                 std::to_string(model.inputCols) + " = " + std::to_string(pixels) +
-                 " pixels but layers[0].inputs is " + std::to_string(headers.front().inputs));
+      return bad("input is " + std::to_string(model.inputRows) + "×" + std::to_string(model.inputCols) + " = " +
+                 std::to_string(pixels) + " pixels but layers[0].inputs is " + std::to_string(headers.front().inputs));
     std::vector<Activation> activations;
     for (const LayerHeader& h : headers) activations.push_back(h.activation);
     if (const auto broken = checkActivationRules(activations, model.network.loss)) {
@@ -342,8 +318,7 @@ class ModelReader {
 
       const json& weights = *find(in, "weights");
       if (!weights.is_array())
-        return bad(path + ".weights must be an array of " + std::to_string(h.inputs) +
-                   " rows, got " + kindOf(weights));
+        return bad(path + ".weights must be an array of " + std::to_string(h.inputs) + " rows, got " + kindOf(weights));
       if (static_cast<long long>(weights.size()) != h.inputs)
         return bad(path + ".weights has " + std::to_string(weights.size()) + " rows, expected " +
                    std::to_string(h.inputs) + " (one per input)");
@@ -352,8 +327,7 @@ class ModelReader {
         const json& row = weights[static_cast<size_t>(i)];
         const std::string rowPath = path + ".weights[" + std::to_string(i) + "]";
         if (!row.is_array())
-          return bad(rowPath + " must be an array of " + std::to_string(h.outputs) +
-                     " numbers, got " + kindOf(row));
+          return bad(rowPath + " must be an array of " + std::to_string(h.outputs) + " numbers, got " + kindOf(row));
         if (static_cast<long long>(row.size()) != h.outputs)
           return bad(rowPath + " has " + std::to_string(row.size()) + " numbers, expected " +
                      std::to_string(h.outputs));
@@ -367,8 +341,8 @@ class ModelReader {
 
       if (const json* bias = find(in, "bias"); bias && !bias->is_null()) {
         if (!bias->is_array())
-          return bad(path + ".bias must be an array of " + std::to_string(h.outputs) +
-                     " numbers or null, got " + kindOf(*bias));
+          return bad(path + ".bias must be an array of " + std::to_string(h.outputs) + " numbers or null, got " +
+                     kindOf(*bias));
         if (static_cast<long long>(bias->size()) != h.outputs)
           return bad(path + ".bias has " + std::to_string(bias->size()) + " numbers, expected " +
                      std::to_string(h.outputs) + " (one per output)");
@@ -415,10 +389,8 @@ std::string modelToJson(const Model& model) {
     }
     out += layer.weights.rows() ? "\n      ],\n" : "],\n";
     out += "      \"bias\": ";
-    if (layer.hasBias())
-      appendNumbers(out, layer.bias);
-    else
-      out += "null";
+    if (layer.hasBias()) appendNumbers(out, layer.bias);
+    else out += "null";
     out += "\n    }";
   }
   out += net.layers.empty() ? "]" : "\n  ]";
@@ -445,9 +417,8 @@ std::string modelToJson(const Model& model) {
     const json metrics = metricsToJson(model.history[e]);
     out += '{';
     bool first = true;
-    for (const char* key : {"epoch", "train_loss", "train_error", "validation_loss",
-                            "validation_error", "test_loss", "test_error", "learning_rate",
-                            "seconds", "samples_per_second"}) {
+    for (const char* key : {"epoch", "train_loss", "train_error", "validation_loss", "validation_error", "test_loss",
+                            "test_error", "learning_rate", "seconds", "samples_per_second"}) {
       const auto it = metrics.find(key);
       if (it == metrics.end()) continue;
       out += first ? "" : ", ";

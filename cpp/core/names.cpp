@@ -14,9 +14,8 @@ constexpr Table<Activation, 5> kActivations{{{Activation::Sigmoid, "sigmoid"},
                                              {Activation::Relu, "relu"},
                                              {Activation::Identity, "identity"},
                                              {Activation::Softmax, "softmax"}}};
-constexpr Table<Loss, 3> kLosses{{{Loss::CrossEntropy, "cross-entropy"},
-                                  {Loss::Mse, "mse"},
-                                  {Loss::SquaredError, "squared-error"}}};
+constexpr Table<Loss, 3> kLosses{
+    {{Loss::CrossEntropy, "cross-entropy"}, {Loss::Mse, "mse"}, {Loss::SquaredError, "squared-error"}}};
 constexpr Table<Init, 5> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
                                  {Init::Uniform, "uniform"},
                                  {Init::Xavier, "xavier"},
@@ -96,7 +95,8 @@ std::optional<ActivationRuleBreak> checkActivationRules(const std::vector<Activa
   if (activations.empty()) return std::nullopt;
   const size_t last = activations.size() - 1;
   for (size_t l = 0; l < last; ++l)
-    if (!allowedBeforeOutput(activations[l])) return ActivationRuleBreak{ActivationRuleBreak::OutputOnlyBeforeOutput, l};
+    if (!allowedBeforeOutput(activations[l]))
+      return ActivationRuleBreak{ActivationRuleBreak::OutputOnlyBeforeOutput, l};
   if (const auto needed = requiredOutput(loss); needed && activations[last] != *needed)
     return ActivationRuleBreak{ActivationRuleBreak::LossNeedsOutput, last};
   return std::nullopt;

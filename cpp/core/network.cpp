@@ -21,14 +21,12 @@ double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
 }  // namespace
 
 Status validate(const NetworkSpec& spec) {
-  if (spec.sizes.size() < 2)
-    return fail("--layers needs at least two sizes (inputs and outputs), e.g. 784,128,10");
+  if (spec.sizes.size() < 2) return fail("--layers needs at least two sizes (inputs and outputs), e.g. 784,128,10");
   for (size_t i = 0; i < spec.sizes.size(); ++i)
     if (spec.sizes[i] < 1 || spec.sizes[i] > kMaxLayerUnits)
       return fail("layer sizes: size " + std::to_string(i + 1) + " is " + std::to_string(spec.sizes[i]) +
                   ", expected 1 to " + std::to_string(kMaxLayerUnits));
-  if (spec.activations.size() + 1 != spec.sizes.size())
-    return fail("layer sizes: expected one activation per layer");
+  if (spec.activations.size() + 1 != spec.sizes.size()) return fail("layer sizes: expected one activation per layer");
   if (const auto broken = checkActivationRules(spec.activations, spec.loss)) {
     const Activation a = spec.activations[broken->layer];
     if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
@@ -36,8 +34,7 @@ Status validate(const NetworkSpec& spec) {
     return fail(std::string("loss ") + name(spec.loss) + " needs a " + name(*requiredOutput(spec.loss)) +
                 " output, got " + name(a));
   }
-  if (!(spec.initScale > 0 && std::isfinite(spec.initScale)))
-    return fail("--init-scale must be a positive number");
+  if (!(spec.initScale > 0 && std::isfinite(spec.initScale))) return fail("--init-scale must be a positive number");
   return Ok{};
 }
 
@@ -68,23 +65,20 @@ Status validate(const Network& net) {
     const std::string where = "layers[" + std::to_string(l) + "]";
     if (layer.inputs() < 1 || layer.outputs() < 1) return fail(where + " has an empty weight matrix");
     if (l > 0 && layer.inputs() != net.layers[l - 1].outputs())
-      return fail(where + ".inputs is " + std::to_string(layer.inputs()) + " but layers[" +
-                  std::to_string(l - 1) + "].outputs is " + std::to_string(net.layers[l - 1].outputs()) +
-                  " (shapes must chain)");
+      return fail(where + ".inputs is " + std::to_string(layer.inputs()) + " but layers[" + std::to_string(l - 1) +
+                  "].outputs is " + std::to_string(net.layers[l - 1].outputs()) + " (shapes must chain)");
     if (layer.hasBias() && layer.bias.size() != layer.outputs())
       return fail(where + ".bias has " + std::to_string(layer.bias.size()) + " numbers, expected " +
                   std::to_string(layer.outputs()));
     if (!layer.weights.allFinite()) return fail(where + ".weights contains a number that is not finite");
-    if (layer.hasBias() && !layer.bias.allFinite())
-      return fail(where + ".bias contains a number that is not finite");
+    if (layer.hasBias() && !layer.bias.allFinite()) return fail(where + ".bias contains a number that is not finite");
   }
   std::vector<Activation> activations;
   for (const Layer& layer : net.layers) activations.push_back(layer.activation);
   if (const auto broken = checkActivationRules(activations, net.loss)) {
     const std::string where = "layers[" + std::to_string(broken->layer) + "].activation";
     if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
-      return fail(where + ": " + name(activations[broken->layer]) +
-                  " can only be the activation of the output layer");
+      return fail(where + ": " + name(activations[broken->layer]) + " can only be the activation of the output layer");
     return fail(std::string("loss ") + name(net.loss) + " needs a " + name(*requiredOutput(net.loss)) +
                 " output layer, but " + where + " is " + name(activations[broken->layer]));
   }

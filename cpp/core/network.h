@@ -17,7 +17,7 @@ template <class T>
 struct LayerT {
   Activation activation = Activation::Sigmoid;
   WeightsT<T> weights;  // inputs × outputs (the TP's (m, n) orientation), row-major
-  VectorT<T> bias;     // outputs; size 0 when the layer has no bias
+  VectorT<T> bias;      // outputs; size 0 when the layer has no bias
 
   int inputs() const { return static_cast<int>(weights.rows()); }
   int outputs() const { return static_cast<int>(weights.cols()); }

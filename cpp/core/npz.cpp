@@ -119,7 +119,7 @@ std::vector<uint8_t> networkToNpz(const Network& network) {
 
   const auto directoryOffset = static_cast<uint32_t>(zip.size());
   for (const Entry& e : entries) {
-    put32(zip, 0x02014b50);  // central directory header
+    put32(zip, 0x02014b50);      // central directory header
     put16(zip, kVersionNeeded);  // made by: MS-DOS attributes, version 2.0
     put16(zip, kVersionNeeded);
     put16(zip, 0);

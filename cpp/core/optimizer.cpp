@@ -19,16 +19,17 @@ class BlockRule : public UpdateRule<T> {
     for (auto& s : state_) s.resize(net);
   }
 
-  void updateWeights(size_t l, Eigen::Index c0, WeightColumns theta, WeightColumns g,
-                     const StepSize<T>& step) final {
+  void updateWeights(size_t l, Eigen::Index c0, WeightColumns theta, WeightColumns g, const StepSize<T>& step) final {
     if (step.l2 != T(0)) g += step.l2 * theta;
-    apply(theta, g, step, [&](GradientsT<T>& s) { return s.weights[l].middleCols(c0, theta.cols()); },
-          std::make_index_sequence<States>{});
+    apply(
+        theta, g, step, [&](GradientsT<T>& s) { return s.weights[l].middleCols(c0, theta.cols()); },
+        std::make_index_sequence<States>{});
   }
 
   void updateBiases(size_t l, Eigen::Index c0, BiasSegment theta, BiasSegment g, const StepSize<T>& step) final {
-    apply(theta, g, step, [&](GradientsT<T>& s) { return s.bias[l].segment(c0, theta.size()); },
-          std::make_index_sequence<States>{});
+    apply(
+        theta, g, step, [&](GradientsT<T>& s) { return s.bias[l].segment(c0, theta.size()); },
+        std::make_index_sequence<States>{});
   }
 
  private:
@@ -115,8 +116,7 @@ double scheduledLearningRate(const TrainConfig& config, const std::vector<EpochM
   const size_t k = history.size();
   double rate = history.back().learningRate;
   // The blog's annealing: shrink the rate when this epoch's cost is above the last one's.
-  if (config.annealOnRise && k >= 2 && history[k - 1].trainLoss > history[k - 2].trainLoss)
-    rate *= config.annealFactor;
+  if (config.annealOnRise && k >= 2 && history[k - 1].trainLoss > history[k - 2].trainLoss) rate *= config.annealFactor;
   if (config.stepDecayEvery > 0 && k % config.stepDecayEvery == 0) rate *= config.stepDecayFactor;
   return rate;
 }

@@ -12,14 +12,14 @@ std::vector<Preset> makePresets() {
   tp.layers = {784, 128, 64, 10};
   tp.hidden = Activation::Sigmoid;
   tp.output = Activation::Softmax;
-  tp.loss = Loss::CrossEntropy;         // e3 = a3 − y is the softmax + cross-entropy gradient
+  tp.loss = Loss::CrossEntropy;  // e3 = a3 − y is the softmax + cross-entropy gradient
   tp.bias = false;
-  tp.init = Init::NormalSqrtN;          // Task 5: N(0,1)/√n for an (m, n) matrix
-  tp.reduction = Reduction::Sum;        // δw = aᵀ·e, summed over the batch
+  tp.init = Init::NormalSqrtN;    // Task 5: N(0,1)/√n for an (m, n) matrix
+  tp.reduction = Reduction::Sum;  // δw = aᵀ·e, summed over the batch
   tp.learningRate = 0.001;
-  tp.batchSize = 1;                     // Task 14: one input at a time; Tasks 16–18 vary it
+  tp.batchSize = 1;  // Task 14: one input at a time; Tasks 16–18 vary it
   tp.epochs = 30;
-  tp.shuffle = false;                   // the inner loop "iterates over all inputs" in order
+  tp.shuffle = false;  // the inner loop "iterates over all inputs" in order
   out.push_back({"tp", "TP 4-6 \"Neural Networks in Pure NumPy\" (TP BDA 2024-2025), Tasks 5-18",
                  "784-128-64-10 sigmoid + softmax, no biases, N(0,1)/sqrt(n) init, summed gradient, "
                  "lr 0.001, one sample per step, 30 epochs (~2.7% test error on full MNIST)",
@@ -31,9 +31,9 @@ std::vector<Preset> makePresets() {
   nt.layers = {784, 100, 10};
   nt.hidden = Activation::Relu;
   nt.output = Activation::Identity;
-  nt.loss = Loss::SquaredError;         // its update w += lr·outer(a, y − o)
+  nt.loss = Loss::SquaredError;  // its update w += lr·outer(a, y − o)
   nt.bias = false;
-  nt.init = Init::Uniform;              // 0.2·U[0,1) − 0.1
+  nt.init = Init::Uniform;  // 0.2·U[0,1) − 0.1
   nt.initScale = 0.1;
   nt.reduction = Reduction::Sum;
   nt.learningRate = 0.005;
@@ -41,7 +41,7 @@ std::vector<Preset> makePresets() {
   nt.epochs = 20;
   nt.limit = 1000;
   nt.testLimit = 1000;
-  nt.dropout = 0.5;                     // a 0/1 mask with kept units ×2
+  nt.dropout = 0.5;  // a 0/1 mask with kept units ×2
   nt.shuffle = false;
   out.push_back({"numpy-tutorial", "NumPy tutorial \"Deep learning on MNIST\" (numpy.org tutorials)",
                  "784-100-10 ReLU, dropout 0.5, squared error, U[-0.1,0.1] init, lr 0.005, "
@@ -55,16 +55,16 @@ std::vector<Preset> makePresets() {
   blog.hidden = Activation::Sigmoid;
   blog.output = Activation::Softmax;
   blog.loss = Loss::CrossEntropy;
-  blog.bias = true;                     // zero biases, not regularised
-  blog.init = Init::XavierBlog;         // (rand − 0.5)·√(6/(n_in+n_out))
-  blog.reduction = Reduction::Mean;     // θ −= lr·(g + λθ)/n
+  blog.bias = true;                  // zero biases, not regularised
+  blog.init = Init::XavierBlog;      // (rand − 0.5)·√(6/(n_in+n_out))
+  blog.reduction = Reduction::Mean;  // θ −= lr·(g + λθ)/n
   blog.l2 = 0.01;
   blog.learningRate = 0.1;
-  blog.annealOnRise = true;             // lr ×= 0.9 whenever the epoch cost rises
+  blog.annealOnRise = true;  // lr ×= 0.9 whenever the epoch cost rises
   blog.annealFactor = 0.9;
   blog.batchSize = 64;
   blog.epochs = 50;
-  blog.shuffle = true;                  // np.random.permutation every epoch
+  blog.shuffle = true;  // np.random.permutation every epoch
   out.push_back({"blog", "Blog post \"A simple neural network with NumPy\" (mini-batch version)",
                  "784-200-100-50-10 sigmoid + softmax, zero biases, the post's Xavier variant, L2 0.01, "
                  "lr 0.1 ×0.9 when the cost rises, batch 64, 50 epochs (96.7% test accuracy)",
@@ -77,13 +77,13 @@ std::vector<Preset> makePresets() {
   as.hidden = Activation::Sigmoid;
   as.output = Activation::Softmax;
   as.loss = Loss::CrossEntropy;
-  as.bias = true;                       // "the bias weights to 0"
+  as.bias = true;  // "the bias weights to 0"
   as.init = Init::Xavier;
   as.reduction = Reduction::Mean;
-  as.learningRate = 0.01;               // the middle of its sweep 0.001, 0.003, 0.01, 0.03
-  as.batchSize = 1;                     // SGD, one instance at a time
-  as.epochs = 5;                        // "limit it to 5 epochs"
-  as.validation = 5000;                 // final=False: the last 5,000 training digits
+  as.learningRate = 0.01;  // the middle of its sweep 0.001, 0.003, 0.01, 0.03
+  as.batchSize = 1;        // SGD, one instance at a time
+  as.epochs = 5;           // "limit it to 5 epochs"
+  as.validation = 5000;    // final=False: the last 5,000 training digits
   as.shuffle = true;
   out.push_back({"assignment", "Assignment 1 \"Implementing an MLP using NumPy\" (VU Deep Learning)",
                  "784-300-10 sigmoid + softmax + cross-entropy, SGD lr 0.01 (sweep 0.001-0.03), "
@@ -93,17 +93,17 @@ std::vector<Preset> makePresets() {
   // Lab session "ANN for Handwritten Digits Recognition" (lab-ann-handwritten-digits).
   TrainConfig lab;
   lab.preset = "lab";
-  lab.layers = {784, 30, 10};           // also 15 and 75 hidden units in the lab
+  lab.layers = {784, 30, 10};  // also 15 and 75 hidden units in the lab
   lab.hidden = Activation::Sigmoid;
   lab.output = Activation::Sigmoid;
-  lab.loss = Loss::Mse;                 // L = Σ(o − y)², averaged over the batch
+  lab.loss = Loss::Mse;  // L = Σ(o − y)², averaged over the batch
   lab.bias = true;
   lab.init = Init::Xavier;
   lab.reduction = Reduction::Mean;
-  lab.learningRate = 1.0;               // the lab tries 0.1, 1 and 10; 1 is its best
-  lab.batchSize = 0;                    // full-batch gradient steps
-  lab.epochs = 300;                     // "300 iterations"
-  lab.validation = 10000;               // 50,000 train / 10,000 validation
+  lab.learningRate = 1.0;  // the lab tries 0.1, 1 and 10; 1 is its best
+  lab.batchSize = 0;       // full-batch gradient steps
+  lab.epochs = 300;        // "300 iterations"
+  lab.validation = 10000;  // 50,000 train / 10,000 validation
   lab.shuffle = false;
   out.push_back({"lab", "Lab session \"Artificial Neural Networks for Handwritten Digits Recognition\"",
                  "784-30-10 sigmoid everywhere, MSE averaged over the batch, biases, lr 1 (try 0.1 and 10), "

@@ -139,15 +139,15 @@ Expected<std::vector<double>> numbersFromJson(std::string_view text, const std::
   std::vector<double> out;
   for (size_t i = 0; i < doc.size(); ++i) {
     if (!doc[i].is_number())
-      return fail(where + ": element " + std::to_string(i) + " is not a number (got " +
-                  json_detail::shortText(doc[i]) + ")");
+      return fail(where + ": element " + std::to_string(i) + " is not a number (got " + json_detail::shortText(doc[i]) +
+                  ")");
     out.push_back(doc[i].get<double>());
   }
   return out;
 }
 
-Expected<Inspection> inspectModel(std::string_view modelText, std::string_view inputJson,
-                                  std::string_view targetJson, double learningRate) {
+Expected<Inspection> inspectModel(std::string_view modelText, std::string_view inputJson, std::string_view targetJson,
+                                  double learningRate) {
   auto net = networkInDoublePrecision(modelText, "the inspected model");
   if (!net) return fail(net.error());
   auto input = numbersFromJson(inputJson, "the input");

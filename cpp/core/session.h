@@ -221,7 +221,7 @@ Expected<std::vector<double>> numbersFromJson(std::string_view text, const std::
 
 // One double-precision step of the model in `modelText` on (input, target), the numbers
 // given as JSON arrays: what the inspector shows.
-Expected<Inspection> inspectModel(std::string_view modelText, std::string_view inputJson,
-                                  std::string_view targetJson, double learningRate);
+Expected<Inspection> inspectModel(std::string_view modelText, std::string_view inputJson, std::string_view targetJson,
+                                  double learningRate);
 
 }  // namespace digitrain

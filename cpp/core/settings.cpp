@@ -4,8 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <type_traits>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "config_json.h"
@@ -14,10 +14,10 @@
 
 namespace digitrain {
 
-using nlohmann::json;
-using nlohmann::ordered_json;
 using json_detail::shortText;
 using json_detail::wholeNumber;
+using nlohmann::json;
+using nlohmann::ordered_json;
 
 const char* name(SettingType type) {
   switch (type) {
@@ -124,9 +124,10 @@ std::vector<Setting> buildTable() {
   t.push_back(row("preset", T::Text, "Preset", "the preset the settings start from (see `digitrain presets`)",
                   "--preset", DIGITRAIN_FIELD(preset)));
 
-  Setting layers = ranged(row("layers", T::Layers, "Layer sizes", "unit counts, inputs first; the last is the 10 digits",
-                              "--layers", DIGITRAIN_FIELD(layers)),
-                          atLeast(1), atMost(kMaxLayerUnits));
+  Setting layers =
+      ranged(row("layers", T::Layers, "Layer sizes", "unit counts, inputs first; the last is the 10 digits", "--layers",
+                 DIGITRAIN_FIELD(layers)),
+             atLeast(1), atMost(kMaxLayerUnits));
   layers.minCount = 2;
   layers.lastValue = kClasses;
   t.push_back(layers);
@@ -142,12 +143,12 @@ std::vector<Setting> buildTable() {
   t.push_back(choice(row("output", T::Enum, "Output activation", "activation of the output layer", "--output",
                          DIGITRAIN_FIELD(output)),
                      activationNames()));
-  t.push_back(choice(row("loss", T::Enum, "Loss", "what training minimises", "--loss", DIGITRAIN_FIELD(loss)),
-                     lossNames()));
+  t.push_back(
+      choice(row("loss", T::Enum, "Loss", "what training minimises", "--loss", DIGITRAIN_FIELD(loss)), lossNames()));
   t.push_back(row("bias", T::Bool, "Biases", "a bias on every unit", "--bias", DIGITRAIN_FIELD(bias)));
-  t.push_back(choice(row("init", T::Enum, "Weight init", "how the first weights are drawn", "--init",
-                         DIGITRAIN_FIELD(init)),
-                     initNames()));
+  t.push_back(
+      choice(row("init", T::Enum, "Weight init", "how the first weights are drawn", "--init", DIGITRAIN_FIELD(init)),
+             initNames()));
   t.push_back(ranged(row("init_scale", T::Number, "Uniform init half-width", "half-width of the uniform init",
                          "--init-scale", DIGITRAIN_FIELD(initScale)),
                      above(0), std::nullopt));
@@ -157,37 +158,37 @@ std::vector<Setting> buildTable() {
   t.push_back(choice(row("optimizer", T::Enum, "Optimiser", "how the gradient moves the weights", "--optimizer",
                          DIGITRAIN_FIELD(optimizer)),
                      optimizerNames()));
-  t.push_back(ranged(row("learning_rate", T::Number, "Learning rate", "step size", "--lr",
-                         DIGITRAIN_FIELD(learningRate)),
-                     above(0), atMost(1e6)));
+  t.push_back(
+      ranged(row("learning_rate", T::Number, "Learning rate", "step size", "--lr", DIGITRAIN_FIELD(learningRate)),
+             above(0), atMost(1e6)));
   t.push_back(ranged(row("momentum", T::Number, "Momentum", "velocity kept between steps (optimizer momentum)",
                          "--momentum", DIGITRAIN_FIELD(momentum)),
                      atLeast(0), below(1)));
-  t.push_back(ranged(row("beta1", T::Number, "Adam β1", "decay of Adam's mean gradient", "--beta1",
-                         DIGITRAIN_FIELD(beta1)),
-                     atLeast(0), below(1)));
-  t.push_back(ranged(row("beta2", T::Number, "Adam β2", "decay of Adam's mean squared gradient", "--beta2",
-                         DIGITRAIN_FIELD(beta2)),
-                     atLeast(0), below(1)));
-  t.push_back(ranged(row("epsilon", T::Number, "Adam ε", "added to Adam's denominator", "--epsilon",
-                         DIGITRAIN_FIELD(epsilon)),
-                     above(0), std::nullopt));
+  t.push_back(
+      ranged(row("beta1", T::Number, "Adam β1", "decay of Adam's mean gradient", "--beta1", DIGITRAIN_FIELD(beta1)),
+             atLeast(0), below(1)));
+  t.push_back(ranged(
+      row("beta2", T::Number, "Adam β2", "decay of Adam's mean squared gradient", "--beta2", DIGITRAIN_FIELD(beta2)),
+      atLeast(0), below(1)));
+  t.push_back(
+      ranged(row("epsilon", T::Number, "Adam ε", "added to Adam's denominator", "--epsilon", DIGITRAIN_FIELD(epsilon)),
+             above(0), std::nullopt));
 
-  Setting batch = ranged(row("batch_size", T::Int, "Batch size",
-                             "samples per step; 0 (or `full`) = the whole training set", "--batch",
-                             DIGITRAIN_FIELD(batchSize)),
-                         atLeast(0), atMost(kIntMax));
+  Setting batch =
+      ranged(row("batch_size", T::Int, "Batch size", "samples per step; 0 (or `full`) = the whole training set",
+                 "--batch", DIGITRAIN_FIELD(batchSize)),
+             atLeast(0), atMost(kIntMax));
   batch.words = {{"full", 0}};
   t.push_back(batch);
-  t.push_back(ranged(row("epochs", T::Int, "Epochs", "passes over the training set", "--epochs",
-                         DIGITRAIN_FIELD(epochs)),
-                     atLeast(1), atMost(100000)));
+  t.push_back(
+      ranged(row("epochs", T::Int, "Epochs", "passes over the training set", "--epochs", DIGITRAIN_FIELD(epochs)),
+             atLeast(1), atMost(100000)));
   t.push_back(ranged(row("validation", T::Int, "Validation samples", "the last K training samples, held out",
                          "--validation", DIGITRAIN_FIELD(validation)),
                      atLeast(0), atMost(kIntMax)));
-  t.push_back(ranged(row("limit", T::Int, "Training subset", "first N training samples (0 = all)", "--limit",
-                         DIGITRAIN_FIELD(limit)),
-                     atLeast(0), atMost(kIntMax)));
+  t.push_back(ranged(
+      row("limit", T::Int, "Training subset", "first N training samples (0 = all)", "--limit", DIGITRAIN_FIELD(limit)),
+      atLeast(0), atMost(kIntMax)));
   t.push_back(ranged(row("test_limit", T::Int, "Test subset", "first N test samples (0 = all)", "--test-limit",
                          DIGITRAIN_FIELD(testLimit)),
                      atLeast(0), atMost(kIntMax)));
@@ -201,20 +202,21 @@ std::vector<Setting> buildTable() {
   t.push_back(ranged(row("anneal_factor", T::Number, "Anneal factor", "what a rise multiplies the lr by",
                          "--anneal-factor", DIGITRAIN_FIELD(annealFactor)),
                      above(0), atMost(1)));
-  t.push_back(ranged(row("step_decay_every", T::Int, "Step decay every N epochs",
-                         "lr × the step decay factor every N epochs (0 = off)", "--step-decay-every",
-                         DIGITRAIN_FIELD(stepDecayEvery)),
-                     atLeast(0), atMost(kIntMax)));
-  t.push_back(ranged(row("step_decay_factor", T::Number, "Step decay factor", "what each step decay multiplies the lr by",
-                         "--step-decay-factor", DIGITRAIN_FIELD(stepDecayFactor)),
-                     above(0), atMost(1)));
-  t.push_back(row("shuffle", T::Bool, "Shuffle every epoch", "reshuffle the training order every epoch (off: file order)",
-                  "--shuffle", DIGITRAIN_FIELD(shuffle)));
+  t.push_back(ranged(
+      row("step_decay_every", T::Int, "Step decay every N epochs",
+          "lr × the step decay factor every N epochs (0 = off)", "--step-decay-every", DIGITRAIN_FIELD(stepDecayEvery)),
+      atLeast(0), atMost(kIntMax)));
+  t.push_back(
+      ranged(row("step_decay_factor", T::Number, "Step decay factor", "what each step decay multiplies the lr by",
+                 "--step-decay-factor", DIGITRAIN_FIELD(stepDecayFactor)),
+             above(0), atMost(1)));
+  t.push_back(row("shuffle", T::Bool, "Shuffle every epoch",
+                  "reshuffle the training order every epoch (off: file order)", "--shuffle", DIGITRAIN_FIELD(shuffle)));
   t.push_back(row("seed", T::Seed, "Seed", "seed of every random draw (weights, order, dropout)", "--seed",
                   DIGITRAIN_FIELD(seed)));
-  t.push_back(ranged(row("threads", T::Int, "Threads", "threads sharing each batch", "--threads",
-                         DIGITRAIN_FIELD(threads)),
-                     atLeast(1), atMost(kMaxThreads)));
+  t.push_back(
+      ranged(row("threads", T::Int, "Threads", "threads sharing each batch", "--threads", DIGITRAIN_FIELD(threads)),
+             atLeast(1), atMost(kMaxThreads)));
   return t;
 }
 
@@ -433,8 +435,6 @@ ordered_json settingsSchema() {
   return out;
 }
 
-std::string settingsSchemaJson() {
-  return settingsSchema().dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string settingsSchemaJson() { return settingsSchema().dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace digitrain

@@ -43,14 +43,14 @@ struct Bound {
 };
 
 struct Setting {
-  const char* key;    // "learning_rate"
+  const char* key;  // "learning_rate"
   SettingType type;
-  const char* label;  // "Learning rate"
-  const char* help;   // one line, no final full stop
-  const char* flag;   // "--lr"
+  const char* label;                 // "Learning rate"
+  const char* help;                  // one line, no final full stop
+  const char* flag;                  // "--lr"
   std::vector<std::string> aliases;  // other spellings of the flag ("--hidden")
   std::optional<Bound> min, max;
-  std::vector<std::string> values;  // Enum: the names allowed for this setting
+  std::vector<std::string> values;   // Enum: the names allowed for this setting
   std::vector<std::string> refused;  // Enum: names of the same enum this setting refuses
   const char* refusedNote = "";      // ... and why
   // Layers: how many sizes at least, and what the last must be (0: anything in range).

@@ -188,4 +188,3 @@ void combineRows(const T* base, Eigen::Index stride, Eigen::Index n, const int* 
 }
 
 }  // namespace digitrain
-

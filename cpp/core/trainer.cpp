@@ -49,7 +49,9 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
   // Digits are mostly 0: their non-zero pixels are indexed straight from the bytes, and the
   // dense input columns, which the first layer then never reads, are filled only for dense
   // chunks.
-  if (indexImages(ws.sparse, [&](int j) { return set.image(indices[j]); }, count, n, kScale)) return;
+  if (indexImages(
+          ws.sparse, [&](int j) { return set.image(indices[j]); }, count, n, kScale))
+    return;
   for (int j = 0; j < count; ++j) {
     const uint8_t* px = set.image(indices[j]);
     Scalar* col = ws.a[0].col(j).data();
@@ -57,10 +59,8 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
   }
 }
 
-Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config,
-                                                   std::shared_ptr<const Dataset> train,
-                                                   std::shared_ptr<const Dataset> test,
-                                                   std::optional<Network> start,
+Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
+                                                   std::shared_ptr<const Dataset> test, std::optional<Network> start,
                                                    std::vector<EpochMetrics> history) {
   if (Status s = validate(config); !s) return fail(s.error());
   if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
@@ -95,10 +95,14 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config,
       new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history)));
 }
 
-Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train,
-                 std::shared_ptr<const Dataset> test, Network net, std::vector<EpochMetrics> history)
-    : config_(config), train_(std::move(train)), test_(std::move(test)), net_(std::move(net)),
-      history_(std::move(history)), rng_(config.seed) {
+Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> test,
+                 Network net, std::vector<EpochMetrics> history)
+    : config_(config),
+      train_(std::move(train)),
+      test_(std::move(test)),
+      net_(std::move(net)),
+      history_(std::move(history)),
+      rng_(config.seed) {
   const size_t available = config_.limit > 0 ? std::min<size_t>(config_.limit, train_->count()) : train_->count();
   validationCount_ = static_cast<size_t>(config_.validation);
   trainCount_ = available - validationCount_;
@@ -330,10 +334,11 @@ StepResult Trainer::train(int maxBatches) {
         if (!finiteWeights) net_ = snapshot_;
       }
       diverged_ = "training diverged at epoch " + std::to_string(epoch() + 1) + ", batch " +
-                  std::to_string(batchInEpoch_ + 1) + ": the loss or its gradient"
+                  std::to_string(batchInEpoch_ + 1) +
+                  ": the loss or its gradient"
                   " became NaN or infinite, so training stopped and the last finite weights are kept. "
-                  "The learning rate " + formatRate(learningRate_) +
-                  " is too large for this network; try " + formatRate(learningRate_ / 10) +
+                  "The learning rate " +
+                  formatRate(learningRate_) + " is too large for this network; try " + formatRate(learningRate_ / 10) +
                   " (or a `mean` reduction, a smaller batch, or cross-entropy with a softmax output).";
       result.diverged = diverged_;
       break;
@@ -360,8 +365,8 @@ StepResult Trainer::train(int maxBatches) {
                          error + " and " + share +
                          " of the sigmoid units are saturated (output within 0.01 of 0 or 1), so their gradients "
                          "vanish and the network has stopped learning. The learning rate " +
-                         formatRate(m.learningRate) + " is probably too large: try " +
-                         formatRate(m.learningRate / 10) + ".";
+                         formatRate(m.learningRate) + " is probably too large: try " + formatRate(m.learningRate / 10) +
+                         ".";
       }
     }
   }

@@ -36,11 +36,11 @@ struct StepResult {
 
 struct Evaluation {
   size_t count = 0;
-  double loss = 0;   // mean per-sample loss
-  double error = 0;  // fraction misclassified
+  double loss = 0;                                              // mean per-sample loss
+  double error = 0;                                             // fraction misclassified
   std::array<std::array<int, kClasses>, kClasses> confusion{};  // [true label][predicted]
-  std::vector<uint8_t> predicted;      // per sample, when asked for
-  std::vector<float> probabilities;    // per sample × outputs, when asked for
+  std::vector<uint8_t> predicted;                               // per sample, when asked for
+  std::vector<float> probabilities;                             // per sample × outputs, when asked for
 };
 
 enum class Split { Train, Validation, Test };
@@ -51,8 +51,7 @@ class Trainer {
   // `validation` are held out. `test` may be null. Training starts from `start` when given
   // (a loaded model, or the last good model after a crash) and continues the epoch count
   // from `history`.
-  static Expected<std::unique_ptr<Trainer>> create(const TrainConfig& config,
-                                                   std::shared_ptr<const Dataset> train,
+  static Expected<std::unique_ptr<Trainer>> create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
                                                    std::shared_ptr<const Dataset> test,
                                                    std::optional<Network> start = std::nullopt,
                                                    std::vector<EpochMetrics> history = {});
@@ -73,8 +72,8 @@ class Trainer {
   Evaluation evaluate(Split split, bool keepPredictions = false) const;
 
  private:
-  Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train,
-          std::shared_ptr<const Dataset> test, Network net, std::vector<EpochMetrics> history);
+  Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> test,
+          Network net, std::vector<EpochMetrics> history);
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
@@ -99,7 +98,7 @@ class Trainer {
   std::unique_ptr<ThreadPool> pool_;
   std::vector<Workspace<Scalar>> workspaces_;  // one per thread
   std::vector<GradientsT<Scalar>> gradients_;  // one per thread; [0] holds the reduced sum
-  std::unique_ptr<UpdateRule<Scalar>> rule_;  // the optimiser and its state
+  std::unique_ptr<UpdateRule<Scalar>> rule_;   // the optimiser and its state
   std::vector<uint32_t> order_;
   Rng rng_;
   double learningRate_ = 0;
@@ -107,12 +106,12 @@ class Trainer {
   double epochLoss_ = 0, epochSeconds_ = 0;
   size_t epochWrong_ = 0, epochSamples_ = 0;
   std::string diverged_;
-  bool warned_ = false;               // the saturation warning is given once per run
-  double saturatedShare() const;      // of sigmoid units in the last batch, see finishEpoch
-  Network snapshot_;  // the network at the end of the last epoch (or the start)
-  bool fusedSgd_ = false;  // decided per batch
-  bool parallelSgd_ = false;  // the step is taken inside trainBatch's threads
-  int activeThreads_ = 1;   // threads the current batch is split over
+  bool warned_ = false;           // the saturation warning is given once per run
+  double saturatedShare() const;  // of sigmoid units in the last batch, see finishEpoch
+  Network snapshot_;              // the network at the end of the last epoch (or the start)
+  bool fusedSgd_ = false;         // decided per batch
+  bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
+  int activeThreads_ = 1;         // threads the current batch is split over
   // One thread's results of the current batch, on a cache line of its own: the threads
   // update theirs per sample, and sharing a line would make them wait on each other.
   struct alignas(64) ThreadTally {
@@ -129,8 +128,8 @@ class Trainer {
 void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws);
 
 // Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
-Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end,
-                    bool keepPredictions, ThreadPool* pool = nullptr);
+Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end, bool keepPredictions,
+                    ThreadPool* pool = nullptr);
 
 // Class probabilities (or raw outputs for a non-softmax output) for one input of
 // net.inputs() values in [0, 1].

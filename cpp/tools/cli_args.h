@@ -50,14 +50,12 @@ class Args {
 
 // Strict conversions: the whole text must be the number (no "12abc", no spaces), finite.
 Expected<double> parseNumber(const std::string& flag, const std::string& text);
-Expected<long long> parseInteger(const std::string& flag, const std::string& text, long long min,
-                                 long long max);
+Expected<long long> parseInteger(const std::string& flag, const std::string& text, long long min, long long max);
 Expected<uint64_t> parseUnsigned(const std::string& flag, const std::string& text);
 // on/off, also true/false, yes/no, 1/0.
 Expected<bool> parseOnOff(const std::string& flag, const std::string& text);
 // "784,128,64,10": whole numbers in [min, max] separated by commas.
-Expected<std::vector<int>> parseIntList(const std::string& flag, const std::string& text, int min,
-                                        int max);
+Expected<std::vector<int>> parseIntList(const std::string& flag, const std::string& text, int min, int max);
 
 // The text in double quotes, cut short when long, for error messages.
 std::string quote(const std::string& text);

@@ -150,7 +150,8 @@ const char* buildName() {
 #ifdef __EMSCRIPTEN__
   return "WebAssembly";
 #else
-  return DIGITRAIN_ARCH_NAME[0] != '\0' ? "native, -march=" DIGITRAIN_ARCH_NAME : "native, the compiler's default -march";
+  return DIGITRAIN_ARCH_NAME[0] != '\0' ? "native, -march=" DIGITRAIN_ARCH_NAME
+                                        : "native, the compiler's default -march";
 #endif
 }
 
@@ -173,8 +174,13 @@ void printJson(int threads, int batch, const char* mode, double rate) {
 
 int runBench(const std::vector<std::string>& argv) {
   auto parsed = Args::parse("bench", argv,
-                            {{"--threads", true}, {"--batches", true}, {"--seconds", true}, {"--warmup", true},
-                             {"--images", true}, {"--train-images", true}, {"--train-labels", true},
+                            {{"--threads", true},
+                             {"--batches", true},
+                             {"--seconds", true},
+                             {"--warmup", true},
+                             {"--images", true},
+                             {"--train-images", true},
+                             {"--train-labels", true},
                              {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
@@ -208,7 +214,8 @@ int runBench(const std::vector<std::string>& argv) {
   std::string source = thousands(images) + " random images";
   const auto imagesPath = args.get("--train-images"), labelsPath = args.get("--train-labels");
   if (imagesPath.has_value() != labelsPath.has_value())
-    return reportError(imagesPath ? "--train-images needs --train-labels too" : "--train-labels needs --train-images too");
+    return reportError(imagesPath ? "--train-images needs --train-labels too"
+                                  : "--train-labels needs --train-images too");
   if (imagesPath) {
     auto loaded = loadDataset(*imagesPath, *labelsPath);
     if (!loaded) return reportError(loaded.error());
@@ -232,12 +239,11 @@ int runBench(const std::vector<std::string>& argv) {
   const Network net = (*made)->network();
 
   if (!json) {
-    std::printf("digitrain bench (%s): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n",
-                buildName());
-    std::printf("%s; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
-                "threads\n\n",
-                source.c_str(), warmup, shortNumber(seconds, 3).c_str(),
-                std::thread::hardware_concurrency());
+    std::printf("digitrain bench (%s): tp network 784-128-64-10, sigmoid + softmax, no biases, float32\n", buildName());
+    std::printf(
+        "%s; each figure after a %.1f s warm-up, measured for at least %s s; %u hardware "
+        "threads\n\n",
+        source.c_str(), warmup, shortNumber(seconds, 3).c_str(), std::thread::hardware_concurrency());
     std::printf("threads  batch   train samples/s   inference samples/s\n");
     std::fflush(stdout);
   }

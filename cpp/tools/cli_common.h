@@ -16,9 +16,9 @@
 namespace digitrain::cli {
 
 constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;      // an internal failure (never bad input)
-constexpr int kExitBadInput = 2;     // a bad flag, file or model: one `error: ` line on stderr
-constexpr int kExitDiverged = 3;     // training stopped on NaN/infinity: `stopped: ` on stderr
+constexpr int kExitFailure = 1;   // an internal failure (never bad input)
+constexpr int kExitBadInput = 2;  // a bad flag, file or model: one `error: ` line on stderr
+constexpr int kExitDiverged = 3;  // training stopped on NaN/infinity: `stopped: ` on stderr
 constexpr int kExitInterrupted = 130;
 
 // Prints "error: <message>" as exactly one line on stderr and returns kExitBadInput.

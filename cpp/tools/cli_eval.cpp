@@ -52,8 +52,12 @@ std::string jsonLine(const nlohmann::ordered_json& j) {
 
 int runEval(const std::vector<std::string>& argv) {
   auto parsed = Args::parse("eval", argv,
-                            {{"--model", true}, {"--images", true}, {"--labels", true}, {"--limit", true},
-                             {"--threads", true}, {"--json", false}});
+                            {{"--model", true},
+                             {"--images", true},
+                             {"--labels", true},
+                             {"--limit", true},
+                             {"--threads", true},
+                             {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
   if (args.help()) {
@@ -78,8 +82,8 @@ int runEval(const std::vector<std::string>& argv) {
   if (!set) return reportError(set.error());
   std::unique_ptr<ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
-  auto evaluated = evaluateModel(model->network, *modelPath, **set, *imagesPath, static_cast<size_t>(limit), false,
-                                 pool.get());
+  auto evaluated =
+      evaluateModel(model->network, *modelPath, **set, *imagesPath, static_cast<size_t>(limit), false, pool.get());
   if (!evaluated) return reportError(evaluated.error());
   const Evaluation& ev = *evaluated;
   const size_t wrong = static_cast<size_t>(ev.error * double(ev.count) + 0.5);
@@ -120,9 +124,9 @@ int runEval(const std::vector<std::string>& argv) {
 }
 
 int runPredict(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse("predict", argv,
-                            {{"--model", true}, {"--images", true}, {"--labels", true}, {"--index", true},
-                             {"--json", false}});
+  auto parsed =
+      Args::parse("predict", argv,
+                  {{"--model", true}, {"--images", true}, {"--labels", true}, {"--index", true}, {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
   if (args.help()) {

@@ -42,12 +42,9 @@ void printHuman(const std::string& path, const IdxArray& a, const IdxSummary& s)
   std::printf("  type        %s\n", name(a.type));
   std::printf("  dimensions  %s\n", dimsText(a.dims).c_str());
   const std::string count = thousands(double(a.dims[0]));
-  if (kind == "images")
-    std::printf("  count       %s images of %u×%u pixels\n", count.c_str(), a.dims[1], a.dims[2]);
-  else if (kind == "labels")
-    std::printf("  count       %s labels\n", count.c_str());
-  else
-    std::printf("  count       %s items, %s values\n", count.c_str(), thousands(double(a.count())).c_str());
+  if (kind == "images") std::printf("  count       %s images of %u×%u pixels\n", count.c_str(), a.dims[1], a.dims[2]);
+  else if (kind == "labels") std::printf("  count       %s labels\n", count.c_str());
+  else std::printf("  count       %s items, %s values\n", count.c_str(), thousands(double(a.count())).c_str());
   std::printf("  values      %s to %s, mean %s\n", shortNumber(s.min).c_str(), shortNumber(s.max).c_str(),
               shortNumber(s.mean, 4).c_str());
   if (s.role == FileRole::Labels) {

@@ -67,7 +67,8 @@ Expected<json> flagValue(const Setting& s, const std::string& flag, const std::s
       size_t start = 0;
       for (;;) {
         const size_t comma = text.find(',', start);
-        auto n = parseInteger(flag, text.substr(start, comma == std::string::npos ? comma : comma - start), kLow, kHigh);
+        auto n =
+            parseInteger(flag, text.substr(start, comma == std::string::npos ? comma : comma - start), kLow, kHigh);
         if (!n) return fail(flag + " needs whole numbers separated by commas, got " + quote(text));
         sizes.push_back(*n);
         if (comma == std::string::npos) break;

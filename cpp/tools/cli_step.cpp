@@ -45,8 +45,12 @@ Expected<std::vector<double>> readVector(const std::string& flag, const std::str
 
 int runStep(const std::vector<std::string>& argv) {
   auto parsed = Args::parse("step", argv,
-                            {{"--model", true}, {"--input", true}, {"--target", true}, {"--lr", true},
-                             {"--pretty", false}, {"--json", false}});
+                            {{"--model", true},
+                             {"--input", true},
+                             {"--target", true},
+                             {"--lr", true},
+                             {"--pretty", false},
+                             {"--json", false}});
   if (!parsed) return reportError(parsed.error());
   const Args& args = *parsed;
   if (args.help()) {
@@ -79,7 +83,7 @@ int runStep(const std::vector<std::string>& argv) {
   if (!target) return reportError(target.error());
   if (!lr) lr = model->config ? model->config->learningRate : 0.1;
   const std::pair<const char*, const std::vector<double>*> sizes[] = {{"--input", &input.value()},
-                                                                     {"--target", &target.value()}};
+                                                                      {"--target", &target.value()}};
   for (const auto& [flag, values] : sizes) {
     const bool isInput = values == &input.value();
     const int expected = isInput ? net->inputs() : net->outputs();

@@ -43,8 +43,11 @@ std::string help() {
 
 const std::vector<FlagSpec>& flags() {
   static const std::vector<FlagSpec> list = [] {
-    std::vector<FlagSpec> out{{"--train-images", true}, {"--train-labels", true}, {"--test-images", true},
-                              {"--test-labels", true},  {"--config", true}};
+    std::vector<FlagSpec> out{{"--train-images", true},
+                              {"--train-labels", true},
+                              {"--test-images", true},
+                              {"--test-labels", true},
+                              {"--config", true}};
     for (const FlagSpec& f : settingFlags()) out.push_back(f);
     for (const FlagSpec& f : std::vector<FlagSpec>{{"--save", true}, {"--save-npz", true}, {"--json", false}})
       out.push_back(f);
@@ -214,8 +217,8 @@ int runTrain(const std::vector<std::string>& argv) {
   double epochLoss = 0, epochSeconds = 0;
   long epochBatches = 0;
   const size_t trainCount = trainer.count(Split::Train);
-  const double batchSize = double(config->batchSize == 0 ? trainCount
-                                                         : std::min<size_t>(config->batchSize, trainCount));
+  const double batchSize =
+      double(config->batchSize == 0 ? trainCount : std::min<size_t>(config->batchSize, trainCount));
   std::string stopped;
   int status = kExitOk;
   while (!trainer.finished()) {

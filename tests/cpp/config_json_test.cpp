@@ -85,12 +85,35 @@ std::string patchError(const std::string& text) {
 }
 
 TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
-  const std::set<std::string> expected{
-      "preset", "layers", "hidden", "output", "loss", "bias", "init", "init_scale",
-      "reduction", "optimizer", "learning_rate", "momentum", "beta1", "beta2", "epsilon",
-      "batch_size", "epochs", "validation", "limit", "test_limit", "l2", "dropout",
-      "anneal_on_rise", "anneal_factor", "step_decay_every", "step_decay_factor", "shuffle", "seed",
-      "threads"};
+  const std::set<std::string> expected{"preset",
+                                       "layers",
+                                       "hidden",
+                                       "output",
+                                       "loss",
+                                       "bias",
+                                       "init",
+                                       "init_scale",
+                                       "reduction",
+                                       "optimizer",
+                                       "learning_rate",
+                                       "momentum",
+                                       "beta1",
+                                       "beta2",
+                                       "epsilon",
+                                       "batch_size",
+                                       "epochs",
+                                       "validation",
+                                       "limit",
+                                       "test_limit",
+                                       "l2",
+                                       "dropout",
+                                       "anneal_on_rise",
+                                       "anneal_factor",
+                                       "step_decay_every",
+                                       "step_decay_factor",
+                                       "shuffle",
+                                       "seed",
+                                       "threads"};
   const json j = configToJson(TrainConfig{});
   std::set<std::string> keys;
   for (const auto& item : j.items()) keys.insert(item.key());
@@ -158,8 +181,7 @@ TEST(ConfigJson, RefusesAnUnknownKey) {
 }
 
 TEST(ConfigJson, RefusesAStringForAWholeNumber) {
-  EXPECT_EQ(patchError(R"({"epochs": "abc"})"),
-            "setting \"epochs\" (Epochs) must be a whole number, got \"abc\"");
+  EXPECT_EQ(patchError(R"({"epochs": "abc"})"), "setting \"epochs\" (Epochs) must be a whole number, got \"abc\"");
 }
 
 TEST(ConfigJson, RefusesAFractionForAWholeNumber) {
@@ -191,9 +213,8 @@ TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
   EXPECT_EQ(hidden.find("softmax"), std::string::npos);
   EXPECT_EQ(patchError(R"({"hidden": "swish"})"),
             "setting \"hidden\" (Hidden activation) must be one of " + hidden + ", got \"swish\"");
-  EXPECT_EQ(patchError(R"({"hidden": "softmax"})"),
-            "setting \"hidden\" (Hidden activation) must be one of " + hidden +
-                ", got \"softmax\" (only the output layer may have it)");
+  EXPECT_EQ(patchError(R"({"hidden": "softmax"})"), "setting \"hidden\" (Hidden activation) must be one of " + hidden +
+                                                        ", got \"softmax\" (only the output layer may have it)");
   EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
             "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, got \"rmsprop\"");
   EXPECT_EQ(patchError(R"({"loss": 3})"),
@@ -234,8 +255,8 @@ TEST(ConfigJson, ValidatesTheResult) {
 }
 
 TEST(ConfigJson, NeverThrowsOnGarbage) {
-  for (const char* text : {"", "{", "nul", "\"\\ud800\"", "{\"epochs\": 1e999}", "\xff\xfe",
-                           "{\"layers\": [[[]]]}", "{\"preset\": 5}"}) {
+  for (const char* text :
+       {"", "{", "nul", "\"\\ud800\"", "{\"epochs\": 1e999}", "\xff\xfe", "{\"layers\": [[[]]]}", "{\"preset\": 5}"}) {
     EXPECT_NO_THROW({
       auto r = applyConfigJsonText(TrainConfig{}, text);
       EXPECT_FALSE(r.ok()) << text;
@@ -260,9 +281,8 @@ TEST(ConfigJsonMetrics, WritesExactlyTheDocumentedKeys) {
   const json j = metricsToJson(sampleMetrics());
   std::set<std::string> keys;
   for (const auto& item : j.items()) keys.insert(item.key());
-  EXPECT_EQ(keys, (std::set<std::string>{"epoch", "train_loss", "train_error", "validation_loss",
-                                         "validation_error", "test_loss", "test_error",
-                                         "learning_rate", "seconds", "samples_per_second"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"epoch", "train_loss", "train_error", "validation_loss", "validation_error",
+                                         "test_loss", "test_error", "learning_rate", "seconds", "samples_per_second"}));
   EXPECT_TRUE(j["test_loss"].is_null());
   EXPECT_TRUE(j["test_error"].is_null());
   EXPECT_EQ(j["validation_error"].get<double>(), 0.07);

@@ -119,8 +119,7 @@ TEST(DatasetMake, FlattenedImagesRank2) {
   flat.dims = {2, 12};
   auto r = makeDataset(flat, "flat-images", labels({1, 2}), kLabels);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(startsWith(r.error(), "flat-images: images are not 2-D per sample: dimensions are [2, 12]"))
-      << r.error();
+  EXPECT_TRUE(startsWith(r.error(), "flat-images: images are not 2-D per sample: dimensions are [2, 12]")) << r.error();
 }
 
 TEST(DatasetMake, RankFourImages) {

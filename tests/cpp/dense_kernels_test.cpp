@@ -48,7 +48,7 @@ void checkProduct() {
         const auto W = Wbig.block(1, 2, m, n);
         const auto a = abig.block(1, 1, m, B);
         productTransposed<S, P>(W.data(), Wbig.outerStride(), m, n, a.data(), abig.outerStride(), B, zbig.data() + 2,
-                          zbig.outerStride());
+                                zbig.outerStride());
         const Matrix_<T> expected = W.transpose() * a;
         SCOPED_TRACE(testing::Message() << "m=" << m << " n=" << n << " B=" << B);
         EXPECT_LT(relativeError(zbig.block(2, 0, n, B), expected), tolerance<T>());
@@ -84,8 +84,8 @@ void checkOuterProduct() {
           const auto a = abig.block(2, 0, m, B);
           const auto e = ebig.block(1, 1, n, B);
           Weights<T> W = W0;
-          addOuterProduct<R, P>(W.data() + W.outerStride() + 1, W.outerStride(), m, n, alpha, a.data(), abig.outerStride(),
-                          e.data(), ebig.outerStride(), B, accumulate);
+          addOuterProduct<R, P>(W.data() + W.outerStride() + 1, W.outerStride(), m, n, alpha, a.data(),
+                                abig.outerStride(), e.data(), ebig.outerStride(), B, accumulate);
           Weights<T> expected = W0;
           if (accumulate) expected.block(1, 1, m, n) += alpha * (a * e.transpose());
           else expected.block(1, 1, m, n) = alpha * (a * e.transpose());

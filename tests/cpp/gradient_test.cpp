@@ -55,7 +55,8 @@ void check(const Case& c) {
   ws.target.setZero();
   for (int j = 0; j < B; ++j) {
     if (c.loss == Loss::CrossEntropy) ws.target(rng.below(3), j) = 1;
-    else for (int k = 0; k < 3; ++k) ws.target(k, j) = rng.uniform();
+    else
+      for (int k = 0; k < 3; ++k) ws.target(k, j) = rng.uniform();
   }
   const double keep = 0.5;
   if (c.dropout)

@@ -50,10 +50,26 @@ void push(IdxArray& a, double v) {
   uint8_t* p = a.data.data() + at;
   switch (a.type) {
     case IdxType::U8: *p = static_cast<uint8_t>(v); break;
-    case IdxType::I8: { auto x = static_cast<int8_t>(v); std::memcpy(p, &x, 1); break; }
-    case IdxType::I16: { auto x = static_cast<int16_t>(v); std::memcpy(p, &x, 2); break; }
-    case IdxType::I32: { auto x = static_cast<int32_t>(v); std::memcpy(p, &x, 4); break; }
-    case IdxType::F32: { auto x = static_cast<float>(v); std::memcpy(p, &x, 4); break; }
+    case IdxType::I8: {
+      auto x = static_cast<int8_t>(v);
+      std::memcpy(p, &x, 1);
+      break;
+    }
+    case IdxType::I16: {
+      auto x = static_cast<int16_t>(v);
+      std::memcpy(p, &x, 2);
+      break;
+    }
+    case IdxType::I32: {
+      auto x = static_cast<int32_t>(v);
+      std::memcpy(p, &x, 4);
+      break;
+    }
+    case IdxType::F32: {
+      auto x = static_cast<float>(v);
+      std::memcpy(p, &x, 4);
+      break;
+    }
     case IdxType::F64: std::memcpy(p, &v, 8); break;
   }
 }
@@ -148,8 +164,9 @@ TEST(IdxMalformed, BadMagic) {
 TEST(IdxMalformed, PngBytesSayPng) {
   const Bytes png{0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 'I', 'H', 'D', 'R'};
   const std::string e = parseError(png);
-  EXPECT_EQ(e, "train-images-idx3-ubyte: bad magic: expected 00 00 at the start of an IDX file, "
-               "found 89 50 (this looks like a PNG image)");
+  EXPECT_EQ(e,
+            "train-images-idx3-ubyte: bad magic: expected 00 00 at the start of an IDX file, "
+            "found 89 50 (this looks like a PNG image)");
 }
 
 TEST(IdxMalformed, OtherFormatsAreRecognised) {
@@ -235,8 +252,7 @@ TEST(IdxMalformed, TruncatedHeader) {
 
 TEST(IdxMalformed, TruncatedPayload) {
   const std::string e = parseError(u8File({2, 28, 28}, 1000), "t10k-images-idx3-ubyte");
-  EXPECT_TRUE(startsWith(e, "t10k-images-idx3-ubyte: truncated: expected 1568 bytes of payload, got 1000"))
-      << e;
+  EXPECT_TRUE(startsWith(e, "t10k-images-idx3-ubyte: truncated: expected 1568 bytes of payload, got 1000")) << e;
 }
 
 TEST(IdxMalformed, TrailingBytes) {

@@ -37,10 +37,8 @@ Model smallModel() {
   Layer hidden;
   hidden.activation = Activation::Sigmoid;
   hidden.weights.resize(4, 3);
-  hidden.weights << 0.1f, -0.2f, 0.3f,
-                    FLT_MAX, -FLT_MAX, FLT_MIN,
-                    std::numeric_limits<float>::denorm_min(), -0.0f, 0.0f,
-                    1.0f / 3.0f, 16777217.0f, -1e-30f;
+  hidden.weights << 0.1f, -0.2f, 0.3f, FLT_MAX, -FLT_MAX, FLT_MIN, std::numeric_limits<float>::denorm_min(), -0.0f,
+      0.0f, 1.0f / 3.0f, 16777217.0f, -1e-30f;
   hidden.bias.resize(3);
   hidden.bias << 0.5f, -1.25f, 3.14159274f;
 
@@ -89,8 +87,7 @@ void expectSameLayers(const Network& a, const Network& b) {
     for (Eigen::Index i = 0; i < x.weights.rows(); ++i)
       for (Eigen::Index j = 0; j < x.weights.cols(); ++j)
         EXPECT_EQ(bitsOf(x.weights(i, j)), bitsOf(y.weights(i, j)))
-            << "layer " << k << " weight (" << i << ", " << j << "): " << x.weights(i, j)
-            << " vs " << y.weights(i, j);
+            << "layer " << k << " weight (" << i << ", " << j << "): " << x.weights(i, j) << " vs " << y.weights(i, j);
     ASSERT_EQ(x.bias.size(), y.bias.size()) << "layer " << k;
     for (Eigen::Index j = 0; j < x.bias.size(); ++j)
       EXPECT_EQ(bitsOf(x.bias(j)), bitsOf(y.bias(j))) << "layer " << k << " bias " << j;
@@ -113,8 +110,7 @@ std::string refusal(const std::string& text) {
   return r.error();
 }
 
-#define EXPECT_MENTIONS(message, part) \
-  EXPECT_NE((message).find(part), std::string::npos) << "message: " << (message)
+#define EXPECT_MENTIONS(message, part) EXPECT_NE((message).find(part), std::string::npos) << "message: " << (message)
 
 TEST(ModelIo, RoundTripIsBitIdentical) {
   const Model original = smallModel();
@@ -130,8 +126,7 @@ TEST(ModelIo, RoundTripIsBitIdentical) {
   EXPECT_EQ(back->config->seed, 12345678901234567890ull);
 
   ASSERT_EQ(back->history.size(), 2u);
-  for (size_t e = 0; e < 2; ++e)
-    EXPECT_EQ(metricsToJson(back->history[e]), metricsToJson(original.history[e])) << e;
+  for (size_t e = 0; e < 2; ++e) EXPECT_EQ(metricsToJson(back->history[e]), metricsToJson(original.history[e])) << e;
   EXPECT_EQ(back->history[0].seconds, 0.123456789);
   EXPECT_FALSE(back->history[0].validationLoss.has_value());
   EXPECT_EQ(back->history[1].validationError, 0.25);
@@ -205,9 +200,7 @@ TEST(ModelIo, IsReadableOneWeightRowPerLine) {
   EXPECT_MENTIONS(text, "\"bias\": [0.5, -1.25, 3.1415927]");
   EXPECT_MENTIONS(text, "-0.0");  // negative zero keeps its sign
   size_t rowLines = 0;
-  for (size_t at = text.find("\n        ["); at != std::string::npos;
-       at = text.find("\n        [", at + 1))
-    ++rowLines;
+  for (size_t at = text.find("\n        ["); at != std::string::npos; at = text.find("\n        [", at + 1)) ++rowLines;
   EXPECT_EQ(rowLines, 4u + 3u);
   EXPECT_MENTIONS(text, "\n    \"learning_rate\": 0.30000000000000004,\n");
 }
@@ -239,9 +232,7 @@ TEST(ModelIo, RefusesInvalidJsonWithThePosition) {
   EXPECT_MENTIONS(message, "column ");
 }
 
-TEST(ModelIo, RefusesANonObject) {
-  EXPECT_MENTIONS(refusal("[1, 2, 3]"), "model.json: not a digitrain model file");
-}
+TEST(ModelIo, RefusesANonObject) { EXPECT_MENTIONS(refusal("[1, 2, 3]"), "model.json: not a digitrain model file"); }
 
 TEST(ModelIo, RefusesAMissingFormat) {
   const std::string message = refusal(edited([](json& d) { d.erase("format"); }));
@@ -261,8 +252,7 @@ TEST(ModelIo, RefusesANewerVersion) {
 }
 
 TEST(ModelIo, RefusesAMissingOrNonNumericVersion) {
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("version"); })),
-                  "model.json: \"version\" is missing");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("version"); })), "model.json: \"version\" is missing");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["version"] = "1"; })),
                   "model.json: \"version\" must be a whole number, got \"1\"");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["version"] = 0; })), "\"version\" is 0");
@@ -280,10 +270,8 @@ TEST(ModelIo, RefusesAnUnknownLoss) {
 }
 
 TEST(ModelIo, RefusesAMissingOrMalformedInput) {
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("input"); })),
-                  "model.json: \"input\" is missing");
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d["input"].erase("cols"); })),
-                  "model.json: input is missing \"cols\"");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("input"); })), "model.json: \"input\" is missing");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d["input"].erase("cols"); })), "model.json: input is missing \"cols\"");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["input"]["rows"] = -2; })),
                   "model.json: input.rows is -2, expected 1 to");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["input"]["scale"] = "pixel"; })),
@@ -291,15 +279,16 @@ TEST(ModelIo, RefusesAMissingOrMalformedInput) {
 }
 
 TEST(ModelIo, RefusesAnInputThatDoesNotFeedTheFirstLayer) {
-  EXPECT_EQ(refusal(edited([](json& d) { d["input"]["rows"] = 28; d["input"]["cols"] = 28; })),
+  EXPECT_EQ(refusal(edited([](json& d) {
+              d["input"]["rows"] = 28;
+              d["input"]["cols"] = 28;
+            })),
             "model.json: input is 28×28 = 784 pixels but layers[0].inputs is 4");
 }
 
 TEST(ModelIo, RefusesMissingOrEmptyLayers) {
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("layers"); })),
-                  "model.json: \"layers\" is missing");
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d["layers"] = json::array(); })),
-                  "model.json: \"layers\" is empty");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("layers"); })), "model.json: \"layers\" is missing");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d["layers"] = json::array(); })), "model.json: \"layers\" is empty");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d["layers"] = json::object(); })),
                   "model.json: \"layers\" must be an array, got an object");
 }
@@ -403,10 +392,8 @@ TEST(ModelIo, RefusesALayerOverTheSizeLimitBeforeAllocating) {
   const std::string message = refusal(edited([](json& d) {
     d["input"]["rows"] = 64;
     d["input"]["cols"] = 128;
-    d["layers"] = json::array({json{{"inputs", 8192},
-                                    {"outputs", 4096},
-                                    {"activation", "softmax"},
-                                    {"weights", json::array()}}});
+    d["layers"] =
+        json::array({json{{"inputs", 8192}, {"outputs", 4096}, {"activation", "softmax"}, {"weights", json::array()}}});
   }));
   EXPECT_MENTIONS(message, "model.json: layers[0] has 8192×4096 = 33554432 weights");
   EXPECT_MENTIONS(message, std::to_string(kMaxLayerWeights));
@@ -437,8 +424,7 @@ TEST(ModelIo, RefusesABadConfigNamingIt) {
 TEST(ModelIo, RefusesABadHistoryEntryNamingIt) {
   EXPECT_EQ(refusal(edited([](json& d) { d["history"][1]["epoch"] = "two"; })),
             "model.json: history[1]: \"epoch\" must be a whole number, got \"two\"");
-  EXPECT_MENTIONS(refusal(edited([](json& d) { d["history"] = 3; })),
-                  "model.json: \"history\" must be an array");
+  EXPECT_MENTIONS(refusal(edited([](json& d) { d["history"] = 3; })), "model.json: \"history\" must be an array");
 }
 
 TEST(ModelIo, NeverThrowsOnTruncatedOrCorruptFiles) {
@@ -449,8 +435,7 @@ TEST(ModelIo, NeverThrowsOnTruncatedOrCorruptFiles) {
   Rng rng(3);
   for (int trial = 0; trial < 200; ++trial) {
     std::string corrupt = text;
-    for (int n = 0; n < 3; ++n)
-      corrupt[rng.below(corrupt.size())] = static_cast<char>(rng.below(256));
+    for (int n = 0; n < 3; ++n) corrupt[rng.below(corrupt.size())] = static_cast<char>(rng.below(256));
     EXPECT_NO_THROW(modelFromJson(corrupt, "m.json"));
   }
   EXPECT_NO_THROW(modelFromJson(R"({"format":"digitrain-model","version":1e999})", "m.json"));

@@ -19,9 +19,7 @@ namespace digitrain {
 namespace {
 
 uint32_t read16(const std::vector<uint8_t>& b, size_t at) { return b[at] | (b[at + 1] << 8); }
-uint32_t read32(const std::vector<uint8_t>& b, size_t at) {
-  return read16(b, at) | (read16(b, at + 2) << 16);
-}
+uint32_t read32(const std::vector<uint8_t>& b, size_t at) { return read16(b, at) | (read16(b, at + 2) << 16); }
 
 // 3 inputs → 4 units with a bias → 2 units without: w1 (3, 4), b1 (4,), w2 (4, 2).
 // Every weight is different, so a transposed or Fortran-ordered array would show.
@@ -113,8 +111,7 @@ TEST(Npz, NpyHeaderIsVersion1LittleEndianFloat32COrder) {
   const size_t headerLength = read16(w1, 8);
   EXPECT_EQ((10 + headerLength) % 64, 0u) << "data aligned as NumPy aligns it";
   const std::string header(w1.begin() + 10, w1.begin() + 10 + headerLength);
-  EXPECT_EQ(header.rfind("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", 0), 0u)
-      << header;
+  EXPECT_EQ(header.rfind("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }", 0), 0u) << header;
   EXPECT_EQ(header.back(), '\n');
   EXPECT_EQ(w1.size(), 10 + headerLength + 3 * 4 * 4);
 
@@ -128,16 +125,13 @@ TEST(Npz, NpyHeaderIsVersion1LittleEndianFloat32COrder) {
   EXPECT_NE(b1Header.find("'shape': (4,)"), std::string::npos) << b1Header;
 }
 
-TEST(Npz, IsTheSameBytesForTheSameNetwork) {
-  EXPECT_EQ(networkToNpz(smallNetwork()), networkToNpz(smallNetwork()));
-}
+TEST(Npz, IsTheSameBytesForTheSameNetwork) { EXPECT_EQ(networkToNpz(smallNetwork()), networkToNpz(smallNetwork())); }
 
 // A python3 that can import numpy, or "" when there is none. pyenv's python3 may shadow the
 // system one that has Debian's python3-numpy, hence the second candidate.
 std::string pythonWithNumpy() {
   for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-    const std::string probe =
-        std::string(candidate) + " -c \"import numpy\" > /dev/null 2>&1";
+    const std::string probe = std::string(candidate) + " -c \"import numpy\" > /dev/null 2>&1";
     if (std::system(probe.c_str()) == 0) return candidate;
   }
   return "";
@@ -188,14 +182,16 @@ TEST(Npz, LoadsInNumpyWithIdenticalValues) {
       " ' '.join('%08x' % x for x in a.reshape(-1).view('<u4')))\n"
       "z = np.ones((1, 3), np.float32) @ p['w1'] + p['b1']\n"
       "assert z.shape == (1, 4), z.shape\n";
-  const std::string command = python + " -c \"" + [&] {
-    std::string escaped;
-    for (char c : script) {
-      if (c == '"' || c == '\\' || c == '$' || c == '`') escaped += '\\';
-      escaped += c;
-    }
-    return escaped;
-  }() + "\" " + npzPath.string() + " > " + outPath.string() + " 2>&1";
+  const std::string command = python + " -c \"" +
+                              [&] {
+                                std::string escaped;
+                                for (char c : script) {
+                                  if (c == '"' || c == '\\' || c == '$' || c == '`') escaped += '\\';
+                                  escaped += c;
+                                }
+                                return escaped;
+                              }() +
+                              "\" " + npzPath.string() + " > " + outPath.string() + " 2>&1";
   const int status = std::system(command.c_str());
 
   std::ifstream in(outPath);
@@ -205,8 +201,7 @@ TEST(Npz, LoadsInNumpyWithIdenticalValues) {
   std::filesystem::remove(outPath);
   ASSERT_EQ(status, 0) << printed.str();
 
-  const std::string expected = describe("w1", net.layers[0].weights, false) +
-                               describe("b1", net.layers[0].bias, true) +
+  const std::string expected = describe("w1", net.layers[0].weights, false) + describe("b1", net.layers[0].bias, true) +
                                describe("w2", net.layers[1].weights, false);
   EXPECT_EQ(printed.str(), expected);
 }

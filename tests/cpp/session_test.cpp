@@ -37,9 +37,9 @@ IdxArray bytesArray(std::vector<uint32_t> dims, std::vector<uint8_t> values) {
 
 // A Dataset as the two IDX files a front end hands over.
 NamedSource imagesSource(const Dataset& set, const std::string& name) {
-  IdxArray a = bytesArray({static_cast<uint32_t>(set.count()), static_cast<uint32_t>(set.rows),
-                           static_cast<uint32_t>(set.cols)},
-                          set.images);
+  IdxArray a =
+      bytesArray({static_cast<uint32_t>(set.count()), static_cast<uint32_t>(set.rows), static_cast<uint32_t>(set.cols)},
+                 set.images);
   return {name, [bytes = writeIdx(a)] { return Expected<std::vector<uint8_t>>(bytes); }};
 }
 NamedSource labelsSource(const Dataset& set, const std::string& name) {
@@ -222,8 +222,8 @@ TEST(SessionConfigure, ARefusedConfigurationKeepsThePreviousRun) {
   const Network before = *s.network();
   ASSERT_EQ(budget.workersInUse(), 1);
 
-  for (const char* bad : {R"({"validation":100})", R"({"epochs":-1})", R"({"layers":[400,10]})",
-                          R"({"frobnicate":1})"}) {
+  for (const char* bad :
+       {R"({"validation":100})", R"({"epochs":-1})", R"({"layers":[400,10]})", R"({"frobnicate":1})"}) {
     auto r = s.configure(bad, "");
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(budget.workersInUse(), 1) << bad;
@@ -300,7 +300,10 @@ TEST(SessionEvaluate, AModelThatDoesNotFitTheImagesIsNamed) {
   spec = {{400, 5}, {Activation::Softmax}};
   m.network = *makeNetwork(spec, rng);
   m.inputRows = m.inputCols = 20;
-  { auto imported = s.importModel(modelToJson(m), ""); ASSERT_TRUE(imported.ok()) << imported.error(); }
+  {
+    auto imported = s.importModel(modelToJson(m), "");
+    ASSERT_TRUE(imported.ok()) << imported.error();
+  }
   EXPECT_EQ(s.evaluate(Split::Test, false).error(),
             "model.json: the model has 5 output(s); evaluating on digits needs 10");
 }
@@ -326,7 +329,7 @@ TEST(SessionPredict, ActivationsAreEveryLayersOutput) {
   hidden.activation = Activation::Tanh;
   hidden.weights.resize(3, 4);
   hidden.weights << 0.1f, -0.2f, 0.3f, 0.4f,  //
-      0.5f, 0.6f, -0.7f, 0.8f,                 //
+      0.5f, 0.6f, -0.7f, 0.8f,                //
       -0.9f, 1.0f, 1.1f, -1.2f;
   hidden.bias.resize(4);
   hidden.bias << 0.05f, -0.05f, 0.1f, 0.0f;

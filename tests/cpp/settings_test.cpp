@@ -79,8 +79,7 @@ TEST(Settings, EachRowOwnsExactlyOneField) {
     for (const Setting& other : settingsTable()) {
       if (other.key == s.key)
         EXPECT_NE(after[other.key], defaults[other.key]) << "row " << s.key << " did not write its field";
-      else
-        EXPECT_EQ(after[other.key], defaults[other.key]) << "row " << s.key << " also wrote " << other.key;
+      else EXPECT_EQ(after[other.key], defaults[other.key]) << "row " << s.key << " also wrote " << other.key;
     }
   }
 }
@@ -126,9 +125,7 @@ TEST(Settings, CoverEveryFieldOfTrainConfig) {
   for (const Setting& s : settingsTable()) EXPECT_NE(changed[s.key], defaults[s.key]) << s.key;
 }
 
-std::string quotedKeyAndLabel(const Setting& s) {
-  return "setting \"" + std::string(s.key) + "\" (" + s.label + ") ";
-}
+std::string quotedKeyAndLabel(const Setting& s) { return "setting \"" + std::string(s.key) + "\" (" + s.label + ") "; }
 
 // `value` for setting `s`, through validate() (the field set directly) and through the JSON
 // reader: both accept it, or both refuse it naming the key and the label.
@@ -141,9 +138,8 @@ void expectVerdict(const Setting& s, const json& value, bool accepted) {
   }
 
   // Directly on the field, when the value fits in it (an int field cannot hold 2^31).
-  const bool fits = s.type != SettingType::Int ||
-                    (value.get<double>() >= std::numeric_limits<int>::min() &&
-                     value.get<double>() <= std::numeric_limits<int>::max());
+  const bool fits = s.type != SettingType::Int || (value.get<double>() >= std::numeric_limits<int>::min() &&
+                                                   value.get<double>() <= std::numeric_limits<int>::max());
   if (!fits) return;
   TrainConfig c;
   s.set(c, value);

@@ -20,7 +20,8 @@ namespace {
 
 // Indexes the first B of `images` (m bytes each) as the Trainer does, scaled by `scale`.
 bool indexBytes(SparseInputs<Scalar>& s, const std::vector<std::vector<uint8_t>>& images, int B, float scale) {
-  return indexImages(s, [&](int j) { return images[j].data(); }, B, static_cast<int>(images[0].size()), scale);
+  return indexImages(
+      s, [&](int j) { return images[j].data(); }, B, static_cast<int>(images[0].size()), scale);
 }
 
 TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
@@ -70,7 +71,8 @@ TEST(SparseInputs, IndexesRealDigitsLikeAPlainScanOfTheirPixels) {
   }
   SparseInputs<Scalar> s;
   s.resize(m, B);
-  EXPECT_TRUE(indexImages(s, [&](int j) { return digits->image(j); }, B, m, scale));
+  EXPECT_TRUE(indexImages(
+      s, [&](int j) { return digits->image(j); }, B, m, scale));
   const int nnz = s.sampleStart[B];
   EXPECT_GT(nnz, 0);
   EXPECT_LT(nnz, m * B / 3);  // MNIST: ~19% non-zero
@@ -80,7 +82,8 @@ TEST(SparseInputs, IndexesRealDigitsLikeAPlainScanOfTheirPixels) {
   // Dense bytes (a 3 in every pixel but a few): refused, so the caller fills the columns.
   std::vector<uint8_t> dense(static_cast<size_t>(m), 3);
   dense[5] = 0;
-  EXPECT_FALSE(indexImages(s, [&](int) { return dense.data(); }, B, m, scale));
+  EXPECT_FALSE(indexImages(
+      s, [&](int) { return dense.data(); }, B, m, scale));
   EXPECT_FALSE(s.active);
 }
 
@@ -199,7 +202,8 @@ TEST(SparseInputs, EveryUpdatePathTrainsLikeTheDenseProducts) {
         const float diff = (net.layers[l].weights - reference.layers[l].weights).cwiseAbs().maxCoeff();
         const float scale = reference.layers[l].weights.cwiseAbs().maxCoeff();
         EXPECT_LT(diff, 1e-5f * scale) << dataName << ", " << p.name << ", layer " << l;
-        EXPECT_LT((net.layers[l].bias - reference.layers[l].bias).cwiseAbs().maxCoeff(), 1e-5f) << dataName << ", " << p.name;
+        EXPECT_LT((net.layers[l].bias - reference.layers[l].bias).cwiseAbs().maxCoeff(), 1e-5f)
+            << dataName << ", " << p.name;
       }
       // And it learnt something: the weights moved.
       Rng rng(c.seed);

@@ -13,8 +13,16 @@ mkdirSync(shotsDir, { recursive: true });
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -28,7 +36,11 @@ export interface OpenPage {
  *  browser context, e.g. `{ serviceWorkers: 'block' }` for a browser where the page's service
  *  worker cannot run (then no isolation without the server's headers). */
 export async function openPage(browser: Browser, url: string, options: BrowserContextOptions = {}): Promise<OpenPage> {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true, ...options });
+  const context = await browser.newContext({
+    viewport: { width: 1200, height: 900 },
+    acceptDownloads: true,
+    ...options,
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -48,7 +60,11 @@ export async function shot(page: Page, name: string): Promise<string> {
 
 /** Draws strokes (lists of points in canvas fractions 0..1) with the mouse on the draw pad,
  *  of the page itself or of a trainer embedded in one of its frames. */
-export async function drawStrokes(page: Page, strokes: [number, number][][], scope: Page | Frame = page): Promise<void> {
+export async function drawStrokes(
+  page: Page,
+  strokes: [number, number][][],
+  scope: Page | Frame = page,
+): Promise<void> {
   const canvas = scope.locator('#draw-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
@@ -62,14 +78,28 @@ export async function drawStrokes(page: Page, strokes: [number, number][][], sco
   // The prediction follows the drawing as it goes: wait until it is the one for the whole digit.
   await scope.waitForFunction(() => {
     const revision = (document.querySelector('#draw-canvas') as HTMLElement | null)?.dataset.revision;
-    return revision !== undefined && (document.querySelector('#prediction') as HTMLElement | null)?.dataset.revision === revision;
+    return (
+      revision !== undefined &&
+      (document.querySelector('#prediction') as HTMLElement | null)?.dataset.revision === revision
+    );
   });
 }
 
 /** A "7": the top bar, then the diagonal. */
-export const SEVEN: [number, number][][] = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
+export const SEVEN: [number, number][][] = [
+  [
+    [0.3, 0.25],
+    [0.7, 0.25],
+    [0.45, 0.8],
+  ],
+];
 /** A "1": one vertical stroke. */
-export const ONE: [number, number][][] = [[[0.5, 0.2], [0.5, 0.8]]];
+export const ONE: [number, number][][] = [
+  [
+    [0.5, 0.2],
+    [0.5, 0.8],
+  ],
+];
 
 /** Launches Chromium before the calling test file's tests and closes it after them; the
  *  getter returns the running browser. */

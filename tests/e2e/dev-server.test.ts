@@ -12,7 +12,11 @@ let server: ViteDevServer;
 let url = '';
 
 beforeAll(async () => {
-  server = await createServer({ root, configFile: `${root}vite.config.ts`, server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  server = await createServer({
+    root,
+    configFile: `${root}vite.config.ts`,
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('the dev server has no port');

@@ -37,17 +37,29 @@ describe('wrong data files', () => {
       {
         // Images given as labels: the content says images, whatever the name.
         files: [trainImages, `${out}/train-labels-idx1-ubyte.gz`],
-        message: /train-labels-idx1-ubyte\.gz holds 1,000 images of 28×28, but no labels file has 1,000 labels .* Its name says labels, but it holds images\./,
+        message:
+          /train-labels-idx1-ubyte\.gz holds 1,000 images of 28×28, but no labels file has 1,000 labels .* Its name says labels, but it holds images\./,
       },
       {
         // Labels of another dataset size: 3,000 images with the 1,000 test labels.
         files: [trainImages, `${fixtures}/digits/t10k-labels-idx1-ubyte.gz`],
-        message: /train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels \(t10k-labels-idx1-ubyte\.gz: 1,000 labels\)/,
+        message:
+          /train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels \(t10k-labels-idx1-ubyte\.gz: 1,000 labels\)/,
       },
-      { files: [`${out}/digit.idx`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`], message: /digit\.idx: bad magic.*PNG/ },
+      {
+        files: [`${out}/digit.idx`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`],
+        message: /digit\.idx: bad magic.*PNG/,
+      },
       { files: [trainImages, `${out}/t10k-labels-idx1-ubyte`], message: /t10k-labels-idx1-ubyte: empty file/ },
-      { files: [`${out}/half-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`], message: /half-images-idx3-ubyte\.gz: the gzip data is truncated or corrupt/ },
-      { files: [`${out}/five-images-idx3-ubyte`, `${fixtures}/malformed/label-12-idx1-ubyte`], message: /label-12-idx1-ubyte: holds 5 values shaped like labels, but not all of them are digits 0\.\.9, so it is not a labels file/ },
+      {
+        files: [`${out}/half-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`],
+        message: /half-images-idx3-ubyte\.gz: the gzip data is truncated or corrupt/,
+      },
+      {
+        files: [`${out}/five-images-idx3-ubyte`, `${fixtures}/malformed/label-12-idx1-ubyte`],
+        message:
+          /label-12-idx1-ubyte: holds 5 values shaped like labels, but not all of them are digits 0\.\.9, so it is not a labels file/,
+      },
     ];
     for (const { files, message } of cases) {
       await page.setInputFiles('#file-input', files);
@@ -68,7 +80,9 @@ describe('wrong data files', () => {
 describe('wrong model files', () => {
   it('refuses a shape mismatch, NaN weights and an unknown activation by field; the current model stays', async () => {
     // A valid 784-10 softmax model with small weights.
-    const weights = Array.from({ length: 784 }, (_, i) => Array.from({ length: 10 }, (_, j) => (((i * 7 + j * 13) % 17) - 8) / 400));
+    const weights = Array.from({ length: 784 }, (_, i) =>
+      Array.from({ length: 10 }, (_, j) => (((i * 7 + j * 13) % 17) - 8) / 400),
+    );
     const good = {
       format: 'digitrain-model',
       version: 1,
@@ -84,15 +98,33 @@ describe('wrong model files', () => {
     const nan = weights.map((row) => [...row]);
     (nan[5] as (number | null)[])[3] = null; // how JSON writes NaN
     const cases: [string, unknown, RegExp][] = [
-      ['shape.json', { ...good, layers: [{ ...layer, weights: weights.slice(0, 783) }] }, /shape\.json: layers\[0\]\.weights has 783 rows, expected 784 \(one per input\)/],
-      ['inputs.json', { ...good, input: { rows: 28, cols: 27, scale: 'pixel/255' } }, /inputs\.json: input is 28×27 = 756 pixels but layers\[0\]\.inputs is 784/],
-      ['nan.json', { ...good, layers: [{ ...layer, weights: nan }] }, /nan\.json: layers\[0\]\.weights\[5\]\[3\] is not a finite number \(got null\)/],
-      ['activation.json', { ...good, layers: [{ ...layer, activation: 'swish' }] }, /activation\.json: layers\[0\]\.activation "swish" is not one of sigmoid, tanh, relu, identity, softmax/],
+      [
+        'shape.json',
+        { ...good, layers: [{ ...layer, weights: weights.slice(0, 783) }] },
+        /shape\.json: layers\[0\]\.weights has 783 rows, expected 784 \(one per input\)/,
+      ],
+      [
+        'inputs.json',
+        { ...good, input: { rows: 28, cols: 27, scale: 'pixel/255' } },
+        /inputs\.json: input is 28×27 = 756 pixels but layers\[0\]\.inputs is 784/,
+      ],
+      [
+        'nan.json',
+        { ...good, layers: [{ ...layer, weights: nan }] },
+        /nan\.json: layers\[0\]\.weights\[5\]\[3\] is not a finite number \(got null\)/,
+      ],
+      [
+        'activation.json',
+        { ...good, layers: [{ ...layer, activation: 'swish' }] },
+        /activation\.json: layers\[0\]\.activation "swish" is not one of sigmoid, tanh, relu, identity, softmax/,
+      ],
     ];
 
     const { page } = await openPage(browser(), inject('isolatedUrl'));
     await page.setInputFiles('#model-input', write('good-model.json', good));
-    await expect.poll(() => page.textContent('#model-status')).toMatch(/Loaded good-model\.json: a 784-10 network, cross-entropy loss/);
+    await expect
+      .poll(() => page.textContent('#model-status'))
+      .toMatch(/Loaded good-model\.json: a 784-10 network, cross-entropy loss/);
     const loaded = await page.textContent('#model-status');
     for (const [name, model, message] of cases) {
       await page.setInputFiles('#model-input', write(name, model));
@@ -109,16 +141,21 @@ describe('wrong model files', () => {
 });
 
 describe('validation split on the demo set', () => {
-  it('fits the lab preset\'s 10,000 validation digits to a fifth of the 8,000, says so in one line, and trains', async () => {
+  it("fits the lab preset's 10,000 validation digits to a fifth of the 8,000, says so in one line, and trains", async () => {
     const { page, errors } = await openPage(browser(), inject('isolatedUrl') + '?preset=lab&epochs=3');
-    expect(await page.textContent('#data-status')).toMatch(/Training: 8,000 digits of 28×28 \(the last 1,600 held out for validation\)/);
+    expect(await page.textContent('#data-status')).toMatch(
+      /Training: 8,000 digits of 28×28 \(the last 1,600 held out for validation\)/,
+    );
     await page.click('#train-button');
     await page.waitForSelector('body[data-train-state="finished"]', { timeout: 20_000 });
     const notes = await page.locator('#train-error p').allTextContents();
     expect(notes.filter((n) => n.startsWith('Validation:'))).toEqual([
       'Validation: The lab preset holds out 10,000 digits for validation, more than the 8,000 training digits loaded; this run holds out 1,600 (a fifth) instead.',
     ]);
-    const history = await page.evaluate(() => (globalThis as unknown as { digitrain: { history: { validation_error: number | null }[] } }).digitrain.history);
+    const history = await page.evaluate(
+      () =>
+        (globalThis as unknown as { digitrain: { history: { validation_error: number | null }[] } }).digitrain.history,
+    );
     expect(history.length).toBe(3);
     expect(history.every((m) => m.validation_error !== null)).toBe(true);
     // The form keeps the preset's value: on full MNIST the same link holds out 10,000.

@@ -21,7 +21,9 @@ beforeAll(async () => {
   const site = `${root}test-results/course-site`;
   mkdirSync(site, { recursive: true });
   app = await serveStatic(dist);
-  const html = readFileSync(`${dist}/examples/course.html`, 'utf8').replace('src="../embed.js"', `src="${app.url}embed.js"`).replace('href="../favicon.svg"', `href="${app.url}favicon.svg"`);
+  const html = readFileSync(`${dist}/examples/course.html`, 'utf8')
+    .replace('src="../embed.js"', `src="${app.url}embed.js"`)
+    .replace('href="../favicon.svg"', `href="${app.url}favicon.svg"`);
   writeFileSync(`${site}/index.html`, html);
   [browser, course] = await Promise.all([launch(), serveStatic(site, '/teaching/ml/week4/')]);
 });
@@ -52,7 +54,11 @@ describe('the example course page, embedding three trainers from another origin'
     page.on('console', (m) => m.type() === 'error' && errors.push(`${m.location().url}: ${m.text()}`));
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(course.url);
-    frames = { lab: await trainer(page, 'lab'), draw: await trainer(page, 'draw'), tutorial: await trainer(page, 'tutorial') };
+    frames = {
+      lab: await trainer(page, 'lab'),
+      draw: await trainer(page, 'draw'),
+      tutorial: await trainer(page, 'tutorial'),
+    };
     // Each frame reloads once under the app's service worker; wait for the final documents.
     const deadline = Date.now() + 30_000;
     for (const id of ['lab', 'draw', 'tutorial'] as const)
@@ -65,20 +71,28 @@ describe('the example course page, embedding three trainers from another origin'
   });
 
   it('shows each trainer as configured: panels, theme, compact, and says calmly why it runs on one core', async () => {
-    const visible = (f: Frame) => f.evaluate(() => [...document.querySelectorAll('main > section')].filter((s) => getComputedStyle(s).display !== 'none').map((s) => s.id));
+    const visible = (f: Frame) =>
+      f.evaluate(() =>
+        [...document.querySelectorAll('main > section')]
+          .filter((s) => getComputedStyle(s).display !== 'none')
+          .map((s) => s.id),
+      );
     expect(await visible(frames.lab)).toEqual(['train', 'draw']);
     expect(await visible(frames.draw)).toEqual(['draw']);
     expect(await visible(frames.tutorial)).toEqual(['configure', 'train', 'draw']);
     expect(await frames.tutorial.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     expect(await frames.lab.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
     // About 400 px wide each: the compact layout.
-    for (const f of Object.values(frames)) expect(await f.evaluate(() => document.documentElement.hasAttribute('data-compact'))).toBe(true);
+    for (const f of Object.values(frames))
+      expect(await f.evaluate(() => document.documentElement.hasAttribute('data-compact'))).toBe(true);
     expect(await frames.tutorial.inputValue('#field-layers')).toBe('784-100-10');
     expect(await frames.tutorial.inputValue('#field-seed')).toBe('3');
     const engine = frames.lab.locator('#engine-status');
     expect(await engine.getAttribute('data-build')).toBe('st');
     expect(await engine.getAttribute('data-isolation')).toBe('embedded');
-    expect(await engine.textContent()).toMatch(/SIMD only build.*not cross-origin isolated here \(the page it is embedded in is not isolated\), so training runs on one core\. For threads: open it in its own tab, .*allow="cross-origin-isolated"/);
+    expect(await engine.textContent()).toMatch(
+      /SIMD only build.*not cross-origin isolated here \(the page it is embedded in is not isolated\), so training runs on one core\. For threads: open it in its own tab, .*allow="cross-origin-isolated"/,
+    );
     expect(await frames.lab.locator('#open-in-tab').getAttribute('href')).not.toMatch(/embed=/);
   });
 
@@ -100,7 +114,11 @@ describe('the example course page, embedding three trainers from another origin'
     expect(await epochsOf(frames.tutorial)).toBe(3);
     expect(await frames.lab.inputValue('#field-learning_rate')).toBe('0.01');
     expect(await frames.lab.inputValue('#field-layers')).toBe('784-128-64-10');
-    for (const [f, digit] of [[frames.lab, SEVEN], [frames.draw, ONE], [frames.tutorial, SEVEN]] as const) {
+    for (const [f, digit] of [
+      [frames.lab, SEVEN],
+      [frames.draw, ONE],
+      [frames.tutorial, SEVEN],
+    ] as const) {
       await drawStrokes(page, digit, f);
       await expect.poll(() => f.getAttribute('#prediction', 'data-digit'), { timeout: 5000 }).toMatch(/^\d$/);
     }
@@ -108,10 +126,14 @@ describe('the example course page, embedding three trainers from another origin'
     const height = await page.evaluate(() => document.documentElement.scrollHeight);
     await page.setViewportSize({ width: 1280, height: Math.min(height, 4000) });
     await page.evaluate(() => window.scrollTo(0, 0));
-    for (const f of Object.values(frames)) await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    for (const f of Object.values(frames))
+      await f.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await page.screenshot({ path: `${shotsDir}/embed-example.png` });
     // The top of it, for the README.
-    await page.screenshot({ path: `${shotsDir}/embed-example-top.png`, clip: { x: 0, y: 0, width: 1280, height: 1400 } });
+    await page.screenshot({
+      path: `${shotsDir}/embed-example-top.png`,
+      clip: { x: 0, y: 0, width: 1280, height: 1400 },
+    });
     await page.setViewportSize({ width: 1280, height: 1000 });
   });
 
@@ -119,18 +141,29 @@ describe('the example course page, embedding three trainers from another origin'
     const layout = () =>
       page.evaluate(() => ({
         overflow: document.documentElement.scrollWidth - window.innerWidth,
-        lefts: [...document.querySelectorAll('digitrain-trainer')].map((e) => Math.round(e.getBoundingClientRect().left)),
-        widths: [...document.querySelectorAll('digitrain-trainer iframe')].map((e) => Math.round(e.getBoundingClientRect().width)),
+        lefts: [...document.querySelectorAll('digitrain-trainer')].map((e) =>
+          Math.round(e.getBoundingClientRect().left),
+        ),
+        widths: [...document.querySelectorAll('digitrain-trainer iframe')].map((e) =>
+          Math.round(e.getBoundingClientRect().width),
+        ),
       }));
     // Chromium updates a cross-origin frame's layout only while it is on screen: look at each in turn.
     const fits = async () => {
       for (const [id, f] of Object.entries(frames)) {
         await page.locator(`#${id} iframe`).scrollIntoViewIfNeeded();
-        await expect.poll(async () => {
-          const content = await f.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
-          const frameHeight = await page.evaluate((id) => document.querySelector(`#${id} iframe`)!.getBoundingClientRect().height, id);
-          return Math.abs(frameHeight - content) <= 12 ? 'fits' : `${id}: frame ${frameHeight}px for ${content}px of content`;
-        }).toBe('fits');
+        await expect
+          .poll(async () => {
+            const content = await f.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
+            const frameHeight = await page.evaluate(
+              (id) => document.querySelector(`#${id} iframe`)!.getBoundingClientRect().height,
+              id,
+            );
+            return Math.abs(frameHeight - content) <= 12
+              ? 'fits'
+              : `${id}: frame ${frameHeight}px for ${content}px of content`;
+          })
+          .toBe('fits');
       }
       return 'fits';
     };
@@ -146,7 +179,9 @@ describe('the example course page, embedding three trainers from another origin'
     expect(Math.min(...narrow.widths)).toBeGreaterThan(Math.max(...wide.widths));
     // Each frame's own layout followed: wider than 600 px is no longer compact.
     await page.locator('#lab iframe').scrollIntoViewIfNeeded();
-    await expect.poll(() => frames.lab.evaluate(() => document.documentElement.hasAttribute('data-compact'))).toBe(false);
+    await expect
+      .poll(() => frames.lab.evaluate(() => document.documentElement.hasAttribute('data-compact')))
+      .toBe(false);
     expect(await fits()).toBe('fits');
     // The drawing pad still draws where the pointer is.
     await frames.lab.click('#clear-button');
@@ -186,11 +221,20 @@ describe('Share', () => {
     const link = await page.inputValue('#share-link');
     const url = new URL(link);
     expect(url.pathname).toBe('/');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ preset: 'assignment', batch_size: '16', epochs: '2', seed: '1' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      preset: 'assignment',
+      batch_size: '16',
+      epochs: '2',
+      seed: '1',
+    });
     const iframe = await page.inputValue('#share-iframe');
-    expect(iframe).toMatch(/^<iframe src="[^"]+embed=1" title="digitrain[^"]*" width="100%" height="\d+" style="border:0" allow="cross-origin-isolated; clipboard-write" loading="lazy"><\/iframe>$/);
+    expect(iframe).toMatch(
+      /^<iframe src="[^"]+embed=1" title="digitrain[^"]*" width="100%" height="\d+" style="border:0" allow="cross-origin-isolated; clipboard-write" loading="lazy"><\/iframe>$/,
+    );
     const element = await page.inputValue('#share-element');
-    expect(element).toBe(`<script src="${url.origin}/embed.js"></script><digitrain-trainer preset="assignment" batch_size="16" epochs="2" seed="1"></digitrain-trainer>`);
+    expect(element).toBe(
+      `<script src="${url.origin}/embed.js"></script><digitrain-trainer preset="assignment" batch_size="16" epochs="2" seed="1"></digitrain-trainer>`,
+    );
     // The panel follows further edits.
     await page.fill('#field-seed', '42');
     await page.press('#field-seed', 'Tab');
@@ -198,19 +242,33 @@ describe('Share', () => {
 
     // The link, opened elsewhere, has every field as it was.
     const { page: other } = await openPage(browser, link);
-    for (const [field, value] of [['preset', 'assignment'], ['field-batch_size', '16'], ['field-epochs', '2'], ['field-seed', '1'], ['field-layers', '784-300-10']])
+    for (const [field, value] of [
+      ['preset', 'assignment'],
+      ['field-batch_size', '16'],
+      ['field-epochs', '2'],
+      ['field-seed', '1'],
+      ['field-layers', '784-300-10'],
+    ])
       expect(await other.inputValue(`#${field}`), field).toBe(value);
     // The iframe snippet, pasted into a page of another origin, shows the embedded app.
     await other.goto(course.url + 'nothing-here');
-    await other.setContent(`<!doctype html><title>course</title><h1>Week 5</h1>${iframe.replace(' loading="lazy"', '')}`);
+    await other.setContent(
+      `<!doctype html><title>course</title><h1>Week 5</h1>${iframe.replace(' loading="lazy"', '')}`,
+    );
     const frame = (await (await other.waitForSelector('iframe')).contentFrame())!;
-    await expect.poll(() => frame.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 }).toBe('true');
+    await expect
+      .poll(() => frame.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 })
+      .toBe('true');
     expect(await frame.evaluate(() => document.documentElement.hasAttribute('data-embed'))).toBe(true);
     expect(await frame.inputValue('#field-batch_size')).toBe('16');
     // Pasted without its allow attribute: no reload is tried, and the line says what is missing.
-    await other.setContent(`<!doctype html><title>course</title>${iframe.replace(/ allow="[^"]*"/, '').replace(' loading="lazy"', '')}`);
+    await other.setContent(
+      `<!doctype html><title>course</title>${iframe.replace(/ allow="[^"]*"/, '').replace(' loading="lazy"', '')}`,
+    );
     const bare = (await (await other.waitForSelector('iframe')).contentFrame())!;
-    await expect.poll(() => bare.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 }).toBe('true');
+    await expect
+      .poll(() => bare.evaluate(() => document.body?.dataset.ready).catch(() => undefined), { timeout: 30_000 })
+      .toBe('true');
     expect(await bare.getAttribute('#engine-status', 'data-isolation')).toBe('embedded');
     expect(await bare.textContent('#engine-status')).toMatch(/its iframe has no allow="cross-origin-isolated"/);
     await other.close();

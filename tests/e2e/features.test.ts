@@ -13,11 +13,19 @@ const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2';
 
 const browser = useBrowser();
 
-type Hooks = { digitrain: { state: string; history: { test_error: number | null }[]; crashes: number; crashWorker(): Promise<void> } };
+type Hooks = {
+  digitrain: { state: string; history: { test_error: number | null }[]; crashes: number; crashWorker(): Promise<void> };
+};
 // Reads the page's test hooks: the function is sent as source and applied to globalThis.digitrain.
-const hooks = <T>(page: Page, f: (d: Hooks['digitrain']) => T) => page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
+const hooks = <T>(page: Page, f: (d: Hooks['digitrain']) => T) =>
+  page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
 const state = (page: Page) => page.evaluate(() => (globalThis as unknown as Hooks).digitrain.state);
-const batches = async (page: Page) => Number(/\((\d[\d,]*) batches in this run\)/.exec((await page.locator('#train-status').textContent()) ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
+const batches = async (page: Page) =>
+  Number(
+    /\((\d[\d,]*) batches in this run\)/
+      .exec((await page.locator('#train-status').textContent()) ?? '')?.[1]
+      ?.replace(/,/g, '') ?? NaN,
+  );
 
 describe('data files', () => {
   let page: Page;
@@ -35,7 +43,9 @@ describe('data files', () => {
       raw,
       `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
     ]);
-    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 3,000 images of 28×28; test: 1,000 images/);
+    await expect
+      .poll(() => page.locator('#data-status').textContent())
+      .toMatch(/Your files are loaded\. Training: 3,000 images of 28×28; test: 1,000 images/);
     const rows = await page.locator('#file-table tbody tr').allTextContents();
     expect(rows.join('\n')).toMatch(/renamed-images\.idx1,000 images 28×28test images/);
     expect(rows.join('\n')).toMatch(/train-images-idx3-ubyte\.gz3,000 images 28×28 \(gzip\)training images/);
@@ -54,24 +64,37 @@ describe('data files', () => {
     const text = (await error.textContent()) ?? '';
     expect(text).toMatch(/png-magic-idx3-ubyte: .*PNG/);
     expect(text).toMatch(/truncated-labels-idx1-ubyte\.gz: .*(truncated|interrupted)/);
-    expect(text).toMatch(/train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels/);
-    expect(await page.locator('#data-status').textContent()).toMatch(/^Still in use, from before: Training: 3,000 images/);
+    expect(text).toMatch(
+      /train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels/,
+    );
+    expect(await page.locator('#data-status').textContent()).toMatch(
+      /^Still in use, from before: Training: 3,000 images/,
+    );
     await shot(page, 'files-wrong');
   });
 
   it('loads four URLs with progress per file, and explains a CORS failure', async () => {
     await page.click('#from-url summary');
     const base = inject('isolatedUrl');
-    const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    const names = [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ];
     for (const [i, n] of names.entries()) await page.fill(`#url-${i}`, `${base}data/${n}`);
     await page.click('#url-button');
-    await expect.poll(() => page.locator('#data-status').textContent()).toMatch(/Your files are loaded\. Training: 8,000 images/);
+    await expect
+      .poll(() => page.locator('#data-status').textContent())
+      .toMatch(/Your files are loaded\. Training: 8,000 images/);
     expect(await page.textContent('#url-0-progress')).toMatch(/done: [\d,]+ bytes/);
     // The other server sends no CORS header: the browser refuses to let the page read it.
     await page.fill('#url-1', `${inject('plainUrl')}data/${names[1]}`);
     await page.click('#url-button');
     await expect.poll(() => page.locator('#data-error').textContent()).toMatch(/no CORS header/);
-    expect(await page.locator('#data-status').textContent()).toMatch(/^Still in use, from before: Training: 8,000 images/);
+    expect(await page.locator('#data-status').textContent()).toMatch(
+      /^Still in use, from before: Training: 8,000 images/,
+    );
   });
 
   it('accepts files dropped on the page', async () => {
@@ -82,7 +105,9 @@ describe('data files', () => {
       return t;
     }, inject('isolatedUrl'));
     await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
-    await expect.poll(() => page.locator('#file-table tbody').textContent()).toMatch(/dropped-train-images-idx3-ubyte\.gz8,000 images/);
+    await expect
+      .poll(() => page.locator('#file-table tbody').textContent())
+      .toMatch(/dropped-train-images-idx3-ubyte\.gz8,000 images/);
   });
 
   it('goes back to the demo digits with one click', async () => {
@@ -96,7 +121,9 @@ describe('settings', () => {
     const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&epochs=3&colour=red&momentum=1');
     expect(await page.locator('#config-error').textContent()).toMatch(/unknown setting "colour"/);
     // The engine refuses momentum 1, so the page does, in its own words (web/ui/config.ts).
-    expect(await page.locator('#config-error').textContent()).toMatch(/The link's Momentum \(momentum\) must be at least 0 and below 1, got 1; the preset's value is used/);
+    expect(await page.locator('#config-error').textContent()).toMatch(
+      /The link's Momentum \(momentum\) must be at least 0 and below 1, got 1; the preset's value is used/,
+    );
     expect(await page.inputValue('#field-momentum')).toBe('0.9');
     expect(await page.inputValue('#field-epochs')).toBe('3');
     await page.selectOption('#preset', 'assignment');
@@ -111,10 +138,15 @@ describe('settings', () => {
     expect(new URL(page.url()).search).toBe('?preset=assignment&batch_size=16&shuffle=0');
     await page.fill('#field-learning_rate', '-1');
     await page.press('#field-learning_rate', 'Tab');
-    expect(await page.locator('#config-error').textContent()).toMatch(/Learning rate \(learning_rate\) must be above 0/);
+    expect(await page.locator('#config-error').textContent()).toMatch(
+      /Learning rate \(learning_rate\) must be above 0/,
+    );
     expect(await page.getAttribute('#field-learning_rate', 'aria-invalid')).toBe('true');
     // A shared link reproduces the configuration.
-    const { page: other } = await openPage(browser(), inject('isolatedUrl') + '?preset=assignment&batch_size=16&seed=7');
+    const { page: other } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=assignment&batch_size=16&seed=7',
+    );
     expect(await other.inputValue('#field-batch_size')).toBe('16');
     expect(await other.inputValue('#field-seed')).toBe('7');
     await other.close();
@@ -125,14 +157,19 @@ describe('settings', () => {
 describe('training controls', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50'));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50',
+    ));
   });
 
   it('pauses, steps one batch, resumes and stops mid-epoch, with no long tasks on the main thread', async () => {
     await page.evaluate(() => {
       const w = globalThis as unknown as { longTasks: number[] };
       w.longTasks = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask' });
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({
+        type: 'longtask',
+      });
     });
     await page.click('#train-button');
     await expect.poll(() => state(page)).toBe('running');
@@ -168,7 +205,9 @@ describe('training controls', () => {
     const [t, p] = [await cell.getAttribute('data-true'), await cell.getAttribute('data-predicted')];
     await cell.click();
     await expect.poll(() => page.locator('#mistakes figure').count()).toBeGreaterThan(0);
-    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(new RegExp(`${t} → ${p} \\(p=0\\.\\d\\d\\)`));
+    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(
+      new RegExp(`${t} → ${p} \\(p=0\\.\\d\\d\\)`),
+    );
     expect(await page.textContent('#mistakes-title')).toMatch(new RegExp(`Digits ${t} predicted as ${p}`));
     expect(await page.locator('#weights canvas').count()).toBe(64);
     await page.locator('#understand').screenshot({ path: `${root}test-results/screenshots/confusion.png` });
@@ -224,17 +263,23 @@ describe('models and runs', () => {
     await page.click('#seeds-button');
     const groups = page.locator('#groups p');
     await expect.poll(() => groups.first().getAttribute('data-runs'), { timeout: 30_000 }).toBe('2');
-    expect(await groups.first().textContent()).toMatch(/2 seeds .*: 2 runs, final error \d+\.\d\d% ± \d+\.\d\d% \(mean ± std\); seed=1 → .*, seed=2 → /);
+    expect(await groups.first().textContent()).toMatch(
+      /2 seeds .*: 2 runs, final error \d+\.\d\d% ± \d+\.\d\d% \(mean ± std\); seed=1 → .*, seed=2 → /,
+    );
     await expect.poll(() => state(page)).toBe('finished');
     await page.click('#sweep-button');
     await expect.poll(() => groups.nth(1).getAttribute('data-runs'), { timeout: 40_000 }).toBe('4');
-    expect(await groups.nth(1).textContent()).toMatch(/learning-rate sweep .*: learning_rate=0\.001 → .*learning_rate=0\.03 → /);
+    expect(await groups.nth(1).textContent()).toMatch(
+      /learning-rate sweep .*: learning_rate=0\.001 → .*learning_rate=0\.03 → /,
+    );
     expect(await page.locator('#runs li').count()).toBe(8);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-runs')]);
     const csvPath = `${root}test-results/runs.csv`;
     await csv.saveAs(csvPath);
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('run,epoch,train_loss,train_error,validation_loss,validation_error,test_loss,test_error,learning_rate,seconds,samples_per_second');
+    expect(lines[0]).toBe(
+      'run,epoch,train_loss,train_error,validation_loss,validation_error,test_loss,test_error,learning_rate,seconds,samples_per_second',
+    );
     expect(lines.length).toBe(1 + 8 * 2);
     // The current run's curves, as CSV and as the error chart's PNG.
     const [curves] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
@@ -266,7 +311,9 @@ describe('models and runs', () => {
 
     const { page: fresh } = await openPage(browser(), inject('isolatedUrl'));
     await fresh.setInputFiles('#model-input', path);
-    await expect.poll(() => fresh.textContent('#model-status')).toMatch(/Loaded saved-model\.json: a 784-128-64-10 network/);
+    await expect
+      .poll(() => fresh.textContent('#model-status'))
+      .toMatch(/Loaded saved-model\.json: a 784-128-64-10 network/);
     await drawStrokes(fresh, SEVEN);
     await expect.poll(() => fresh.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
     // A broken model file is refused with the engine's message, and the loaded model stays.
@@ -285,14 +332,19 @@ describe('models and runs', () => {
 
 describe('a crashed worker', () => {
   it('is reported and replaced; the last epoch model and the plots stay, and training continues', async () => {
-    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=6');
+    const { page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=6',
+    );
     await page.click('#train-button');
     await expect.poll(() => hooks(page, (d) => d.history.length), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await page.click('#pause-button');
     await expect.poll(() => state(page)).toBe('paused');
     const epochs = await hooks(page, (d) => d.history.length);
     await page.evaluate(() => void (globalThis as unknown as Hooks).digitrain.crashWorker());
-    await expect.poll(() => page.textContent('#train-error'), { timeout: 20_000 }).toMatch(/crashed .*was replaced.*model after epoch \d+ is loaded/);
+    await expect
+      .poll(() => page.textContent('#train-error'), { timeout: 20_000 })
+      .toMatch(/crashed .*was replaced.*model after epoch \d+ is loaded/);
     expect(await hooks(page, (d) => d.crashes)).toBe(1);
     expect(await hooks(page, (d) => d.history.length)).toBe(epochs);
     await drawStrokes(page, SEVEN);
@@ -312,7 +364,8 @@ describe('accessibility', () => {
     await page.click('#preview summary');
     // Keyboard: Tab reaches the Train button and Enter starts training.
     await page.focus('#preset');
-    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement?.id)) !== 'train-button'; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement?.id)) !== 'train-button'; i++)
+      await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-button');
     await page.keyboard.press('Enter');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
@@ -323,8 +376,16 @@ describe('accessibility', () => {
     // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses an inline <script>.
     await page.evaluate(readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8'));
     const violations = await page.evaluate(async () => {
-      const r = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      const r = await (
+        globalThis as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe.run();
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
     });
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(bad).toEqual([]);

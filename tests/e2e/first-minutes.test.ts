@@ -17,15 +17,25 @@ const state = async (page: Page) => (await trainer(page)).state;
 describe('wrong results are not shown as right', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1'));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1',
+    ));
   });
   afterAll(() => page.close());
 
   it('drops the demo test set when only a training pair is loaded, says so, and trains without a test curve', async () => {
     expect(await page.textContent('#data-status')).toMatch(/test: 2,000 digits/);
-    await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
-    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/Training: 3,000 .*; test: none\./);
-    expect(await page.textContent('#data-warning')).toMatch(/the test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
+    await page.setInputFiles('#file-input', [
+      `${fixtures}/digits/train-images-idx3-ubyte.gz`,
+      `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
+    ]);
+    await expect
+      .poll(() => page.textContent('#data-status'), { timeout: 10_000 })
+      .toMatch(/Training: 3,000 .*; test: none\./);
+    expect(await page.textContent('#data-warning')).toMatch(
+      /the test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/,
+    );
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
     const history = (await trainer(page)).history;
@@ -34,7 +44,7 @@ describe('wrong results are not shown as right', () => {
     expect(await page.textContent('#train-status')).not.toMatch(/test error/);
   });
 
-  it('shows a non-softmax network\'s outputs as scores, not percentages', async () => {
+  it("shows a non-softmax network's outputs as scores, not percentages", async () => {
     await page.click('#demo-button');
     await expect.poll(() => page.locator('#data-status').getAttribute('data-source'), { timeout: 10_000 }).toBe('demo');
     await page.selectOption('#preset', 'numpy-tutorial');
@@ -53,13 +63,17 @@ describe('wrong results are not shown as right', () => {
     expect(values).toHaveLength(10);
     for (const v of values) expect(v).toMatch(/^-?\d+\.\d{3}$/);
     // Bars scaled to the largest magnitude: the widest is full, none is wider.
-    const widths = await page.locator('#probabilities .bar-fill').evaluateAll((fills) => fills.map((f) => parseFloat((f as HTMLElement).style.width)));
+    const widths = await page
+      .locator('#probabilities .bar-fill')
+      .evaluateAll((fills) => fills.map((f) => parseFloat((f as HTMLElement).style.width)));
     expect(Math.max(...widths)).toBeCloseTo(100, 5);
     await shot(page, 'first-minutes-outputs');
     // The mistakes gallery says "output", not "p=", for these scores too.
     await page.locator('#confusion button:not([disabled])').first().click();
     await expect.poll(() => page.locator('#mistakes figcaption').count()).toBeGreaterThan(0);
-    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(/^#\d+: \d → \d \(output -?\d+\.\d\d\)$/);
+    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(
+      /^#\d+: \d → \d \(output -?\d+\.\d\d\)$/,
+    );
     // Back to a softmax preset: percentages again, the note gone.
     await page.selectOption('#preset', 'tp');
     await page.fill('#field-epochs', '1');
@@ -78,14 +92,21 @@ const recordStatus = (page: Page) =>
     const seen: string[] = [];
     (globalThis as unknown as { statusSeen: string[] }).statusSeen = seen;
     const status = document.querySelector('#train-status')!;
-    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   });
 const statusSeen = (page: Page) => page.evaluate(() => (globalThis as unknown as { statusSeen: string[] }).statusSeen);
 
 describe('the first screen and its defaults', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2'));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2',
+    ));
   });
   afterAll(() => page.close());
 
@@ -93,7 +114,9 @@ describe('the first screen and its defaults', () => {
     const line = page.locator('#engine-status');
     const lineHeight = await line.evaluate((e) => parseFloat(getComputedStyle(e).lineHeight));
     expect((await line.boundingBox())!.height).toBeLessThan(2.5 * lineHeight);
-    expect(await page.textContent('#engine-summary')).toMatch(/^Engine .*: threads \+ SIMD build, up to \d+ threads? \(\d+ cores\)\.$/);
+    expect(await page.textContent('#engine-summary')).toMatch(
+      /^Engine .*: threads \+ SIMD build, up to \d+ threads? \(\d+ cores\)\.$/,
+    );
     expect(await page.isVisible('#engine-reason')).toBe(false);
     await page.click('#engine-details summary');
     expect(await page.isVisible('#engine-reason')).toBe(true);
@@ -125,12 +148,16 @@ describe('the first screen and its defaults', () => {
   });
 
   it('leaves series that were not measured out of the legend', async () => {
-    const legend = await page.evaluate(() => (globalThis as unknown as { digitrain: { chartLegend: string[] } }).digitrain.chartLegend);
+    const legend = await page.evaluate(
+      () => (globalThis as unknown as { digitrain: { chartLegend: string[] } }).digitrain.chartLegend,
+    );
     expect(legend).toEqual(['train', 'test']);
   });
 
   it('asks for a larger drawing instead of reading a small blob', async () => {
-    const tiny = SEVEN.map((stroke) => stroke.map(([x, y]) => [0.45 + (x - 0.5) * 0.25, 0.45 + (y - 0.5) * 0.25] as [number, number]));
+    const tiny = SEVEN.map((stroke) =>
+      stroke.map(([x, y]) => [0.45 + (x - 0.5) * 0.25, 0.45 + (y - 0.5) * 0.25] as [number, number]),
+    );
     await drawStrokes(page, tiny);
     expect(await page.textContent('#prediction')).toMatch(/^Draw larger: fill most of the box \(this spans \d+%\)\.$/);
     expect(await page.getAttribute('#prediction', 'data-digit')).toBeNull();
@@ -174,7 +201,9 @@ describe('keyboard only, and accessibility', () => {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('3');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.textContent('#prediction')).toMatch(/^Test digit #3 \(labelled \d\): Prediction: \d \(\d+\.\d%\)$/);
+    await expect
+      .poll(() => page.textContent('#prediction'))
+      .toMatch(/^Test digit #3 \(labelled \d\): Prediction: \d \(\d+\.\d%\)$/);
     await page.keyboard.press('Control+A');
     await page.keyboard.type('99999');
     await page.keyboard.press('Enter');
@@ -198,15 +227,25 @@ describe('keyboard only, and accessibility', () => {
     await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
     await page.waitForSelector('#confusion table');
     for (const selector of ['input[type="checkbox"]', 'input[type="url"]']) {
-      const boxes = await page.locator(selector).evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.width, r.height]));
+      const boxes = await page
+        .locator(selector)
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.width, r.height]));
       expect(boxes.length).toBeGreaterThan(0);
       for (const [w, h] of boxes) expect(Math.min(w, h), selector).toBeGreaterThanOrEqual(24);
     }
     // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses an inline <script>.
     await page.evaluate(readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8'));
     const violations = await page.evaluate(async () => {
-      const r = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
-      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      const r = await (
+        globalThis as unknown as {
+          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
+        }
+      ).axe.run();
+      return r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
     });
     expect(violations).toEqual([]);
   });
@@ -215,11 +254,15 @@ describe('keyboard only, and accessibility', () => {
 describe('on a phone (375×667, touch)', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2', {
-      viewport: { width: 375, height: 667 },
-      hasTouch: true,
-      isMobile: true,
-    }));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2',
+      {
+        viewport: { width: 375, height: 667 },
+        hasTouch: true,
+        isMobile: true,
+      },
+    ));
   });
   afterAll(() => page.close());
 
@@ -231,15 +274,21 @@ describe('on a phone (375×667, touch)', () => {
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(points[0]) });
     for (let i = 1; i < points.length; i++)
       for (let k = 1; k <= 10; k++) {
-        const [x0, y0] = points[i - 1], [x1, y1] = points[i];
-        await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at([x0 + ((x1 - x0) * k) / 10, y0 + ((y1 - y0) * k) / 10]) });
+        const [x0, y0] = points[i - 1],
+          [x1, y1] = points[i];
+        await cdp.send('Input.dispatchTouchEvent', {
+          type: 'touchMove',
+          touchPoints: at([x0 + ((x1 - x0) * k) / 10, y0 + ((y1 - y0) * k) / 10]),
+        });
       }
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     await cdp.detach();
   }
 
   it('reaches Train within the first two screens and trains', async () => {
-    const train = (await page.locator('#train-button').evaluate((b) => b.getBoundingClientRect().top + scrollY)) as number;
+    const train = (await page
+      .locator('#train-button')
+      .evaluate((b) => b.getBoundingClientRect().top + scrollY)) as number;
     expect(train).toBeLessThan(2 * 667);
     await page.tap('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
@@ -250,7 +299,11 @@ describe('on a phone (375×667, touch)', () => {
     const revision = await page.getAttribute('#draw-canvas', 'data-revision');
     await touchStroke(SEVEN[0]);
     await expect.poll(() => page.getAttribute('#draw-canvas', 'data-revision')).not.toBe(revision);
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#prediction')!.dataset.revision === document.querySelector<HTMLElement>('#draw-canvas')!.dataset.revision);
+    await page.waitForFunction(
+      () =>
+        document.querySelector<HTMLElement>('#prediction')!.dataset.revision ===
+        document.querySelector<HTMLElement>('#draw-canvas')!.dataset.revision,
+    );
     expect(await page.textContent('#prediction')).toMatch(/^Prediction: \d \(\d+\.\d%\)$/);
     const inView = async (selector: string) => {
       const r = await page.locator(selector).evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect);
@@ -261,7 +314,7 @@ describe('on a phone (375×667, touch)', () => {
     await page.screenshot({ path: `${root}test-results/screenshots/first-minutes-phone-draw.png` });
   });
 
-  it('keeps the inspector within the screen\'s width', async () => {
+  it("keeps the inspector within the screen's width", async () => {
     await page.evaluate(() => ((document.querySelector('#inspector') as HTMLDetailsElement).open = true));
     await page.tap('#inspector-example-lab');
     await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
@@ -277,11 +330,27 @@ describe("the README's first embed snippet", () => {
     const attributes = [...tag.matchAll(/(\w+)="([^"]*)"/g)].map(([, k, v]) => [k, v]);
     expect(Object.fromEntries(attributes).preset).toBe('best');
     // embed.js passes the element's attributes to the page as its query, as here.
-    const { page } = await openPage(browser(), `${inject('isolatedUrl')}?${new URLSearchParams([...attributes, ['embed', '1']])}`);
+    const { page } = await openPage(
+      browser(),
+      `${inject('isolatedUrl')}?${new URLSearchParams([...attributes, ['embed', '1']])}`,
+    );
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 60_000 }).toBe('finished');
-    const ZERO: [number, number][][] = [Array.from({ length: 25 }, (_, k) => [0.5 + 0.22 * Math.sin((k / 24) * 2 * Math.PI), 0.5 - 0.3 * Math.cos((k / 24) * 2 * Math.PI)] as [number, number])];
-    for (const [digit, strokes] of [['7', SEVEN], ['1', ONE], ['0', ZERO]] as const) {
+    const ZERO: [number, number][][] = [
+      Array.from(
+        { length: 25 },
+        (_, k) =>
+          [0.5 + 0.22 * Math.sin((k / 24) * 2 * Math.PI), 0.5 - 0.3 * Math.cos((k / 24) * 2 * Math.PI)] as [
+            number,
+            number,
+          ],
+      ),
+    ];
+    for (const [digit, strokes] of [
+      ['7', SEVEN],
+      ['1', ONE],
+      ['0', ZERO],
+    ] as const) {
       await page.click('#clear-button');
       await drawStrokes(page, strokes);
       expect(await page.getAttribute('#prediction', 'data-digit'), `a drawn ${digit}`).toBe(digit);
@@ -293,26 +362,44 @@ describe("the README's first embed snippet", () => {
 describe('the data panel says what it holds, and how sure it is', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1'));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1',
+    ));
   });
   afterAll(() => page.close());
 
   it('calls unknown data neutrally, and shows success, warning and error apart, the failure first', async () => {
-    await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
-    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/^Your files are loaded\. Training: 3,000 images of 28×28; test: none\.$/);
+    await page.setInputFiles('#file-input', [
+      `${fixtures}/digits/train-images-idx3-ubyte.gz`,
+      `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
+    ]);
+    await expect
+      .poll(() => page.textContent('#data-status'), { timeout: 10_000 })
+      .toMatch(/^Your files are loaded\. Training: 3,000 images of 28×28; test: none\.$/);
     expect(await page.getAttribute('#data-status', 'class')).toBe('ok');
     expect(await page.isVisible('#data-warning')).toBe(true);
-    expect(await page.textContent('#data-warning')).toMatch(/test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/);
+    expect(await page.textContent('#data-warning')).toMatch(
+      /test set loaded before \(t10k-images-idx3-ubyte\.gz\) was dropped/,
+    );
     await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
     await expect.poll(() => page.isVisible('#data-error'), { timeout: 10_000 }).toBe(true);
     expect(await page.textContent('#data-status')).toMatch(/^Still in use, from before: Training: 3,000 images/);
     expect(await page.getAttribute('#data-status', 'class')).not.toMatch(/ok/);
     // The failure is read first; the three kinds of message differ in colour, not only in words.
-    const order = await page.evaluate(() => ['#data-error', '#data-status', '#data-warning'].map((s) => document.querySelector(s)!.getBoundingClientRect().top));
+    const order = await page.evaluate(() =>
+      ['#data-error', '#data-status', '#data-warning'].map(
+        (s) => document.querySelector(s)!.getBoundingClientRect().top,
+      ),
+    );
     expect(order[0]).toBeLessThan(order[1]);
     expect(order[1]).toBeLessThan(order[2]);
-    const look = (s: string) => page.locator(s).evaluate((e) => `${getComputedStyle(e).borderLeftColor} ${getComputedStyle(e).backgroundColor}`);
-    await page.setInputFiles('#file-input', [`${fixtures}/digits/train-images-idx3-ubyte.gz`, `${fixtures}/digits/train-labels-idx1-ubyte.gz`]);
+    const look = (s: string) =>
+      page.locator(s).evaluate((e) => `${getComputedStyle(e).borderLeftColor} ${getComputedStyle(e).backgroundColor}`);
+    await page.setInputFiles('#file-input', [
+      `${fixtures}/digits/train-images-idx3-ubyte.gz`,
+      `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
+    ]);
     await expect.poll(() => page.getAttribute('#data-status', 'class'), { timeout: 10_000 }).toBe('ok');
     await page.setInputFiles('#file-input', [`${fixtures}/digits/t10k-images-idx3-ubyte.gz`]);
     await expect.poll(() => page.isVisible('#data-error'), { timeout: 10_000 }).toBe(true);
@@ -324,27 +411,51 @@ describe('the data panel says what it holds, and how sure it is', () => {
     const dir = `${root}test-results/fashion`;
     mkdirSync(dir, { recursive: true });
     // The content is the digits fixture: recognition is by name, and the page says so.
-    const names = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    const names = [
+      'train-images-idx3-ubyte.gz',
+      'train-labels-idx1-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      't10k-labels-idx1-ubyte.gz',
+    ];
     for (const n of names) copyFileSync(`${fixtures}/digits/${n}`, `${dir}/fashion-${n}`);
-    await page.setInputFiles('#file-input', names.map((n) => `${dir}/fashion-${n}`));
-    await expect.poll(() => page.textContent('#data-status'), { timeout: 10_000 }).toMatch(/^Your files are loaded\. Recognised as Fashion-MNIST by file name \(.*fashion-train-images-idx3-ubyte\.gz.* says "fashion"\)\. Training: 3,000 images/);
-    expect(await page.textContent('#histogram-caption')).toMatch(/^Training images per class: 0 T-shirt\/top: \d+, 1 Trouser: \d+/);
+    await page.setInputFiles(
+      '#file-input',
+      names.map((n) => `${dir}/fashion-${n}`),
+    );
+    await expect
+      .poll(() => page.textContent('#data-status'), { timeout: 10_000 })
+      .toMatch(
+        /^Your files are loaded\. Recognised as Fashion-MNIST by file name \(.*fashion-train-images-idx3-ubyte\.gz.* says "fashion"\)\. Training: 3,000 images/,
+      );
+    expect(await page.textContent('#histogram-caption')).toMatch(
+      /^Training images per class: 0 T-shirt\/top: \d+, 1 Trouser: \d+/,
+    );
     expect(await page.textContent('#sample-caption')).toMatch(/Labels: 0 T-shirt\/top, 1 Trouser, .*9 Ankle boot\./);
     await page.click('#train-button');
     await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
     await page.fill('#test-index', '0');
     await page.click('#classify-test');
-    await expect.poll(() => page.textContent('#prediction')).toMatch(/^Test image #0 \(labelled \d [A-Z][\w/ -]+\): Prediction: \d [A-Z][\w/ -]+ \(\d+\.\d%\)$/);
+    await expect
+      .poll(() => page.textContent('#prediction'))
+      .toMatch(/^Test image #0 \(labelled \d [A-Z][\w/ -]+\): Prediction: \d [A-Z][\w/ -]+ \(\d+\.\d%\)$/);
   });
 });
 
 describe('comparing runs', () => {
   let page: Page;
   beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2'));
+    ({ page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2',
+    ));
   });
   afterAll(() => page.close());
-  const view = () => page.evaluate(() => (globalThis as unknown as { digitrain: { compareView: { legend: string[]; yMin: number } } }).digitrain.compareView);
+  const view = () =>
+    page.evaluate(
+      () =>
+        (globalThis as unknown as { digitrain: { compareView: { legend: string[]; yMin: number } } }).digitrain
+          .compareView,
+    );
 
   it("labels a run that keeps the preset's value among runs that change it", async () => {
     await page.click('#train-button');
@@ -385,7 +496,9 @@ describe('the inspector', () => {
     await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
     expect(await page.textContent('#inspector-status')).not.toMatch(/softmax/);
     await page.selectOption('#inspector-act-2', 'softmax');
-    await expect.poll(() => page.textContent('#inspector-status')).toMatch(/The output is a softmax over one unit: it is exactly 1 whatever the weights, so every gradient is 0/);
+    await expect
+      .poll(() => page.textContent('#inspector-status'))
+      .toMatch(/The output is a softmax over one unit: it is exactly 1 whatever the weights, so every gradient is 0/);
     await page.close();
   });
 });

@@ -40,7 +40,10 @@ export default async function setup(project: TestProject) {
   await build({ root, configFile: `${root}vite.config.ts`, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   if (process.env.DIGITRAIN_WASM_DIR)
     for (const build of ['mt', 'st']) cpSync(`${wasmDir}/${build}`, `${outDir}/wasm/${build}`, { recursive: true });
-  const isolated = await serve({ 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' });
+  const isolated = await serve({
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+  });
   const plain = await serve({});
   project.provide('isolatedUrl', isolated.resolvedUrls!.local[0]);
   project.provide('plainUrl', plain.resolvedUrls!.local[0]);

@@ -20,12 +20,25 @@ describe('memory with the demo digits loaded (threads + SIMD)', () => {
 
     // Resolves after Chromium's next garbage collection: can take a while.
     const measured = await page.evaluate(async () => {
-      const r = await (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ bytes: number; breakdown: { bytes: number; attribution: { scope: string }[] }[] }> })
-        .measureUserAgentSpecificMemory();
-      return { bytes: r.bytes, workers: r.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).map((b) => b.bytes) };
+      const r = await (
+        performance as unknown as {
+          measureUserAgentSpecificMemory(): Promise<{
+            bytes: number;
+            breakdown: { bytes: number; attribution: { scope: string }[] }[];
+          }>;
+        }
+      ).measureUserAgentSpecificMemory();
+      return {
+        bytes: r.bytes,
+        workers: r.breakdown
+          .filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope'))
+          .map((b) => b.bytes),
+      };
     });
-    console.log(`engine memory ${(heap / MB).toFixed(0)} MB; Chromium counts ${(measured.bytes / MB).toFixed(1)} MB for the page ` +
-      `(workers: ${measured.workers.map((b) => `${(b / MB).toFixed(1)} MB`).join(', ')})`);
+    console.log(
+      `engine memory ${(heap / MB).toFixed(0)} MB; Chromium counts ${(measured.bytes / MB).toFixed(1)} MB for the page ` +
+        `(workers: ${measured.workers.map((b) => `${(b / MB).toFixed(1)} MB`).join(', ')})`,
+    );
     // Each worker that holds the shared heap is counted with all of it; the fixed 256 MB heap
     // made this ~520 MB on a 2-core machine.
     expect(measured.bytes).toBeLessThan(heap * (measured.workers.length + 1) + 64 * MB);

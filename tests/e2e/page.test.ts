@@ -46,14 +46,22 @@ describe('isolated page (COOP/COEP): threads + SIMD', () => {
     await trainToEnd(page);
     const seconds = (Date.now() - started) / 1000;
     expect(Number(await page.locator('#train-status').getAttribute('data-threads'))).toBeGreaterThan(1);
-    const history = await page.evaluate(() => (globalThis as unknown as { digitrain: { history: { test_error: number }[] } }).digitrain.history);
+    const history = await page.evaluate(
+      () => (globalThis as unknown as { digitrain: { history: { test_error: number }[] } }).digitrain.history,
+    );
     expect(history.length).toBe(2);
     // Two epochs of the TP network on 8,000 digits: well under a fifth wrong on the test digits.
     expect(history[1].test_error).toBeLessThan(0.2);
     // The error chart drew its two epochs: train and test (no validation split in this preset).
-    expect(await page.evaluate(() => (globalThis as unknown as { digitrain: { chartPoints: number } }).digitrain.chartPoints)).toBe(4);
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { digitrain: { chartPoints: number } }).digitrain.chartPoints,
+      ),
+    ).toBe(4);
     await shot(page, 'trained-isolated');
-    console.log(`isolated: 2 epochs in ${seconds.toFixed(1)} s, test error ${(history[1].test_error * 100).toFixed(2)}%`);
+    console.log(
+      `isolated: 2 epochs in ${seconds.toFixed(1)} s, test error ${(history[1].test_error * 100).toFixed(2)}%`,
+    );
   });
 
   it('predicts a digit drawn with the mouse', async () => {
@@ -102,7 +110,9 @@ describe('page without isolation headers: SIMD-only fallback', () => {
 
   it('trains two epochs too', async () => {
     await trainToEnd(page);
-    const history = await page.evaluate(() => (globalThis as unknown as { digitrain: { history: { test_error: number }[] } }).digitrain.history);
+    const history = await page.evaluate(
+      () => (globalThis as unknown as { digitrain: { history: { test_error: number }[] } }).digitrain.history,
+    );
     expect(history.length).toBe(2);
     expect(history[1].test_error).toBeLessThan(0.2);
     await shot(page, 'trained-simd-only');

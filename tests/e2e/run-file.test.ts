@@ -11,7 +11,8 @@ const out = `${root}test-results`;
 const browser = useBrowser();
 
 type Hooks = { digitrain: { state: string; history: unknown[]; chartPoints: number } };
-const hook = <T>(page: Page, f: (d: Hooks['digitrain']) => T) => page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
+const hook = <T>(page: Page, f: (d: Hooks['digitrain']) => T) =>
+  page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
 
 /** What a student sees of a run: the plotted points, the confusion table, the settings, a prediction. */
 async function seen(page: Page) {
@@ -34,7 +35,10 @@ describe('a finished run as one file', () => {
   let original: Awaited<ReturnType<typeof seen>>;
 
   it('exports settings, curves, confusion matrix and model, and a fresh page shows the same run', async () => {
-    const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2&seed=5');
+    const { page } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2&seed=5',
+    );
     expect(await page.isDisabled('#export-run')).toBe(true);
     await page.click('#train-button');
     await expect.poll(() => hook(page, (d) => d.state), { timeout: 20_000 }).toBe('finished');
@@ -59,10 +63,14 @@ describe('a finished run as one file', () => {
 
     const { page: fresh, errors } = await openPage(browser(), inject('isolatedUrl'));
     await fresh.setInputFiles('#run-input', file);
-    await expect.poll(() => fresh.textContent('#model-status'), { timeout: 10_000 }).toMatch(/^Opened digitrain-run-tp-seed5-.*: a 784-128-64-10 network trained 2 epochs \(seed 5\)/);
+    await expect
+      .poll(() => fresh.textContent('#model-status'), { timeout: 10_000 })
+      .toMatch(/^Opened digitrain-run-tp-seed5-.*: a 784-128-64-10 network trained 2 epochs \(seed 5\)/);
     expect(await seen(fresh)).toEqual(original);
     // The loss curve came back batch for batch; the run is listed for comparison.
-    expect(await fresh.evaluate(() => document.querySelector('#runs')!.textContent)).toMatch(/\(opened\): 2 epochs, final error/);
+    expect(await fresh.evaluate(() => document.querySelector('#runs')!.textContent)).toMatch(
+      /\(opened\): 2 epochs, final error/,
+    );
     expect(await fresh.isDisabled('#export-run')).toBe(false);
     expect(errors).toEqual([]);
     await shot(fresh, 'run-reopened');
@@ -76,15 +84,43 @@ describe('a finished run as one file', () => {
     const run = JSON.parse(readFileSync(file, 'utf8'));
     const cases: [string, string | Buffer, RegExp][] = [
       ['notes.json', 'epoch,loss\n1,0.5\n', /notes\.json is not a digitrain run file: it looks like CSV text/],
-      ['broken.json', readFileSync(file, 'utf8').slice(0, 5000), /broken\.json is not a digitrain run file: it is not JSON/],
-      ['model.json', JSON.stringify(run.model), /model\.json is a digitrain model file .*not a run: open it with "Load model…"/],
-      ['other.json', JSON.stringify({ name: 'x', values: [1, 2] }), /other\.json is not a digitrain run file: it has no "format": "digitrain-run" \(its keys: name, values\)/],
-      ['future.json', JSON.stringify({ ...run, version: 7 }), /future\.json is a run file of version 7, made by a newer digitrain/],
+      [
+        'broken.json',
+        readFileSync(file, 'utf8').slice(0, 5000),
+        /broken\.json is not a digitrain run file: it is not JSON/,
+      ],
+      [
+        'model.json',
+        JSON.stringify(run.model),
+        /model\.json is a digitrain model file .*not a run: open it with "Load model…"/,
+      ],
+      [
+        'other.json',
+        JSON.stringify({ name: 'x', values: [1, 2] }),
+        /other\.json is not a digitrain run file: it has no "format": "digitrain-run" \(its keys: name, values\)/,
+      ],
+      [
+        'future.json',
+        JSON.stringify({ ...run, version: 7 }),
+        /future\.json is a run file of version 7, made by a newer digitrain/,
+      ],
       ['nocurves.json', JSON.stringify({ ...run, history: 'none' }), /nocurves\.json has no per-epoch curves/],
-      ['badlr.json', JSON.stringify({ ...run, config: { ...run.config, learning_rate: -1 } }), /badlr\.json has a bad setting: Learning rate \(learning_rate\) must be above 0/],
-      ['photo.json', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), /photo\.json is not a digitrain run file: it looks like a PNG image/],
+      [
+        'badlr.json',
+        JSON.stringify({ ...run, config: { ...run.config, learning_rate: -1 } }),
+        /badlr\.json has a bad setting: Learning rate \(learning_rate\) must be above 0/,
+      ],
+      [
+        'photo.json',
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+        /photo\.json is not a digitrain run file: it looks like a PNG image/,
+      ],
       // Well-formed around a broken model: the engine's own check names it.
-      ['badmodel.json', JSON.stringify({ ...run, model: { ...run.model, layers: [] } }), /badmodel\.json: its model was refused: .*badmodel\.json/],
+      [
+        'badmodel.json',
+        JSON.stringify({ ...run, model: { ...run.model, layers: [] } }),
+        /badmodel\.json: its model was refused: .*badmodel\.json/,
+      ],
     ];
     for (const [name, content, message] of cases) {
       await page.setInputFiles('#run-input', { name, mimeType: 'application/json', buffer: Buffer.from(content) });

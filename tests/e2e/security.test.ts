@@ -15,7 +15,8 @@ import { shot, useBrowser } from './browser';
 const browser = useBrowser();
 
 type Violation = { directive: string; blocked: string };
-const violations = (page: Page) => page.evaluate(() => (globalThis as unknown as { cspViolations: Violation[] }).cspViolations);
+const violations = (page: Page) =>
+  page.evaluate(() => (globalThis as unknown as { cspViolations: Violation[] }).cspViolations);
 
 /** A page with every request (page and workers) and every CSP violation recorded from the start. */
 async function recordedPage(url: string) {
@@ -25,7 +26,9 @@ async function recordedPage(url: string) {
   await context.addInitScript(() => {
     const w = globalThis as unknown as { cspViolations: Violation[] };
     w.cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI }));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.cspViolations.push({ directive: e.effectiveDirective, blocked: e.blockedURI }),
+    );
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -40,7 +43,9 @@ describe('page security', () => {
   it('contacts only its own origin while loading and training the demo set, under its CSP, with threads', async () => {
     const base = inject('isolatedUrl');
     const origin = new URL(base).origin;
-    const { context, page, requests, errors } = await recordedPage(base + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1');
+    const { context, page, requests, errors } = await recordedPage(
+      base + '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1',
+    );
     const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
     expect(csp).toMatch(/default-src 'self'; script-src 'self' 'wasm-unsafe-eval'/);
     // The threaded build starts under the policy.
@@ -52,7 +57,9 @@ describe('page security', () => {
     expect(requests.some((u) => u.endsWith('/wasm/mt/engine.wasm'))).toBe(true);
     expect(requests.some((u) => u.endsWith('/wasm/mt/engine.worker.js'))).toBe(true);
     expect(requests.some((u) => u.endsWith('/data/train-images-idx3-ubyte.gz'))).toBe(true);
-    const elsewhere = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
+    const elsewhere = requests.filter(
+      (u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin,
+    );
     expect(elsewhere).toEqual([]);
     expect(await violations(page)).toEqual([]);
     expect(errors).toEqual([]);
@@ -72,10 +79,12 @@ describe('page security', () => {
       return { inline: (globalThis as unknown as { inlineRan?: boolean }).inlineRan ?? false, fetched };
     });
     expect(blocked).toEqual({ inline: false, fetched: 'refused' });
-    await expect.poll(() => violations(page)).toEqual([
-      { directive: 'script-src-elem', blocked: 'inline' },
-      { directive: 'connect-src', blocked: 'http://example.invalid/x.gz' },
-    ]);
+    await expect
+      .poll(() => violations(page))
+      .toEqual([
+        { directive: 'script-src-elem', blocked: 'inline' },
+        { directive: 'connect-src', blocked: 'http://example.invalid/x.gz' },
+      ]);
     expect(requests.filter((u) => u.includes('example.invalid'))).toEqual([]);
     await context.close();
   });
@@ -86,7 +95,11 @@ describe('page security', () => {
     await page.fill('#url-0', 'http://example.invalid/train-images-idx3-ubyte.gz');
     await page.fill('#url-1', 'javascript:alert(1)');
     await page.click('#url-button');
-    await expect.poll(() => page.textContent('#data-error')).toMatch(/example\.invalid\/train-images-idx3-ubyte\.gz: plain http:\/\/ addresses are only fetched from this page's own server or from localhost/);
+    await expect
+      .poll(() => page.textContent('#data-error'))
+      .toMatch(
+        /example\.invalid\/train-images-idx3-ubyte\.gz: plain http:\/\/ addresses are only fetched from this page's own server or from localhost/,
+      );
     const text = (await page.textContent('#data-error')) ?? '';
     expect(text).toMatch(/javascript:alert\(1\): only http:\/\/ and https:\/\/ addresses can be fetched/);
     expect(await page.getAttribute('#data-status', 'data-source')).toBe('demo');
@@ -96,7 +109,9 @@ describe('page security', () => {
   });
 
   it('refuses bad URL parameters with a message and keeps the preset values (?epochs=-3&lr=abc&preset=evil)', async () => {
-    const { context, page } = await recordedPage(inject('plainUrl') + '?epochs=-3&lr=abc&preset=evil&learning_rate=abc&layers=784-x-10');
+    const { context, page } = await recordedPage(
+      inject('plainUrl') + '?epochs=-3&lr=abc&preset=evil&learning_rate=abc&layers=784-x-10',
+    );
     const text = (await page.textContent('#config-error')) ?? '';
     expect(await page.isVisible('#config-error')).toBe(true);
     expect(text).toMatch(/preset "evil", which is not one of tp, .*; using tp/);

@@ -20,7 +20,11 @@ let server: StaticServer;
 /** A host that does not even know the .mjs and .wasm types: the service worker names them. */
 let untyped: StaticServer;
 beforeAll(async () => {
-  [browser, server, untyped] = await Promise.all([launch(), serveStatic(dist), serveStatic(dist, '/courses/ml/digitrain/', { untyped: ['.mjs', '.wasm'] })]);
+  [browser, server, untyped] = await Promise.all([
+    launch(),
+    serveStatic(dist),
+    serveStatic(dist, '/courses/ml/digitrain/', { untyped: ['.mjs', '.wasm'] }),
+  ]);
 });
 afterAll(async () => {
   await browser?.close();
@@ -126,11 +130,16 @@ describe('a new version', () => {
     const version = /const VERSION = "([0-9a-f]{16})"/.exec(sw)![1];
     expect(oldCache.endsWith(version)).toBe(true);
     // Publish "version 2": another index.html, hence another sw.js.
-    server.override.set('index.html', readFileSync(`${dist}/index.html`, 'utf8').replace('<title>digitrain', '<title>digitrain v2'));
+    server.override.set(
+      'index.html',
+      readFileSync(`${dist}/index.html`, 'utf8').replace('<title>digitrain', '<title>digitrain v2'),
+    );
     server.override.set('sw.js', sw.replace(version, 'feedfacefeedface'));
     try {
       await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())!.update());
-      await expect.poll(() => page.evaluate(() => caches.keys()), { timeout: 10_000 }).toEqual([oldCache.replace(version, 'feedfacefeedface')]);
+      await expect
+        .poll(() => page.evaluate(() => caches.keys()), { timeout: 10_000 })
+        .toEqual([oldCache.replace(version, 'feedfacefeedface')]);
       // The open page is told, calmly, and keeps working until reloaded.
       await expect.poll(() => page.locator('#update-note').textContent()).toMatch(/new version of digitrain is ready/);
       await page.reload();
@@ -153,7 +162,9 @@ describe('where a service worker cannot run', () => {
       const engine = page.locator('#engine-status');
       expect(await engine.getAttribute('data-build')).toBe('st');
       const text = (await engine.textContent()) ?? '';
-      expect(text).toMatch(/SIMD only build.*not cross-origin isolated here \(the service worker .* could not start.*\), so training runs on one core\. For threads, .*Cross-Origin-Opener-Policy: same-origin/);
+      expect(text).toMatch(
+        /SIMD only build.*not cross-origin isolated here \(the service worker .* could not start.*\), so training runs on one core\. For threads, .*Cross-Origin-Opener-Policy: same-origin/,
+      );
       expect(text.split('\n').length).toBe(1);
       await train(page);
       expect((await history(page))[0].test_error).toBeLessThan(0.25);

@@ -35,7 +35,11 @@ export interface StaticServer {
 
 /** `untyped`: extensions this host does not know (sent as application/octet-stream), as some
  *  older web spaces do for .mjs and .wasm. */
-export async function serveStatic(dir: string, subPath = '/courses/ml/digitrain/', options: { untyped?: string[] } = {}): Promise<StaticServer> {
+export async function serveStatic(
+  dir: string,
+  subPath = '/courses/ml/digitrain/',
+  options: { untyped?: string[] } = {},
+): Promise<StaticServer> {
   const override = new Map<string, string | Buffer>();
   const requests: string[] = [];
   const state = { down: false };

@@ -26,8 +26,7 @@ namespace {
 // [type: 1 byte, taken modulo the 6 types][rank: 1 byte, modulo 5, so 0 is possible]
 // [rank × 4-byte big-endian dims][data: the rest]: no consistency between dims and data.
 IdxArray handBuilt(const uint8_t* p, size_t n) {
-  static const IdxType types[] = {IdxType::U8, IdxType::I8, IdxType::I16,
-                                  IdxType::I32, IdxType::F32, IdxType::F64};
+  static const IdxType types[] = {IdxType::U8, IdxType::I8, IdxType::I16, IdxType::I32, IdxType::F32, IdxType::F64};
   IdxArray a;
   if (n < 2) return a;
   a.type = types[p[0] % 6];

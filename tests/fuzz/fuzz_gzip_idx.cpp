@@ -45,8 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(fuzz::startsWith(parsed.error(), "fuzz.gz: "), parsed.error());
     return 0;
   }
-  FUZZ_CHECK(parsed->data.size() == parsed->count() * static_cast<uint64_t>(elementSize(parsed->type)),
-             "payload size");
+  FUZZ_CHECK(parsed->data.size() == parsed->count() * static_cast<uint64_t>(elementSize(parsed->type)), "payload size");
   FUZZ_CHECK(writeIdx(parsed.value()) == raw, "writeIdx round trip");
   return 0;
 }

@@ -55,14 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Round trip: the bytes that parsed are the bytes written back.
   const std::vector<uint8_t> written = writeIdx(a);
-  FUZZ_CHECK(written.size() == size, "writeIdx size " + std::to_string(written.size()) + " != " +
-                                         std::to_string(size));
+  FUZZ_CHECK(written.size() == size, "writeIdx size " + std::to_string(written.size()) + " != " + std::to_string(size));
   FUZZ_CHECK(std::memcmp(written.data(), data, size) == 0, "writeIdx bytes differ from the input");
 
   // And the default limits accept the same array.
   auto wide = parseIdx(data, size, "fuzz.idx");
-  FUZZ_CHECK(wide && wide->dims == a.dims && wide->type == a.type && wide->data == a.data,
-             "default limits disagree");
+  FUZZ_CHECK(wide && wide->dims == a.dims && wide->type == a.type && wide->data == a.data, "default limits disagree");
   FUZZ_CHECK(!isGzip(data, size), "an IDX file cannot start with the gzip magic");
   return 0;
 }

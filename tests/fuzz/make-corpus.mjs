@@ -148,7 +148,7 @@ corpus.fuzz_dataset = {
   'f32-images-i16-labels': pair(0, idx('f32', [2, 2, 2], [0, 255, 3, 128]), idx('i16', [2], [4, 7])),
   'f64-scaled-images': pair(0, idx('f64', [1, 2, 2], [0, 0.5, 1, 0.25]), idx('u8', [1], [3])),
   'i32-negative-label': pair(0, tiny3, idx('i32', [3], [1, -1, 2])),
-  'swapped': pair(1, tiny3, idx('u8', [3], [0, 1, 2])),
+  swapped: pair(1, tiny3, idx('u8', [3], [0, 1, 2])),
   'count-mismatch': pair(0, tiny3, idx('u8', [2], [0, 1])),
   'flat-rows': pair(0, idx('u8', [3, 4], [1, 2, 3, 4]), idx('u8', [3], [0, 1, 2])),
   'images-as-labels': pair(0, labels3, labels3),
@@ -156,8 +156,11 @@ corpus.fuzz_dataset = {
   'hand-built-short-payload': pair(2, hand(0, [2, 2, 2], [1, 2, 3]), hand(0, [2], [3, 4])),
   'hand-built-rank0': pair(2, hand(0, [], []), hand(0, [], [])),
   'hand-built-zero-count': pair(2, hand(0, [0, 2, 2], []), hand(0, [0], [])),
-  'hand-built-f64': pair(2, hand(5, [1, 1, 1], idx('f64', [1], [200]).subarray(8)),
-                         hand(3, [1], idx('i32', [1], [9]).subarray(8))),
+  'hand-built-f64': pair(
+    2,
+    hand(5, [1, 1, 1], idx('f64', [1], [200]).subarray(8)),
+    hand(3, [1], idx('i32', [1], [9]).subarray(8)),
+  ),
   'dropped-byte': pair(4 | 8, tiny3, idx('u8', [3], [0, 9, 5])),
 };
 
@@ -169,24 +172,64 @@ const softmaxModel = {
   loss: 'cross-entropy',
   input: { rows: 2, cols: 2, scale: 'pixel/255' },
   layers: [
-    { inputs: 4, outputs: 3, activation: 'relu',
-      weights: [[0.1, -0.2, 0.3], [1e-45, -0, 3.4028235e38], [0.5, 0.25, -1], [2, -2, 0]], bias: [0, 0.1, -0.1] },
-    { inputs: 3, outputs: 10, activation: 'softmax',
-      weights: [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [-1, 1, -1, 1, -1, 1, -1, 1, -1, 1]],
-      bias: null },
+    {
+      inputs: 4,
+      outputs: 3,
+      activation: 'relu',
+      weights: [
+        [0.1, -0.2, 0.3],
+        [1e-45, -0, 3.4028235e38],
+        [0.5, 0.25, -1],
+        [2, -2, 0],
+      ],
+      bias: [0, 0.1, -0.1],
+    },
+    {
+      inputs: 3,
+      outputs: 10,
+      activation: 'softmax',
+      weights: [
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [-1, 1, -1, 1, -1, 1, -1, 1, -1, 1],
+      ],
+      bias: null,
+    },
   ],
-  config: { preset: 'tp', layers: [4, 3, 10], hidden: 'relu', output: 'softmax', loss: 'cross-entropy', bias: true,
-            init: 'he', optimizer: 'adam', learning_rate: 0.001, batch_size: 2, epochs: 3, seed: 18446744073709551615n },
+  config: {
+    preset: 'tp',
+    layers: [4, 3, 10],
+    hidden: 'relu',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    bias: true,
+    init: 'he',
+    optimizer: 'adam',
+    learning_rate: 0.001,
+    batch_size: 2,
+    epochs: 3,
+    seed: 18446744073709551615n,
+  },
   history: [
-    { epoch: 1, train_loss: 2.3, train_error: 0.9, validation_loss: null, validation_error: null, test_loss: 2.2,
-      test_error: 0.85, learning_rate: 0.001, seconds: 0.5, samples_per_second: 1200 },
+    {
+      epoch: 1,
+      train_loss: 2.3,
+      train_error: 0.9,
+      validation_loss: null,
+      validation_error: null,
+      test_loss: 2.2,
+      test_error: 0.85,
+      learning_rate: 0.001,
+      seconds: 0.5,
+      samples_per_second: 1200,
+    },
     { epoch: 2, train_loss: null, train_error: 0.5, learning_rate: 0.001, seconds: 0.5, samples_per_second: 1200 },
   ],
 };
 // JSON.stringify cannot write a BigInt; the seed is the largest uint64 on purpose.
 const softmaxText = JSON.stringify(softmaxModel, (k, v) => (typeof v === 'bigint' ? `@${v}@` : v))
   .replace(/"@(\d+)@"/g, '$1')
-  .replace('[1e-45,0,', '[1e-45,-0.0,');  // JSON.stringify writes -0 as 0
+  .replace('[1e-45,0,', '[1e-45,-0.0,'); // JSON.stringify writes -0 as 0
 const with_ = (/** @type {object} */ patch) => model({ ...lab, ...patch });
 
 corpus.fuzz_model = {
@@ -194,7 +237,10 @@ corpus.fuzz_model = {
   'softmax-config-history.json': Buffer.from(softmaxText + '\n'),
   'tanh-identity-squared-error.json': with_({
     loss: 'squared-error',
-    layers: [{ ...lab.layers[0], activation: 'tanh', bias: null }, { ...lab.layers[1], activation: 'identity' }],
+    layers: [
+      { ...lab.layers[0], activation: 'tanh', bias: null },
+      { ...lab.layers[1], activation: 'identity' },
+    ],
   }),
   'version-99.json': with_({ version: 99 }),
   'version-0.json': with_({ version: 0 }),
@@ -208,15 +254,22 @@ corpus.fuzz_model = {
   'not-json.txt': Buffer.from('{"format": "digitrain-model", "version": 1,'),
   'npz-magic.bin': Buffer.from('PK\x03\x04\x14\x00\x00\x00\x00\x00'),
   'settings.json': Buffer.from('{"learning_rate": 0.5, "batch_size": 10, "hidden": "relu", "layers": [784, 30, 10]}\n'),
-  'settings-adam.json': Buffer.from('{"optimizer": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "l2": 0.0001, "dropout": 0.2}\n'),
-  'settings-schedule.json': Buffer.from('{"anneal_on_rise": true, "anneal_factor": 0.5, "step_decay_every": 3, "step_decay_factor": 0.1, "shuffle": false, "threads": 4, "reduction": "mean", "init": "xavier-blog", "init_scale": 0.05}\n'),
+  'settings-adam.json': Buffer.from(
+    '{"optimizer": "adam", "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "l2": 0.0001, "dropout": 0.2}\n',
+  ),
+  'settings-schedule.json': Buffer.from(
+    '{"anneal_on_rise": true, "anneal_factor": 0.5, "step_decay_every": 3, "step_decay_factor": 0.1, "shuffle": false, "threads": 4, "reduction": "mean", "init": "xavier-blog", "init_scale": 0.05}\n',
+  ),
   'settings-bad-type.json': Buffer.from('{"epochs": "abc"}'),
   'settings-unknown.json': Buffer.from('{"foo": 1}'),
-  'settings-seed-max.json': Buffer.from('{"seed": 18446744073709551615, "validation": 100, "limit": 1000, "test_limit": 500}'),
+  'settings-seed-max.json': Buffer.from(
+    '{"seed": 18446744073709551615, "validation": 100, "limit": 1000, "test_limit": 500}',
+  ),
 };
 
 rmSync(out, { recursive: true, force: true });
-let files = 0, bytes = 0;
+let files = 0,
+  bytes = 0;
 for (const [target, seeds] of Object.entries(corpus)) {
   mkdirSync(join(out, target), { recursive: true });
   for (const [name, data] of Object.entries(seeds)) {

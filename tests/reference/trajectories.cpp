@@ -48,9 +48,14 @@ json network(const NetworkT<T>& net) {
 }
 
 json optimizerSettings(const TrainConfig& c) {
-  return {{"optimizer", name(c.optimizer)}, {"learning_rate", c.learningRate}, {"reduction", name(c.reduction)},
-          {"l2", c.l2},           {"momentum", c.momentum},       {"beta1", c.beta1},
-          {"beta2", c.beta2},     {"epsilon", c.epsilon}};
+  return {{"optimizer", name(c.optimizer)},
+          {"learning_rate", c.learningRate},
+          {"reduction", name(c.reduction)},
+          {"l2", c.l2},
+          {"momentum", c.momentum},
+          {"beta1", c.beta1},
+          {"beta2", c.beta2},
+          {"epsilon", c.epsilon}};
 }
 
 // One rule, stepping a 3×4 layer with biases through `steps` gradients of a batch of 4.
@@ -81,7 +86,8 @@ json ruleCase(const std::string& label, const TrainConfig& config, int steps) {
     GradientsT<T> g;
     g.resize(net);
     for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 4; ++j) g.weights[0](i, j) = T(kBatch * std::sin(0.9 * i + 1.7 * j + 2.3 * t) * (1 + 0.5 * t));
+      for (int j = 0; j < 4; ++j)
+        g.weights[0](i, j) = T(kBatch * std::sin(0.9 * i + 1.7 * j + 2.3 * t) * (1 + 0.5 * t));
     for (int j = 0; j < 4; ++j) g.bias[0](j) = T(kBatch * std::cos(1.3 * j + 0.4 * t));
     json given = {{"weights", matrix(g.weights[0])}, {"bias", vector(g.bias[0])}};
     rule->beginStep();

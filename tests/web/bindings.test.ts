@@ -34,8 +34,19 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
   // If this fails, engine.d.ts changed: extend the calls below (and embind.cpp) to match.
   expect(sessionMembers.sort()).toEqual(
     [
-      'configure', 'delete', 'describeIdx', 'evaluate', 'exportModel', 'exportNpz', 'importModel', 'inspect',
-      'predict', 'sampleImages', 'sampleLabels', 'setDataset', 'train',
+      'configure',
+      'delete',
+      'describeIdx',
+      'evaluate',
+      'exportModel',
+      'exportNpz',
+      'importModel',
+      'inspect',
+      'predict',
+      'sampleImages',
+      'sampleLabels',
+      'setDataset',
+      'train',
     ].sort(),
   );
   expect(engineMembers.sort()).toEqual(['Session', 'maxThreads', 'presets', 'settingsSchema', 'version'].sort());
@@ -47,7 +58,8 @@ describe.each(BUILDS)('%s build', (build) => {
 
   it('has every Engine member of engine.d.ts', async () => {
     const engine = await engineFor(build);
-    for (const name of engineMembers) expect(typeof (engine as unknown as Record<string, unknown>)[name], name).toBe('function');
+    for (const name of engineMembers)
+      expect(typeof (engine as unknown as Record<string, unknown>)[name], name).toBe('function');
     expect(engine.version()).toMatch(/^\d+\.\d+\.\d+/);
     const presets = JSON.parse(engine.presets());
     expect(presets.map((p: { name: string }) => p.name)).toContain('tp');
@@ -61,7 +73,8 @@ describe.each(BUILDS)('%s build', (build) => {
     const engine = await engineFor(build);
     const s = new engine.Session();
     live.push(s);
-    for (const name of sessionMembers) expect(typeof (s as unknown as Record<string, unknown>)[name], name).toBe('function');
+    for (const name of sessionMembers)
+      expect(typeof (s as unknown as Record<string, unknown>)[name], name).toBe('function');
 
     // With nothing loaded every call fails politely: JSON with ok:false and a message, or empty bytes.
     const failure = (text: string) => {

@@ -42,14 +42,39 @@ const cases: [string, string[]][] = [
   ['a truncated .gz', ['info', M('truncated-labels-idx1-ubyte.gz')]],
   ['a missing file', ['info', join(tmp, 'missing.gz')]],
   ['an unknown flag', ['train', '--bogus']],
-  ['labels from another set', ['train', '--train-images', F('train-images-idx3-ubyte.gz'), '--train-labels', F('t10k-labels-idx1-ubyte.gz')]],
+  [
+    'labels from another set',
+    ['train', '--train-images', F('train-images-idx3-ubyte.gz'), '--train-labels', F('t10k-labels-idx1-ubyte.gz')],
+  ],
   ['training, --json', ['train', ...train, ...test, '--batch', '32', '--lr', '0.01', '--epochs', '2', '--json']],
-  ['training, text', ['train', ...train, '--limit', '600', '--validation', '100', '--preset', 'best', '--batch', '50', '--epochs', '2', '--threads', '2']],
+  [
+    'training, text',
+    [
+      'train',
+      ...train,
+      '--limit',
+      '600',
+      '--validation',
+      '100',
+      '--preset',
+      'best',
+      '--batch',
+      '50',
+      '--epochs',
+      '2',
+      '--threads',
+      '2',
+    ],
+  ],
 ];
 
 describe.skipIf(!native || !existsSync(nodeCli) || wasmStale)(
   `npm run cli behaves like the native CLI (${why}; ${
-    !existsSync(nodeCli) ? 'no Node CLI: npm run build:wasm' : wasmStale ? `${nodeCli} is older than the C++ sources: npm run build:wasm` : nodeCli
+    !existsSync(nodeCli)
+      ? 'no Node CLI: npm run build:wasm'
+      : wasmStale
+        ? `${nodeCli} is older than the C++ sources: npm run build:wasm`
+        : nodeCli
   })`,
   () => {
     it.each(cases)('%s', (_, args) => {
@@ -67,7 +92,16 @@ describe.skipIf(!native || !existsSync(nodeCli) || wasmStale)(
       expect(run(['node', nodeCli], [...args, ...files('wasm')]).status).toBe(0);
       for (const tag of ['native', 'wasm']) {
         const model = join(tmp, `${tag}.json`);
-        const ev = ['eval', '--model', model, '--images', F('t10k-images-idx3-ubyte.gz'), '--labels', F('t10k-labels-idx1-ubyte.gz'), '--json'];
+        const ev = [
+          'eval',
+          '--model',
+          model,
+          '--images',
+          F('t10k-images-idx3-ubyte.gz'),
+          '--labels',
+          F('t10k-labels-idx1-ubyte.gz'),
+          '--json',
+        ];
         const n = run([native!], ev);
         const w = run(['node', nodeCli], ev);
         expect(w.status).toBe(0);

@@ -39,17 +39,41 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(labels).toMatchObject({ kind: 'labels', labels_shape: true, type: 'u8', dims: [3000], count: 3000 });
     expect(labels.histogram!.reduce((a, b) => a + b, 0)).toBe(3000);
     expect(ok(s.describeIdx('train-images-idx3-ubyte', digits.trainImages()))).toMatchObject({
-      kind: 'images', labels_shape: false, dims: [3000, 28, 28], rows: 28, cols: 28,
+      kind: 'images',
+      labels_shape: false,
+      dims: [3000, 28, 28],
+      rows: 28,
+      cols: 28,
     });
     // One value per sample but not all digits: not labels, and the engine says which rule failed.
     expect(ok(s.describeIdx('label-12-idx1-ubyte', fixture('malformed', 'label-12-idx1-ubyte')))).toMatchObject({
-      kind: 'other', labels_shape: true, dims: [5],
+      kind: 'other',
+      labels_shape: true,
+      dims: [5],
     });
 
-    const train = ok(s.setDataset('train', 'train-images-idx3-ubyte.gz', digits.trainImages(), 'train-labels-idx1-ubyte.gz', digits.trainLabels()));
+    const train = ok(
+      s.setDataset(
+        'train',
+        'train-images-idx3-ubyte.gz',
+        digits.trainImages(),
+        'train-labels-idx1-ubyte.gz',
+        digits.trainLabels(),
+      ),
+    );
     expect(train).toMatchObject({ count: 3000, rows: 28, cols: 28 });
     expect(train.histogram).toEqual(labels.histogram);
-    expect(ok(s.setDataset('test', 't10k-images-idx3-ubyte.gz', digits.testImages(), 't10k-labels-idx1-ubyte.gz', digits.testLabels())).count).toBe(1000);
+    expect(
+      ok(
+        s.setDataset(
+          'test',
+          't10k-images-idx3-ubyte.gz',
+          digits.testImages(),
+          't10k-labels-idx1-ubyte.gz',
+          digits.testLabels(),
+        ),
+      ).count,
+    ).toBe(1000);
 
     // Previews are copies of the loaded bytes.
     const raw = digits.trainImages();
@@ -99,7 +123,7 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(ok(s.evaluate('validation', false)).count).toBe(0);
   });
 
-  it('predicts one drawing, with every layer\'s activations', () => {
+  it("predicts one drawing, with every layer's activations", () => {
     const pixels = Float32Array.from(s.sampleImages('test', 0, 1), (v) => v / 255);
     const p = ok(s.predict(pixels));
     expect(p.activations.map((a) => a.length)).toEqual([128, 64, 10]);
@@ -147,7 +171,7 @@ describe.each(BUILDS)('%s build', (build) => {
     }
   });
 
-  it('inspects the lab\'s 2-2-1 example in double precision', () => {
+  it("inspects the lab's 2-2-1 example in double precision", () => {
     const r = ok(s.inspect(labModel, [0.8, 0.2], [0.4], 5));
     const tol = 1e-12;
     expect(Math.abs(r.output_before[0] - 0.5597295991095778)).toBeLessThan(tol);
@@ -181,7 +205,13 @@ describe.each(BUILDS)('%s build', (build) => {
 
     it('a truncated IDX file', () => {
       const error = refused(
-        s.setDataset('test', 'truncated-images-idx3-ubyte', fixture('malformed', 'truncated-images-idx3-ubyte'), 'labels', idx([10], new Uint8Array(10))),
+        s.setDataset(
+          'test',
+          'truncated-images-idx3-ubyte',
+          fixture('malformed', 'truncated-images-idx3-ubyte'),
+          'labels',
+          idx([10], new Uint8Array(10)),
+        ),
       );
       expect(error).toMatch(/^truncated-images-idx3-ubyte: truncated: expected 7840 bytes of payload, got 100/);
       stillWorks();
@@ -204,7 +234,9 @@ describe.each(BUILDS)('%s build', (build) => {
     });
 
     it('labels whose count differs from the images', () => {
-      const error = refused(s.setDataset('train', 'train-images', digits.trainImages(), 't10k-labels', digits.testLabels()));
+      const error = refused(
+        s.setDataset('train', 'train-images', digits.trainImages(), 't10k-labels', digits.testLabels()),
+      );
       expect(error).toContain('train-images has 3000 images');
       expect(error).toContain('t10k-labels has 1000 labels');
       stillWorks();
@@ -212,7 +244,13 @@ describe.each(BUILDS)('%s build', (build) => {
 
     it('a label that is not a digit', () => {
       const error = refused(
-        s.setDataset('test', 'five-images', idx([5, 28, 28], new Uint8Array(5 * 784)), 'label-12-idx1-ubyte', fixture('malformed', 'label-12-idx1-ubyte')),
+        s.setDataset(
+          'test',
+          'five-images',
+          idx([5, 28, 28], new Uint8Array(5 * 784)),
+          'label-12-idx1-ubyte',
+          fixture('malformed', 'label-12-idx1-ubyte'),
+        ),
       );
       expect(error).toMatch(/^label-12-idx1-ubyte: label 12 at index 3 is not a digit 0\.\.9/);
       stillWorks();

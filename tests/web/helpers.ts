@@ -63,7 +63,9 @@ export function newestSourceTime(): number {
  *  build of newer sources would report differences that are not bugs. */
 export function nativeCli(): { path: string | null; why: string } {
   const candidates = [process.env.DIGITRAIN_NATIVE, join(root, 'build', 'digitrain')];
-  for (const dir of readdirSync(root).filter((d) => /^build-/.test(d) && !/wasm/.test(d)).sort())
+  for (const dir of readdirSync(root)
+    .filter((d) => /^build-/.test(d) && !/wasm/.test(d))
+    .sort())
     candidates.push(join(root, dir, 'digitrain'));
   const path = candidates.find((c): c is string => !!c && existsSync(c)) ?? null;
   if (!path) return { path: null, why: 'no native build (npm run test:native builds build/digitrain)' };

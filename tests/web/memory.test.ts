@@ -53,8 +53,12 @@ describe.each(BUILDS)('%s build', (build) => {
       for (const salt of [1, 2]) {
         const train = synthetic(60_000, salt);
         const test = synthetic(10_000, salt);
-        expect(ok(s.setDataset('train', `train-${salt}`, train.images, `labels-${salt}`, train.labels)).count).toBe(60_000);
-        expect(ok(s.setDataset('test', `t10k-${salt}`, test.images, `t10k-labels-${salt}`, test.labels)).count).toBe(10_000);
+        expect(ok(s.setDataset('train', `train-${salt}`, train.images, `labels-${salt}`, train.labels)).count).toBe(
+          60_000,
+        );
+        expect(ok(s.setDataset('test', `t10k-${salt}`, test.images, `t10k-labels-${salt}`, test.labels)).count).toBe(
+          10_000,
+        );
         const run = ok(s.configure({ preset: 'tp', batch_size: 32, epochs: 1, threads: build === 'mt' ? 2 : 1 }));
         expect(run.train_count).toBe(60_000);
         expect(ok(s.train(20)).batches).toBe(20);
@@ -83,7 +87,15 @@ describe.each(BUILDS)('%s build', (build) => {
       const s = new EngineSession(engine);
       ok(s.setDataset('train', 'train', train.images, 'labels', train.labels));
       ok(s.setDataset('test', 'test', test.images, 'test-labels', test.labels));
-      ok(s.configure({ preset: 'tp', layers: [784, 8, 10], batch_size: 60, epochs: 1, threads: build === 'mt' && cycle % 2 ? 2 : 1 }));
+      ok(
+        s.configure({
+          preset: 'tp',
+          layers: [784, 8, 10],
+          batch_size: 60,
+          epochs: 1,
+          threads: build === 'mt' && cycle % 2 ? 2 : 1,
+        }),
+      );
       ok(s.train(10)); // finishes the epoch: evaluation on the test set included
       ok(s.evaluate('test', true));
       ok(s.predict(new Float32Array(784)));
@@ -154,8 +166,10 @@ describe('threaded build through the worker', () => {
     await trainEpoch(h);
     expect(h.events.filter((e) => e.type === 'fatal')).toEqual([]);
     const m = summary.memory!;
-    console.log(`[mt] 60,000 + 10,000 images, trained, loaded 10 more times: heap ${heaps.map(mb).join(', ')}; ` +
-      `in use ${mb(m.usedBytes)}, peak ${mb(m.peakBytes)}`);
+    console.log(
+      `[mt] 60,000 + 10,000 images, trained, loaded 10 more times: heap ${heaps.map(mb).join(', ')}; ` +
+        `in use ${mb(m.usedBytes)}, peak ${mb(m.peakBytes)}`,
+    );
     // At most two sets are held (≈ 52 MB each): the one loaded, and the one the last run
     // trained on, which the engine keeps until the next run is configured. Loading them again
     // and again needs no more memory.
@@ -168,17 +182,21 @@ describe('threaded build through the worker', () => {
     const h = trainerHarness(engine, () => new Promise((r) => setImmediate(r)));
     const info = result<'init'>(await h.send('init', { base: '/' }));
     const demo = await makeDigits(); // the page's built-in set, as scripts/demo-data.mjs writes it
-    const summary = result<'loadFiles'>(await h.send('loadFiles', {
-      files: [
-        named('train-images-idx3-ubyte', demo.trainImages),
-        named('train-labels-idx1-ubyte', demo.trainLabels),
-        named('t10k-images-idx3-ubyte', demo.testImages),
-        named('t10k-labels-idx1-ubyte', demo.testLabels),
-      ],
-    }));
+    const summary = result<'loadFiles'>(
+      await h.send('loadFiles', {
+        files: [
+          named('train-images-idx3-ubyte', demo.trainImages),
+          named('train-labels-idx1-ubyte', demo.trainLabels),
+          named('t10k-images-idx3-ubyte', demo.testImages),
+          named('t10k-labels-idx1-ubyte', demo.testLabels),
+        ],
+      }),
+    );
     await trainEpoch(h);
     const after = engineMemory(engine)!;
-    console.log(`[mt] started: heap ${mb(info.memory!.heapBytes)}; demo digits (${summary.train.count} + ${summary.test?.count}) loaded and trained: heap ${mb(after.heapBytes)}, peak ${mb(after.peakBytes)}`);
+    console.log(
+      `[mt] started: heap ${mb(info.memory!.heapBytes)}; demo digits (${summary.train.count} + ${summary.test?.count}) loaded and trained: heap ${mb(after.heapBytes)}, peak ${mb(after.peakBytes)}`,
+    );
     expect(after.heapBytes).toBeLessThan(100 * 2 ** 20);
   }, 120_000);
 
@@ -199,7 +217,10 @@ describe('threaded build through the worker', () => {
     expect(error).toMatch(/idx[13]-ubyte/);
     expect(h.events.filter((e) => e.type === 'fatal')).toEqual([]);
     // The first set is still the one loaded, test digits included, and still trains.
-    for (const [slot, file, start] of [['train', first[0], 59_990], ['test', first[2], 9_990]] as const) {
+    for (const [slot, file, start] of [
+      ['train', first[0], 59_990],
+      ['test', first[2], 9_990],
+    ] as const) {
       const got = result<'samples'>(await h.send('samples', { slot, start, count: 5 }));
       expect(got.images).toEqual(new Uint8Array(file.bytes, 16 + start * 784, 5 * 784));
     }

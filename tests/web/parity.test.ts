@@ -24,27 +24,76 @@ interface Case {
   config: TrainConfig;
 }
 const base: Omit<TrainConfig, 'preset'> = {
-  layers: [784, 128, 64, 10], hidden: 'sigmoid', output: 'softmax', loss: 'cross-entropy', bias: false,
-  init: 'normal-sqrt-n', init_scale: 0.1, reduction: 'sum', optimizer: 'sgd', learning_rate: 0.01, momentum: 0.9,
-  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, batch_size: 32, epochs: 2, validation: 0, limit: 0, test_limit: 0, l2: 0,
-  dropout: 0, anneal_on_rise: false, anneal_factor: 0.9, step_decay_every: 0, step_decay_factor: 0.5, shuffle: false,
-  seed: 1, threads: 1,
+  layers: [784, 128, 64, 10],
+  hidden: 'sigmoid',
+  output: 'softmax',
+  loss: 'cross-entropy',
+  bias: false,
+  init: 'normal-sqrt-n',
+  init_scale: 0.1,
+  reduction: 'sum',
+  optimizer: 'sgd',
+  learning_rate: 0.01,
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  batch_size: 32,
+  epochs: 2,
+  validation: 0,
+  limit: 0,
+  test_limit: 0,
+  l2: 0,
+  dropout: 0,
+  anneal_on_rise: false,
+  anneal_factor: 0.9,
+  step_decay_every: 0,
+  step_decay_factor: 0.5,
+  shuffle: false,
+  seed: 1,
+  threads: 1,
 };
 const cases: Case[] = [
   { name: 'the TP network, batch 32, summed gradient, in order', config: { ...base, preset: '' } },
   {
     name: 'ReLU, biases, Adam, mean, L2, dropout, shuffled, validation split',
     config: {
-      ...base, preset: '', layers: [784, 64, 10], hidden: 'relu', bias: true, init: 'he', reduction: 'mean',
-      optimizer: 'adam', learning_rate: 0.001, validation: 500, dropout: 0.2, l2: 0.0001, shuffle: true, seed: 7,
+      ...base,
+      preset: '',
+      layers: [784, 64, 10],
+      hidden: 'relu',
+      bias: true,
+      init: 'he',
+      reduction: 'mean',
+      optimizer: 'adam',
+      learning_rate: 0.001,
+      validation: 500,
+      dropout: 0.2,
+      l2: 0.0001,
+      shuffle: true,
+      seed: 7,
     },
   },
   {
     name: 'sigmoid + MSE, momentum, annealing and step decay, test limit',
     config: {
-      ...base, preset: '', layers: [784, 32, 10], output: 'sigmoid', loss: 'mse', bias: true, init: 'xavier',
-      reduction: 'mean', optimizer: 'momentum', learning_rate: 0.5, batch_size: 50, epochs: 3, anneal_on_rise: true,
-      step_decay_every: 2, test_limit: 400, shuffle: true, seed: 3,
+      ...base,
+      preset: '',
+      layers: [784, 32, 10],
+      output: 'sigmoid',
+      loss: 'mse',
+      bias: true,
+      init: 'xavier',
+      reduction: 'mean',
+      optimizer: 'momentum',
+      learning_rate: 0.5,
+      batch_size: 50,
+      epochs: 3,
+      anneal_on_rise: true,
+      step_decay_every: 2,
+      test_limit: 400,
+      shuffle: true,
+      seed: 3,
     },
   },
 ];
@@ -53,10 +102,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'digitrain-parity-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const trainArgs = [
-  '--train-images', fixturePath('digits', 'train-images-idx3-ubyte.gz'),
-  '--train-labels', fixturePath('digits', 'train-labels-idx1-ubyte.gz'),
-  '--test-images', fixturePath('digits', 't10k-images-idx3-ubyte.gz'),
-  '--test-labels', fixturePath('digits', 't10k-labels-idx1-ubyte.gz'),
+  '--train-images',
+  fixturePath('digits', 'train-images-idx3-ubyte.gz'),
+  '--train-labels',
+  fixturePath('digits', 'train-labels-idx1-ubyte.gz'),
+  '--test-images',
+  fixturePath('digits', 't10k-images-idx3-ubyte.gz'),
+  '--test-labels',
+  fixturePath('digits', 't10k-labels-idx1-ubyte.gz'),
 ];
 
 function runNative(c: Case, index: number): EpochMetrics[] {
@@ -64,7 +117,10 @@ function runNative(c: Case, index: number): EpochMetrics[] {
   writeFileSync(file, JSON.stringify(c.config));
   const r = spawnSync(native!, ['train', ...trainArgs, '--config', file, '--json'], { encoding: 'utf8' });
   expect(r.status, `${native} exited with ${r.status}: ${r.stderr}`).toBe(0);
-  return r.stdout.trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as EpochMetrics);
 }
 
 const expectClose = (wasm: number | null, nat: number | null, tol: number, what: string) => {
@@ -80,7 +136,10 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, ()
     it.each(BUILDS)('%s build', async (build) => {
       const s = new EngineSession(await engineFor(build));
       try {
-        for (const [slot, images, labels] of [['train', digits.trainImages(), digits.trainLabels()], ['test', digits.testImages(), digits.testLabels()]] as const) {
+        for (const [slot, images, labels] of [
+          ['train', digits.trainImages(), digits.trainLabels()],
+          ['test', digits.testImages(), digits.testLabels()],
+        ] as const) {
           const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
           expect(failed(r) ? r.error : '').toBe('');
         }
@@ -94,7 +153,9 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, ()
           if (r.finished) break;
         }
         expect(epochs.map((m) => m.epoch)).toEqual(expected.map((m) => m.epoch));
-        const trainN = run.train_count, testN = run.test_count, valN = run.validation_count;
+        const trainN = run.train_count,
+          testN = run.test_count,
+          valN = run.validation_count;
         for (const [i, m] of epochs.entries()) {
           const n = expected[i];
           const at = `epoch ${m.epoch}`;
@@ -107,7 +168,12 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, ()
         }
         console.log(
           `[${build}] ${c.name}: ` +
-            epochs.map((m, i) => `epoch ${m.epoch} train ${m.train_error} (native ${expected[i].train_error}), test ${m.test_error} (native ${expected[i].test_error})`).join('; '),
+            epochs
+              .map(
+                (m, i) =>
+                  `epoch ${m.epoch} train ${m.train_error} (native ${expected[i].train_error}), test ${m.test_error} (native ${expected[i].test_error})`,
+              )
+              .join('; '),
         );
       } finally {
         s.dispose();

@@ -62,7 +62,9 @@ interface NodeModules {
 }
 
 export function isNode(): boolean {
-  return typeof g.process === 'object' && typeof g.process?.versions?.node === 'string' && typeof g.window === 'undefined';
+  return (
+    typeof g.process === 'object' && typeof g.process?.versions?.node === 'string' && typeof g.window === 'undefined'
+  );
 }
 
 /** Which build to load here and why; throws only when neither build can run. */
@@ -76,7 +78,10 @@ export async function pickBuild(force?: BuildKind): Promise<{ build: BuildKind; 
   if (isNode()) {
     if (force === 'st') return { build: 'st', reason: 'the SIMD-only build was requested.' };
     if (!hasThreads) return { build: 'st', reason: 'this Node.js has no WebAssembly threads.' };
-    return { build: 'mt', reason: force === 'mt' ? 'the threaded build was requested.' : 'Node.js supports WebAssembly threads.' };
+    return {
+      build: 'mt',
+      reason: force === 'mt' ? 'the threaded build was requested.' : 'Node.js supports WebAssembly threads.',
+    };
   }
   if (force === 'st') return { build: 'st', reason: 'the SIMD-only build was requested (?build=st).' };
   if (!g.crossOriginIsolated)
@@ -86,7 +91,8 @@ export async function pickBuild(force?: BuildKind): Promise<{ build: BuildKind; 
         'the page is not cross-origin isolated (the server sent no COOP/COEP headers), so the browser ' +
         'allows no shared memory and no threads; training runs on one core.',
     };
-  if (!hasThreads) return { build: 'st', reason: 'this browser has no WebAssembly threads; training runs on one core.' };
+  if (!hasThreads)
+    return { build: 'st', reason: 'this browser has no WebAssembly threads; training runs on one core.' };
   return {
     build: 'mt',
     reason:

@@ -271,7 +271,13 @@ export class EngineSession {
   }
 
   /** On failure the slot keeps what it had. */
-  setDataset(slot: Slot, imagesName: string, images: Uint8Array, labelsName: string, labels: Uint8Array): Result<DatasetInfo> {
+  setDataset(
+    slot: Slot,
+    imagesName: string,
+    images: Uint8Array,
+    labelsName: string,
+    labels: Uint8Array,
+  ): Result<DatasetInfo> {
     return parse(this.s.setDataset(slot, imagesName, images, labelsName, labels));
   }
 

@@ -12,7 +12,10 @@ export const BOX = 20;
  */
 export function toMnist(grey: Float32Array, width: number, height: number): Float32Array | null {
   // Bounding box of the ink (a faint threshold ignores anti-aliasing dust).
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
       if (grey[y * width + x] > 0.05) {
@@ -22,19 +25,25 @@ export function toMnist(grey: Float32Array, width: number, height: number): Floa
         if (y > y1) y1 = y;
       }
   if (x1 < 0) return null;
-  const bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+  const bw = x1 - x0 + 1,
+    bh = y1 - y0 + 1;
 
   // Scale the longer side to 20 pixels; each target pixel averages the source area it
   // covers (a box filter, sampled 4×4 with bilinear reads so small drawings scale up too).
   const scale = BOX / Math.max(bw, bh);
-  const tw = Math.max(1, Math.round(bw * scale)), th = Math.max(1, Math.round(bh * scale));
+  const tw = Math.max(1, Math.round(bw * scale)),
+    th = Math.max(1, Math.round(bh * scale));
   const small = new Float32Array(tw * th);
   const S = 4;
   const at = (x: number, y: number) => {
-    const cx = Math.min(Math.max(x, 0), width - 1), cy = Math.min(Math.max(y, 0), height - 1);
-    const ix = Math.floor(cx), iy = Math.floor(cy);
-    const fx = cx - ix, fy = cy - iy;
-    const jx = Math.min(ix + 1, width - 1), jy = Math.min(iy + 1, height - 1);
+    const cx = Math.min(Math.max(x, 0), width - 1),
+      cy = Math.min(Math.max(y, 0), height - 1);
+    const ix = Math.floor(cx),
+      iy = Math.floor(cy);
+    const fx = cx - ix,
+      fy = cy - iy;
+    const jx = Math.min(ix + 1, width - 1),
+      jy = Math.min(iy + 1, height - 1);
     return (
       grey[iy * width + ix] * (1 - fx) * (1 - fy) +
       grey[iy * width + jx] * fx * (1 - fy) +
@@ -52,7 +61,9 @@ export function toMnist(grey: Float32Array, width: number, height: number): Floa
     }
 
   // Centre of mass of the scaled digit, then an integer shift that puts it at (14, 14).
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < th; y++)
     for (let x = 0; x < tw; x++) {
       const v = small[y * tw + x];
@@ -61,11 +72,13 @@ export function toMnist(grey: Float32Array, width: number, height: number): Floa
       my += v * (y + 0.5);
     }
   if (mass === 0) return null;
-  const ox = Math.round(SIZE / 2 - mx / mass), oy = Math.round(SIZE / 2 - my / mass);
+  const ox = Math.round(SIZE / 2 - mx / mass),
+    oy = Math.round(SIZE / 2 - my / mass);
   const out = new Float32Array(SIZE * SIZE);
   for (let y = 0; y < th; y++)
     for (let x = 0; x < tw; x++) {
-      const X = x + ox, Y = y + oy;
+      const X = x + ox,
+        Y = y + oy;
       if (X >= 0 && X < SIZE && Y >= 0 && Y < SIZE) out[Y * SIZE + X] = small[y * tw + x];
     }
   return out;

@@ -11,7 +11,8 @@ export interface FilePair {
   count: number;
 }
 
-export type Pairing = { ok: true; train: FilePair; test: FilePair | null; notes: string[] } | { ok: false; errors: string[] };
+export type Pairing =
+  { ok: true; train: FilePair; test: FilePair | null; notes: string[] } | { ok: false; errors: string[] };
 
 const what = (d: FileDescription) =>
   d.kind === 'images'
@@ -43,9 +44,7 @@ export function pairFiles(files: FileDescription[]): Pairing {
         `${f.name}: holds ${fmt(f.count ?? 0)} values shaped like labels, but not all of them are digits 0..9, so it is not a labels file.`,
       );
     else if (f.kind === 'other')
-      errors.push(
-        `${f.name}: holds ${what(f)}, which is neither images (rank 3, N×rows×cols) nor labels (rank 1, N).`,
-      );
+      errors.push(`${f.name}: holds ${what(f)}, which is neither images (rank 3, N×rows×cols) nor labels (rank 1, N).`);
   }
   const images = files.filter((f) => f.ok && f.kind === 'images');
   const labels = files.filter((f) => f.ok && f.kind === 'labels');
@@ -61,7 +60,9 @@ export function pairFiles(files: FileDescription[]): Pairing {
       const others = labels.filter((l) => !usedLabels.has(l));
       errors.push(
         `${im.name} holds ${what(im)}, but no labels file has ${fmt(im.count ?? 0)} labels` +
-          (others.length ? ` (${others.map((l) => `${l.name}: ${what(l)}`).join('; ')}).` : ' (no labels file was given).') +
+          (others.length
+            ? ` (${others.map((l) => `${l.name}: ${what(l)}`).join('; ')}).`
+            : ' (no labels file was given).') +
           misnamed(im),
       );
     }
@@ -78,7 +79,9 @@ export function pairFiles(files: FileDescription[]): Pairing {
     const [a, b] = pairs;
     const size = (p: FilePair) => (p.images.dims ?? []).slice(1).join('×');
     if (size(a) !== size(b))
-      errors.push(`${a.images.name} holds ${size(a)} images but ${b.images.name} holds ${size(b)} images; both sets need the same image size.`);
+      errors.push(
+        `${a.images.name} holds ${size(a)} images but ${b.images.name} holds ${size(b)} images; both sets need the same image size.`,
+      );
   }
   if (errors.length) return { ok: false, errors };
   if (pairs.length === 0) return { ok: false, errors: ['No images file was found among the selected files.'] };
@@ -86,6 +89,7 @@ export function pairFiles(files: FileDescription[]): Pairing {
   let [train, test = null] = [...pairs].sort((p, q) => q.count - p.count);
   if (test && train.count === test.count && looksLikeTest(train.images.name) && !looksLikeTest(test.images.name))
     [train, test] = [test, train];
-  if (!test) notes.push('Only one images+labels pair was given: it is used for training, and no test error is measured.');
+  if (!test)
+    notes.push('Only one images+labels pair was given: it is used for training, and no test error is measured.');
   return { ok: true, train, test, notes };
 }

@@ -41,7 +41,8 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('message', (event) => {
-  if (event.data === 'digitrain-version' && event.source) event.source.postMessage({ type: 'digitrain-version', version: VERSION, cache: CACHE });
+  if (event.data === 'digitrain-version' && event.source)
+    event.source.postMessage({ type: 'digitrain-version', version: VERSION, cache: CACHE });
 });
 
 self.addEventListener('fetch', (event) => {
@@ -67,24 +68,31 @@ async function respond(request, url) {
   try {
     response = await fetch(request);
   } catch (error) {
-    return new Response(
-      `digitrain is offline and ${url.pathname} is not part of its offline copy.`,
-      { status: 503, statusText: 'Offline', headers: { 'Content-Type': 'text/plain; charset=utf-8' } },
-    );
+    return new Response(`digitrain is offline and ${url.pathname} is not part of its offline copy.`, {
+      status: 503,
+      statusText: 'Offline',
+      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    });
   }
   return isolated(response, url);
 }
 
 // Hosts that do not know these types send them as application/octet-stream or text/plain,
 // which browsers refuse for module scripts and compile slowly for WebAssembly: name them.
-const TYPES = { wasm: 'application/wasm', mjs: 'text/javascript', js: 'text/javascript', webmanifest: 'application/manifest+json' };
+const TYPES = {
+  wasm: 'application/wasm',
+  mjs: 'text/javascript',
+  js: 'text/javascript',
+  webmanifest: 'application/manifest+json',
+};
 
 /** The same response with the isolation headers (an opaque response cannot be changed). */
 function isolated(response, url) {
   if (response.status === 0 || response.type === 'opaque' || response.type === 'opaqueredirect') return response;
   const headers = new Headers(response.headers);
   const type = TYPES[(/\.([a-z]+)$/.exec(url.pathname) || [])[1]];
-  if (type && response.ok && /^(|application\/octet-stream|text\/plain)(;|$)/.test(headers.get('Content-Type') || '')) headers.set('Content-Type', type);
+  if (type && response.ok && /^(|application\/octet-stream|text\/plain)(;|$)/.test(headers.get('Content-Type') || ''))
+    headers.set('Content-Type', type);
   headers.set('Cross-Origin-Opener-Policy', 'same-origin');
   headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
   headers.set('Cross-Origin-Resource-Policy', 'cross-origin');

@@ -15,7 +15,20 @@
 // What the worker and the page add around it (requests, events, dataset summaries) is
 // camelCase. Nothing is renamed on the way.
 import type { BuildKind } from '../core/loadEngine';
-import type { DatasetInfo, EpochMetrics, Evaluation, Failure, IdxDescription, Inspection, ModelInfo, Prediction, Preset, RunInfo, SettingSchema, TrainConfig } from '../core/session';
+import type {
+  DatasetInfo,
+  EpochMetrics,
+  Evaluation,
+  Failure,
+  IdxDescription,
+  Inspection,
+  ModelInfo,
+  Prediction,
+  Preset,
+  RunInfo,
+  SettingSchema,
+  TrainConfig,
+} from '../core/session';
 
 export type { BuildKind } from '../core/loadEngine';
 export type {

@@ -25,7 +25,8 @@ export interface FittedValidation {
 
 /** `requested` held-out digits of `available` (after the subset), fitted as described above. */
 export function fitValidation(requested: number, available: number, preset?: string): FittedValidation {
-  if (!(requested > 0) || available <= 0 || requested <= available * MAX_VALIDATION_SHARE) return { validation: Math.max(0, requested || 0), note: null };
+  if (!(requested > 0) || available <= 0 || requested <= available * MAX_VALIDATION_SHARE)
+    return { validation: Math.max(0, requested || 0), note: null };
   const validation = Math.floor(available * FITTED_SHARE);
   const who = preset ? `The ${preset} preset holds out` : 'The settings hold out';
   return {

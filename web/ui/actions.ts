@@ -19,7 +19,7 @@ export async function startEngine(store: AppStore, { client, base, params }: Dep
 
 /** The run's new state; an end (finished, stopped, diverged) settles the model. */
 export function setRunState(store: AppStore, state: PageState, message?: string): void {
-  const error = state === 'diverged' ? message ?? 'Training diverged.' : message;
+  const error = state === 'diverged' ? (message ?? 'Training diverged.') : message;
   store.update((s) => ({
     state,
     ...(error ? { trainError: error } : {}),
@@ -108,10 +108,14 @@ export async function recover(store: AppStore, deps: Deps, reason: string): Prom
       state: kept ? 'crashed' : 'idle',
       trainError:
         `The training worker crashed (${reason}) and was replaced. ` +
-        (kept ? `The model after epoch ${epochs} is loaded: draw with it, or press Resume to continue training from it.` : 'Press Train to start again.'),
+        (kept
+          ? `The model after epoch ${epochs} is loaded: draw with it, or press Resume to continue training from it.`
+          : 'Press Train to start again.'),
       modelVersion: s.modelVersion + 1,
     }));
   } catch (e) {
-    store.update({ trainError: `The training worker crashed (${reason}), and restarting it failed: ${(e as Error).message}` });
+    store.update({
+      trainError: `The training worker crashed (${reason}), and restarting it failed: ${(e as Error).message}`,
+    });
   }
 }

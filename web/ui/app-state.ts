@@ -2,7 +2,17 @@
 // is given. Everything the page keeps across a worker crash lives here: the data source (to
 // reload it), the last good model (exported after each epoch) and the curves. No DOM here.
 import type { Activation } from '../core/session';
-import type { DatasetSummary, EngineInfo, EpochMetrics, Evaluation, PresetInfo, ProgressEvent, RunInfo, TrainConfig, TrainState } from '../shared/protocol';
+import type {
+  DatasetSummary,
+  EngineInfo,
+  EpochMetrics,
+  Evaluation,
+  PresetInfo,
+  ProgressEvent,
+  RunInfo,
+  TrainConfig,
+  TrainState,
+} from '../shared/protocol';
 import type { RunCurve } from './charts';
 import type { TestImages } from './evaluation-view';
 import type { Store } from './store';
@@ -108,7 +118,8 @@ export interface Deps {
 export const canTrain = (s: AppState): boolean => Boolean(s.info && s.dataset && s.config);
 
 /** Threads the page offers by default: every core the engine's pool can use. */
-export const threadsOffered = (info: EngineInfo): number => (info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1);
+export const threadsOffered = (info: EngineInfo): number =>
+  info.build === 'mt' ? Math.max(1, Math.min(info.maxThreads, info.cores)) : 1;
 
 /** The preset to recommend for drawing: digitrain's own, which reads hand-drawn digits most
  *  reliably (the others reproduce course labs, some with small or unusual networks). */

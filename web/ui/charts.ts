@@ -18,18 +18,43 @@ import {
 import type { EpochMetrics } from '../shared/protocol';
 import { isSweep, meanAndStd } from './run-groups';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Filler,
+  Legend,
+  Tooltip,
+);
 Chart.defaults.animation = false;
 Chart.defaults.maintainAspectRatio = false;
 
-const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLOURS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const percent = (v: number | null) => (v === null ? null : v * 100);
 
 type Points = { x: number; y: number | null }[];
 
 /** A line chart of error rates (%) against the epoch: the per-run plot (from 0, to see how far
  *  a run has come) and the overlay (fitted to the runs, so differences of a few % show). */
-function errorRateChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', Points>[], fromZero: boolean): Chart<'line', Points> {
+function errorRateChart(
+  canvas: HTMLCanvasElement,
+  datasets: ChartDataset<'line', Points>[],
+  fromZero: boolean,
+): Chart<'line', Points> {
   return new Chart<'line', Points>(canvas, {
     type: 'line',
     data: { datasets },
@@ -38,7 +63,12 @@ function errorRateChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line'
       // A series with no point (no validation split, no test set) gets no legend entry.
       // (A band's edges are drawn without a label: they get none either.)
       plugins: {
-        legend: { labels: { filter: (item, data) => Boolean(item.text) && (data.datasets[item.datasetIndex ?? 0]?.data as Points).some((p) => p.y !== null) } },
+        legend: {
+          labels: {
+            filter: (item, data) =>
+              Boolean(item.text) && (data.datasets[item.datasetIndex ?? 0]?.data as Points).some((p) => p.y !== null),
+          },
+        },
       },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'epoch' }, ticks: { precision: 0 } },
@@ -60,7 +90,11 @@ export class ErrorChart {
       pointRadius: 2,
       spanGaps: true,
     });
-    this.chart = errorRateChart(canvas, [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])], true);
+    this.chart = errorRateChart(
+      canvas,
+      [series('train', COLOURS[0]), series('validation', COLOURS[1]), series('test', COLOURS[2])],
+      true,
+    );
   }
 
   setEpochs(history: EpochMetrics[]): void {
@@ -82,7 +116,18 @@ export class LossChart {
   constructor(canvas: HTMLCanvasElement) {
     this.chart = new Chart<'line', { x: number; y: number }[]>(canvas, {
       type: 'line',
-      data: { datasets: [{ label: 'batch loss', data: [], borderColor: COLOURS[3], backgroundColor: COLOURS[3], pointRadius: 0, borderWidth: 1 }] },
+      data: {
+        datasets: [
+          {
+            label: 'batch loss',
+            data: [],
+            borderColor: COLOURS[3],
+            backgroundColor: COLOURS[3],
+            pointRadius: 0,
+            borderWidth: 1,
+          },
+        ],
+      },
       options: {
         parsing: false,
         scales: {
@@ -117,7 +162,8 @@ export class LossChart {
     const bin = Math.max(1, Math.ceil(n / LossChart.MAX_POINTS));
     const points: { x: number; y: number }[] = [];
     for (let i = 0; i < n; i += bin) {
-      let sum = 0, count = 0;
+      let sum = 0,
+        count = 0;
       for (let j = i; j < Math.min(n, i + bin); j++)
         if (Number.isFinite(this.losses[j])) {
           sum += this.losses[j];
@@ -140,7 +186,7 @@ export interface RunCurve {
 /** The error a run is compared by, per epoch: test when it was measured, else validation, else training. */
 export function comparedErrors(history: EpochMetrics[]): (number | null)[] {
   const useTest = history.some((m) => m.test_error !== null);
-  return history.map((m) => (useTest ? m.test_error : m.validation_error ?? m.train_error));
+  return history.map((m) => (useTest ? m.test_error : (m.validation_error ?? m.train_error)));
 }
 
 /** Kept runs overlaid: each run's compared error; the runs of a seed repeat as one line, their
@@ -160,7 +206,11 @@ export class CompareChart {
       const line = { borderColor: colour, backgroundColor: colour, pointRadius: 2 };
       if (!run.group || isSweep(run.group)) {
         const errors = comparedErrors(run.history);
-        datasets.push({ label: run.label, data: run.history.map((m, e) => ({ x: m.epoch, y: percent(errors[e]) })), ...line });
+        datasets.push({
+          label: run.label,
+          data: run.history.map((m, e) => ({ x: m.epoch, y: percent(errors[e]) })),
+          ...line,
+        });
         continue;
       }
       if (seen.has(run.group)) continue;
@@ -168,11 +218,28 @@ export class CompareChart {
       const members = runs.filter((r) => r.group === run.group).map((r) => comparedErrors(r.history));
       const epochs = Math.min(...members.map((m) => m.length));
       const stats = Array.from({ length: epochs }, (_, e) => meanAndStd(members.map((m) => (m[e] ?? NaN) * 100)));
-      const at = (f: (s: { mean: number; std: number }) => number) => stats.map((s, e) => ({ x: run.history[e].epoch, y: f(s) }));
+      const at = (f: (s: { mean: number; std: number }) => number) =>
+        stats.map((s, e) => ({ x: run.history[e].epoch, y: f(s) }));
       const band = `${colour}33`;
       datasets.push(
-        { label: '', data: at((s) => s.mean + s.std), borderColor: band, backgroundColor: band, pointRadius: 0, borderWidth: 0, fill: '+1' },
-        { label: '', data: at((s) => s.mean - s.std), borderColor: band, backgroundColor: band, pointRadius: 0, borderWidth: 0, fill: false },
+        {
+          label: '',
+          data: at((s) => s.mean + s.std),
+          borderColor: band,
+          backgroundColor: band,
+          pointRadius: 0,
+          borderWidth: 0,
+          fill: '+1',
+        },
+        {
+          label: '',
+          data: at((s) => s.mean - s.std),
+          borderColor: band,
+          backgroundColor: band,
+          pointRadius: 0,
+          borderWidth: 0,
+          fill: false,
+        },
         { label: `${run.group}: mean ± std of ${members.length} seeds`, data: at((s) => s.mean), ...line },
       );
     }

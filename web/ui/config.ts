@@ -78,7 +78,12 @@ export function fieldsFromSchema(schema: SettingSchema[]): Field[] {
       case 'seed':
         // The engine takes any 64-bit seed; a JavaScript number is exact only up to 2^53 - 1,
         // and a link must reproduce its run exactly.
-        fields.push({ ...base, kind: 'int', min: s.min ?? 0, max: Math.min(s.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) });
+        fields.push({
+          ...base,
+          kind: 'int',
+          min: s.min ?? 0,
+          max: Math.min(s.max ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+        });
         break;
     }
   }
@@ -87,9 +92,17 @@ export function fieldsFromSchema(schema: SettingSchema[]): Field[] {
 
 export function rulesFromSchema(schema: SettingSchema[]): ActivationRules {
   const find = (key: string) => schema.find((s) => s.key === key);
-  const output = find('output'), hidden = find('hidden'), loss = find('loss');
-  if (!output?.values || !hidden?.values || !loss?.values) throw new Error('the engine\'s settings table has no activations or losses');
-  return { all: output.values, beforeOutput: hidden.values, losses: loss.values, requiredOutput: loss.required_output ?? {} };
+  const output = find('output'),
+    hidden = find('hidden'),
+    loss = find('loss');
+  if (!output?.values || !hidden?.values || !loss?.values)
+    throw new Error("the engine's settings table has no activations or losses");
+  return {
+    all: output.values,
+    beforeOutput: hidden.values,
+    losses: loss.values,
+    requiredOutput: loss.required_output ?? {},
+  };
 }
 
 let loaded: () => void = () => {};
@@ -126,15 +139,21 @@ export function formatValue(field: Field, value: unknown): string {
 
 /** "from 1 to 64", "at least 0 and below 1", "above 0": a field's range in words. */
 export function rangeText(field: Field): string {
-  const low = field.above !== undefined ? `above ${field.above}` : field.min !== undefined ? `at least ${field.min}` : '';
-  const high = field.below !== undefined ? `below ${field.below}` : field.max !== undefined ? `at most ${field.max}` : '';
+  const low =
+    field.above !== undefined ? `above ${field.above}` : field.min !== undefined ? `at least ${field.min}` : '';
+  const high =
+    field.below !== undefined ? `below ${field.below}` : field.max !== undefined ? `at most ${field.max}` : '';
   if (field.min !== undefined && field.max !== undefined) return `from ${field.min} to ${field.max}`;
   return [low, high].filter(Boolean).join(' and ');
 }
 
 const inRange = (field: Field, n: number) =>
-  !((field.min !== undefined && n < field.min) || (field.above !== undefined && n <= field.above) ||
-    (field.max !== undefined && n > field.max) || (field.below !== undefined && n >= field.below));
+  !(
+    (field.min !== undefined && n < field.min) ||
+    (field.above !== undefined && n <= field.above) ||
+    (field.max !== undefined && n > field.max) ||
+    (field.below !== undefined && n >= field.below)
+  );
 
 /** Parses one field's text; a message names the field and says what is allowed. */
 export function parseValue(field: Field, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -145,13 +164,20 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
       const parts = t.split(/[-,\s]+/).filter(Boolean);
       const sizes = parts.map(Number);
       const last = field.last !== undefined ? `, the last ${field.last}` : '';
-      if (sizes.length < (field.minCount ?? 1) || sizes.some((n) => !Number.isInteger(n) || !inRange(field, n)) ||
-          (field.last !== undefined && sizes[sizes.length - 1] !== field.last))
-        return { ok: false, error: `${name} must be at least ${field.minCount ?? 1} whole numbers ${rangeText(field)} separated by "-"${last}, got "${t.slice(0, 40)}"` };
+      if (
+        sizes.length < (field.minCount ?? 1) ||
+        sizes.some((n) => !Number.isInteger(n) || !inRange(field, n)) ||
+        (field.last !== undefined && sizes[sizes.length - 1] !== field.last)
+      )
+        return {
+          ok: false,
+          error: `${name} must be at least ${field.minCount ?? 1} whole numbers ${rangeText(field)} separated by "-"${last}, got "${t.slice(0, 40)}"`,
+        };
       return { ok: true, value: sizes };
     }
     case 'enum':
-      if (!field.options!.includes(t)) return { ok: false, error: `${name} must be one of ${field.options!.join(', ')}, got "${t.slice(0, 40)}"` };
+      if (!field.options!.includes(t))
+        return { ok: false, error: `${name} must be one of ${field.options!.join(', ')}, got "${t.slice(0, 40)}"` };
       return { ok: true, value: t };
     case 'bool':
       if (['1', 'true', 'yes', 'on'].includes(t)) return { ok: true, value: true };
@@ -162,7 +188,10 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
       const n = t === '' ? NaN : Number(t);
       const range = rangeText(field);
       if (!Number.isFinite(n) || (field.kind === 'int' && !Number.isInteger(n)))
-        return { ok: false, error: `${name} must be ${field.kind === 'int' ? 'a whole number' : 'a number'} ${range}, got "${t.slice(0, 40)}"` };
+        return {
+          ok: false,
+          error: `${name} must be ${field.kind === 'int' ? 'a whole number' : 'a number'} ${range}, got "${t.slice(0, 40)}"`,
+        };
       if (!inRange(field, n)) return { ok: false, error: `${name} must be ${range}, got ${n}` };
       return { ok: true, value: n };
     }
@@ -184,7 +213,10 @@ export function configFromQuery(query: string, presets: PresetInfo[]): UrlConfig
   const wanted = params.get('preset');
   if (wanted !== null) {
     if (presets.some((p) => p.name === wanted)) preset = wanted;
-    else errors.push(`The link asks for preset "${wanted.slice(0, 40)}", which is not one of ${presets.map((p) => p.name).join(', ')}; using ${preset}.`);
+    else
+      errors.push(
+        `The link asks for preset "${wanted.slice(0, 40)}", which is not one of ${presets.map((p) => p.name).join(', ')}; using ${preset}.`,
+      );
   }
   const overrides: Partial<TrainConfig> = {};
   for (const [key, text] of params) {
@@ -204,7 +236,11 @@ export function configFromQuery(query: string, presets: PresetInfo[]): UrlConfig
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** The query string for a configuration: the preset and the fields that differ from it. */
-export function queryFromConfig(preset: PresetInfo, config: TrainConfig, keep: URLSearchParams = new URLSearchParams()): string {
+export function queryFromConfig(
+  preset: PresetInfo,
+  config: TrainConfig,
+  keep: URLSearchParams = new URLSearchParams(),
+): string {
   const params = new URLSearchParams();
   params.set('preset', preset.name);
   for (const field of fields()) {
@@ -217,5 +253,7 @@ export function queryFromConfig(preset: PresetInfo, config: TrainConfig, keep: U
 
 /** Short labels for the settings in which `config` differs from `base` (to name runs). */
 export function differences(base: TrainConfig, config: TrainConfig): string[] {
-  return fields().filter((f) => !same(base[f.key], config[f.key])).map((f) => `${f.key}=${formatValue(f, config[f.key])}`);
+  return fields()
+    .filter((f) => !same(base[f.key], config[f.key]))
+    .map((f) => `${f.key}=${formatValue(f, config[f.key])}`);
 }

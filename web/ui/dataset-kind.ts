@@ -17,18 +17,35 @@ export interface DataKind {
 }
 
 /** Fashion-MNIST's labels 0..9, as its authors list them. */
-export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+] as const;
 
 export function dataKind(d: DatasetSummary | null): DataKind {
   if (!d || d.source === 'demo') return { name: 'MNIST', item: 'digit', classes: null, how: null };
   const named = d.files.filter((f) => /fashion/i.test(f.name)).map((f) => f.name);
   if (named.length)
-    return { name: 'Fashion-MNIST', item: 'image', classes: FASHION_CLASSES, how: `by file name (${named.join(', ')} says "fashion")` };
+    return {
+      name: 'Fashion-MNIST',
+      item: 'image',
+      classes: FASHION_CLASSES,
+      how: `by file name (${named.join(', ')} says "fashion")`,
+    };
   return { name: null, item: 'image', classes: null, how: null };
 }
 
 /** "7" for digits and unknown classes, "7 Sneaker" where the classes have names. */
-export const className = (kind: DataKind, label: number): string => (kind.classes?.[label] ? `${label} ${kind.classes[label]}` : String(label));
+export const className = (kind: DataKind, label: number): string =>
+  kind.classes?.[label] ? `${label} ${kind.classes[label]}` : String(label);
 
 /** "3,000 digits", "1 image": the count with the item's word. */
 export const items = (kind: DataKind, count: string, n: number): string => `${count} ${kind.item}${n === 1 ? '' : 's'}`;

@@ -49,7 +49,10 @@ export class DrawPad {
 
   private point(e: PointerEvent) {
     const r = this.canvas.getBoundingClientRect();
-    return { x: ((e.clientX - r.left) * this.canvas.width) / r.width, y: ((e.clientY - r.top) * this.canvas.height) / r.height };
+    return {
+      x: ((e.clientX - r.left) * this.canvas.width) / r.width,
+      y: ((e.clientY - r.top) * this.canvas.height) / r.height,
+    };
   }
 
   private down(e: PointerEvent): void {
@@ -120,7 +123,10 @@ export class DrawPad {
 
   private extent(grey: Float32Array): Drawing['extent'] {
     const { width, height } = this.canvas;
-    let left = width, right = -1, top = height, bottom = -1;
+    let left = width,
+      right = -1,
+      top = height,
+      bottom = -1;
     for (let y = 0; y < height; y++)
       for (let x = 0; x < width; x++)
         if (grey[y * width + x] > 0.1) {
@@ -129,7 +135,9 @@ export class DrawPad {
           top = Math.min(top, y);
           bottom = Math.max(bottom, y);
         }
-    return right < 0 ? { width: 0, height: 0 } : { width: (right - left + 1) / width, height: (bottom - top + 1) / height };
+    return right < 0
+      ? { width: 0, height: 0 }
+      : { width: (right - left + 1) / width, height: (bottom - top + 1) / height };
   }
 
   private showPreview(pixels: Float32Array | null): void {

@@ -67,7 +67,9 @@ function embedHeader(): void {
   if (!view.embed) return;
   const own = new URL(location.href);
   own.searchParams.delete('embed');
-  const link = el('a', { href: own.href, target: '_blank', rel: 'noopener', id: 'open-in-tab' }, ['Open in its own tab ↗']);
+  const link = el('a', { href: own.href, target: '_blank', rel: 'noopener', id: 'open-in-tab' }, [
+    'Open in its own tab ↗',
+  ]);
   const bar = el('div', { class: 'embed-bar' }, [el('strong', {}, ['digitrain']), link]);
   document.body.prepend(bar);
   // Keep the link in step with the settings (the page rewrites its address as they change).
@@ -98,7 +100,8 @@ function reportHeight(): void {
   window.addEventListener('message', (e) => {
     if (e.source !== window.parent || typeof e.data !== 'object' || e.data === null) return;
     const d = e.data as { type?: string; theme?: string };
-    if (d.type === 'digitrain:theme' && (d.theme === 'dark' || d.theme === 'light') && view.theme === 'auto') setTheme(d.theme);
+    if (d.type === 'digitrain:theme' && (d.theme === 'dark' || d.theme === 'light') && view.theme === 'auto')
+      setTheme(d.theme);
     if (d.type === 'digitrain:hello') {
       last = 0;
       post();
@@ -140,7 +143,10 @@ function autotrain(): void {
       new MutationObserver(() => {
         const text = status.textContent ?? '';
         const state = body.dataset.trainState;
-        line.textContent = state === 'finished' ? `Trained: ${text.replace(/^Finished — /, '')}. Draw a digit.` : `Training the network for you: ${text}`;
+        line.textContent =
+          state === 'finished'
+            ? `Trained: ${text.replace(/^Finished — /, '')}. Draw a digit.`
+            : `Training the network for you: ${text}`;
       }).observe(status, { childList: true, characterData: true, subtree: true });
   }
 }
@@ -150,7 +156,10 @@ function updateNotice(): void {
     if (document.getElementById('update-note')) return;
     const reload = el('button', { type: 'button' }, ['Reload']);
     reload.addEventListener('click', () => location.reload());
-    const note = el('p', { id: 'update-note', class: 'engine', role: 'status' }, ['A new version of digitrain is ready: reload to use it (your runs here are not saved). ', reload]);
+    const note = el('p', { id: 'update-note', class: 'engine', role: 'status' }, [
+      'A new version of digitrain is ready: reload to use it (your runs here are not saved). ',
+      reload,
+    ]);
     document.querySelector('header')?.append(note);
   };
   if (root.hasAttribute('data-update-ready')) show();

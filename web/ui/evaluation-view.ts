@@ -15,7 +15,10 @@ export function renderConfusion(
   items = 'digits',
 ): void {
   const max = Math.max(1, ...ev.confusion.flatMap((row, t) => row.filter((_, p) => p !== t)));
-  const head = el('tr', {}, [el('th', { scope: 'col' }, ['true ↓ / predicted →']), ...ev.confusion.map((_, p) => el('th', { scope: 'col' }, [String(p)]))]);
+  const head = el('tr', {}, [
+    el('th', { scope: 'col' }, ['true ↓ / predicted →']),
+    ...ev.confusion.map((_, p) => el('th', { scope: 'col' }, [String(p)])),
+  ]);
   const body = ev.confusion.map((row, t) =>
     el('tr', {}, [
       el('th', { scope: 'row' }, [String(t)]),
@@ -25,7 +28,16 @@ export function renderConfusion(
           cell.className = 'diagonal';
           cell.textContent = String(count);
         } else {
-          const b = el('button', { type: 'button', 'aria-label': `${count} digits ${t} predicted as ${p}`, 'data-true': String(t), 'data-predicted': String(p) }, [String(count)]);
+          const b = el(
+            'button',
+            {
+              type: 'button',
+              'aria-label': `${count} digits ${t} predicted as ${p}`,
+              'data-true': String(t),
+              'data-predicted': String(p),
+            },
+            [String(count)],
+          );
           // At most 0.7 red under dark text: contrast stays above 4.5:1 (axe, WCAG AA).
           b.style.background = `rgba(214, 39, 40, ${count ? 0.1 + 0.6 * (count / max) : 0})`;
           b.disabled = count === 0;
@@ -66,10 +78,14 @@ export function renderMistakes(
     const canvas = el('canvas', { width: String(imgs.cols * 2), height: String(imgs.rows * 2) });
     drawDigit(canvas.getContext('2d')!, imgs.images, i * imgs.rows * imgs.cols, imgs.rows, imgs.cols, 0, 0, 2);
     const p = ev.probabilities ? ev.probabilities[i * outputs + predicted] : NaN;
-    const caption = `#${i}: ${truth} → ${predicted}` + (Number.isFinite(p) ? (probabilities ? ` (p=${p.toFixed(2)})` : ` (output ${p.toFixed(2)})`) : '');
+    const caption =
+      `#${i}: ${truth} → ${predicted}` +
+      (Number.isFinite(p) ? (probabilities ? ` (p=${p.toFixed(2)})` : ` (output ${p.toFixed(2)})`) : '');
     canvas.setAttribute('aria-label', `test digit ${caption}`);
     tiles.push(el('figure', { class: 'mistake' }, [canvas, el('figcaption', {}, [caption])]));
   }
-  title.textContent = `Digits ${truth} predicted as ${predicted}: ${total}` + (total > tiles.length ? ` (first ${tiles.length} shown)` : '');
+  title.textContent =
+    `Digits ${truth} predicted as ${predicted}: ${total}` +
+    (total > tiles.length ? ` (first ${tiles.length} shown)` : '');
   gallery.replaceChildren(...tiles);
 }

@@ -12,7 +12,18 @@ export function download(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export const CSV_KEYS = ['epoch', 'train_loss', 'train_error', 'validation_loss', 'validation_error', 'test_loss', 'test_error', 'learning_rate', 'seconds', 'samples_per_second'] as const;
+export const CSV_KEYS = [
+  'epoch',
+  'train_loss',
+  'train_error',
+  'validation_loss',
+  'validation_error',
+  'test_loss',
+  'test_error',
+  'learning_rate',
+  'seconds',
+  'samples_per_second',
+] as const;
 const csvRow = (m: EpochMetrics) => CSV_KEYS.map((k) => m[k] ?? '').join(',');
 // Labels may hold commas and quotes: quote them the CSV way.
 const csvText = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -24,5 +35,10 @@ export function curvesCsv(history: EpochMetrics[]): string {
 
 /** Several runs' curves in one table, each line starting with its run's label. */
 export function runsCsv(runs: { label: string; history: EpochMetrics[] }[]): string {
-  return [['run', ...CSV_KEYS].join(','), ...runs.flatMap((r) => r.history.map((m) => `${csvText(r.label)},${csvRow(m)}`))].join('\n') + '\n';
+  return (
+    [
+      ['run', ...CSV_KEYS].join(','),
+      ...runs.flatMap((r) => r.history.map((m) => `${csvText(r.label)},${csvRow(m)}`)),
+    ].join('\n') + '\n'
+  );
 }

@@ -51,7 +51,10 @@ export const EXAMPLES: Example[] = [
       loss: 'mse',
       bias: true,
       weights: [
-        [[0.3, -0.5], [0.8, 0.2]],
+        [
+          [0.3, -0.5],
+          [0.8, 0.2],
+        ],
         [[-0.6], [0.4]],
       ],
       biases: [[0.2, -0.4], [0.5]],
@@ -73,10 +76,20 @@ export const EXAMPLES: Example[] = [
       loss: 'cross-entropy',
       bias: true,
       weights: [
-        [[1, 1, 1], [-1, -1, -1]],
-        [[1, 1], [-1, -1], [-1, -1]],
+        [
+          [1, 1, 1],
+          [-1, -1, -1],
+        ],
+        [
+          [1, 1],
+          [-1, -1],
+          [-1, -1],
+        ],
       ],
-      biases: [[0, 0, 0], [0, 0]],
+      biases: [
+        [0, 0, 0],
+        [0, 0],
+      ],
       input: [1, -1],
       target: [1, 0],
       learningRate: 1,
@@ -88,7 +101,8 @@ export const cloneNetwork = (n: TinyNetwork): TinyNetwork => JSON.parse(JSON.str
 
 /** The same network with new layer sizes: numbers keep their (layer, i, j) place, new ones are 0. */
 export function resizeNetwork(n: TinyNetwork, sizes: number[]): TinyNetwork {
-  const pick = (values: number[] | undefined, count: number) => Array.from({ length: count }, (_, k) => values?.[k] ?? 0);
+  const pick = (values: number[] | undefined, count: number) =>
+    Array.from({ length: count }, (_, k) => values?.[k] ?? 0);
   const layers = sizes.length - 1;
   return {
     ...n,
@@ -96,9 +110,13 @@ export function resizeNetwork(n: TinyNetwork, sizes: number[]): TinyNetwork {
     activations: Array.from({ length: layers }, (_, l) =>
       l === layers - 1
         ? (n.activations[n.activations.length - 1] ?? 'sigmoid')
-        : activationRules().beforeOutput.includes(n.activations[l] ?? 'sigmoid') ? (n.activations[l] ?? 'sigmoid') : 'sigmoid',
+        : activationRules().beforeOutput.includes(n.activations[l] ?? 'sigmoid')
+          ? (n.activations[l] ?? 'sigmoid')
+          : 'sigmoid',
     ),
-    weights: Array.from({ length: layers }, (_, l) => Array.from({ length: sizes[l] }, (_, i) => pick(n.weights[l]?.[i], sizes[l + 1]))),
+    weights: Array.from({ length: layers }, (_, l) =>
+      Array.from({ length: sizes[l] }, (_, i) => pick(n.weights[l]?.[i], sizes[l + 1])),
+    ),
     biases: Array.from({ length: layers }, (_, l) => pick(n.biases[l], sizes[l + 1])),
     input: pick(n.input, sizes[0]),
     target: pick(n.target, sizes[sizes.length - 1]),
@@ -118,9 +136,16 @@ export const names = {
 
 /** Layer sizes as typed ("2-2-1"): 2 to 5 whole numbers from 1 to MAX_UNITS. */
 export function parseSizes(text: string): { ok: true; sizes: number[] } | { ok: false; error: string } {
-  const parts = text.trim().split(/[-,\s]+/).filter(Boolean);
+  const parts = text
+    .trim()
+    .split(/[-,\s]+/)
+    .filter(Boolean);
   const sizes = parts.map(Number);
-  if (sizes.length < 2 || sizes.length > MAX_WEIGHT_LAYERS + 1 || sizes.some((s) => !Number.isInteger(s) || s < 1 || s > MAX_UNITS))
+  if (
+    sizes.length < 2 ||
+    sizes.length > MAX_WEIGHT_LAYERS + 1 ||
+    sizes.some((s) => !Number.isInteger(s) || s < 1 || s > MAX_UNITS)
+  )
     return {
       ok: false,
       error:
@@ -135,7 +160,11 @@ export function parseNumber(name: string, text: string): { ok: true; value: numb
   const t = text.trim();
   // Number('') is 0 and Number('0x10') is 16: only plain decimal notation is a number here.
   const value = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : NaN;
-  if (!Number.isFinite(value)) return { ok: false, error: `${name} is not a number: "${t.slice(0, 40)}". Type a decimal number such as -0.5 or 1e-3.` };
+  if (!Number.isFinite(value))
+    return {
+      ok: false,
+      error: `${name} is not a number: "${t.slice(0, 40)}". Type a decimal number such as -0.5 or 1e-3.`,
+    };
   return { ok: true, value };
 }
 
@@ -171,4 +200,5 @@ export function modelFile(n: TinyNetwork): string {
 }
 
 /** A number with every digit a double holds: the shortest text that reads back as exactly it. */
-export const exact = (v: number | null | undefined): string => (v === null || v === undefined ? '—' : Object.is(v, -0) ? '-0' : String(v));
+export const exact = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '—' : Object.is(v, -0) ? '-0' : String(v);

@@ -24,17 +24,40 @@ import {
 import { settingsLoaded } from './config';
 import { el, showError } from './views';
 
-export type InspectFn = (args: { model: string; input: number[]; target: number[]; learningRate: number }) => Promise<Inspection>;
+export type InspectFn = (args: {
+  model: string;
+  input: number[];
+  target: number[];
+  learningRate: number;
+}) => Promise<Inspection>;
 
 const text = (id: string, value: string, label: string) =>
-  el('input', { id, type: 'text', inputmode: 'decimal', spellcheck: 'false', autocomplete: 'off', value, 'aria-label': label, class: 'num' });
+  el('input', {
+    id,
+    type: 'text',
+    inputmode: 'decimal',
+    spellcheck: 'false',
+    autocomplete: 'off',
+    value,
+    'aria-label': label,
+    class: 'num',
+  });
 
 /** Builds the panel inside `parent` (at its end) and wires it to `inspect`. */
-export function mountInspector(parent: HTMLElement, inspect: InspectFn): { element: HTMLDetailsElement; compute(): Promise<void> } {
+export function mountInspector(
+  parent: HTMLElement,
+  inspect: InspectFn,
+): { element: HTMLDetailsElement; compute(): Promise<void> } {
   let net = cloneNetwork(EXAMPLES[0].network);
   let sequence = 0;
 
-  const sizes = el('input', { id: 'inspector-sizes', type: 'text', spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'inspector-sizes-help' });
+  const sizes = el('input', {
+    id: 'inspector-sizes',
+    type: 'text',
+    spellcheck: 'false',
+    autocomplete: 'off',
+    'aria-describedby': 'inspector-sizes-help',
+  });
   const loss = el('select', { id: 'inspector-loss' });
   const bias = el('input', { id: 'inspector-bias', type: 'checkbox' });
   const lr = text('inspector-lr', '', 'Learning rate');
@@ -44,7 +67,9 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   const error = el('div', { id: 'inspector-error', class: 'error', role: 'alert', hidden: '' });
   const status = el('p', { id: 'inspector-status', class: 'hint', role: 'status' });
   const results = el('div', { id: 'inspector-results' });
-  const computeButton = el('button', { id: 'inspector-compute', type: 'button', class: 'primary' }, ['Compute one step']);
+  const computeButton = el('button', { id: 'inspector-compute', type: 'button', class: 'primary' }, [
+    'Compute one step',
+  ]);
 
   const exampleButtons = EXAMPLES.map((ex) => {
     const b = el('button', { id: `inspector-example-${ex.id}`, type: 'button' }, [`Load ${ex.title}`]);
@@ -67,11 +92,11 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
   const details = el('details', { id: 'inspector', class: 'inspector' }, [
     el('summary', {}, ['Hand-computation inspector: one training step of a tiny network, every number']),
     el('p', { class: 'hint' }, [
-      'For the labs\' pen-and-paper exercises. Layer ℓ computes zℓ = aℓ₋₁·Wℓ + bℓ and aℓ = f(zℓ), with a₀ = x; ' +
+      "For the labs' pen-and-paper exercises. Layer ℓ computes zℓ = aℓ₋₁·Wℓ + bℓ and aℓ = f(zℓ), with a₀ = x; " +
         'Wℓ[i,j] is the weight from unit i of the layer below to unit j of layer ℓ. The backward pass gives ' +
         'eℓ = ∂L/∂zℓ, ∂L/∂Wℓ[i,j] = aℓ₋₁[i]·eℓ[j] and ∂L/∂bℓ = eℓ; the step sets W ← W − lr·∂L/∂W. ' +
         'The engine computes it all in double precision and every digit is shown: edit any number and compare. ' +
-        'The last digit or two may differ from another program\'s: floating-point sums depend on their order ' +
+        "The last digit or two may differ from another program's: floating-point sums depend on their order " +
         '(the engine adds b after x·W, and takes σ(z) = 1/(1 + e^−z)).',
     ]),
     el('div', { class: 'row wrap', role: 'group', 'aria-label': 'Worked examples' }, exampleButtons),
@@ -110,16 +135,26 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
       if (select) net.activations[l - 1] = select.value as TinyNetwork['activations'][number];
     });
     net.input.forEach((_, i) => num(q(`inspector-x-${i + 1}`), `Input ${names.input(i)}`, (v) => (net.input[i] = v)));
-    net.target.forEach((_, j) => num(q(`inspector-y-${j + 1}`), `Target ${names.target(j)}`, (v) => (net.target[j] = v)));
+    net.target.forEach((_, j) =>
+      num(q(`inspector-y-${j + 1}`), `Target ${names.target(j)}`, (v) => (net.target[j] = v)),
+    );
     net.weights.forEach((w, l) =>
       w.forEach((row, i) =>
         row.forEach((_, j) =>
-          num(q(`inspector-w-${l + 1}-${i + 1}-${j + 1}`), `Weight ${names.weight(l, i, j)} (from ${names.from(l, i)} to ${names.to(l, j)})`, (v) => (w[i][j] = v)),
+          num(
+            q(`inspector-w-${l + 1}-${i + 1}-${j + 1}`),
+            `Weight ${names.weight(l, i, j)} (from ${names.from(l, i)} to ${names.to(l, j)})`,
+            (v) => (w[i][j] = v),
+          ),
         ),
       ),
     );
     if (net.bias)
-      net.biases.forEach((b, l) => b.forEach((_, j) => num(q(`inspector-b-${l + 1}-${j + 1}`), `Bias ${names.bias(l, j)} (of ${names.to(l, j)})`, (v) => (b[j] = v))));
+      net.biases.forEach((b, l) =>
+        b.forEach((_, j) =>
+          num(q(`inspector-b-${l + 1}-${j + 1}`), `Bias ${names.bias(l, j)} (of ${names.to(l, j)})`, (v) => (b[j] = v)),
+        ),
+      );
     return errors;
   }
 
@@ -138,26 +173,65 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
       el('table', { class: 'inspector-table' }, [
         el('caption', {}, [caption]),
         el('tbody', {}, [
-          el('tr', {}, values.map((v, k) => el('td', {}, [el('label', { for: `${prefix}-${k + 1}`, class: 'cell-name' }, [name(k)]), text(`${prefix}-${k + 1}`, String(v), name(k))]))),
+          el(
+            'tr',
+            {},
+            values.map((v, k) =>
+              el('td', {}, [
+                el('label', { for: `${prefix}-${k + 1}`, class: 'cell-name' }, [name(k)]),
+                text(`${prefix}-${k + 1}`, String(v), name(k)),
+              ]),
+            ),
+          ),
         ]),
       ]);
     const layers = net.weights.map((w, l) => {
-      const select = el('select', { id: `inspector-act-${l + 1}` }, inspectorActivations().map((a) => el('option', { value: a }, [a])));
+      const select = el(
+        'select',
+        { id: `inspector-act-${l + 1}` },
+        inspectorActivations().map((a) => el('option', { value: a }, [a])),
+      );
       select.value = net.activations[l];
-      const head = el('tr', {}, [el('th', { scope: 'col' }, ['weight']), ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`]))]);
+      const head = el('tr', {}, [
+        el('th', { scope: 'col' }, ['weight']),
+        ...w[0].map((_, j) => el('th', { scope: 'col' }, [`→ ${l === n - 1 ? 'output' : 'unit'} ${j + 1}`])),
+      ]);
       const rows = w.map((row, i) =>
         el('tr', {}, [
           el('th', { scope: 'row' }, [`from ${l === 0 ? names.input(i) : `unit ${i + 1}`}`]),
-          ...row.map((v, j) => el('td', {}, [text(`inspector-w-${l + 1}-${i + 1}-${j + 1}`, String(v), `${names.weight(l, i, j)}: from ${names.from(l, i)} to ${names.to(l, j)}`)])),
+          ...row.map((v, j) =>
+            el('td', {}, [
+              text(
+                `inspector-w-${l + 1}-${i + 1}-${j + 1}`,
+                String(v),
+                `${names.weight(l, i, j)}: from ${names.from(l, i)} to ${names.to(l, j)}`,
+              ),
+            ]),
+          ),
         ]),
       );
       const biasRow = net.bias
-        ? [el('tr', {}, [el('th', { scope: 'row' }, [`bias b${l + 1}`]), ...net.biases[l].map((v, j) => el('td', {}, [text(`inspector-b-${l + 1}-${j + 1}`, String(v), `${names.bias(l, j)}: bias of ${names.to(l, j)}`)]))])]
+        ? [
+            el('tr', {}, [
+              el('th', { scope: 'row' }, [`bias b${l + 1}`]),
+              ...net.biases[l].map((v, j) =>
+                el('td', {}, [
+                  text(`inspector-b-${l + 1}-${j + 1}`, String(v), `${names.bias(l, j)}: bias of ${names.to(l, j)}`),
+                ]),
+              ),
+            ]),
+          ]
         : [];
       return el('fieldset', { class: 'inspector-layer' }, [
-        el('legend', {}, [`Layer ${l + 1}${l === n - 1 ? ' (output)' : ''}: ${net.sizes[l]} → ${net.sizes[l + 1]} units`]),
+        el('legend', {}, [
+          `Layer ${l + 1}${l === n - 1 ? ' (output)' : ''}: ${net.sizes[l]} → ${net.sizes[l + 1]} units`,
+        ]),
         el('div', { class: 'field' }, [el('label', { for: select.id }, [`Activation of layer ${l + 1}`]), select]),
-        el('table', { class: 'inspector-table' }, [el('caption', {}, [`W${l + 1}${net.bias ? ` and b${l + 1}` : ''}`]), el('thead', {}, [head]), el('tbody', {}, [...rows, ...biasRow])]),
+        el('table', { class: 'inspector-table' }, [
+          el('caption', {}, [`W${l + 1}${net.bias ? ` and b${l + 1}` : ''}`]),
+          el('thead', {}, [head]),
+          el('tbody', {}, [...rows, ...biasRow]),
+        ]),
       ]);
     });
     params.replaceChildren(
@@ -179,7 +253,12 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
           cell(`z${l + 1}[${j + 1}]`, layer.z[j]),
           cell(`a${l + 1}[${j + 1}]`, layer.a[j]),
           cell(`e${l + 1}[${j + 1}]`, layer.e[j]),
-          ...(layer.bias_gradient ? [cell(`db${l + 1}[${j + 1}]`, layer.bias_gradient[j]), cell(`b${l + 1}'[${j + 1}]`, layer.bias_after?.[j])] : []),
+          ...(layer.bias_gradient
+            ? [
+                cell(`db${l + 1}[${j + 1}]`, layer.bias_gradient[j]),
+                cell(`b${l + 1}'[${j + 1}]`, layer.bias_after?.[j]),
+              ]
+            : []),
         ]),
       );
       const weights = layer.weight_gradient.flatMap((row, i) =>
@@ -202,7 +281,9 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
               el('th', { scope: 'col' }, [`z${l + 1}`]),
               el('th', { scope: 'col' }, [`a${l + 1} = f(z${l + 1})`]),
               el('th', { scope: 'col' }, [`e${l + 1} = ∂L/∂z${l + 1}`]),
-              ...(layer.bias_gradient ? [el('th', { scope: 'col' }, [`∂L/∂b${l + 1}`]), el('th', { scope: 'col' }, [`b${l + 1} after`])] : []),
+              ...(layer.bias_gradient
+                ? [el('th', { scope: 'col' }, [`∂L/∂b${l + 1}`]), el('th', { scope: 'col' }, [`b${l + 1} after`])]
+                : []),
             ]),
           ]),
           el('tbody', {}, units),
@@ -223,12 +304,26 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     });
     const outputs = el('table', { class: 'inspector-values' }, [
       el('caption', {}, ['Outputs and loss, before and after the step']),
-      el('thead', {}, [el('tr', {}, [el('th', { scope: 'col' }, ['quantity']), el('th', { scope: 'col' }, ['before']), el('th', { scope: 'col' }, ['after'])])]),
+      el('thead', {}, [
+        el('tr', {}, [
+          el('th', { scope: 'col' }, ['quantity']),
+          el('th', { scope: 'col' }, ['before']),
+          el('th', { scope: 'col' }, ['after']),
+        ]),
+      ]),
       el('tbody', {}, [
         ...r.output_before.map((v, j) =>
-          el('tr', {}, [el('th', { scope: 'row' }, [`output ${j + 1}`]), cell(`output_before[${j + 1}]`, v), cell(`output_after[${j + 1}]`, r.output_after[j])]),
+          el('tr', {}, [
+            el('th', { scope: 'row' }, [`output ${j + 1}`]),
+            cell(`output_before[${j + 1}]`, v),
+            cell(`output_after[${j + 1}]`, r.output_after[j]),
+          ]),
         ),
-        el('tr', {}, [el('th', { scope: 'row' }, ['loss']), cell('loss_before', r.loss_before), cell('loss_after', r.loss_after)]),
+        el('tr', {}, [
+          el('th', { scope: 'row' }, ['loss']),
+          cell('loss_before', r.loss_before),
+          cell('loss_after', r.loss_after),
+        ]),
       ]),
     ]);
     results.replaceChildren(outputs, ...blocks);
@@ -250,20 +345,27 @@ export function mountInspector(parent: HTMLElement, inspect: InspectFn): { eleme
     if (errors.length || wrong) {
       ++sequence; // an answer still on its way is for numbers that are no longer in the form
       showError(error, [...errors, ...(wrong ? [wrong] : [])].join('\n'));
-      status.textContent = 'Not computed: fix the field named above. The numbers below are from the last valid network.';
+      status.textContent =
+        'Not computed: fix the field named above. The numbers below are from the last valid network.';
       results.classList.add('stale');
       return;
     }
     const mine = ++sequence;
     status.textContent = 'Computing…';
     try {
-      const r = await inspect({ model: modelFile(net), input: net.input, target: net.target, learningRate: net.learningRate });
+      const r = await inspect({
+        model: modelFile(net),
+        input: net.input,
+        target: net.target,
+        learningRate: net.learningRate,
+      });
       if (mine !== sequence) return; // a newer edit is on its way
       showError(error, null);
       showResults(r);
       results.classList.remove('stale');
       status.textContent =
-        `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.` + oneUnitSoftmax(net);
+        `One step at learning rate ${exact(r.learning_rate)}: loss ${exact(r.loss_before)} → ${exact(r.loss_after)}.` +
+        oneUnitSoftmax(net);
     } catch (e) {
       if (mine !== sequence) return;
       showError(error, `The engine refused this network: ${(e as Error).message}`);

@@ -43,7 +43,8 @@ const HEADERS = 'the headers Cross-Origin-Opener-Policy: same-origin and Cross-O
 /** The reason shown after "SIMD only build … —" when the page is not isolated; null: keep the engine's own. */
 export function singleThreadReason(state: BootState | null): string | null {
   if (!state) return null;
-  const one = (cause: string, remedy: string) => `the page is not cross-origin isolated here (${cause}), so training runs on one core. ${remedy}`;
+  const one = (cause: string, remedy: string) =>
+    `the page is not cross-origin isolated here (${cause}), so training runs on one core. ${remedy}`;
   switch (state.status) {
     case 'embedded':
       if (state.detail === 'no-allow')
@@ -56,9 +57,15 @@ export function singleThreadReason(state: BootState | null): string | null {
         'For threads: open it in its own tab, or serve the course page with COOP/COEP headers and embed it with allow="cross-origin-isolated".',
       );
     case 'insecure':
-      return one('it is served over plain http, where browsers run no service worker', `For threads, publish it over https, or serve it with ${HEADERS}.`);
+      return one(
+        'it is served over plain http, where browsers run no service worker',
+        `For threads, publish it over https, or serve it with ${HEADERS}.`,
+      );
     case 'no-service-worker':
-      return one('this browser cannot run the service worker that adds the isolation headers', `For threads, serve digitrain with ${HEADERS}.`);
+      return one(
+        'this browser cannot run the service worker that adds the isolation headers',
+        `For threads, serve digitrain with ${HEADERS}.`,
+      );
     case 'sw-blocked':
     case 'sw-failed':
       return one(
@@ -66,10 +73,16 @@ export function singleThreadReason(state: BootState | null): string | null {
         `For threads, allow service workers for this site, or serve digitrain with ${HEADERS}.`,
       );
     case 'sw-slow':
-      return one('the first download took too long to reload the page in time', 'Reload the page: from now on it uses threads, offline too.');
+      return one(
+        'the first download took too long to reload the page in time',
+        'Reload the page: from now on it uses threads, offline too.',
+      );
     case 'sw-no-isolation':
     case 'reload-failed':
-      return one('the browser did not isolate it even through the service worker', `For threads, serve digitrain with ${HEADERS}.`);
+      return one(
+        'the browser did not isolate it even through the service worker',
+        `For threads, serve digitrain with ${HEADERS}.`,
+      );
     default:
       return null;
   }

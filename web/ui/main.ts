@@ -26,7 +26,11 @@ const client = new WorkerClient(
   (event) => onWorkerEvent(store, event),
   (reason) => void recover(store, deps, reason),
 );
-const deps: Deps = { client, base: new URL(import.meta.env.BASE_URL, location.href).href, params: new URLSearchParams(location.search) };
+const deps: Deps = {
+  client,
+  base: new URL(import.meta.env.BASE_URL, location.href).href,
+  params: new URLSearchParams(location.search),
+};
 
 mountEngine(store, deps);
 const data = mountData(store, deps);

@@ -14,7 +14,11 @@ export interface ModelFileParts {
 }
 
 export function readModelFile(json: string): ModelFileParts {
-  const model = JSON.parse(json) as { input?: { rows: number; cols: number }; layers?: { weights: number[][] }[]; config?: TrainConfig };
+  const model = JSON.parse(json) as {
+    input?: { rows: number; cols: number };
+    layers?: { weights: number[][] }[];
+    config?: TrainConfig;
+  };
   return {
     input: { rows: model.input?.rows ?? 28, cols: model.input?.cols ?? 28 },
     firstWeights: model.layers?.[0]?.weights ?? null,

@@ -1,4 +1,4 @@
-// The portable run file (issue 7): one JSON file holding a finished run — its settings, the
+// The portable run file: one JSON file holding a finished run — its settings, the
 // per-epoch curves, every batch's training loss, the final confusion matrix on the test
 // digits, what data it saw, and the model itself (the engine's digitrain-model file, with
 // weights) — that a student can hand in, and that the page opens again to show the same
@@ -38,7 +38,11 @@ export interface RunFile {
   engine: { version: string; build: string } | null;
   preset: string;
   config: TrainConfig;
-  data: { source: string; train: { count: number; images: string; labels: string }; test: { count: number; images: string; labels: string } | null } | null;
+  data: {
+    source: string;
+    train: { count: number; images: string; labels: string };
+    test: { count: number; images: string; labels: string } | null;
+  } | null;
   history: EpochMetrics[];
   batch_losses: number[];
   batch_loss_every: number;
@@ -86,7 +90,13 @@ export function makeRunFile(p: RunParts): RunFile {
     batch_losses: losses.map(round) as number[],
     batch_loss_every: every,
     confusion: p.evaluation
-      ? { split: p.evaluation.split, count: p.evaluation.count, error: p.evaluation.error, loss: p.evaluation.loss, matrix: p.evaluation.confusion }
+      ? {
+          split: p.evaluation.split,
+          count: p.evaluation.count,
+          error: p.evaluation.error,
+          loss: p.evaluation.loss,
+          matrix: p.evaluation.confusion,
+        }
       : null,
     model: JSON.parse(p.modelJson) as Record<string, unknown>,
   };
@@ -101,8 +111,19 @@ export function runFileName(run: Pick<RunFile, 'preset' | 'config' | 'created'>)
 export type Parsed = { ok: true; run: RunFile } | { ok: false; error: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
-const METRICS = ['train_loss', 'train_error', 'validation_loss', 'validation_error', 'test_loss', 'test_error', 'learning_rate', 'seconds', 'samples_per_second'] as const;
+const kindOf = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+const METRICS = [
+  'train_loss',
+  'train_error',
+  'validation_loss',
+  'validation_error',
+  'test_loss',
+  'test_error',
+  'learning_rate',
+  'seconds',
+  'samples_per_second',
+] as const;
 
 /** What the first bytes say a non-JSON file is. */
 function sniff(text: string): string {
@@ -118,13 +139,18 @@ function sniff(text: string): string {
 export function parseRunFile(text: string, name: string): Parsed {
   const fail = (problem: string): Parsed => ({ ok: false, error: `${name} ${problem}` });
   if (text.length === 0) return fail('is empty: it is not a digitrain run file.');
-  if (text.length > MAX_RUN_BYTES) return fail(`is ${Math.round(text.length / 2 ** 20)} MB, larger than any digitrain run file (at most ${MAX_RUN_BYTES / 2 ** 20} MB).`);
+  if (text.length > MAX_RUN_BYTES)
+    return fail(
+      `is ${Math.round(text.length / 2 ** 20)} MB, larger than any digitrain run file (at most ${MAX_RUN_BYTES / 2 ** 20} MB).`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     const what = sniff(text);
-    return fail(`is not a digitrain run file: ${what ? `it looks like ${what}` : `it is not JSON (${(e as Error).message})`}.`);
+    return fail(
+      `is not a digitrain run file: ${what ? `it looks like ${what}` : `it is not JSON (${(e as Error).message})`}.`,
+    );
   }
   if (!isObject(value)) return fail(`is not a digitrain run file: it holds ${kindOf(value)}, not an object.`);
   const v = value;
@@ -141,16 +167,26 @@ export function parseRunFile(text: string, name: string): Parsed {
   if (typeof v.version !== 'number' || !Number.isInteger(v.version) || v.version < 1)
     return fail(`has no valid "version" (got ${JSON.stringify(v.version)?.slice(0, 20)}).`);
   if (v.version > RUN_VERSION)
-    return fail(`is a run file of version ${v.version}, made by a newer digitrain; this page reads version ${RUN_VERSION}. Open it with a newer digitrain.`);
+    return fail(
+      `is a run file of version ${v.version}, made by a newer digitrain; this page reads version ${RUN_VERSION}. Open it with a newer digitrain.`,
+    );
 
   if (typeof v.preset !== 'string') return fail('has no "preset" name.');
   if (!isObject(v.config)) return fail(`has no settings ("config" is ${kindOf(v.config)}).`);
   for (const field of FIELDS) {
     if (!(field.key in v.config)) return fail(`has settings without "${field.key}" (${field.label}).`);
     const raw = v.config[field.key];
-    const typeOk = field.kind === 'layers' ? Array.isArray(raw) : field.kind === 'bool' ? typeof raw === 'boolean' : field.kind === 'enum' ? typeof raw === 'string' : typeof raw === 'number';
+    const typeOk =
+      field.kind === 'layers'
+        ? Array.isArray(raw)
+        : field.kind === 'bool'
+          ? typeof raw === 'boolean'
+          : field.kind === 'enum'
+            ? typeof raw === 'string'
+            : typeof raw === 'number';
     const r = typeOk ? parseValue(field, formatValue(field, raw)) : null;
-    if (!r || !r.ok) return fail(`has a bad setting: ${r && !r.ok ? r.error : `${field.label} (${field.key}) is ${kindOf(raw)}`}.`);
+    if (!r || !r.ok)
+      return fail(`has a bad setting: ${r && !r.ok ? r.error : `${field.label} (${field.key}) is ${kindOf(raw)}`}.`);
   }
 
   if (!Array.isArray(v.history)) return fail(`has no per-epoch curves ("history" is ${kindOf(v.history)}).`);
@@ -159,24 +195,35 @@ export function parseRunFile(text: string, name: string): Parsed {
       return fail(`has a bad curve point: history[${i}] has no epoch number.`);
     for (const k of METRICS)
       if (m[k] !== undefined && m[k] !== null && (typeof m[k] !== 'number' || !Number.isFinite(m[k])))
-        return fail(`has a bad curve point: history[${i}].${k} is ${JSON.stringify(m[k])?.slice(0, 20)}, not a number.`);
+        return fail(
+          `has a bad curve point: history[${i}].${k} is ${JSON.stringify(m[k])?.slice(0, 20)}, not a number.`,
+        );
   }
 
-  if (v.batch_losses !== undefined && (!Array.isArray(v.batch_losses) || v.batch_losses.some((x) => x !== null && typeof x !== 'number')))
+  if (
+    v.batch_losses !== undefined &&
+    (!Array.isArray(v.batch_losses) || v.batch_losses.some((x) => x !== null && typeof x !== 'number'))
+  )
     return fail('has a bad loss curve: "batch_losses" must be a list of numbers.');
   const every = v.batch_loss_every ?? 1;
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1) return fail('has a bad "batch_loss_every" (a whole number ≥ 1).');
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1)
+    return fail('has a bad "batch_loss_every" (a whole number ≥ 1).');
 
   if (v.confusion !== undefined && v.confusion !== null) {
     const c = v.confusion;
-    if (!isObject(c) || !Array.isArray(c.matrix)) return fail('has a bad confusion matrix: "confusion.matrix" is missing.');
+    if (!isObject(c) || !Array.isArray(c.matrix))
+      return fail('has a bad confusion matrix: "confusion.matrix" is missing.');
     const n = c.matrix.length;
-    const square = c.matrix.every((row) => Array.isArray(row) && row.length === n && row.every((x) => Number.isInteger(x) && (x as number) >= 0));
-    if (!n || !square) return fail(`has a bad confusion matrix: it must be ${n || 10}×${n || 10} counts (whole numbers ≥ 0).`);
+    const square = c.matrix.every(
+      (row) => Array.isArray(row) && row.length === n && row.every((x) => Number.isInteger(x) && (x as number) >= 0),
+    );
+    if (!n || !square)
+      return fail(`has a bad confusion matrix: it must be ${n || 10}×${n || 10} counts (whole numbers ≥ 0).`);
   }
 
   if (!isObject(v.model)) return fail(`has no model ("model" is ${kindOf(v.model)}).`);
-  if (v.model.format !== 'digitrain-model') return fail('has a "model" that is not a digitrain model file ("format": "digitrain-model").');
+  if (v.model.format !== 'digitrain-model')
+    return fail('has a "model" that is not a digitrain model file ("format": "digitrain-model").');
 
   return {
     ok: true,

@@ -29,9 +29,13 @@ const percent = (e: number | null) => `${((e ?? NaN) * 100).toFixed(2)}%`;
 
 /** One line for a group: per learning rate for a sweep, else mean ± std over its runs and each seed's error. */
 export function describeGroup(name: string, runs: GroupRun[], sweep: boolean): string {
-  const each = (key: 'seed' | 'learning_rate') => runs.map((r) => `${key}=${r.config[key]} → ${percent(finalError(r))}`).join(', ');
+  const each = (key: 'seed' | 'learning_rate') =>
+    runs.map((r) => `${key}=${r.config[key]} → ${percent(finalError(r))}`).join(', ');
   if (sweep) return `${name}: ${each('learning_rate')}`;
-  const errors = runs.map(finalError).filter((e): e is number => e !== null).map((e) => e * 100);
+  const errors = runs
+    .map(finalError)
+    .filter((e): e is number => e !== null)
+    .map((e) => e * 100);
   const { mean, std } = meanAndStd(errors);
   return `${name}: ${runs.length} runs, final error ${mean.toFixed(2)}% ± ${std.toFixed(2)}% (mean ± std); ${each('seed')}`;
 }

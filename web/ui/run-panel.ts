@@ -50,7 +50,10 @@ export function mountRunPanel(deps: {
       await deps.show(parsed.run, file.name);
     } catch (e) {
       // The engine refused the model inside (its message names the file and the field).
-      showError(errorBox, `${file.name}: its model was refused: ${(e as Error).message}\nThe current model is unchanged.`);
+      showError(
+        errorBox,
+        `${file.name}: its model was refused: ${(e as Error).message}\nThe current model is unchanged.`,
+      );
     }
   }
 

@@ -19,7 +19,8 @@ export interface ShareLinks {
   element: string;
 }
 
-const attr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const attr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The link and embed snippets for a configuration; `pageHref` is the page's address. */
 export function shareLinks(pageHref: string, preset: PresetInfo, config: TrainConfig): ShareLinks {
@@ -55,7 +56,10 @@ async function copy(text: string, field: HTMLInputElement | HTMLTextAreaElement,
 }
 
 /** Turns the Share button into a toggle for a panel with the link and the embed snippets. */
-export function mountShare(button: HTMLButtonElement, current: () => { preset: PresetInfo; config: TrainConfig } | null): void {
+export function mountShare(
+  button: HTMLButtonElement,
+  current: () => { preset: PresetInfo; config: TrainConfig } | null,
+): void {
   const link = el('input', { id: 'share-link', type: 'text', readonly: '', spellcheck: 'false' });
   const iframe = el('textarea', { id: 'share-iframe', readonly: '', rows: '3', spellcheck: 'false' });
   const element = el('textarea', { id: 'share-element', readonly: '', rows: '3', spellcheck: 'false' });
@@ -66,11 +70,25 @@ export function mountShare(button: HTMLButtonElement, current: () => { preset: P
     return b;
   };
   const block = (id: string, label: string, field: HTMLInputElement | HTMLTextAreaElement, copyId: string) =>
-    el('div', { class: 'field' }, [el('label', { for: id }, [label]), field, el('div', { class: 'row' }, [copyButton(copyId, field, `Copy: ${label}`)])]);
+    el('div', { class: 'field' }, [
+      el('label', { for: id }, [label]),
+      field,
+      el('div', { class: 'row' }, [copyButton(copyId, field, `Copy: ${label}`)]),
+    ]);
   const panel = el('div', { id: 'share-panel', class: 'share', hidden: '' }, [
-    block('share-link', 'Link to this configuration (the seed included: the same run on any computer)', link, 'share-copy-link'),
+    block(
+      'share-link',
+      'Link to this configuration (the seed included: the same run on any computer)',
+      link,
+      'share-copy-link',
+    ),
     block('share-iframe', 'Embed it in a course page: one line of HTML', iframe, 'share-copy-iframe'),
-    block('share-element', 'Or as an element (add panels="draw", compact, theme="dark"… as attributes)', element, 'share-copy-element'),
+    block(
+      'share-element',
+      'Or as an element (add panels="draw", compact, theme="dark"… as attributes)',
+      element,
+      'share-copy-element',
+    ),
     status,
   ]);
   button.closest('.row')?.after(panel);
@@ -92,7 +110,10 @@ export function mountShare(button: HTMLButtonElement, current: () => { preset: P
     panel.hidden = !open;
     button.setAttribute('aria-expanded', String(open));
     status.textContent = '';
-    if (open) void copy(link.value, link, status).then(() => (status.textContent = status.textContent === 'Copied.' ? 'Link copied.' : status.textContent));
+    if (open)
+      void copy(link.value, link, status).then(
+        () => (status.textContent = status.textContent === 'Copied.' ? 'Link copied.' : status.textContent),
+      );
   });
   // Keep the open panel in step with the settings (the page rewrites its address on each change).
   const original = history.replaceState.bind(history);

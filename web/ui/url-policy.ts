@@ -33,5 +33,8 @@ export function checkFetchUrl(text: string, pageHref: string): UrlCheck {
         'anywhere else the file could be altered on the way. Use its https:// address, or download the file and choose it with "Choose files".',
     };
   }
-  return { ok: false, error: `${shown}: only http:// and https:// addresses can be fetched (this one is ${url.protocol}).` };
+  return {
+    ok: false,
+    error: `${shown}: only http:// and https:// addresses can be fetched (this one is ${url.protocol}).`,
+  };
 }

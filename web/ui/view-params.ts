@@ -54,13 +54,19 @@ export function viewFromQuery(query: string): ViewParams {
   let panels: Panel[] | null = null;
   const p = params.get('panels');
   if (p !== null) {
-    const wanted = p.split(/[\s,+]+/).map((s) => s.trim().toLowerCase()).filter(Boolean);
+    const wanted = p
+      .split(/[\s,+]+/)
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
     const known: Panel[] = [];
     for (const name of wanted) {
       const panel = (PANELS as readonly string[]).includes(name) ? (name as Panel) : ALIASES[name];
       if (panel) {
         if (!known.includes(panel)) known.push(panel);
-      } else errors.push(`The link asks for a panel "${name.slice(0, 40)}", which is not one of ${PANELS.join(', ')}; it was ignored.`);
+      } else
+        errors.push(
+          `The link asks for a panel "${name.slice(0, 40)}", which is not one of ${PANELS.join(', ')}; it was ignored.`,
+        );
     }
     panels = known.length ? known : null;
   }
@@ -85,7 +91,11 @@ export function viewFromQuery(query: string): ViewParams {
 
   const compactText = params.get('compact');
   const compact: ViewParams['compact'] =
-    compactText === null || compactText.trim().toLowerCase() === 'auto' ? 'auto' : flag('compact', false) ? 'on' : 'off';
+    compactText === null || compactText.trim().toLowerCase() === 'auto'
+      ? 'auto'
+      : flag('compact', false)
+        ? 'on'
+        : 'off';
   const theme = choice('theme', ['light', 'dark', 'auto'] as const, 'auto');
   const embed = flag('embed', false);
   // Without the train panel nobody could press Train: the network trains by itself.
@@ -94,8 +104,14 @@ export function viewFromQuery(query: string): ViewParams {
 }
 
 /** The sections to show, and within #train / #understand which halves. */
-export function visibleSections(panels: Panel[] | null): { sections: Set<string>; trainControls: boolean; plots: boolean; understandAll: boolean } {
-  if (!panels) return { sections: new Set(Object.values(PANEL_SECTION)), trainControls: true, plots: true, understandAll: true };
+export function visibleSections(panels: Panel[] | null): {
+  sections: Set<string>;
+  trainControls: boolean;
+  plots: boolean;
+  understandAll: boolean;
+} {
+  if (!panels)
+    return { sections: new Set(Object.values(PANEL_SECTION)), trainControls: true, plots: true, understandAll: true };
   return {
     sections: new Set(panels.map((p) => PANEL_SECTION[p])),
     trainControls: panels.includes('train'),

@@ -29,8 +29,24 @@ export function showError(box: HTMLElement, message: string | null): void {
 export function fillTable(table: HTMLTableElement, caption: string, head: string[], rows: string[][]): void {
   table.replaceChildren(
     el('caption', {}, [caption]),
-    el('thead', {}, [el('tr', {}, head.map((h) => el('th', { scope: 'col' }, [h])))]),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, [c]) : el('td', {}, [c])))))),
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        head.map((h) => el('th', { scope: 'col' }, [h])),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, [c]) : el('td', {}, [c]))),
+        ),
+      ),
+    ),
   );
 }
 
@@ -63,7 +79,14 @@ export function drawDigit(
 }
 
 /** A grid of digits with their labels above each, on one canvas. */
-export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, labels: Uint8Array, rows: number, cols: number, what = 'training digits'): void {
+export function drawSampleGrid(
+  canvas: HTMLCanvasElement,
+  images: Uint8Array,
+  labels: Uint8Array,
+  rows: number,
+  cols: number,
+  what = 'training digits',
+): void {
   const ctx = canvas.getContext('2d')!;
   const perRow = 8;
   const cellW = canvas.width / perRow;
@@ -74,16 +97,26 @@ export function drawSampleGrid(canvas: HTMLCanvasElement, images: Uint8Array, la
   ctx.font = '11px system-ui, sans-serif';
   ctx.textAlign = 'center';
   for (let i = 0; i < n; i++) {
-    const x = (i % perRow) * cellW, y = Math.floor(i / perRow) * cellH;
+    const x = (i % perRow) * cellW,
+      y = Math.floor(i / perRow) * cellH;
     ctx.fillStyle = '#222';
     ctx.fillText(String(labels[i]), x + cellW / 2, y + 11);
     drawDigit(ctx, images, i * rows * cols, rows, cols, x + (cellW - cols) / 2, y + 13, 1);
   }
-  canvas.setAttribute('aria-label', `The first ${n} ${what}; their labels in order: ${[...labels.slice(0, n)].join(' ')}`);
+  canvas.setAttribute(
+    'aria-label',
+    `The first ${n} ${what}; their labels in order: ${[...labels.slice(0, n)].join(' ')}`,
+  );
 }
 
 /** Bars of the class counts, with the counts written out for screen readers in the caption. */
-export function drawHistogram(canvas: HTMLCanvasElement, caption: HTMLElement, histogram: number[], what: string, names: readonly string[] | null = null): void {
+export function drawHistogram(
+  canvas: HTMLCanvasElement,
+  caption: HTMLElement,
+  histogram: number[],
+  what: string,
+  names: readonly string[] | null = null,
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.fillStyle = '#fff';
@@ -119,27 +152,45 @@ export function renderBars(box: HTMLElement, values: number[] | null, probabilit
         ]),
       );
   }
-  box.setAttribute('aria-label', probabilities ? 'Probability of each class' : 'Output of each class (scores, not probabilities)');
+  box.setAttribute(
+    'aria-label',
+    probabilities ? 'Probability of each class' : 'Output of each class (scores, not probabilities)',
+  );
   const best = values ? values.indexOf(Math.max(...values)) : -1;
   const scale = probabilities ? 1 : Math.max(1e-12, ...(values ?? []).map(Math.abs));
   [...box.children].forEach((row, d) => {
     const v = values?.[d] ?? 0;
-    (row.querySelector('.bar-fill') as HTMLElement).style.width = `${Math.max(0, Math.min(1, Math.abs(v) / scale)) * 100}%`;
-    row.querySelector('.bar-value')!.textContent = !values ? '–' : probabilities ? `${(v * 100).toFixed(1)}%` : v.toFixed(3);
+    (row.querySelector('.bar-fill') as HTMLElement).style.width =
+      `${Math.max(0, Math.min(1, Math.abs(v) / scale)) * 100}%`;
+    row.querySelector('.bar-value')!.textContent = !values
+      ? '–'
+      : probabilities
+        ? `${(v * 100).toFixed(1)}%`
+        : v.toFixed(3);
     row.classList.toggle('best', d === best);
     row.classList.toggle('negative', !probabilities && v < 0);
   });
 }
 
 /** First-layer weights (inputs × units, row-major per input) as one 28×28 tile per unit. */
-export function renderWeights(box: HTMLElement, weights: ArrayLike<number>[], rows: number, cols: number, maxUnits = 64): void {
+export function renderWeights(
+  box: HTMLElement,
+  weights: ArrayLike<number>[],
+  rows: number,
+  cols: number,
+  maxUnits = 64,
+): void {
   const units = Math.min(weights[0]?.length ?? 0, maxUnits);
   const scale = 2;
   const tiles: HTMLCanvasElement[] = [];
   for (let u = 0; u < units; u++) {
     let maxAbs = 1e-12;
     for (let i = 0; i < rows * cols; i++) maxAbs = Math.max(maxAbs, Math.abs(weights[i][u]));
-    const canvas = el('canvas', { width: String(cols * scale), height: String(rows * scale), 'aria-label': `weights into hidden unit ${u + 1}` });
+    const canvas = el('canvas', {
+      width: String(cols * scale),
+      height: String(rows * scale),
+      'aria-label': `weights into hidden unit ${u + 1}`,
+    });
     const ctx = canvas.getContext('2d')!;
     const image = ctx.createImageData(cols, rows);
     for (let i = 0; i < rows * cols; i++) {
@@ -161,7 +212,8 @@ export function renderWeights(box: HTMLElement, weights: ArrayLike<number>[], ro
 export function renderActivations(box: HTMLElement, layers: number[][]): void {
   box.replaceChildren(
     ...layers.map((values, l) => {
-      const perRow = 16, cell = 9;
+      const perRow = 16,
+        cell = 9;
       const canvas = el('canvas', {
         width: String(perRow * cell),
         height: String(Math.ceil(values.length / perRow) * cell),

@@ -29,9 +29,10 @@ const core = new TrainerCore({
   cores: navigator.hardwareConcurrency || 1,
   origin: self.location.origin,
   // Thrown outside any handler, as an engine trap would be: the page sees the worker's onerror.
-  crash: () => setTimeout(() => {
-    throw new Error('simulated crash (test hook)');
-  }),
+  crash: () =>
+    setTimeout(() => {
+      throw new Error('simulated crash (test hook)');
+    }),
 });
 
 // Requests are handled one after another so engine calls never interleave.

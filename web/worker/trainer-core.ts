@@ -42,7 +42,11 @@ const PROGRESS_MS = 100;
 export interface CoreHost {
   post(message: FromWorker, transfer: Transferable[]): void;
   /** Picks and instantiates a build. `onAbort` must be wired to the module's abort. */
-  loadEngine(base: string, force: BuildKind | undefined, onAbort: (what: unknown) => void): Promise<{
+  loadEngine(
+    base: string,
+    force: BuildKind | undefined,
+    onAbort: (what: unknown) => void,
+  ): Promise<{
     engine: Engine;
     build: BuildKind;
     reason: string;
@@ -81,7 +85,6 @@ export function engineMemory(engine: Engine): EngineMemory | null {
   const m = JSON.parse(binding.call(engine)) as MemoryStatsJson;
   return m.ok ? { heapBytes: m.heap_bytes, usedBytes: m.allocated_bytes, peakBytes: m.arena_bytes } : null;
 }
-
 
 export class TrainerCore {
   private engine: Engine | null = null;
@@ -177,7 +180,12 @@ export class TrainerCore {
       const fitted = this.fitValidation(config);
       const { ok: _, ...run } = unwrap(session.configure(fitted.config, startModel ?? ''));
       this.run = fitted.note ? { ...run, warnings: [fitted.note, ...run.warnings] } : run;
-      this.position = { epoch: 0, batchInEpoch: 0, batchesPerEpoch: this.run.batches_per_epoch, learningRate: this.run.config.learning_rate };
+      this.position = {
+        epoch: 0,
+        batchInEpoch: 0,
+        batchesPerEpoch: this.run.batches_per_epoch,
+        learningRate: this.run.config.learning_rate,
+      };
       this.runBatches = this.runSamples = this.runSeconds = 0;
       this.pendingLosses = [];
       this.chunk = 1;
@@ -273,7 +281,9 @@ export class TrainerCore {
     const requested = config.validation ?? preset?.config.validation ?? 0;
     const limit = config.limit ?? preset?.config.limit ?? 0;
     const fitted = fitValidation(requested, availableDigits(train.count, limit), config.preset);
-    return fitted.note ? { config: { ...config, validation: fitted.validation }, note: fitted.note } : { config, note: null };
+    return fitted.note
+      ? { config: { ...config, validation: fitted.validation }, note: fitted.note }
+      : { config, note: null };
   }
 
   /** A loaded slot as IDX bytes again (images u8 N×rows×cols, labels u8 N), to put it back. */
@@ -296,7 +306,9 @@ export class TrainerCore {
         const about = { name: f.name, gzipped, size: bytes.length };
         unpacked.push({
           bytes,
-          description: failed(d) ? { ...about, ok: false, error: d.error } : { ...about, ok: true, kind: d.kind, labelsShape: d.labels_shape, dims: d.dims, count: d.count },
+          description: failed(d)
+            ? { ...about, ok: false, error: d.error }
+            : { ...about, ok: true, kind: d.kind, labelsShape: d.labels_shape, dims: d.dims, count: d.count },
         });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
@@ -313,9 +325,18 @@ export class TrainerCore {
       // The engine names the file it refuses; a failure of the engine itself (out of memory)
       // names the call, so the files it was loading are said here.
       if (failed(loaded) && !loaded.error.includes(p.images.name) && !loaded.error.includes(p.labels.name))
-        throw new EngineError(`${p.images.name} and ${p.labels.name} (the ${slot} set) could not be loaded: ${loaded.error}`);
+        throw new EngineError(
+          `${p.images.name} and ${p.labels.name} (the ${slot} set) could not be loaded: ${loaded.error}`,
+        );
       const r = unwrap(loaded);
-      return { imagesName: p.images.name, labelsName: p.labels.name, count: r.count, rows: r.rows, cols: r.cols, histogram: r.histogram };
+      return {
+        imagesName: p.images.name,
+        labelsName: p.labels.name,
+        count: r.count,
+        rows: r.rows,
+        cols: r.cols,
+        histogram: r.histogram,
+      };
     };
     // Only one pair given: it trains, and the test set already loaded (if any) stays.
     const previousTest = this.dataset?.test ?? null;
@@ -329,7 +350,8 @@ export class TrainerCore {
       try {
         train = load('train', pairing.train);
       } catch (e) {
-        if (saved) session.setDataset('test', previousTest!.imagesName, saved.images, previousTest!.labelsName, saved.labels);
+        if (saved)
+          session.setDataset('test', previousTest!.imagesName, saved.images, previousTest!.labelsName, saved.labels);
         throw e;
       }
     } else train = load('train', pairing.train);
@@ -369,7 +391,9 @@ export class TrainerCore {
       // The chunk ended on this epoch's boundary, so this export is the epoch's model.
       const exported = session.exportModel();
       const model = failed(exported) ? '' : exported.text;
-      r.epochs.forEach((metrics, i) => this.emit({ type: 'epoch', metrics, model: i === r.epochs.length - 1 ? model : '' }));
+      r.epochs.forEach((metrics, i) =>
+        this.emit({ type: 'epoch', metrics, model: i === r.epochs.length - 1 ? model : '' }),
+      );
     }
     if (r.warning) this.emit({ type: 'warning', message: r.warning });
     if (r.diverged) this.setState('diverged', r.diverged);
@@ -378,7 +402,7 @@ export class TrainerCore {
       this.setState('finished');
     }
     if (r.batches > 0 && seconds > 0) {
-      const perBatch = seconds * 1000 / r.batches;
+      const perBatch = (seconds * 1000) / r.batches;
       this.chunk = Math.max(1, Math.min(100000, Math.round(CHUNK_MS / Math.max(perBatch, 1e-3))));
     }
     return r;

@@ -21,8 +21,24 @@ beforeAll(async () => {
   await installEngineSettings();
 });
 
-const images = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'images', dims: [count, 28, 28], count });
-const labels = (name: string, count: number): FileDescription => ({ name, gzipped: false, size: 0, ok: true, kind: 'labels', dims: [count], count });
+const images = (name: string, count: number): FileDescription => ({
+  name,
+  gzipped: false,
+  size: 0,
+  ok: true,
+  kind: 'images',
+  dims: [count, 28, 28],
+  count,
+});
+const labels = (name: string, count: number): FileDescription => ({
+  name,
+  gzipped: false,
+  size: 0,
+  ok: true,
+  kind: 'labels',
+  dims: [count],
+  count,
+});
 
 describe('pairFiles', () => {
   it('pairs by count, larger pair trains, whatever the names', () => {
@@ -39,11 +55,17 @@ describe('pairFiles', () => {
     const r = pairFiles([images('train-images.gz', 60000), labels('t10k-labels.gz', 10000)]);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors.join('\n')).toMatch(/train-images\.gz holds 60,000 images.*no labels file has 60,000 labels.*t10k-labels\.gz: 10,000 labels/);
+    expect(r.errors.join('\n')).toMatch(
+      /train-images\.gz holds 60,000 images.*no labels file has 60,000 labels.*t10k-labels\.gz: 10,000 labels/,
+    );
   });
 
   it('passes on the engine message of an unreadable file', () => {
-    const r = pairFiles([{ name: 'x.png', gzipped: false, size: 3, ok: false, error: 'x.png: bad magic' }, images('i', 5), labels('l', 5)]);
+    const r = pairFiles([
+      { name: 'x.png', gzipped: false, size: 3, ok: false, error: 'x.png: bad magic' },
+      images('i', 5),
+      labels('l', 5),
+    ]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors).toContain('x.png: bad magic');
   });
@@ -61,10 +83,17 @@ describe('toMnist', () => {
 
   it('fits the digit in 20×20 and centres its mass at (14, 14)', () => {
     // A filled 40×100 bar in the top-left corner of a 200×200 canvas.
-    const w = 200, grey = new Float32Array(w * w);
+    const w = 200,
+      grey = new Float32Array(w * w);
     for (let y = 5; y < 105; y++) for (let x = 10; x < 50; x++) grey[y * w + x] = 1;
     const out = toMnist(grey, w, w)!;
-    let mass = 0, mx = 0, my = 0, x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+    let mass = 0,
+      mx = 0,
+      my = 0,
+      x0 = 28,
+      x1 = -1,
+      y0 = 28,
+      y1 = -1;
     for (let y = 0; y < 28; y++)
       for (let x = 0; x < 28; x++) {
         const v = out[y * 28 + x];
@@ -81,9 +110,28 @@ describe('toMnist', () => {
 });
 
 describe('settings in the URL', () => {
-  const tp = { name: 'tp', source: '', description: '', config: { preset: 'tp', layers: [784, 128, 64, 10], learning_rate: 0.001, batch_size: 1, epochs: 30, bias: false, shuffle: false } as unknown as TrainConfig };
+  const tp = {
+    name: 'tp',
+    source: '',
+    description: '',
+    config: {
+      preset: 'tp',
+      layers: [784, 128, 64, 10],
+      learning_rate: 0.001,
+      batch_size: 1,
+      epochs: 30,
+      bias: false,
+      shuffle: false,
+    } as unknown as TrainConfig,
+  };
   it('round-trips the fields that differ from the preset', () => {
-    const q = queryFromConfig(tp as PresetInfo, { ...tp.config, batch_size: 32, layers: [784, 30, 10], bias: true, shuffle: true });
+    const q = queryFromConfig(tp as PresetInfo, {
+      ...tp.config,
+      batch_size: 32,
+      layers: [784, 30, 10],
+      bias: true,
+      shuffle: true,
+    });
     expect(q).toBe('preset=tp&layers=784-30-10&bias=1&batch_size=32&shuffle=1');
     const back = configFromQuery(q, [tp as PresetInfo]);
     expect(back.errors).toEqual([]);
@@ -102,7 +150,10 @@ describe('settings in the URL', () => {
 });
 
 describe('groups of runs', () => {
-  const run = (seed: number, m: Partial<EpochMetrics>) => ({ config: { seed, learning_rate: 0.01 }, history: [{ epoch: 1, ...m } as EpochMetrics] });
+  const run = (seed: number, m: Partial<EpochMetrics>) => ({
+    config: { seed, learning_rate: 0.01 },
+    history: [{ epoch: 1, ...m } as EpochMetrics],
+  });
   it("takes a run's test error, else its validation error, else its training error", () => {
     expect(finalError(run(1, { train_error: 0.3, validation_error: 0.2, test_error: 0.1 }))).toBe(0.1);
     expect(finalError(run(1, { train_error: 0.3, validation_error: 0.2 }))).toBe(0.2);
@@ -112,17 +163,36 @@ describe('groups of runs', () => {
   it('reports mean ± sample standard deviation over seeds (n − 1), and each seed', () => {
     expect(meanAndStd([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3) });
     expect(meanAndStd([7])).toEqual({ mean: 7, std: 0 });
-    const text = describeGroup('tp × 3 seeds', [run(1, { test_error: 0.02 }), run(2, { test_error: 0.03 }), run(3, { test_error: 0.04 })], false);
-    expect(text).toBe('tp × 3 seeds: 3 runs, final error 3.00% ± 1.00% (mean ± std); seed=1 → 2.00%, seed=2 → 3.00%, seed=3 → 4.00%');
+    const text = describeGroup(
+      'tp × 3 seeds',
+      [run(1, { test_error: 0.02 }), run(2, { test_error: 0.03 }), run(3, { test_error: 0.04 })],
+      false,
+    );
+    expect(text).toBe(
+      'tp × 3 seeds: 3 runs, final error 3.00% ± 1.00% (mean ± std); seed=1 → 2.00%, seed=2 → 3.00%, seed=3 → 4.00%',
+    );
   });
   it('lists a sweep by learning rate', () => {
-    const runs = [0.001, 0.03].map((lr, i) => ({ config: { seed: 1, learning_rate: lr }, history: [{ epoch: 1, test_error: 0.1 * (i + 1) } as EpochMetrics] }));
-    expect(describeGroup('learning-rate sweep', runs, true)).toBe('learning-rate sweep: learning_rate=0.001 → 10.00%, learning_rate=0.03 → 20.00%');
+    const runs = [0.001, 0.03].map((lr, i) => ({
+      config: { seed: 1, learning_rate: lr },
+      history: [{ epoch: 1, test_error: 0.1 * (i + 1) } as EpochMetrics],
+    }));
+    expect(describeGroup('learning-rate sweep', runs, true)).toBe(
+      'learning-rate sweep: learning_rate=0.001 → 10.00%, learning_rate=0.03 → 20.00%',
+    );
   });
 });
 
 describe('CSV exports', () => {
-  const m = { epoch: 1, train_loss: 0.5, train_error: 0.1, test_error: 0.08, learning_rate: 0.001, seconds: 2, samples_per_second: 4000 } as EpochMetrics;
+  const m = {
+    epoch: 1,
+    train_loss: 0.5,
+    train_error: 0.1,
+    test_error: 0.08,
+    learning_rate: 0.001,
+    seconds: 2,
+    samples_per_second: 4000,
+  } as EpochMetrics;
   it('writes one line per epoch under a header, leaving metrics not measured empty', () => {
     expect(curvesCsv([m])).toBe(
       'epoch,train_loss,train_error,validation_loss,validation_error,test_loss,test_error,learning_rate,seconds,samples_per_second\n' +
@@ -157,7 +227,12 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
     describeIdx(name: string, bytes: Uint8Array) {
       const rank = bytes[3];
       const count = (bytes[4] << 24) | (bytes[5] << 16) | (bytes[6] << 8) | bytes[7];
-      return JSON.stringify({ ok: true, kind: rank === 3 ? 'images' : 'labels', count, dims: rank === 3 ? [count, 28, 28] : [count] });
+      return JSON.stringify({
+        ok: true,
+        kind: rank === 3 ? 'images' : 'labels',
+        count,
+        dims: rank === 3 ? [count, 28, 28] : [count],
+      });
     }
     setDataset(_slot: string, _i: string, _ib: Uint8Array, _l: string, lb: Uint8Array) {
       return JSON.stringify({ ok: true, count: lb[7], rows: 28, cols: 28, histogram: new Array(10).fill(0) });
@@ -165,13 +240,23 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
     configure() {
       this.configured = true;
       this.batch = this.epochsDone = 0;
-      return JSON.stringify({ ok: true, config: { epochs: opts.epochs, batch_size: 10, learning_rate: 0.1 }, train_count: 100, validation_count: 0, test_count: 10, batches_per_epoch: opts.batchesPerEpoch });
+      return JSON.stringify({
+        ok: true,
+        config: { epochs: opts.epochs, batch_size: 10, learning_rate: 0.1 },
+        train_count: 100,
+        validation_count: 0,
+        test_count: 10,
+        batches_per_epoch: opts.batchesPerEpoch,
+      });
     }
     train(max: number) {
       const losses: number[] = [];
       const epochs: unknown[] = [];
       for (let i = 0; i < max && this.epochsDone < opts.epochs; i++) {
-        if (opts.throwOnBatch !== undefined && this.epochsDone * opts.batchesPerEpoch + this.batch === opts.throwOnBatch)
+        if (
+          opts.throwOnBatch !== undefined &&
+          this.epochsDone * opts.batchesPerEpoch + this.batch === opts.throwOnBatch
+        )
           throw new WebAssembly.RuntimeError('unreachable');
         losses.push(1 / (1 + this.batch));
         if (++this.batch === opts.batchesPerEpoch) {
@@ -179,13 +264,30 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
           epochs.push({ epoch: ++this.epochsDone, train_error: 0.5, test_error: 0.4 });
         }
       }
-      return JSON.stringify({ ok: true, batches: losses.length, batch_losses: losses, epochs, finished: this.epochsDone >= opts.epochs, diverged: null, epoch: this.epochsDone, batch_in_epoch: this.batch, batches_per_epoch: opts.batchesPerEpoch, learning_rate: 0.1 });
+      return JSON.stringify({
+        ok: true,
+        batches: losses.length,
+        batch_losses: losses,
+        epochs,
+        finished: this.epochsDone >= opts.epochs,
+        diverged: null,
+        epoch: this.epochsDone,
+        batch_in_epoch: this.batch,
+        batches_per_epoch: opts.batchesPerEpoch,
+        learning_rate: 0.1,
+      });
     }
     exportModel() {
       return `{"epoch":${this.epochsDone},"batch":${this.batch}}`;
     }
   }
-  return { Session: FakeSession, presets: () => '[]', settingsSchema: () => '[]', version: () => 'fake', maxThreads: () => 1 } as unknown as Engine;
+  return {
+    Session: FakeSession,
+    presets: () => '[]',
+    settingsSchema: () => '[]',
+    version: () => 'fake',
+    maxThreads: () => 1,
+  } as unknown as Engine;
 }
 
 function harness(engine: Engine) {
@@ -198,12 +300,25 @@ describe('TrainerCore', () => {
   it('trains in chunks that end on epoch boundaries, exporting each epoch model', async () => {
     const h = harness(fakeEngine({ batchesPerEpoch: 7, epochs: 3 }));
     await h.call('init', { base: '/' });
-    expect((await h.call('loadFiles', { files: [{ name: 'i', bytes: h.idx(3, 9) }, { name: 'l', bytes: h.idx(1, 9) }] })).kind).toBe('reply');
+    expect(
+      (
+        await h.call('loadFiles', {
+          files: [
+            { name: 'i', bytes: h.idx(3, 9) },
+            { name: 'l', bytes: h.idx(1, 9) },
+          ],
+        })
+      ).kind,
+    ).toBe('reply');
     expect(await h.call('configure', { config: {} })).toMatchObject({ ok: true });
     expect(await h.call('start')).toMatchObject({ ok: true, result: 'running' });
     await expect.poll(() => h.events.some((e) => e.type === 'state' && e.state === 'finished')).toBe(true);
     const epochs = h.events.filter((e) => e.type === 'epoch');
-    expect(epochs.map((e) => e.type === 'epoch' && e.model)).toEqual(['{"epoch":1,"batch":0}', '{"epoch":2,"batch":0}', '{"epoch":3,"batch":0}']);
+    expect(epochs.map((e) => e.type === 'epoch' && e.model)).toEqual([
+      '{"epoch":1,"batch":0}',
+      '{"epoch":2,"batch":0}',
+      '{"epoch":3,"batch":0}',
+    ]);
     const losses = h.events.flatMap((e) => (e.type === 'progress' ? [...e.batchLosses] : []));
     expect(losses.length).toBe(21);
   });
@@ -229,8 +344,13 @@ describe('TrainerCore', () => {
     await h.call('init', { base: '/' });
     await h.call('configure', { config: {} });
     await h.call('start');
-    await expect.poll(() => h.events.find((e) => e.type === 'fatal')).toMatchObject({ message: expect.stringMatching(/unreachable/) });
+    await expect
+      .poll(() => h.events.find((e) => e.type === 'fatal'))
+      .toMatchObject({ message: expect.stringMatching(/unreachable/) });
     expect(h.events.filter((e) => e.type === 'epoch').length).toBe(2);
-    expect(await h.call('predict', { pixels: new Float32Array(784) })).toMatchObject({ ok: false, error: expect.stringMatching(/crashed/) });
+    expect(await h.call('predict', { pixels: new Float32Array(784) })).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/crashed/),
+    });
   });
 });

@@ -15,7 +15,14 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, modelFile, parseNumber, parseSizes, resizeNetwork, structureError } from '../../../web/ui/inspector-model';
+import {
+  EXAMPLES,
+  modelFile,
+  parseNumber,
+  parseSizes,
+  resizeNetwork,
+  structureError,
+} from '../../../web/ui/inspector-model';
 import { configFromQuery } from '../../../web/ui/config';
 import { checkFetchUrl } from '../../../web/ui/url-policy';
 import { availableDigits, fitValidation } from '../../../web/shared/validation-share';
@@ -46,7 +53,15 @@ export function forbiddenUses(fileName: string, text: string): string[] {
     // regex literal is one token (as the parser would see it).
     if (kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) {
       const prev = tokens[tokens.length - 1];
-      const afterValue = prev && [ts.SyntaxKind.Identifier, ts.SyntaxKind.NumericLiteral, ts.SyntaxKind.StringLiteral, ts.SyntaxKind.CloseParenToken, ts.SyntaxKind.CloseBracketToken].includes(prev.kind);
+      const afterValue =
+        prev &&
+        [
+          ts.SyntaxKind.Identifier,
+          ts.SyntaxKind.NumericLiteral,
+          ts.SyntaxKind.StringLiteral,
+          ts.SyntaxKind.CloseParenToken,
+          ts.SyntaxKind.CloseBracketToken,
+        ].includes(prev.kind);
       if (!afterValue) kind = scanner.reScanSlashToken();
     }
     if (kind === ts.SyntaxKind.CloseBraceToken) kind = scanner.reScanTemplateToken(false);
@@ -56,18 +71,37 @@ export function forbiddenUses(fileName: string, text: string): string[] {
   const line = (pos: number) => text.slice(0, pos).split('\n').length;
   const at = (i: number, what: string) => out.push(`${fileName}:${line(tokens[i].pos)}: ${what}`);
   tokens.forEach((t, i) => {
-    const prev = tokens[i - 1], next = tokens[i + 1];
+    const prev = tokens[i - 1],
+      next = tokens[i + 1];
     if (t.kind !== ts.SyntaxKind.Identifier) return;
     if (['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'srcdoc'].includes(t.text)) at(i, t.text);
     if (t.text === 'eval' && prev?.kind !== ts.SyntaxKind.DotToken) at(i, 'eval');
-    if (t.text === 'eval' && prev?.kind === ts.SyntaxKind.DotToken && next?.kind === ts.SyntaxKind.OpenParenToken) at(i, '.eval(');
+    if (t.text === 'eval' && prev?.kind === ts.SyntaxKind.DotToken && next?.kind === ts.SyntaxKind.OpenParenToken)
+      at(i, '.eval(');
     if (t.text === 'Function' && prev?.kind === ts.SyntaxKind.NewKeyword) at(i, 'new Function');
-    if (t.text === 'Function' && next?.kind === ts.SyntaxKind.OpenParenToken && prev?.kind !== ts.SyntaxKind.DotToken && prev?.kind !== ts.SyntaxKind.NewKeyword) at(i, 'Function(');
-    if ((t.text === 'write' || t.text === 'writeln') && prev?.kind === ts.SyntaxKind.DotToken && tokens[i - 2]?.text === 'document') at(i, `document.${t.text}`);
+    if (
+      t.text === 'Function' &&
+      next?.kind === ts.SyntaxKind.OpenParenToken &&
+      prev?.kind !== ts.SyntaxKind.DotToken &&
+      prev?.kind !== ts.SyntaxKind.NewKeyword
+    )
+      at(i, 'Function(');
+    if (
+      (t.text === 'write' || t.text === 'writeln') &&
+      prev?.kind === ts.SyntaxKind.DotToken &&
+      tokens[i - 2]?.text === 'document'
+    )
+      at(i, `document.${t.text}`);
     // setTimeout('code', …): a string callback is eval.
     if (['setTimeout', 'setInterval'].includes(t.text) && next?.kind === ts.SyntaxKind.OpenParenToken) {
       const arg = tokens[i + 2];
-      if (arg && [ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateHead].includes(arg.kind)) at(i, `${t.text} with a string`);
+      if (
+        arg &&
+        [ts.SyntaxKind.StringLiteral, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateHead].includes(
+          arg.kind,
+        )
+      )
+        at(i, `${t.text} with a string`);
     }
   });
   return out;
@@ -79,9 +113,16 @@ describe('no HTML or code built from strings in web/', () => {
 
   it('finds nothing outside the allowlist', () => {
     // web/ and the page's hand-written scripts in public/ (not the generated engine in public/wasm/).
-    const files = [...sources(join(root, 'web')), ...readdirSync(join(root, 'public')).filter((n) => /\.m?js$/.test(n)).map((n) => join(root, 'public', n))];
+    const files = [
+      ...sources(join(root, 'web')),
+      ...readdirSync(join(root, 'public'))
+        .filter((n) => /\.m?js$/.test(n))
+        .map((n) => join(root, 'public', n)),
+    ];
     expect(files.length).toBeGreaterThan(10);
-    const found = files.flatMap((f) => forbiddenUses(relative(root, f), readFileSync(f, 'utf8'))).filter((u) => !(u.split(':')[0] in ALLOWLIST));
+    const found = files
+      .flatMap((f) => forbiddenUses(relative(root, f), readFileSync(f, 'utf8')))
+      .filter((u) => !(u.split(':')[0] in ALLOWLIST));
     expect(found).toEqual([]);
   });
 
@@ -115,7 +156,12 @@ describe('no HTML or code built from strings in web/', () => {
 describe('index.html', () => {
   const html = readFileSync(join(root, 'index.html'), 'utf8');
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
 
   it('carries a Content-Security-Policy that allows only what the page needs', () => {
     expect(directives.get('default-src')).toEqual(["'self'"]);
@@ -126,13 +172,15 @@ describe('index.html', () => {
     expect(directives.get('connect-src')).toEqual(["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*']);
     expect(directives.get('img-src')).toEqual(["'self'", 'data:', 'blob:']);
     const sources = [...directives.values()].flat();
-    for (const loose of ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", '*', 'http:']) expect(sources).not.toContain(loose);
+    for (const loose of ["'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", '*', 'http:'])
+      expect(sources).not.toContain(loose);
   });
 
   it('puts the policy before anything it governs is loaded', () => {
     const head = html.slice(html.indexOf('<head>'), html.indexOf('</head>'));
     const meta = head.indexOf('Content-Security-Policy');
-    for (const tag of ['<link', '<script', '<style']) if (head.includes(tag)) expect(head.indexOf(tag)).toBeGreaterThan(meta);
+    for (const tag of ['<link', '<script', '<style'])
+      if (head.includes(tag)) expect(head.indexOf(tag)).toBeGreaterThan(meta);
   });
 
   it('has no inline script, inline style or event-handler attribute', () => {
@@ -152,7 +200,10 @@ describe('index.html', () => {
 describe('load-from-URL addresses (web/ui/url-policy.ts)', () => {
   const page = 'http://127.0.0.1:5173/digitrain/?preset=tp';
   it('allows this origin, https anywhere and http from localhost', () => {
-    expect(checkFetchUrl('data/train.gz', page)).toEqual({ ok: true, url: 'http://127.0.0.1:5173/digitrain/data/train.gz' });
+    expect(checkFetchUrl('data/train.gz', page)).toEqual({
+      ok: true,
+      url: 'http://127.0.0.1:5173/digitrain/data/train.gz',
+    });
     expect(checkFetchUrl(' https://example.org/mnist/train-images-idx3-ubyte.gz ', page).ok).toBe(true);
     expect(checkFetchUrl('http://localhost:8000/t10k.gz', page).ok).toBe(true);
     expect(checkFetchUrl('http://127.0.0.1:9999/t10k.gz', page).ok).toBe(true);
@@ -160,20 +211,47 @@ describe('load-from-URL addresses (web/ui/url-policy.ts)', () => {
   it('refuses the rest with a message naming the address', () => {
     const http = checkFetchUrl('http://example.org/train.gz', page);
     expect(http.ok === false && http.error).toMatch(/^http:\/\/example\.org\/train\.gz: plain http:\/\/ .*https:\/\//);
-    for (const bad of ['javascript:alert(1)', 'data:application/octet-stream;base64,AAAA', 'file:///etc/passwd', 'blob:http://x/1'])
-      expect(checkFetchUrl(bad, page)).toMatchObject({ ok: false, error: expect.stringMatching(/only http:\/\/ and https:\/\//) });
-    expect(checkFetchUrl('http://[bad', page)).toMatchObject({ ok: false, error: expect.stringMatching(/is not a web address/) });
+    for (const bad of [
+      'javascript:alert(1)',
+      'data:application/octet-stream;base64,AAAA',
+      'file:///etc/passwd',
+      'blob:http://x/1',
+    ])
+      expect(checkFetchUrl(bad, page)).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/only http:\/\/ and https:\/\//),
+      });
+    expect(checkFetchUrl('http://[bad', page)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/is not a web address/),
+    });
   });
 });
 
 describe('URL parameters are validated like files (web/ui/config.ts)', () => {
-  const tp = { name: 'tp', source: '', description: '', config: { preset: 'tp', layers: [784, 128, 64, 10], learning_rate: 0.001, epochs: 30 } as unknown as TrainConfig };
+  const tp = {
+    name: 'tp',
+    source: '',
+    description: '',
+    config: { preset: 'tp', layers: [784, 128, 64, 10], learning_rate: 0.001, epochs: 30 } as unknown as TrainConfig,
+  };
   it('refuses out-of-range and unknown values by name and passes none of them on', () => {
-    const r = configFromQuery('?epochs=-3&lr=abc&preset=evil&learning_rate=abc&layers=784-0-10&threads=1e9&bias=maybe', [tp as PresetInfo]);
+    const r = configFromQuery(
+      '?epochs=-3&lr=abc&preset=evil&learning_rate=abc&layers=784-0-10&threads=1e9&bias=maybe',
+      [tp as PresetInfo],
+    );
     expect(r.preset).toBe('tp');
     expect(r.overrides).toEqual({});
     const text = r.errors.join('\n');
-    for (const re of [/preset "evil"/, /Epochs \(epochs\) must be from 1 to 100000, got -3/, /unknown setting "lr"/, /learning_rate\) must be a number above 0/, /layers\)/, /threads\) must be from 1 to 64/, /bias\) must be 1 or 0/])
+    for (const re of [
+      /preset "evil"/,
+      /Epochs \(epochs\) must be from 1 to 100000, got -3/,
+      /unknown setting "lr"/,
+      /learning_rate\) must be a number above 0/,
+      /layers\)/,
+      /threads\) must be from 1 to 64/,
+      /bias\) must be 1 or 0/,
+    ])
       expect(text).toMatch(re);
   });
 });
@@ -185,8 +263,13 @@ describe('validation split fitted to the data (web/shared/validation-share.ts)',
     expect(fitValidation(4000, 8000).note).toBeNull();
     const lab = fitValidation(10_000, 8000, 'lab');
     expect(lab.validation).toBe(1600);
-    expect(lab.note).toBe('Validation: The lab preset holds out 10,000 digits for validation, more than the 8,000 training digits loaded; this run holds out 1,600 (a fifth) instead.');
-    expect(fitValidation(5000, 8000, 'assignment')).toMatchObject({ validation: 1600, note: expect.stringMatching(/most of the 8,000/) });
+    expect(lab.note).toBe(
+      'Validation: The lab preset holds out 10,000 digits for validation, more than the 8,000 training digits loaded; this run holds out 1,600 (a fifth) instead.',
+    );
+    expect(fitValidation(5000, 8000, 'assignment')).toMatchObject({
+      validation: 1600,
+      note: expect.stringMatching(/most of the 8,000/),
+    });
     expect(availableDigits(8000, 1000)).toBe(1000);
     expect(availableDigits(8000, 0)).toBe(8000);
   });
@@ -197,7 +280,10 @@ describe('inspector form (web/ui/inspector-model.ts)', () => {
     expect(parseNumber('Weight W1[1,1]', ' -0.5 ')).toEqual({ ok: true, value: -0.5 });
     expect(parseNumber('x', '1e-3')).toEqual({ ok: true, value: 0.001 });
     for (const bad of ['abc', '', '0x10', '1,5', 'NaN', 'Infinity', '1e999'])
-      expect(parseNumber('Weight W1[2,1]', bad)).toMatchObject({ ok: false, error: expect.stringMatching(/^Weight W1\[2,1\] is not a number/) });
+      expect(parseNumber('Weight W1[2,1]', bad)).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/^Weight W1\[2,1\] is not a number/),
+      });
   });
   it('checks sizes and structure, and writes the model file the engine reads', () => {
     expect(parseSizes('2-3-2')).toEqual({ ok: true, sizes: [2, 3, 2] });
@@ -205,16 +291,23 @@ describe('inspector form (web/ui/inspector-model.ts)', () => {
     expect(parseSizes('2-9-1')).toMatchObject({ ok: false, error: expect.stringMatching(/^Layer sizes must be/) });
     const lab = EXAMPLES[0].network;
     expect(structureError(lab)).toBeNull();
-    expect(structureError({ ...lab, loss: 'cross-entropy' })).toMatch(/^Loss: cross-entropy needs a softmax output, but the activation of layer 2 is sigmoid/);
+    expect(structureError({ ...lab, loss: 'cross-entropy' })).toMatch(
+      /^Loss: cross-entropy needs a softmax output, but the activation of layer 2 is sigmoid/,
+    );
     expect(structureError({ ...lab, activations: ['softmax', 'sigmoid'] })).toMatch(/^Activation of layer 1: softmax/);
     // The same file as the committed lab model (which also records an empty history).
-    const { history: _, ...labFile } = JSON.parse(readFileSync(join(root, 'tests', 'fixtures', 'models', 'lab-2-2-1.json'), 'utf8'));
+    const { history: _, ...labFile } = JSON.parse(
+      readFileSync(join(root, 'tests', 'fixtures', 'models', 'lab-2-2-1.json'), 'utf8'),
+    );
     expect(JSON.parse(modelFile(lab))).toEqual(labFile);
     expect(JSON.parse(modelFile({ ...lab, bias: false })).layers[0].bias).toBeNull();
   });
   it('keeps every number in its place when the sizes change', () => {
     const grown = resizeNetwork(EXAMPLES[0].network, [2, 3, 1]);
-    expect(grown.weights[0]).toEqual([[0.3, -0.5, 0], [0.8, 0.2, 0]]);
+    expect(grown.weights[0]).toEqual([
+      [0.3, -0.5, 0],
+      [0.8, 0.2, 0],
+    ]);
     expect(grown.weights[1]).toEqual([[-0.6], [0.4], [0]]);
     expect(grown.biases).toEqual([[0.2, -0.4, 0], [0.5]]);
     const deeper = resizeNetwork(EXAMPLES[1].network, [2, 3, 3, 2]);

@@ -35,7 +35,10 @@ describe('fields built from the engine settings table', () => {
     expect(accepts('momentum', '1')).toBe(false);
     expect(accepts('momentum', '0.999')).toBe(true);
     expect(accepts('momentum', '0')).toBe(true);
-    expect(parseValue(field('momentum'), '1')).toEqual({ ok: false, error: 'Momentum (momentum) must be at least 0 and below 1, got 1' });
+    expect(parseValue(field('momentum'), '1')).toEqual({
+      ok: false,
+      error: 'Momentum (momentum) must be at least 0 and below 1, got 1',
+    });
     expect(accepts('layers', '784-100000-10')).toBe(false);
     expect(accepts('layers', '784-65536-10')).toBe(true);
     expect(accepts('layers', '784-65537-10')).toBe(false);
@@ -48,12 +51,24 @@ describe('fields built from the engine settings table', () => {
     let probed = 0;
     for (const s of schema) {
       if (s.type !== 'int' && s.type !== 'number') continue;
-      const step = (x: number, up: boolean) => (s.type === 'int' ? x + (up ? 1 : -1) : up ? x + Math.max(Math.abs(x), 1) * 1e-9 : x - Math.max(Math.abs(x), 1) * 1e-9);
-      for (const [bound, exclusive, outward] of [[s.min, s.min_exclusive, false], [s.max, s.max_exclusive, true]] as const) {
+      const step = (x: number, up: boolean) =>
+        s.type === 'int'
+          ? x + (up ? 1 : -1)
+          : up
+            ? x + Math.max(Math.abs(x), 1) * 1e-9
+            : x - Math.max(Math.abs(x), 1) * 1e-9;
+      for (const [bound, exclusive, outward] of [
+        [s.min, s.min_exclusive, false],
+        [s.max, s.max_exclusive, true],
+      ] as const) {
         if (bound === undefined) continue;
-        const inside = step(bound, !outward), outside = step(bound, outward);
+        const inside = step(bound, !outward),
+          outside = step(bound, outward);
         expect(accepts(s.key, String(bound)), `${s.key} = ${bound}`).toBe(!exclusive);
-        expect(accepts(s.key, String(exclusive ? inside : outside)), `${s.key} just ${exclusive ? 'inside' : 'outside'} ${bound}`).toBe(!!exclusive);
+        expect(
+          accepts(s.key, String(exclusive ? inside : outside)),
+          `${s.key} just ${exclusive ? 'inside' : 'outside'} ${bound}`,
+        ).toBe(!!exclusive);
         probed++;
       }
     }
@@ -75,7 +90,11 @@ describe('fields built from the engine settings table', () => {
     expect(inspectorLosses()).toEqual(schema.find((s) => s.key === 'loss')!.values);
     expect(activationRules().beforeOutput).not.toContain('softmax');
     const lab = EXAMPLES[0].network;
-    expect(structureError({ ...lab, activations: ['softmax', 'sigmoid'] })).toMatch(/^Activation of layer 1: softmax is only allowed on the output layer/);
-    expect(structureError({ ...lab, loss: 'cross-entropy' })).toMatch(/^Loss: cross-entropy needs a softmax output, but the activation of layer 2 is sigmoid/);
+    expect(structureError({ ...lab, activations: ['softmax', 'sigmoid'] })).toMatch(
+      /^Activation of layer 1: softmax is only allowed on the output layer/,
+    );
+    expect(structureError({ ...lab, loss: 'cross-entropy' })).toMatch(
+      /^Loss: cross-entropy needs a softmax output, but the activation of layer 2 is sigmoid/,
+    );
   });
 });

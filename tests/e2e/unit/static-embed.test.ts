@@ -20,22 +20,62 @@ beforeAll(async () => {
 });
 
 const config: TrainConfig = {
-  preset: 'tp', layers: [784, 128, 64, 10], hidden: 'sigmoid', output: 'softmax', loss: 'cross-entropy', bias: false,
-  init: 'normal-sqrt-n', init_scale: 0.1, reduction: 'sum', optimizer: 'sgd', learning_rate: 0.001, momentum: 0.9,
-  beta1: 0.9, beta2: 0.999, epsilon: 1e-8, batch_size: 1, epochs: 30, validation: 0, limit: 0, test_limit: 0, l2: 0,
-  dropout: 0, anneal_on_rise: false, anneal_factor: 0.5, step_decay_every: 0, step_decay_factor: 0.5, shuffle: false, seed: 1, threads: 1,
+  preset: 'tp',
+  layers: [784, 128, 64, 10],
+  hidden: 'sigmoid',
+  output: 'softmax',
+  loss: 'cross-entropy',
+  bias: false,
+  init: 'normal-sqrt-n',
+  init_scale: 0.1,
+  reduction: 'sum',
+  optimizer: 'sgd',
+  learning_rate: 0.001,
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  batch_size: 1,
+  epochs: 30,
+  validation: 0,
+  limit: 0,
+  test_limit: 0,
+  l2: 0,
+  dropout: 0,
+  anneal_on_rise: false,
+  anneal_factor: 0.5,
+  step_decay_every: 0,
+  step_decay_factor: 0.5,
+  shuffle: false,
+  seed: 1,
+  threads: 1,
 };
 const presets: PresetInfo[] = [{ name: 'tp', source: 'TP', description: 'the TP', config }];
 const metrics = (epoch: number): EpochMetrics => ({
-  epoch, train_loss: 1 / epoch, train_error: 0.2 / epoch, validation_loss: null, validation_error: null,
-  test_loss: 1.1 / epoch, test_error: 0.25 / epoch, learning_rate: 0.001, seconds: 1, samples_per_second: 8000,
+  epoch,
+  train_loss: 1 / epoch,
+  train_error: 0.2 / epoch,
+  validation_loss: null,
+  validation_error: null,
+  test_loss: 1.1 / epoch,
+  test_error: 0.25 / epoch,
+  learning_rate: 0.001,
+  seconds: 1,
+  samples_per_second: 8000,
 });
 const model = { format: 'digitrain-model', version: 1, loss: 'cross-entropy', layers: [], history: [] };
 
 describe('view parameters', () => {
   it('reads panels (with aliases), compact, theme, embed, and trains by itself without the train panel', () => {
     const v = viewFromQuery('?panels=draw&compact=1&theme=dark&embed=1');
-    expect(v).toMatchObject({ panels: ['draw'], compact: 'on', theme: 'dark', embed: true, autotrain: true, errors: [] });
+    expect(v).toMatchObject({
+      panels: ['draw'],
+      compact: 'on',
+      theme: 'dark',
+      embed: true,
+      autotrain: true,
+      errors: [],
+    });
     expect(viewFromQuery('?panels=train,plots,confusion').panels).toEqual(['train', 'plot', 'understand']);
     expect(viewFromQuery('?panels=train+plot').autotrain).toBe(false);
     expect(viewFromQuery('').panels).toBeNull();
@@ -67,10 +107,16 @@ describe('view parameters', () => {
 
 describe('Share', () => {
   it('links the exact configuration with the seed, from a sub-path, keeping the view but not embed', () => {
-    const s = shareLinks('https://example.edu/courses/ml/digitrain/index.html?preset=tp&panels=draw&embed=1&debug', presets[0], { ...config, batch_size: 32 });
+    const s = shareLinks(
+      'https://example.edu/courses/ml/digitrain/index.html?preset=tp&panels=draw&embed=1&debug',
+      presets[0],
+      { ...config, batch_size: 32 },
+    );
     expect(s.app).toBe('https://example.edu/courses/ml/digitrain/');
     expect(s.link).toBe('https://example.edu/courses/ml/digitrain/?preset=tp&batch_size=32&panels=draw&seed=1');
-    expect(s.iframe).toContain('src="https://example.edu/courses/ml/digitrain/?preset=tp&amp;batch_size=32&amp;panels=draw&amp;seed=1&amp;embed=1"');
+    expect(s.iframe).toContain(
+      'src="https://example.edu/courses/ml/digitrain/?preset=tp&amp;batch_size=32&amp;panels=draw&amp;seed=1&amp;embed=1"',
+    );
     expect(s.iframe).toContain('allow="cross-origin-isolated; clipboard-write"');
     expect(s.element).toBe(
       '<script src="https://example.edu/courses/ml/digitrain/embed.js"></script><digitrain-trainer preset="tp" batch_size="32" panels="draw" seed="1"></digitrain-trainer>',
@@ -87,9 +133,21 @@ describe('Share', () => {
 
 describe('the run file', () => {
   const parts = {
-    preset: 'tp', config, history: [metrics(1), metrics(2)], losses: [2.3, 1.9, 1.2, NaN],
-    evaluation: { split: 'test' as const, count: 3, loss: 0.5, error: 1 / 3, confusion: Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j && i < 3 ? 1 : 0))) },
-    modelJson: JSON.stringify(model), engine: { version: '0.1.0', build: 'mt' }, data: null, now: new Date('2025-03-01T10:00:00Z'),
+    preset: 'tp',
+    config,
+    history: [metrics(1), metrics(2)],
+    losses: [2.3, 1.9, 1.2, NaN],
+    evaluation: {
+      split: 'test' as const,
+      count: 3,
+      loss: 0.5,
+      error: 1 / 3,
+      confusion: Array.from({ length: 10 }, (_, i) => Array.from({ length: 10 }, (_, j) => (i === j && i < 3 ? 1 : 0))),
+    },
+    modelJson: JSON.stringify(model),
+    engine: { version: '0.1.0', build: 'mt' },
+    data: null,
+    now: new Date('2025-03-01T10:00:00Z'),
   };
 
   it('holds everything, round-trips, and is named for handing in', () => {
@@ -128,29 +186,57 @@ describe('the run file', () => {
     expect(bad('[1,2]')).toBe('x.json is not a digitrain run file: it holds an array, not an object.');
     expect(bad(JSON.stringify(model))).toMatch(/is a digitrain model file .*"Load model…"/);
     expect(bad(JSON.stringify({ format: 'keras' }))).toMatch(/is a "keras" file, not a digitrain run file/);
-    expect(bad(JSON.stringify({ ...good, version: 2 }))).toMatch(/version 2, made by a newer digitrain; this page reads version 1/);
+    expect(bad(JSON.stringify({ ...good, version: 2 }))).toMatch(
+      /version 2, made by a newer digitrain; this page reads version 1/,
+    );
     expect(bad(JSON.stringify({ ...good, config: undefined }))).toMatch(/has no settings \("config" is a undefined\)/);
-    expect(bad(JSON.stringify({ ...good, config: { ...config, layers: undefined } }))).toMatch(/settings without "layers"/);
-    expect(bad(JSON.stringify({ ...good, config: { ...config, optimizer: 'rmsprop' } }))).toMatch(/Optimiser \(optimizer\) must be one of sgd, momentum, adam, got "rmsprop"/);
+    expect(bad(JSON.stringify({ ...good, config: { ...config, layers: undefined } }))).toMatch(
+      /settings without "layers"/,
+    );
+    expect(bad(JSON.stringify({ ...good, config: { ...config, optimizer: 'rmsprop' } }))).toMatch(
+      /Optimiser \(optimizer\) must be one of sgd, momentum, adam, got "rmsprop"/,
+    );
     expect(bad(JSON.stringify({ ...good, history: [{ train_loss: 1 }] }))).toMatch(/history\[0\] has no epoch number/);
-    expect(bad(JSON.stringify({ ...good, history: [{ epoch: 1, test_error: 'low' }] }))).toMatch(/history\[0\]\.test_error is "low", not a number/);
+    expect(bad(JSON.stringify({ ...good, history: [{ epoch: 1, test_error: 'low' }] }))).toMatch(
+      /history\[0\]\.test_error is "low", not a number/,
+    );
     expect(bad(JSON.stringify({ ...good, confusion: { matrix: [[1, 2], [3]] } }))).toMatch(/bad confusion matrix/);
-    expect(bad(JSON.stringify({ ...good, model: { format: 'onnx' } }))).toMatch(/"model" that is not a digitrain model file/);
+    expect(bad(JSON.stringify({ ...good, model: { format: 'onnx' } }))).toMatch(
+      /"model" that is not a digitrain model file/,
+    );
     expect(bad(JSON.stringify({ ...good, batch_losses: 'many' }))).toMatch(/bad loss curve/);
   });
 });
 
 describe('the single-thread line', () => {
   it('says why and what to do, once per cause', () => {
-    const at = (status: string, detail = '') => singleThreadReason({ status, detail, framed: false, swActive: false } as Parameters<typeof singleThreadReason>[0]);
-    expect(at('embedded')).toMatch(/^the page is not cross-origin isolated here \(the page it is embedded in is not isolated\), so training runs on one core\. For threads: open it in its own tab.*allow="cross-origin-isolated"\.$/);
-    expect(at('embedded', 'no-allow')).toMatch(/\(its iframe has no allow="cross-origin-isolated"\).*add allow="cross-origin-isolated" to the iframe\.$/);
-    expect(at('no-service-worker')).toMatch(/serve digitrain with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\.$/);
+    const at = (status: string, detail = '') =>
+      singleThreadReason({ status, detail, framed: false, swActive: false } as Parameters<
+        typeof singleThreadReason
+      >[0]);
+    expect(at('embedded')).toMatch(
+      /^the page is not cross-origin isolated here \(the page it is embedded in is not isolated\), so training runs on one core\. For threads: open it in its own tab.*allow="cross-origin-isolated"\.$/,
+    );
+    expect(at('embedded', 'no-allow')).toMatch(
+      /\(its iframe has no allow="cross-origin-isolated"\).*add allow="cross-origin-isolated" to the iframe\.$/,
+    );
+    expect(at('no-service-worker')).toMatch(
+      /serve digitrain with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\.$/,
+    );
     expect(at('insecure')).toMatch(/plain http.*publish it over https/);
     expect(at('sw-failed', 'quota exceeded')).toMatch(/could not start: quota exceeded\)/);
     expect(at('isolated')).toBeNull();
     expect(singleThreadReason(null)).toBeNull();
-    for (const s of ['embedded', 'insecure', 'no-service-worker', 'sw-blocked', 'sw-failed', 'sw-slow', 'sw-no-isolation', 'reload-failed'])
+    for (const s of [
+      'embedded',
+      'insecure',
+      'no-service-worker',
+      'sw-blocked',
+      'sw-failed',
+      'sw-slow',
+      'sw-no-isolation',
+      'reload-failed',
+    ])
       expect(at(s)!.includes('\n')).toBe(false);
   });
 });
@@ -167,11 +253,17 @@ describe('the build: service worker and relative paths', () => {
     expect(v1).toMatch(/^[0-9a-f]{16}$/);
     writeFileSync(join(dir, 'index.html'), '<p>v2</p>');
     expect(buildVersion(dir, files)).not.toBe(v1);
-    const sw = serviceWorkerSource(v1, files, "const VERSION = '__DIGITRAIN_VERSION__';\nconst FILES = __DIGITRAIN_FILES__;");
+    const sw = serviceWorkerSource(
+      v1,
+      files,
+      "const VERSION = '__DIGITRAIN_VERSION__';\nconst FILES = __DIGITRAIN_FILES__;",
+    );
     expect(sw).toBe(`const VERSION = "${v1}";\nconst FILES = [\n "index.html",\n "wasm/st/engine.wasm"\n];`);
   });
 
   it('finds absolute paths that would break on a sub-path', () => {
-    expect(absoluteUrls('<script src="/assets/a.js"></script><link href="./b.css"><a href="//cdn.example/x">')).toEqual(['/assets/a.js']);
+    expect(absoluteUrls('<script src="/assets/a.js"></script><link href="./b.css"><a href="//cdn.example/x">')).toEqual(
+      ['/assets/a.js'],
+    );
   });
 });

@@ -16,19 +16,28 @@ describe('createStore', () => {
   it('calls a listener only when its slice changes, with the previous slice', () => {
     const store = start();
     const seen: [number, number][] = [];
-    store.subscribe((s) => s.count, (count, previous) => seen.push([count, previous]));
+    store.subscribe(
+      (s) => s.count,
+      (count, previous) => seen.push([count, previous]),
+    );
     store.update({ label: 'b' });
     store.update({ count: 0 });
     store.update({ count: 1 });
     store.update({ count: 1, label: 'c' });
     store.update({ count: 3 });
-    expect(seen).toEqual([[1, 0], [3, 1]]);
+    expect(seen).toEqual([
+      [1, 0],
+      [3, 1],
+    ]);
   });
 
   it('compares slices by identity: a new array is a change, a mutated one is not', () => {
     const store = start();
     let calls = 0;
-    store.subscribe((s) => s.items, () => calls++);
+    store.subscribe(
+      (s) => s.items,
+      () => calls++,
+    );
     store.get().items.push(1);
     store.update({ label: 'b' });
     expect(calls).toBe(0);
@@ -39,10 +48,19 @@ describe('createStore', () => {
   it('runs a listener once when another listener updates the store in turn', () => {
     const store = start();
     const labels: string[] = [];
-    store.subscribe((s) => s.count, (count) => store.update({ label: `count ${count}` }));
-    store.subscribe((s) => s.label, (label) => labels.push(label));
+    store.subscribe(
+      (s) => s.count,
+      (count) => store.update({ label: `count ${count}` }),
+    );
+    store.subscribe(
+      (s) => s.label,
+      (label) => labels.push(label),
+    );
     const counts: number[] = [];
-    store.subscribe((s) => s.count, (count) => counts.push(count));
+    store.subscribe(
+      (s) => s.count,
+      (count) => counts.push(count),
+    );
     store.update({ count: 1 });
     expect(labels).toEqual(['count 1']);
     expect(counts).toEqual([1]);
@@ -52,7 +70,10 @@ describe('createStore', () => {
   it('stops calling a listener after it unsubscribes', () => {
     const store = start();
     let calls = 0;
-    const stop = store.subscribe((s) => s.count, () => calls++);
+    const stop = store.subscribe(
+      (s) => s.count,
+      () => calls++,
+    );
     store.update({ count: 1 });
     stop();
     store.update({ count: 2 });

@@ -18,7 +18,12 @@ const fixture = (name: string) => {
   const b = readFileSync(new URL(`tests/fixtures/digits/${name}`, root));
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 };
-const FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const FILES = [
+  'train-images-idx3-ubyte.gz',
+  'train-labels-idx1-ubyte.gz',
+  't10k-images-idx3-ubyte.gz',
+  't10k-labels-idx1-ubyte.gz',
+];
 
 /** Within 4 units in the last place: what reordering a few additions can change. */
 expect.extend({
@@ -48,7 +53,8 @@ async function worker() {
   const { core, events, send } = trainerHarness(engine, () => new Promise((r) => setImmediate(r)));
   const call = async <T = unknown>(method: Request['method'], args: object = {}): Promise<T> => {
     const r = await send(method, args);
-    if (r.kind !== 'reply' || !r.ok) throw new Error(`${method}: ${r.kind === 'reply' && !r.ok ? r.error : 'no reply'}`);
+    if (r.kind !== 'reply' || !r.ok)
+      throw new Error(`${method}: ${r.kind === 'reply' && !r.ok ? r.error : 'no reply'}`);
     return r.result as T;
   };
   await call('init', { base: '/' });
@@ -106,18 +112,24 @@ describe('pause and resume', () => {
 describe('validation split fitted to the data loaded', () => {
   it('the lab preset on 3,000 digits holds out a fifth (600) and says so, instead of failing', async () => {
     const w = await worker();
-    const run = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 10_000, epochs: 1, threads: 1 } });
+    const run = await w.call<RunInfo>('configure', {
+      config: { preset: 'lab', validation: 10_000, epochs: 1, threads: 1 },
+    });
     expect(run.validation_count).toBe(600);
     expect(run.train_count).toBe(2400);
     expect(run.warnings[0]).toBe(
       'Validation: The lab preset holds out 10,000 digits for validation, more than the 3,000 training digits loaded; this run holds out 600 (a fifth) instead.',
     );
     // A split that fits is left alone, without a note.
-    const fits = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 500, epochs: 1, threads: 1 } });
+    const fits = await w.call<RunInfo>('configure', {
+      config: { preset: 'lab', validation: 500, epochs: 1, threads: 1 },
+    });
     expect(fits.validation_count).toBe(500);
     expect(fits.warnings.some((x) => x.startsWith('Validation:'))).toBe(false);
     // The subset counts: 1,000 digits of which the preset's 10,000 are asked for.
-    const subset = await w.call<RunInfo>('configure', { config: { preset: 'lab', validation: 10_000, limit: 1000, epochs: 1, threads: 1 } });
+    const subset = await w.call<RunInfo>('configure', {
+      config: { preset: 'lab', validation: 10_000, limit: 1000, epochs: 1, threads: 1 },
+    });
     expect(subset.validation_count).toBe(200);
   });
 });
@@ -145,8 +157,14 @@ describe('wrong files keep what was loaded', () => {
       { name: 'few-images-idx3-ubyte', bytes: idx(0x08, [5, 28, 28], new Uint8Array(5 * 784).fill(9)) },
       { name: 'few-labels-idx1-ubyte', bytes: idx(0x08, [5], Uint8Array.from([1, 2, 3, 4, 5])) },
     ];
-    await expect(w.call('loadFiles', { files })).rejects.toThrow(/scaled-images-idx3-f32: pixel value 0\.5 .* is not an integer in 0\.\.255/);
-    const after = await w.call<{ images: Uint8Array; labels: Uint8Array }>('samples', { slot: 'test', start: 0, count: 1000 });
+    await expect(w.call('loadFiles', { files })).rejects.toThrow(
+      /scaled-images-idx3-f32: pixel value 0\.5 .* is not an integer in 0\.\.255/,
+    );
+    const after = await w.call<{ images: Uint8Array; labels: Uint8Array }>('samples', {
+      slot: 'test',
+      start: 0,
+      count: 1000,
+    });
     expect(after.images.length).toBe(1000 * 784);
     expect(Buffer.from(after.images).equals(Buffer.from(before.images))).toBe(true);
     // And training still runs on the 3,000 fixture digits with the 1,000 test digits.
@@ -159,7 +177,12 @@ describe('inspect request', () => {
   it('answers the lab example with every digit of the double', async () => {
     const w = await worker();
     const lab = EXAMPLES[0].network;
-    const r = await w.call<Inspection>('inspect', { model: modelFile(lab), input: lab.input, target: lab.target, learningRate: lab.learningRate });
+    const r = await w.call<Inspection>('inspect', {
+      model: modelFile(lab),
+      input: lab.input,
+      target: lab.target,
+      learningRate: lab.learningRate,
+    });
     // The lab sheet's numbers, to the last bit or two: the engine sums x·W before adding b, and
     // floating-point sums depend on their order (0.5597295991095776 here; see inspector.ts).
     expect(r.output_before[0]).toBeCloseToUlps(0.5597295991095778);
@@ -168,9 +191,21 @@ describe('inspect request', () => {
     expect(r.layers[0].bias_after![0]).toBeCloseToUlps(0.25403317902693395);
     expect(r.layers[0].z).toEqual([0.6000000000000001, -0.76]);
     // A bad model is an error reply naming the field, not a dead worker.
-    await expect(w.call('inspect', { model: modelFile({ ...lab, activations: ['sigmoid', 'swish' as never] }), input: lab.input, target: lab.target, learningRate: 5 })).rejects.toThrow(
-      /layers\[1\]\.activation "swish"/,
-    );
-    expect(await w.call<Inspection>('inspect', { model: modelFile(lab), input: lab.input, target: lab.target, learningRate: 5 })).toMatchObject({ loss_before: r.loss_before });
+    await expect(
+      w.call('inspect', {
+        model: modelFile({ ...lab, activations: ['sigmoid', 'swish' as never] }),
+        input: lab.input,
+        target: lab.target,
+        learningRate: 5,
+      }),
+    ).rejects.toThrow(/layers\[1\]\.activation "swish"/);
+    expect(
+      await w.call<Inspection>('inspect', {
+        model: modelFile(lab),
+        input: lab.input,
+        target: lab.target,
+        learningRate: 5,
+      }),
+    ).toMatchObject({ loss_before: r.loss_before });
   });
 });

@@ -29,9 +29,16 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     const kind = dataKind(d);
     const split = (s: DatasetSummary['train']) => `${items(kind, fmt(s.count), s.count)} of ${s.rows}×${s.cols}`;
     // As the run will hold out: a preset's split is fitted to smaller data (web/shared/validation-share.ts).
-    const validation = fitValidation(config?.validation ?? 0, availableDigits(d.train.count, config?.limit ?? 0)).validation;
+    const validation = fitValidation(
+      config?.validation ?? 0,
+      availableDigits(d.train.count, config?.limit ?? 0),
+    ).validation;
     status.textContent =
-      (d.source === 'demo' ? DEMO_DESCRIPTION + ' ' : still ? 'Still in use, from before: ' : 'Your files are loaded. ') +
+      (d.source === 'demo'
+        ? DEMO_DESCRIPTION + ' '
+        : still
+          ? 'Still in use, from before: '
+          : 'Your files are loaded. ') +
       (kind.how ? `Recognised as ${kind.name} ${kind.how}. ` : '') +
       `Training: ${split(d.train)}` +
       (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
@@ -41,7 +48,7 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     warning.textContent =
       droppedTest && !d.test
         ? `Your files hold only a training pair, so the test set loaded before (${droppedTest}) was dropped: it came from ` +
-          'other data and would grade this network against the wrong answers. Add the test pair\'s two files to measure test error.'
+          "other data and would grade this network against the wrong answers. Add the test pair's two files to measure test error."
         : '';
     warning.hidden = !warning.textContent;
     sampleCaption.textContent =
@@ -52,27 +59,57 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     fileTable.tBodies[0].replaceChildren(
       ...d.files.map((f) => {
         const role =
-          f.name === d.train.imagesName ? 'training images' : f.name === d.train.labelsName ? 'training labels'
-          : f.name === d.test?.imagesName ? 'test images' : f.name === d.test?.labelsName ? 'test labels' : '—';
-        const holds = f.kind === 'images' ? `${fmt(f.count ?? 0)} images ${(f.dims ?? []).slice(1).join('×')}` : `${fmt(f.count ?? 0)} labels`;
-        return el('tr', {}, [el('td', {}, [f.name]), el('td', {}, [`${holds}${f.gzipped ? ' (gzip)' : ''}`]), el('td', {}, [role])]);
+          f.name === d.train.imagesName
+            ? 'training images'
+            : f.name === d.train.labelsName
+              ? 'training labels'
+              : f.name === d.test?.imagesName
+                ? 'test images'
+                : f.name === d.test?.labelsName
+                  ? 'test labels'
+                  : '—';
+        const holds =
+          f.kind === 'images'
+            ? `${fmt(f.count ?? 0)} images ${(f.dims ?? []).slice(1).join('×')}`
+            : `${fmt(f.count ?? 0)} labels`;
+        return el('tr', {}, [
+          el('td', {}, [f.name]),
+          el('td', {}, [`${holds}${f.gzipped ? ' (gzip)' : ''}`]),
+          el('td', {}, [role]),
+        ]);
       }),
     );
     fileTable.hidden = d.source === 'demo';
-    drawHistogram($('histogram') as HTMLCanvasElement, $('histogram-caption'), d.train.histogram, `Training ${kind.item}s`, kind.classes);
+    drawHistogram(
+      $('histogram') as HTMLCanvasElement,
+      $('histogram-caption'),
+      d.train.histogram,
+      `Training ${kind.item}s`,
+      kind.classes,
+    );
     void showSamples();
   }
 
   async function showSamples(): Promise<void> {
     try {
       const s = await client.call('samples', { slot: 'train', start: 0, count: 48 });
-      drawSampleGrid($('sample-grid') as HTMLCanvasElement, s.images, s.labels, s.rows, s.cols, `training ${dataKind(store.get().dataset).item}s`);
+      drawSampleGrid(
+        $('sample-grid') as HTMLCanvasElement,
+        s.images,
+        s.labels,
+        s.rows,
+        s.cols,
+        `training ${dataKind(store.get().dataset).item}s`,
+      );
     } catch {
       // The preview is a nicety: a failure here must not hide the data that did load.
     }
   }
 
-  store.subscribe((s) => s.dataset, (d) => d && describe(d));
+  store.subscribe(
+    (s) => s.dataset,
+    (d) => d && describe(d),
+  );
 
   /** New data ends the run in progress (the worker has dropped it). */
   function loaded(dataset: DatasetSummary, source: AppState['source']): void {
@@ -125,8 +162,10 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
       let dataset = await client.call('loadFiles', { files: await named() });
       // The engine keeps the test set already loaded when the files hold only a training pair
       // (and has no way to empty a slot): a fresh worker holds exactly these files.
-      const kept = dataset.test && !files.some((f) => f.name === dataset.test!.imagesName) ? dataset.test.imagesName : null;
-      if (kept) dataset = await inFreshWorker(() => named().then((named) => client.call('loadFiles', { files: named })));
+      const kept =
+        dataset.test && !files.some((f) => f.name === dataset.test!.imagesName) ? dataset.test.imagesName : null;
+      if (kept)
+        dataset = await inFreshWorker(() => named().then((named) => client.call('loadFiles', { files: named })));
       droppedTest = kept;
       loaded(dataset, { kind: 'files', files });
     } catch (e) {
@@ -136,13 +175,19 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
 
   async function loadUrls(): Promise<void> {
     showError(errorBox, null);
-    const urls = [0, 1, 2, 3].map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() })).filter((u) => u.url);
+    const urls = [0, 1, 2, 3]
+      .map((i) => ({ i, url: ($(`url-${i}`) as HTMLInputElement).value.trim() }))
+      .filter((u) => u.url);
     if (!urls.length) return notLoaded('Enter at least the training images and labels URLs.');
     // Only what the page's Content-Security-Policy lets through (web/ui/url-policy.ts), said in words.
     const refused = urls.map(({ url }) => checkFetchUrl(url, location.href)).flatMap((c) => (c.ok ? [] : [c.error]));
     if (refused.length) return notLoaded(`Nothing was loaded from the URLs:\n${refused.join('\n')}`);
     try {
-      const files = await Promise.all(urls.map(({ i, url }) => fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t))));
+      const files = await Promise.all(
+        urls.map(({ i, url }) =>
+          fetchWithProgress(new URL(url, location.href).href, (t) => ($(`url-${i}-progress`).textContent = t)),
+        ),
+      );
       await loadFiles(files);
     } catch (e) {
       notLoaded(`Nothing was loaded from the URLs:\n${(e as Error).message}`);
@@ -154,7 +199,10 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     void loadFiles([...(fileInput.files ?? [])]);
     fileInput.value = '';
   });
-  ($('demo-button') as HTMLButtonElement).addEventListener('click', () => void loadDemo().catch((e) => notLoaded((e as Error).message)));
+  ($('demo-button') as HTMLButtonElement).addEventListener(
+    'click',
+    () => void loadDemo().catch((e) => notLoaded((e as Error).message)),
+  );
   document.addEventListener('dragover', (e) => e.preventDefault());
   // Dropped model and run files (.json) are the models panel's.
   document.addEventListener('drop', (e) => {
@@ -169,7 +217,10 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
       try {
         await loadDemo();
       } catch (e) {
-        showError(errorBox, `The demo digits could not be loaded: ${(e as Error).message}\nChoose the MNIST files instead.`);
+        showError(
+          errorBox,
+          `The demo digits could not be loaded: ${(e as Error).message}\nChoose the MNIST files instead.`,
+        );
         status.textContent = 'No data loaded.';
       }
     },

@@ -41,7 +41,10 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
     const name = className(dataKind(store.get().dataset), best);
     prediction.classList.remove('advice');
     prediction.textContent =
-      prefix + (isProbability ? `Prediction: ${name} (${(outputs[best] * 100).toFixed(1)}%)` : `Prediction: ${name} (largest output, ${outputs[best].toFixed(3)})`);
+      prefix +
+      (isProbability
+        ? `Prediction: ${name} (${(outputs[best] * 100).toFixed(1)}%)`
+        : `Prediction: ${name} (largest output, ${outputs[best].toFixed(3)})`);
     prediction.dataset.digit = String(best);
   }
 
@@ -50,14 +53,18 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
     const { dataset, hasModel } = store.get();
     const index = Number(testIndex.value);
     delete prediction.dataset.digit;
-    if (!hasModel) return void (prediction.textContent = 'Train (or load) a model first; then it can classify a test digit.');
-    if (!dataset?.test) return void (prediction.textContent = 'No test set is loaded: load one to classify its digits.');
+    if (!hasModel)
+      return void (prediction.textContent = 'Train (or load) a model first; then it can classify a test digit.');
+    if (!dataset?.test)
+      return void (prediction.textContent = 'No test set is loaded: load one to classify its digits.');
     if (!Number.isInteger(index) || index < 0 || index >= dataset.test.count)
       return void (prediction.textContent = `Choose a test ${dataKind(dataset).item} from 0 to ${fmt(dataset.test.count - 1)}.`);
     try {
       const sample = await client.call('samples', { slot: 'test', start: index, count: 1 });
       drawDigit(previewCanvas.getContext('2d')!, sample.images, 0, sample.rows, sample.cols, 0, 0, 1);
-      const { probabilities, activations: layers } = await client.call('predict', { pixels: Float32Array.from(sample.images, (v) => v / 255) });
+      const { probabilities, activations: layers } = await client.call('predict', {
+        pixels: Float32Array.from(sample.images, (v) => v / 255),
+      });
       const kind = dataKind(dataset);
       show(probabilities, layers, `Test ${kind.item} #${index} (labelled ${className(kind, sample.labels[0])}): `);
     } catch (e) {
@@ -112,11 +119,17 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
   const pad = new DrawPad($('draw-canvas') as HTMLCanvasElement, previewCanvas, predictLater);
   $('classify-test').addEventListener('click', () => void classifyTest());
   testIndex.addEventListener('keydown', (e) => e.key === 'Enter' && void classifyTest());
-  store.subscribe((s) => s.dataset, (d) => {
-    testIndex.max = d?.test ? String(d.test.count - 1) : '0';
-    $('test-index-label').textContent = `Or classify test ${dataKind(d).item} #`;
-  });
+  store.subscribe(
+    (s) => s.dataset,
+    (d) => {
+      testIndex.max = d?.test ? String(d.test.count - 1) : '0';
+      $('test-index-label').textContent = `Or classify test ${dataKind(d).item} #`;
+    },
+  );
   $('clear-button').addEventListener('click', () => pad.clear());
   renderBars(bars, null);
-  store.subscribe((s) => s.modelVersion, () => pad.refresh());
+  store.subscribe(
+    (s) => s.modelVersion,
+    () => pad.refresh(),
+  );
 }

@@ -30,11 +30,19 @@ export function mountModels(
     },
   );
 
-  saveModel.addEventListener('click', () =>
-    void client.call('exportModel', {}).then(({ json }) => download('digitrain-model.json', json, 'application/json')),
+  saveModel.addEventListener(
+    'click',
+    () =>
+      void client
+        .call('exportModel', {})
+        .then(({ json }) => download('digitrain-model.json', json, 'application/json')),
   );
-  exportNpz.addEventListener('click', () =>
-    void client.call('exportNpz', {}).then(({ bytes }) => download('digitrain-model.npz', bytes as BlobPart, 'application/octet-stream')),
+  exportNpz.addEventListener(
+    'click',
+    () =>
+      void client
+        .call('exportNpz', {})
+        .then(({ bytes }) => download('digitrain-model.npz', bytes as BlobPart, 'application/octet-stream')),
   );
 
   async function loadModelFile(file: File): Promise<void> {
@@ -45,7 +53,12 @@ export function mountModels(
       if (store.get().state === 'running') await client.call('pause', {});
       // The engine checks the file and answers what it holds, its curves included.
       const model = await client.call('importModel', { json, fileName: file.name });
-      store.update({ hasModel: true, outputActivation: model.activations[model.activations.length - 1], lastGoodModel: json, history: model.history });
+      store.update({
+        hasModel: true,
+        outputActivation: model.activations[model.activations.length - 1],
+        lastGoodModel: json,
+        history: model.history,
+      });
       setRunState(store, 'idle');
       statusLine.textContent = `Loaded ${file.name}: a ${model.layers.join('-')} network, ${model.loss} loss. Draw a digit to use it.`;
       store.update((s) => ({ modelVersion: s.modelVersion + 1 }));
@@ -106,14 +119,20 @@ export function mountModels(
       lossesAtStart: expandLosses(run),
       preset,
       config: { ...preset.config, ...run.config },
-      evaluation: run.confusion ? { count: run.confusion.count, error: run.confusion.error, confusion: run.confusion.matrix } : null,
+      evaluation: run.confusion
+        ? { count: run.confusion.count, error: run.confusion.error, confusion: run.confusion.matrix }
+        : null,
       runs: [...s.runs, { label: `${fileName} (opened)`, history: [...run.history], config: run.config }],
     }));
     setRunState(store, 'idle');
     const last = run.history[run.history.length - 1];
     const err = last?.test_error ?? last?.validation_error;
     store.update({
-      trainNote: { text: `Opened run: ${run.history.length} epochs of ${run.preset}` + (err != null ? `, final error ${(err * 100).toFixed(2)}%.` : '.') },
+      trainNote: {
+        text:
+          `Opened run: ${run.history.length} epochs of ${run.preset}` +
+          (err != null ? `, final error ${(err * 100).toFixed(2)}%.` : '.'),
+      },
     });
     statusLine.textContent = `Opened ${fileName}: a ${model.layers.join('-')} network trained ${run.history.length} epochs (seed ${run.config.seed}). Draw a digit to use it.`;
     document.body.dataset.openedRun = fileName;

@@ -34,7 +34,10 @@ function labelled(runs: KeptRun[], presets: PresetInfo[]): KeptRun[] {
   });
 }
 
-export function mountRuns(store: AppStore, deps: Deps & { readForm: () => void; evaluateTest: () => Promise<void> }): void {
+export function mountRuns(
+  store: AppStore,
+  deps: Deps & { readForm: () => void; evaluateTest: () => Promise<void> },
+): void {
   const { client } = deps;
   const sweep = $('sweep-button') as HTMLButtonElement;
   const seeds = $('seeds-button') as HTMLButtonElement;
@@ -48,43 +51,59 @@ export function mountRuns(store: AppStore, deps: Deps & { readForm: () => void; 
     (s) => (sweep.disabled = seeds.disabled = !canTrain(s) || s.state === 'running' || s.queue.length > 0),
   );
 
-  store.subscribe((s) => s.runs, (runs) => {
-    const names = [...new Set(runs.map((r) => r.group).filter((g): g is string => Boolean(g)))];
-    groups.replaceChildren(
-      ...names.map((name) => {
-        const members = runs.filter((r) => r.group === name);
-        return el('p', { class: 'group', 'data-runs': String(members.length) }, [describeGroup(name, members, isSweep(name))]);
-      }),
-    );
-    list.replaceChildren(
-      ...runs.map((run, i) => {
-        const last = run.history[run.history.length - 1];
-        const err = last?.test_error ?? last?.validation_error;
-        const remove = el('button', { type: 'button', 'aria-label': `Remove run ${run.label}` }, ['Remove']);
-        remove.addEventListener('click', () => store.update((s) => ({ runs: s.runs.filter((_, k) => k !== i) })));
-        return el('li', {}, [`${run.label}: ${run.history.length} epochs${err != null ? `, final error ${(err * 100).toFixed(2)}%` : ''} `, remove]);
-      }),
-    );
-  });
+  store.subscribe(
+    (s) => s.runs,
+    (runs) => {
+      const names = [...new Set(runs.map((r) => r.group).filter((g): g is string => Boolean(g)))];
+      groups.replaceChildren(
+        ...names.map((name) => {
+          const members = runs.filter((r) => r.group === name);
+          return el('p', { class: 'group', 'data-runs': String(members.length) }, [
+            describeGroup(name, members, isSweep(name)),
+          ]);
+        }),
+      );
+      list.replaceChildren(
+        ...runs.map((run, i) => {
+          const last = run.history[run.history.length - 1];
+          const err = last?.test_error ?? last?.validation_error;
+          const remove = el('button', { type: 'button', 'aria-label': `Remove run ${run.label}` }, ['Remove']);
+          remove.addEventListener('click', () => store.update((s) => ({ runs: s.runs.filter((_, k) => k !== i) })));
+          return el('li', {}, [
+            `${run.label}: ${run.history.length} epochs${err != null ? `, final error ${(err * 100).toFixed(2)}%` : ''} `,
+            remove,
+          ]);
+        }),
+      );
+    },
+  );
 
   /** After a run ends: keep it for comparison, then the next queued run, or look at its mistakes. */
-  store.subscribe((s) => s.state, (state) => {
-    if (!ENDED.includes(state)) return;
-    const { history, config, preset, runs, group } = store.get();
-    if (history.length && config && preset) {
-      const name = `#${runs.length + 1} ${preset.name}`;
-      store.update({ runs: labelled([...runs, { name, label: name, history: [...history], config: { ...config }, group }], store.get().presets) });
-    }
-    // A stopped or diverged run ends a sweep; a finished one starts the next queued run.
-    if (state !== 'finished') store.update({ queue: [] });
-    if (store.get().queue.length) setTimeout(() => void runNextQueued(), 0);
-    else {
-      queueStatus.textContent = '';
-      const saved = store.get().savedConfig;
-      store.update(saved ? { group: undefined, config: saved, savedConfig: null } : { group: undefined });
-      void deps.evaluateTest();
-    }
-  });
+  store.subscribe(
+    (s) => s.state,
+    (state) => {
+      if (!ENDED.includes(state)) return;
+      const { history, config, preset, runs, group } = store.get();
+      if (history.length && config && preset) {
+        const name = `#${runs.length + 1} ${preset.name}`;
+        store.update({
+          runs: labelled(
+            [...runs, { name, label: name, history: [...history], config: { ...config }, group }],
+            store.get().presets,
+          ),
+        });
+      }
+      // A stopped or diverged run ends a sweep; a finished one starts the next queued run.
+      if (state !== 'finished') store.update({ queue: [] });
+      if (store.get().queue.length) setTimeout(() => void runNextQueued(), 0);
+      else {
+        queueStatus.textContent = '';
+        const saved = store.get().savedConfig;
+        store.update(saved ? { group: undefined, config: saved, savedConfig: null } : { group: undefined });
+        void deps.evaluateTest();
+      }
+    },
+  );
 
   async function runNextQueued(): Promise<void> {
     const [next, ...rest] = store.get().queue;
@@ -105,11 +124,17 @@ export function mountRuns(store: AppStore, deps: Deps & { readForm: () => void; 
   }
 
   sweep.addEventListener('click', () =>
-    queueRuns(`${SWEEP_GROUP} ${new Date().toLocaleTimeString()}`, (config) => SWEEP_RATES.map((lr) => ({ ...config, learning_rate: lr }))),
+    queueRuns(`${SWEEP_GROUP} ${new Date().toLocaleTimeString()}`, (config) =>
+      SWEEP_RATES.map((lr) => ({ ...config, learning_rate: lr })),
+    ),
   );
   seeds.addEventListener('click', () => {
     const n = Math.max(2, Math.min(10, Math.round(Number(seedCount.value)) || 3));
-    queueRuns(`${n} seeds ${new Date().toLocaleTimeString()}`, (config) => Array.from({ length: n }, (_, k) => ({ ...config, seed: config.seed + k })));
+    queueRuns(`${n} seeds ${new Date().toLocaleTimeString()}`, (config) =>
+      Array.from({ length: n }, (_, k) => ({ ...config, seed: config.seed + k })),
+    );
   });
-  $('export-runs').addEventListener('click', () => download('digitrain-runs.csv', runsCsv(store.get().runs), 'text/csv'));
+  $('export-runs').addEventListener('click', () =>
+    download('digitrain-runs.csv', runsCsv(store.get().runs), 'text/csv'),
+  );
 }

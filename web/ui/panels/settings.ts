@@ -19,7 +19,11 @@ export function mountSettings(store: AppStore, { params }: Deps): { readForm: ()
   function buildForm(): void {
     // Each name with where it comes from: "tp" alone means nothing to a newcomer.
     presetSelect.replaceChildren(
-      ...store.get().presets.map((p) => el('option', { value: p.name }, [`${p.name} — ${p.name === DRAWING_PRESET ? 'best for drawing' : p.source}`])),
+      ...store
+        .get()
+        .presets.map((p) =>
+          el('option', { value: p.name }, [`${p.name} — ${p.name === DRAWING_PRESET ? 'best for drawing' : p.source}`]),
+        ),
     );
     const advice = $('preset-advice');
     advice.replaceChildren(
@@ -31,10 +35,23 @@ export function mountSettings(store: AppStore, { params }: Deps): { readForm: ()
     const rows = FIELDS.map((field) => {
       const id = `field-${field.key}`;
       let input: HTMLInputElement | HTMLSelectElement;
-      if (field.kind === 'enum') input = el('select', { id }, field.options!.map((o) => el('option', { value: o }, [o])));
+      if (field.kind === 'enum')
+        input = el(
+          'select',
+          { id },
+          field.options!.map((o) => el('option', { value: o }, [o])),
+        );
       else if (field.kind === 'bool') input = el('input', { id, type: 'checkbox' });
-      else if (field.kind === 'layers') input = el('input', { id, type: 'text', inputmode: 'numeric', spellcheck: 'false' });
-      else input = el('input', { id, type: 'number', step: field.step ?? '1', min: String(field.min ?? field.above ?? ''), max: String(field.max ?? '') });
+      else if (field.kind === 'layers')
+        input = el('input', { id, type: 'text', inputmode: 'numeric', spellcheck: 'false' });
+      else
+        input = el('input', {
+          id,
+          type: 'number',
+          step: field.step ?? '1',
+          min: String(field.min ?? field.above ?? ''),
+          max: String(field.max ?? ''),
+        });
       input.dataset.key = field.key;
       if (field.help) input.setAttribute('aria-describedby', `${id}-help`);
       inputs.set(field.key, input);
@@ -89,22 +106,31 @@ export function mountSettings(store: AppStore, { params }: Deps): { readForm: ()
   }
 
   // The engine's presets arrive once: the form is built, then set as the page's address asks.
-  store.subscribe((s) => s.presets, () => {
-    buildForm();
-    const fromUrl = configFromQuery(location.search, store.get().presets);
-    choosePreset(fromUrl.preset, fromUrl.overrides);
-    showError(errorBox, fromUrl.errors.length ? fromUrl.errors.join('\n') : null);
-  });
-  store.subscribe((s) => s.preset, (preset) => {
-    if (!preset) return;
-    presetSelect.value = preset.name;
-    presetSource.textContent = `${preset.source}: ${preset.description}.`;
-    writeUrl();
-  });
-  store.subscribe((s) => s.config, (config) => {
-    if (config && config !== fromForm) fillForm(config);
-    writeUrl();
-  });
+  store.subscribe(
+    (s) => s.presets,
+    () => {
+      buildForm();
+      const fromUrl = configFromQuery(location.search, store.get().presets);
+      choosePreset(fromUrl.preset, fromUrl.overrides);
+      showError(errorBox, fromUrl.errors.length ? fromUrl.errors.join('\n') : null);
+    },
+  );
+  store.subscribe(
+    (s) => s.preset,
+    (preset) => {
+      if (!preset) return;
+      presetSelect.value = preset.name;
+      presetSource.textContent = `${preset.source}: ${preset.description}.`;
+      writeUrl();
+    },
+  );
+  store.subscribe(
+    (s) => s.config,
+    (config) => {
+      if (config && config !== fromForm) fillForm(config);
+      writeUrl();
+    },
+  );
   presetSelect.addEventListener('change', () => choosePreset(presetSelect.value, {}));
 
   // Share: the link (seed included) and the embed snippets (web/ui/share.ts).

@@ -19,13 +19,16 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
       renderMistakes(mistakes, mistakesTitle, evaluation, testImages, truth, predicted, outputActivation === 'softmax');
   }
 
-  store.subscribe((s) => s.evaluation, (evaluation) => {
-    if (evaluation) renderConfusion(confusion, evaluation, showMistakes, `${dataKind(store.get().dataset).item}s`);
-    else {
-      confusion.replaceChildren();
-      mistakes.replaceChildren();
-    }
-  });
+  store.subscribe(
+    (s) => s.evaluation,
+    (evaluation) => {
+      if (evaluation) renderConfusion(confusion, evaluation, showMistakes, `${dataKind(store.get().dataset).item}s`);
+      else {
+        confusion.replaceChildren();
+        mistakes.replaceChildren();
+      }
+    },
+  );
 
   /** Evaluates the model on the test digits (fetched once) and shows the matrix. */
   async function evaluateTest(): Promise<void> {
@@ -48,19 +51,21 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
   let reader: Worker | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   const firstLayer = (json: string): Promise<FirstLayer> => {
-    const next = queue.catch(() => {}).then(
-      () =>
-        new Promise<FirstLayer>((resolve, reject) => {
-          reader ??= new Worker(new URL('../model-file.worker.ts', import.meta.url), { type: 'module' });
-          reader.onmessage = (e: MessageEvent<FirstLayer | { error: string }>) => {
-            const reply = e.data;
-            if ('error' in reply) reject(new Error(reply.error));
-            else resolve(reply);
-          };
-          reader.onerror = (e) => reject(new Error(e.message));
-          reader.postMessage({ json });
-        }),
-    );
+    const next = queue
+      .catch(() => {})
+      .then(
+        () =>
+          new Promise<FirstLayer>((resolve, reject) => {
+            reader ??= new Worker(new URL('../model-file.worker.ts', import.meta.url), { type: 'module' });
+            reader.onmessage = (e: MessageEvent<FirstLayer | { error: string }>) => {
+              const reply = e.data;
+              if ('error' in reply) reject(new Error(reply.error));
+              else resolve(reply);
+            };
+            reader.onerror = (e) => reject(new Error(e.message));
+            reader.postMessage({ json });
+          }),
+      );
     queue = next;
     return next;
   };
@@ -83,7 +88,12 @@ export function mountUnderstand(store: AppStore, { client }: Deps): { evaluateTe
       const pixels = input.rows * input.cols;
       // One view per input pixel's row of weights: nothing copied.
       if (units > 0 && flat.length === pixels * units)
-        renderWeights(weights, Array.from({ length: pixels }, (_, i) => flat.subarray(i * units, (i + 1) * units)), input.rows, input.cols);
+        renderWeights(
+          weights,
+          Array.from({ length: pixels }, (_, i) => flat.subarray(i * units, (i + 1) * units)),
+          input.rows,
+          input.cols,
+        );
     } catch {
       // No model yet: nothing to show.
     }
