@@ -1,4 +1,4 @@
-// Each preset against the lab it cites (texts in shared/labs, sources in the README).
+// Each preset against the lab it cites (each lab and its source are named in the README's presets table).
 #include <gtest/gtest.h>
 
 #include "presets.h"
