@@ -104,6 +104,14 @@ void toHostOrder(const uint8_t* in, uint8_t* out, uint64_t count, int size) {
   }
 }
 
+// The element at `p`, a T in host order; memcpy because `p` need not be aligned for T.
+template <class T>
+double load(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return static_cast<double>(v);
+}
+
 }  // namespace
 
 const char* name(IdxType t) {
@@ -143,26 +151,10 @@ double IdxArray::at(size_t i) const {
   switch (type) {
     case IdxType::U8: return *p;
     case IdxType::I8: return static_cast<int8_t>(*p);
-    case IdxType::I16: {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case IdxType::I32: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case IdxType::F32: {
-      float v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    case IdxType::F64: {
-      double v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
+    case IdxType::I16: return load<int16_t>(p);
+    case IdxType::I32: return load<int32_t>(p);
+    case IdxType::F32: return load<float>(p);
+    case IdxType::F64: return load<double>(p);
   }
   return 0;
 }

@@ -1,138 +1,95 @@
 #include "presets.h"
 
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "config_json.h"
+
 namespace digitrain {
 namespace {
+
+// A preset written as the settings a user saves (config_json.h: snake_case keys, names for
+// the enums), on TrainConfig's defaults. The presets test reads every one, so a misspelt key
+// or value fails there; here it stops the program, as a broken table would.
+Preset preset(const char* name, const char* source, const char* description, std::string_view settings) {
+  auto config = applyConfigJsonText(TrainConfig{}, settings);
+  if (!config) {
+    std::fprintf(stderr, "preset %s: %s\n", name, config.error().c_str());
+    std::abort();
+  }
+  config->preset = name;
+  return {name, source, description, std::move(config.value())};
+}
 
 std::vector<Preset> makePresets() {
   std::vector<Preset> out;
 
-  // TP "Neural Networks in Pure NumPy" (tp-ffnn-pure-numpy): Tasks 5–18.
-  TrainConfig tp;
-  tp.preset = "tp";
-  tp.layers = {784, 128, 64, 10};
-  tp.hidden = Activation::Sigmoid;
-  tp.output = Activation::Softmax;
-  tp.loss = Loss::CrossEntropy;  // e3 = a3 − y is the softmax + cross-entropy gradient
-  tp.bias = false;
-  tp.init = Init::NormalSqrtN;    // Task 5: N(0,1)/√n for an (m, n) matrix
-  tp.reduction = Reduction::Sum;  // δw = aᵀ·e, summed over the batch
-  tp.learningRate = 0.001;
-  tp.batchSize = 1;  // Task 14: one input at a time; Tasks 16–18 vary it
-  tp.epochs = 30;
-  tp.shuffle = false;  // the inner loop "iterates over all inputs" in order
-  out.push_back({"tp", "TP 4-6 \"Neural Networks in Pure NumPy\" (TP BDA 2024-2025), Tasks 5-18",
-                 "784-128-64-10 sigmoid + softmax, no biases, N(0,1)/sqrt(n) init, summed gradient, "
-                 "lr 0.001, one sample per step, 30 epochs (~2.7% test error on full MNIST)",
-                 tp});
+  // TP "Neural Networks in Pure NumPy" (tp-ffnn-pure-numpy): Tasks 5–18. e3 = a3 − y is the
+  // softmax + cross-entropy gradient; Task 5 initialises with N(0,1)/√n for an (m, n) matrix;
+  // δw = aᵀ·e is summed over the batch; Task 14 feeds one input at a time (Tasks 16–18 vary
+  // it) and the inner loop "iterates over all inputs" in order.
+  out.push_back(preset("tp", "TP 4-6 \"Neural Networks in Pure NumPy\" (TP BDA 2024-2025), Tasks 5-18",
+                       "784-128-64-10 sigmoid + softmax, no biases, N(0,1)/sqrt(n) init, summed gradient, "
+                       "lr 0.001, one sample per step, 30 epochs (~2.7% test error on full MNIST)",
+                       R"({"layers": [784, 128, 64, 10], "hidden": "sigmoid", "output": "softmax",
+                           "loss": "cross-entropy", "bias": false, "init": "normal-sqrt-n", "reduction": "sum",
+                           "learning_rate": 0.001, "batch_size": 1, "epochs": 30, "shuffle": false})"));
 
-  // NumPy tutorial "Deep learning on MNIST" (numpy-mnist-tutorial).
-  TrainConfig nt;
-  nt.preset = "numpy-tutorial";
-  nt.layers = {784, 100, 10};
-  nt.hidden = Activation::Relu;
-  nt.output = Activation::Identity;
-  nt.loss = Loss::SquaredError;  // its update w += lr·outer(a, y − o)
-  nt.bias = false;
-  nt.init = Init::Uniform;  // 0.2·U[0,1) − 0.1
-  nt.initScale = 0.1;
-  nt.reduction = Reduction::Sum;
-  nt.learningRate = 0.005;
-  nt.batchSize = 1;
-  nt.epochs = 20;
-  nt.limit = 1000;
-  nt.testLimit = 1000;
-  nt.dropout = 0.5;  // a 0/1 mask with kept units ×2
-  nt.shuffle = false;
-  out.push_back({"numpy-tutorial", "NumPy tutorial \"Deep learning on MNIST\" (numpy.org tutorials)",
-                 "784-100-10 ReLU, dropout 0.5, squared error, U[-0.1,0.1] init, lr 0.005, "
-                 "1000 train / 1000 test samples, one sample per step, 20 epochs",
-                 nt});
+  // NumPy tutorial "Deep learning on MNIST" (numpy-mnist-tutorial). Its update
+  // w += lr·outer(a, y − o) is the squared error's; its init is 0.2·U[0,1) − 0.1; its dropout
+  // a 0/1 mask with kept units ×2.
+  out.push_back(preset("numpy-tutorial", "NumPy tutorial \"Deep learning on MNIST\" (numpy.org tutorials)",
+                       "784-100-10 ReLU, dropout 0.5, squared error, U[-0.1,0.1] init, lr 0.005, "
+                       "1000 train / 1000 test samples, one sample per step, 20 epochs",
+                       R"({"layers": [784, 100, 10], "hidden": "relu", "output": "identity",
+                           "loss": "squared-error", "bias": false, "init": "uniform", "init_scale": 0.1,
+                           "reduction": "sum", "learning_rate": 0.005, "batch_size": 1, "epochs": 20,
+                           "limit": 1000, "test_limit": 1000, "dropout": 0.5, "shuffle": false})"));
 
-  // Blog post "Simple neural network in NumPy" (blog-simple-nn-numpy).
-  TrainConfig blog;
-  blog.preset = "blog";
-  blog.layers = {784, 200, 100, 50, 10};
-  blog.hidden = Activation::Sigmoid;
-  blog.output = Activation::Softmax;
-  blog.loss = Loss::CrossEntropy;
-  blog.bias = true;                  // zero biases, not regularised
-  blog.init = Init::XavierBlog;      // (rand − 0.5)·√(6/(n_in+n_out))
-  blog.reduction = Reduction::Mean;  // θ −= lr·(g + λθ)/n
-  blog.l2 = 0.01;
-  blog.learningRate = 0.1;
-  blog.annealOnRise = true;  // lr ×= 0.9 whenever the epoch cost rises
-  blog.annealFactor = 0.9;
-  blog.batchSize = 64;
-  blog.epochs = 50;
-  blog.shuffle = true;  // np.random.permutation every epoch
-  out.push_back({"blog", "Blog post \"A simple neural network with NumPy\" (mini-batch version)",
-                 "784-200-100-50-10 sigmoid + softmax, zero biases, the post's Xavier variant, L2 0.01, "
-                 "lr 0.1 ×0.9 when the cost rises, batch 64, 50 epochs (96.7% test accuracy)",
-                 blog});
+  // Blog post "Simple neural network in NumPy" (blog-simple-nn-numpy). Zero biases, not
+  // regularised; its Xavier variant (rand − 0.5)·√(6/(n_in+n_out)); θ −= lr·(g + λθ)/n;
+  // lr ×= 0.9 whenever the epoch cost rises; np.random.permutation every epoch.
+  out.push_back(preset("blog", "Blog post \"A simple neural network with NumPy\" (mini-batch version)",
+                       "784-200-100-50-10 sigmoid + softmax, zero biases, the post's Xavier variant, L2 0.01, "
+                       "lr 0.1 ×0.9 when the cost rises, batch 64, 50 epochs (96.7% test accuracy)",
+                       R"({"layers": [784, 200, 100, 50, 10], "hidden": "sigmoid", "output": "softmax",
+                           "loss": "cross-entropy", "bias": true, "init": "xavier-blog", "reduction": "mean",
+                           "l2": 0.01, "learning_rate": 0.1, "anneal_on_rise": true, "anneal_factor": 0.9,
+                           "batch_size": 64, "epochs": 50, "shuffle": true})"));
 
-  // Assignment "Implementing an MLP using NumPy" (assignment-mlp-numpy), Questions 5–7.
-  TrainConfig as;
-  as.preset = "assignment";
-  as.layers = {784, 300, 10};
-  as.hidden = Activation::Sigmoid;
-  as.output = Activation::Softmax;
-  as.loss = Loss::CrossEntropy;
-  as.bias = true;  // "the bias weights to 0"
-  as.init = Init::Xavier;
-  as.reduction = Reduction::Mean;
-  as.learningRate = 0.01;  // the middle of its sweep 0.001, 0.003, 0.01, 0.03
-  as.batchSize = 1;        // SGD, one instance at a time
-  as.epochs = 5;           // "limit it to 5 epochs"
-  as.validation = 5000;    // final=False: the last 5,000 training digits
-  as.shuffle = true;
-  out.push_back({"assignment", "Assignment 1 \"Implementing an MLP using NumPy\" (VU Deep Learning)",
-                 "784-300-10 sigmoid + softmax + cross-entropy, SGD lr 0.01 (sweep 0.001-0.03), "
-                 "5 epochs, 5,000-sample validation split; repeat over seeds for mean ± std",
-                 as});
+  // Assignment "Implementing an MLP using NumPy" (assignment-mlp-numpy), Questions 5–7: "the
+  // bias weights to 0"; lr 0.01 is the middle of its sweep 0.001, 0.003, 0.01, 0.03; SGD, one
+  // instance at a time; "limit it to 5 epochs"; final=False holds out the last 5,000 digits.
+  out.push_back(preset("assignment", "Assignment 1 \"Implementing an MLP using NumPy\" (VU Deep Learning)",
+                       "784-300-10 sigmoid + softmax + cross-entropy, SGD lr 0.01 (sweep 0.001-0.03), "
+                       "5 epochs, 5,000-sample validation split; repeat over seeds for mean ± std",
+                       R"({"layers": [784, 300, 10], "hidden": "sigmoid", "output": "softmax",
+                           "loss": "cross-entropy", "bias": true, "init": "xavier", "reduction": "mean",
+                           "learning_rate": 0.01, "batch_size": 1, "epochs": 5, "validation": 5000,
+                           "shuffle": true})"));
 
-  // Lab session "ANN for Handwritten Digits Recognition" (lab-ann-handwritten-digits).
-  TrainConfig lab;
-  lab.preset = "lab";
-  lab.layers = {784, 30, 10};  // also 15 and 75 hidden units in the lab
-  lab.hidden = Activation::Sigmoid;
-  lab.output = Activation::Sigmoid;
-  lab.loss = Loss::Mse;  // L = Σ(o − y)², averaged over the batch
-  lab.bias = true;
-  lab.init = Init::Xavier;
-  lab.reduction = Reduction::Mean;
-  lab.learningRate = 1.0;  // the lab tries 0.1, 1 and 10; 1 is its best
-  lab.batchSize = 0;       // full-batch gradient steps
-  lab.epochs = 300;        // "300 iterations"
-  lab.validation = 10000;  // 50,000 train / 10,000 validation
-  lab.shuffle = false;
-  out.push_back({"lab", "Lab session \"Artificial Neural Networks for Handwritten Digits Recognition\"",
-                 "784-30-10 sigmoid everywhere, MSE averaged over the batch, biases, lr 1 (try 0.1 and 10), "
-                 "full-batch steps, 300 iterations, last 10,000 training digits for validation",
-                 lab});
+  // Lab session "ANN for Handwritten Digits Recognition" (lab-ann-handwritten-digits): also 15
+  // and 75 hidden units; L = Σ(o − y)², averaged over the batch; the lab tries lr 0.1, 1 and
+  // 10, 1 is its best; full-batch gradient steps (batch 0), "300 iterations"; 50,000 train /
+  // 10,000 validation.
+  out.push_back(preset("lab", "Lab session \"Artificial Neural Networks for Handwritten Digits Recognition\"",
+                       "784-30-10 sigmoid everywhere, MSE averaged over the batch, biases, lr 1 (try 0.1 and 10), "
+                       "full-batch steps, 300 iterations, last 10,000 training digits for validation",
+                       R"({"layers": [784, 30, 10], "hidden": "sigmoid", "output": "sigmoid", "loss": "mse",
+                           "bias": true, "init": "xavier", "reduction": "mean", "learning_rate": 1.0,
+                           "batch_size": 0, "epochs": 300, "validation": 10000, "shuffle": false})"));
 
-  // Not a lab: the most accurate configuration found for a few minutes of training.
-  TrainConfig best;
-  best.preset = "best";
-  best.layers = {784, 256, 128, 10};
-  best.hidden = Activation::Relu;
-  best.output = Activation::Softmax;
-  best.loss = Loss::CrossEntropy;
-  best.bias = true;
-  best.init = Init::He;
-  best.reduction = Reduction::Mean;
-  best.optimizer = Optimizer::Momentum;  // as accurate as Adam here, and 2× faster per step
-  best.momentum = 0.9;
-  best.learningRate = 0.05;
-  best.batchSize = 64;
-  best.epochs = 20;
-  best.dropout = 0.2;
-  best.stepDecayEvery = 8;
-  best.stepDecayFactor = 0.3;
-  best.shuffle = true;
-  out.push_back({"best", "digitrain's own choice (not a course lab)",
-                 "784-256-128-10 ReLU + softmax, He init, momentum 0.9 lr 0.05 ×0.3 every 8 epochs, "
-                 "dropout 0.2, batch 64, 20 epochs",
-                 best});
+  // Not a lab: the most accurate configuration found for a few minutes of training. Momentum
+  // is as accurate as Adam here, and 2× faster per step.
+  out.push_back(preset("best", "digitrain's own choice (not a course lab)",
+                       "784-256-128-10 ReLU + softmax, He init, momentum 0.9 lr 0.05 ×0.3 every 8 epochs, "
+                       "dropout 0.2, batch 64, 20 epochs",
+                       R"({"layers": [784, 256, 128, 10], "hidden": "relu", "output": "softmax",
+                           "loss": "cross-entropy", "bias": true, "init": "he", "reduction": "mean",
+                           "optimizer": "momentum", "momentum": 0.9, "learning_rate": 0.05, "batch_size": 64,
+                           "epochs": 20, "dropout": 0.2, "step_decay_every": 8, "step_decay_factor": 0.3,
+                           "shuffle": true})"));
   return out;
 }
 

@@ -28,6 +28,13 @@ std::string quote(const std::string& text) {
   return out + "\"";
 }
 
+std::vector<FlagSpec> flagList(const std::vector<const char*>& takingValue, const std::vector<const char*>& switches) {
+  std::vector<FlagSpec> out;
+  for (const char* name : takingValue) out.push_back({name, true});
+  for (const char* name : switches) out.push_back({name, false});
+  return out;
+}
+
 Expected<Args> Args::parse(const std::string& command, const std::vector<std::string>& argv,
                            const std::vector<FlagSpec>& flags, bool allowPositional) {
   Args args;
@@ -83,47 +90,45 @@ std::optional<std::string> Args::get(const std::string& flag) const {
   return it->second;
 }
 
-Expected<std::string> Args::required(const std::string& flag, const char* what) const {
+Status Args::required(const std::string& flag, const char* what, std::string& out) const {
   const auto v = get(flag);
   if (!v) return fail("`digitrain " + command_ + "` needs " + flag + " " + what);
   if (v->empty()) return fail(flag + " needs a value, got an empty one");
-  return *v;
+  out = *v;
+  return Ok{};
 }
 
-Status Args::read(const std::string& flag, double& out) const {
-  const auto v = get(flag);
-  if (!v) return Ok{};
-  auto x = parseNumber(flag, *v);
+namespace {
+
+// The typed readers' common part: `out` left alone when the flag is absent, else set to what
+// `parse` makes of its text, or the parse error returned.
+template <typename T, typename Parse>
+Status readInto(const std::optional<std::string>& text, T& out, Parse parse) {
+  if (!text) return Ok{};
+  auto x = parse(*text);
   if (!x) return fail(x.error());
-  out = *x;
+  out = static_cast<T>(*x);
   return Ok{};
+}
+
+}  // namespace
+
+Status Args::read(const std::string& flag, double& out) const {
+  return readInto(get(flag), out, [&](const std::string& v) { return parseNumber(flag, v); });
 }
 
 Status Args::read(const std::string& flag, int& out) const {
-  const auto v = get(flag);
-  if (!v) return Ok{};
-  auto x = parseInteger(flag, *v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
-  if (!x) return fail(x.error());
-  out = static_cast<int>(*x);
-  return Ok{};
+  return readInto(get(flag), out, [&](const std::string& v) {
+    return parseInteger(flag, v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+  });
 }
 
 Status Args::read(const std::string& flag, uint64_t& out) const {
-  const auto v = get(flag);
-  if (!v) return Ok{};
-  auto x = parseUnsigned(flag, *v);
-  if (!x) return fail(x.error());
-  out = *x;
-  return Ok{};
+  return readInto(get(flag), out, [&](const std::string& v) { return parseUnsigned(flag, v); });
 }
 
 Status Args::readOnOff(const std::string& flag, bool& out) const {
-  const auto v = get(flag);
-  if (!v) return Ok{};
-  auto x = parseOnOff(flag, *v);
-  if (!x) return fail(x.error());
-  out = *x;
-  return Ok{};
+  return readInto(get(flag), out, [&](const std::string& v) { return parseOnOff(flag, v); });
 }
 
 Expected<double> parseNumber(const std::string& flag, const std::string& text) {

@@ -19,6 +19,9 @@ struct FlagSpec {
   bool takesValue;   // false: a switch such as --json
 };
 
+// A command's flags as two lists of names: those that take a value, then the switches.
+std::vector<FlagSpec> flagList(const std::vector<const char*>& takingValue, const std::vector<const char*>& switches);
+
 class Args {
  public:
   // Parses `argv` (the words after the command name). `command` names the command in error
@@ -32,8 +35,9 @@ class Args {
   std::optional<std::string> get(const std::string& flag) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
-  // The value of a flag the command cannot do without; the error says which command needs it.
-  Expected<std::string> required(const std::string& flag, const char* what) const;
+  // The value of a flag the command cannot do without, into `out`; the error says which
+  // command needs it.
+  Status required(const std::string& flag, const char* what, std::string& out) const;
 
   // Typed readers: leave `out` alone when the flag is absent.
   Status read(const std::string& flag, double& out) const;

@@ -173,21 +173,14 @@ void printJson(int threads, int batch, const char* mode, double rate) {
 }  // namespace
 
 int runBench(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse("bench", argv,
-                            {{"--threads", true},
-                             {"--batches", true},
-                             {"--seconds", true},
-                             {"--warmup", true},
-                             {"--images", true},
-                             {"--train-images", true},
-                             {"--train-labels", true},
-                             {"--json", false}});
-  if (!parsed) return reportError(parsed.error());
+  int exitStatus = kExitOk;
+  const auto parsed = parseCommand(
+      "bench", argv,
+      flagList({"--threads", "--batches", "--seconds", "--warmup", "--images", "--train-images", "--train-labels"},
+               {"--json"}),
+      kHelp, exitStatus);
+  if (!parsed) return exitStatus;
   const Args& args = *parsed;
-  if (args.help()) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
   std::vector<int> threadCounts{1}, batches{1, 32, 128};
   if (const auto v = args.get("--threads")) {
     auto list = parseIntList("--threads", *v, 1, kMaxThreads);

@@ -22,6 +22,22 @@ int reportError(const std::string& message) {
   return kExitBadInput;
 }
 
+std::optional<Args> parseCommand(const std::string& command, const std::vector<std::string>& argv,
+                                 const std::vector<FlagSpec>& flags, const std::string& help, int& exitStatus,
+                                 bool allowPositional) {
+  auto args = Args::parse(command, argv, flags, allowPositional);
+  if (!args) {
+    exitStatus = reportError(args.error());
+    return std::nullopt;
+  }
+  if (args->help()) {
+    std::fputs(help.c_str(), stdout);
+    exitStatus = kExitOk;
+    return std::nullopt;
+  }
+  return std::move(args.value());
+}
+
 Expected<std::vector<uint8_t>> readBytes(const std::string& path) {
   if (path.empty()) return fail("\"\": the file name is empty");
   return readFileMaybeGzip(path);

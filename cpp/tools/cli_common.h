@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cli_args.h"
 #include "dataset.h"
 #include "expected.h"
 #include "idx.h"
@@ -23,6 +25,12 @@ constexpr int kExitInterrupted = 130;
 
 // Prints "error: <message>" as exactly one line on stderr and returns kExitBadInput.
 int reportError(const std::string& message);
+
+// A command's flags (Args::parse), or nullopt when the command ends before it starts, with
+// `exitStatus` set: a flag error reported (kExitBadInput), or `help` printed for --help (kExitOk).
+std::optional<Args> parseCommand(const std::string& command, const std::vector<std::string>& argv,
+                                 const std::vector<FlagSpec>& flags, const std::string& help, int& exitStatus,
+                                 bool allowPositional = false);
 
 // The commands, each given the words after its name; they return the exit status.
 int runInfo(const std::vector<std::string>& argv);

@@ -51,47 +51,39 @@ std::string jsonLine(const nlohmann::ordered_json& j) {
 }  // namespace
 
 int runEval(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse("eval", argv,
-                            {{"--model", true},
-                             {"--images", true},
-                             {"--labels", true},
-                             {"--limit", true},
-                             {"--threads", true},
-                             {"--json", false}});
-  if (!parsed) return reportError(parsed.error());
+  int exitStatus = kExitOk;
+  const auto parsed =
+      parseCommand("eval", argv, flagList({"--model", "--images", "--labels", "--limit", "--threads"}, {"--json"}),
+                   kEvalHelp, exitStatus);
+  if (!parsed) return exitStatus;
   const Args& args = *parsed;
-  if (args.help()) {
-    std::fputs(kEvalHelp, stdout);
-    return kExitOk;
-  }
-  auto modelPath = args.required("--model", "FILE (a model saved by `digitrain train --save`)");
-  if (!modelPath) return reportError(modelPath.error());
-  auto imagesPath = args.required("--images", "FILE (IDX images)");
-  if (!imagesPath) return reportError(imagesPath.error());
-  auto labelsPath = args.required("--labels", "FILE (IDX labels)");
-  if (!labelsPath) return reportError(labelsPath.error());
+  std::string modelPath, imagesPath, labelsPath;
+  if (Status s = args.required("--model", "FILE (a model saved by `digitrain train --save`)", modelPath); !s)
+    return reportError(s.error());
+  if (Status s = args.required("--images", "FILE (IDX images)", imagesPath); !s) return reportError(s.error());
+  if (Status s = args.required("--labels", "FILE (IDX labels)", labelsPath); !s) return reportError(s.error());
   int limit = 0, threads = 1;
   if (Status s = args.read("--limit", limit); !s) return reportError(s.error());
   if (Status s = args.read("--threads", threads); !s) return reportError(s.error());
   if (limit < 0) return reportError("--limit must be 0 (all samples) or more");
   if (threads < 1 || threads > 64) return reportError("--threads must be between 1 and 64");
 
-  auto model = loadModel(*modelPath);
+  auto model = loadModel(modelPath);
   if (!model) return reportError(model.error());
-  auto set = loadDataset(*imagesPath, *labelsPath);
+  auto set = loadDataset(imagesPath, labelsPath);
   if (!set) return reportError(set.error());
   std::unique_ptr<ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
   auto evaluated =
-      evaluateModel(model->network, *modelPath, **set, *imagesPath, static_cast<size_t>(limit), false, pool.get());
+      evaluateModel(model->network, modelPath, **set, imagesPath, static_cast<size_t>(limit), false, pool.get());
   if (!evaluated) return reportError(evaluated.error());
   const Evaluation& ev = *evaluated;
   const size_t wrong = static_cast<size_t>(ev.error * double(ev.count) + 0.5);
 
   if (args.has("--json")) {
     nlohmann::ordered_json j;
-    j["model"] = *modelPath;
-    j["images"] = *imagesPath;
+    j["model"] = modelPath;
+    j["images"] = imagesPath;
     j["count"] = ev.count;
     j["wrong"] = wrong;
     j["error"] = ev.error;
@@ -102,7 +94,7 @@ int runEval(const std::vector<std::string>& argv) {
     std::printf("%s\n", jsonLine(j).c_str());
     return kExitOk;
   }
-  std::printf("%s on %s: %s samples\n", modelPath->c_str(), imagesPath->c_str(), thousands(double(ev.count)).c_str());
+  std::printf("%s on %s: %s samples\n", modelPath.c_str(), imagesPath.c_str(), thousands(double(ev.count)).c_str());
   std::printf("error %s (%s wrong), accuracy %s, %s loss %s\n", percent(ev.error).c_str(),
               thousands(double(wrong)).c_str(), percent(1.0 - ev.error).c_str(), name(model->network.loss),
               shortNumber(ev.loss, 5).c_str());
@@ -124,19 +116,15 @@ int runEval(const std::vector<std::string>& argv) {
 }
 
 int runPredict(const std::vector<std::string>& argv) {
-  auto parsed =
-      Args::parse("predict", argv,
-                  {{"--model", true}, {"--images", true}, {"--labels", true}, {"--index", true}, {"--json", false}});
-  if (!parsed) return reportError(parsed.error());
+  int exitStatus = kExitOk;
+  const auto parsed = parseCommand(
+      "predict", argv, flagList({"--model", "--images", "--labels", "--index"}, {"--json"}), kPredictHelp, exitStatus);
+  if (!parsed) return exitStatus;
   const Args& args = *parsed;
-  if (args.help()) {
-    std::fputs(kPredictHelp, stdout);
-    return kExitOk;
-  }
-  auto modelPath = args.required("--model", "FILE (a model saved by `digitrain train --save`)");
-  if (!modelPath) return reportError(modelPath.error());
-  auto imagesPath = args.required("--images", "FILE (IDX images)");
-  if (!imagesPath) return reportError(imagesPath.error());
+  std::string modelPath, imagesPath;
+  if (Status s = args.required("--model", "FILE (a model saved by `digitrain train --save`)", modelPath); !s)
+    return reportError(s.error());
+  if (Status s = args.required("--images", "FILE (IDX images)", imagesPath); !s) return reportError(s.error());
   long long index = 0;
   if (const auto v = args.get("--index")) {
     auto i = parseInteger("--index", *v, 0, 1LL << 40);
@@ -144,15 +132,15 @@ int runPredict(const std::vector<std::string>& argv) {
     index = *i;
   }
 
-  auto model = loadModel(*modelPath);
+  auto model = loadModel(modelPath);
   if (!model) return reportError(model.error());
   const auto labelsPath = args.get("--labels");
-  auto set = labelsPath ? loadDataset(*imagesPath, *labelsPath) : loadImages(*imagesPath);
+  auto set = labelsPath ? loadDataset(imagesPath, *labelsPath) : loadImages(imagesPath);
   if (!set) return reportError(set.error());
   const Dataset& images = **set;
-  if (Status s = checkModelReads(model->network, *modelPath, images, *imagesPath); !s) return reportError(s.error());
+  if (Status s = checkModelReads(model->network, modelPath, images, imagesPath); !s) return reportError(s.error());
   if (static_cast<size_t>(index) >= images.count())
-    return reportError("--index " + std::to_string(index) + ": " + *imagesPath + " holds " +
+    return reportError("--index " + std::to_string(index) + ": " + imagesPath + " holds " +
                        std::to_string(images.count()) + " images (0 to " + std::to_string(images.count() - 1) + ")");
 
   std::vector<float> input(static_cast<size_t>(images.features()));
@@ -174,7 +162,7 @@ int runPredict(const std::vector<std::string>& argv) {
     std::printf("%s\n", jsonLine(j).c_str());
     return kExitOk;
   }
-  std::printf("image %lld of %s: predicted %d", index, imagesPath->c_str(), predicted);
+  std::printf("image %lld of %s: predicted %d", index, imagesPath.c_str(), predicted);
   if (labelsPath) {
     const int label = images.labels[static_cast<size_t>(index)];
     std::printf(", label %d (%s)", label, label == predicted ? "right" : "wrong");

@@ -80,12 +80,9 @@ void printJson(const std::string& path, const IdxArray& a, const IdxSummary& s) 
 }  // namespace
 
 int runInfo(const std::vector<std::string>& argv) {
-  auto args = Args::parse("info", argv, {{"--json", false}}, /*allowPositional=*/true);
-  if (!args) return reportError(args.error());
-  if (args->help()) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
+  int exitStatus = kExitOk;
+  const auto args = parseCommand("info", argv, {{"--json", false}}, kHelp, exitStatus, /*allowPositional=*/true);
+  if (!args) return exitStatus;
   if (args->positional().empty()) return reportError("`digitrain info` needs at least one IDX file");
   const bool json = args->has("--json");
   bool first = true;

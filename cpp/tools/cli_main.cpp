@@ -58,12 +58,9 @@ constexpr const char* kPresetsHelp =
     "  --json    one JSON object per preset and line, with its full settings under \"config\"\n";
 
 int runPresets(const std::vector<std::string>& argv) {
-  auto args = Args::parse("presets", argv, {{"--json", false}});
-  if (!args) return reportError(args.error());
-  if (args->help()) {
-    std::fputs(kPresetsHelp, stdout);
-    return kExitOk;
-  }
+  int exitStatus = kExitOk;
+  const auto args = parseCommand("presets", argv, {{"--json", false}}, kPresetsHelp, exitStatus);
+  if (!args) return exitStatus;
   for (const Preset& p : presets()) {
     if (args->has("--json")) {
       nlohmann::ordered_json j;

@@ -163,12 +163,9 @@ constexpr const char* kSettingsHelp =
 }  // namespace
 
 int runSettings(const std::vector<std::string>& argv) {
-  auto args = Args::parse("settings", argv, {{"--json", false}});
-  if (!args) return reportError(args.error());
-  if (args->help()) {
-    std::fputs(kSettingsHelp, stdout);
-    return kExitOk;
-  }
+  int exitStatus = kExitOk;
+  const auto args = parseCommand("settings", argv, {{"--json", false}}, kSettingsHelp, exitStatus);
+  if (!args) return exitStatus;
   if (args->has("--json")) {
     std::printf("%s\n", settingsSchema().dump(2, ' ', false, json::error_handler_t::replace).c_str());
     return kExitOk;

@@ -44,25 +44,18 @@ Expected<std::vector<double>> readVector(const std::string& flag, const std::str
 }  // namespace
 
 int runStep(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse("step", argv,
-                            {{"--model", true},
-                             {"--input", true},
-                             {"--target", true},
-                             {"--lr", true},
-                             {"--pretty", false},
-                             {"--json", false}});
-  if (!parsed) return reportError(parsed.error());
+  int exitStatus = kExitOk;
+  const auto parsed = parseCommand(
+      "step", argv, flagList({"--model", "--input", "--target", "--lr"}, {"--pretty", "--json"}), kHelp, exitStatus);
+  if (!parsed) return exitStatus;
   const Args& args = *parsed;
-  if (args.help()) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
-  auto modelPath = args.required("--model", "FILE (a digitrain model file)");
-  if (!modelPath) return reportError(modelPath.error());
-  auto inputArg = args.required("--input", "X (a JSON array of numbers, or a file holding one)");
-  if (!inputArg) return reportError(inputArg.error());
-  auto targetArg = args.required("--target", "Y (a JSON array of numbers, or a file holding one)");
-  if (!targetArg) return reportError(targetArg.error());
+  std::string modelPath, inputArg, targetArg;
+  if (Status s = args.required("--model", "FILE (a digitrain model file)", modelPath); !s)
+    return reportError(s.error());
+  if (Status s = args.required("--input", "X (a JSON array of numbers, or a file holding one)", inputArg); !s)
+    return reportError(s.error());
+  if (Status s = args.required("--target", "Y (a JSON array of numbers, or a file holding one)", targetArg); !s)
+    return reportError(s.error());
   std::optional<double> lr;
   if (const auto v = args.get("--lr")) {
     auto x = parseNumber("--lr", *v);
@@ -71,15 +64,15 @@ int runStep(const std::vector<std::string>& argv) {
     lr = *x;
   }
 
-  auto text = readText(*modelPath);
+  auto text = readText(modelPath);
   if (!text) return reportError(text.error());
-  auto model = modelFromJson(*text, *modelPath);
+  auto model = modelFromJson(*text, modelPath);
   if (!model) return reportError(model.error());
-  auto net = networkInDoublePrecision(*text, *modelPath);
+  auto net = networkInDoublePrecision(*text, modelPath);
   if (!net) return reportError(net.error());
-  auto input = readVector("--input", *inputArg);
+  auto input = readVector("--input", inputArg);
   if (!input) return reportError(input.error());
-  auto target = readVector("--target", *targetArg);
+  auto target = readVector("--target", targetArg);
   if (!target) return reportError(target.error());
   if (!lr) lr = model->config ? model->config->learningRate : 0.1;
   const std::pair<const char*, const std::vector<double>*> sizes[] = {{"--input", &input.value()},
@@ -89,7 +82,7 @@ int runStep(const std::vector<std::string>& argv) {
     const int expected = isInput ? net->inputs() : net->outputs();
     if (static_cast<int>(values->size()) != expected)
       return reportError(std::string(flag) + " has " + std::to_string(values->size()) + " values but the model " +
-                         *modelPath + " has " + std::to_string(expected) + (isInput ? " inputs" : " outputs"));
+                         modelPath + " has " + std::to_string(expected) + (isInput ? " inputs" : " outputs"));
   }
 
   auto step = inspectStep(*net, *input, *target, *lr);

@@ -171,19 +171,17 @@ Status saveOutputs(const Args& args, const Trainer& trainer, const Dataset& trai
 }  // namespace
 
 int runTrain(const std::vector<std::string>& argv) {
-  auto parsed = Args::parse("train", argv, flags());
-  if (!parsed) return reportError(parsed.error());
+  int exitStatus = kExitOk;
+  const auto parsed = parseCommand("train", argv, flags(), help(), exitStatus);
+  if (!parsed) return exitStatus;
   const Args& args = *parsed;
-  if (args.help()) {
-    std::fputs(help().c_str(), stdout);
-    return kExitOk;
-  }
   const bool json = args.has("--json");
 
-  auto trainImages = args.required("--train-images", "FILE (the training images, IDX)");
-  if (!trainImages) return reportError(trainImages.error());
-  auto trainLabels = args.required("--train-labels", "FILE (the training labels, IDX)");
-  if (!trainLabels) return reportError(trainLabels.error());
+  std::string trainImages, trainLabels;
+  if (Status s = args.required("--train-images", "FILE (the training images, IDX)", trainImages); !s)
+    return reportError(s.error());
+  if (Status s = args.required("--train-labels", "FILE (the training labels, IDX)", trainLabels); !s)
+    return reportError(s.error());
   if (args.has("--test-images") != args.has("--test-labels"))
     return reportError(args.has("--test-images") ? "--test-images needs --test-labels too"
                                                  : "--test-labels needs --test-images too");
@@ -194,7 +192,7 @@ int runTrain(const std::vector<std::string>& argv) {
     if (const auto path = args.get(flag))
       if (Status s = checkWritable(flag, *path); !s) return reportError(s.error());
 
-  auto train = loadDataset(*trainImages, *trainLabels);
+  auto train = loadDataset(trainImages, trainLabels);
   if (!train) return reportError(train.error());
   std::shared_ptr<const Dataset> test;
   if (args.has("--test-images")) {

@@ -8,75 +8,15 @@
 #include <limits>
 #include <set>
 
+#include "test_util.h"
+
 namespace digitrain {
 namespace {
 
 using nlohmann::json;
 
-// Every field away from its default, each to a value validate() accepts.
-TrainConfig unusualConfig() {
-  TrainConfig c;
-  c.preset = "blog";
-  c.layers = {784, 32, 16, 10};
-  c.hidden = Activation::Relu;
-  c.output = Activation::Softmax;
-  c.loss = Loss::CrossEntropy;
-  c.bias = true;
-  c.init = Init::He;
-  c.initScale = 0.05;
-  c.reduction = Reduction::Mean;
-  c.optimizer = Optimizer::Adam;
-  c.learningRate = 0.1 + 0.2;  // 0.30000000000000004: must survive exactly
-  c.momentum = 0.8;
-  c.beta1 = 0.85;
-  c.beta2 = 0.995;
-  c.epsilon = 1e-7;
-  c.batchSize = 32;
-  c.epochs = 3;
-  c.validation = 1000;
-  c.limit = 5000;
-  c.testLimit = 2000;
-  c.l2 = 1e-4;
-  c.dropout = 0.2;
-  c.annealOnRise = true;
-  c.annealFactor = 0.8;
-  c.stepDecayEvery = 2;
-  c.stepDecayFactor = 0.7;
-  c.seed = std::numeric_limits<uint64_t>::max();
-  c.threads = 2;
-  return c;
-}
-
-void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
-  EXPECT_EQ(a.preset, b.preset);
-  EXPECT_EQ(a.layers, b.layers);
-  EXPECT_EQ(a.hidden, b.hidden);
-  EXPECT_EQ(a.output, b.output);
-  EXPECT_EQ(a.loss, b.loss);
-  EXPECT_EQ(a.bias, b.bias);
-  EXPECT_EQ(a.init, b.init);
-  EXPECT_EQ(a.initScale, b.initScale);
-  EXPECT_EQ(a.reduction, b.reduction);
-  EXPECT_EQ(a.optimizer, b.optimizer);
-  EXPECT_EQ(a.learningRate, b.learningRate);
-  EXPECT_EQ(a.momentum, b.momentum);
-  EXPECT_EQ(a.beta1, b.beta1);
-  EXPECT_EQ(a.beta2, b.beta2);
-  EXPECT_EQ(a.epsilon, b.epsilon);
-  EXPECT_EQ(a.batchSize, b.batchSize);
-  EXPECT_EQ(a.epochs, b.epochs);
-  EXPECT_EQ(a.validation, b.validation);
-  EXPECT_EQ(a.limit, b.limit);
-  EXPECT_EQ(a.testLimit, b.testLimit);
-  EXPECT_EQ(a.l2, b.l2);
-  EXPECT_EQ(a.dropout, b.dropout);
-  EXPECT_EQ(a.annealOnRise, b.annealOnRise);
-  EXPECT_EQ(a.annealFactor, b.annealFactor);
-  EXPECT_EQ(a.stepDecayEvery, b.stepDecayEvery);
-  EXPECT_EQ(a.stepDecayFactor, b.stepDecayFactor);
-  EXPECT_EQ(a.seed, b.seed);
-  EXPECT_EQ(a.threads, b.threads);
-}
+using testing::everyFieldChanged;
+using testing::expectSameConfig;
 
 std::string patchError(const std::string& text) {
   auto r = applyConfigJsonText(TrainConfig{}, text);
@@ -123,10 +63,10 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
 }
 
 TEST(ConfigJson, WritesEnumsByTheirNames) {
-  const json j = configToJson(unusualConfig());
+  const json j = configToJson(everyFieldChanged());
   EXPECT_EQ(j["hidden"], "relu");
-  EXPECT_EQ(j["output"], "softmax");
-  EXPECT_EQ(j["loss"], "cross-entropy");
+  EXPECT_EQ(j["output"], "sigmoid");
+  EXPECT_EQ(j["loss"], "mse");
   EXPECT_EQ(j["init"], "he");
   EXPECT_EQ(j["reduction"], "mean");
   EXPECT_EQ(j["optimizer"], "adam");
@@ -136,7 +76,7 @@ TEST(ConfigJson, WritesEnumsByTheirNames) {
 }
 
 TEST(ConfigJson, RoundTripsEverySettingExactly) {
-  const TrainConfig original = unusualConfig();
+  const TrainConfig original = everyFieldChanged();
   auto back = applyConfigJson(TrainConfig{}, configToJson(original));
   ASSERT_TRUE(back.ok()) << back.error();
   expectSameConfig(*back, original);
@@ -148,7 +88,7 @@ TEST(ConfigJson, RoundTripsEverySettingExactly) {
 }
 
 TEST(ConfigJson, PatchChangesOnlyTheKeysItNames) {
-  const TrainConfig base = unusualConfig();
+  const TrainConfig base = everyFieldChanged();
   auto patched = applyConfigJsonText(base, R"({"epochs": 7, "optimizer": "momentum"})");
   ASSERT_TRUE(patched.ok()) << patched.error();
   TrainConfig expected = base;

@@ -10,9 +10,13 @@
 
 #include "gzip.h"
 #include "idx.h"
+#include "test_util.h"
 
 namespace digitrain {
 namespace {
+
+using testing::contains;
+using testing::typed;
 
 const char* kImages = "train-images-idx3-ubyte";
 const char* kLabels = "train-labels-idx1-ubyte";
@@ -32,17 +36,6 @@ IdxArray labels(std::vector<uint8_t> values) {
   return a;
 }
 
-template <class T>
-IdxArray typed(IdxType type, std::vector<uint32_t> dims, const std::vector<T>& values) {
-  IdxArray a;
-  a.type = type;
-  a.dims = std::move(dims);
-  a.data.resize(values.size() * sizeof(T));
-  std::memcpy(a.data.data(), values.data(), a.data.size());
-  return a;
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 bool startsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 TEST(DatasetMake, PairsImagesAndLabels) {

@@ -59,18 +59,6 @@ void checkProduct() {
       }
 }
 
-// This target's blocks, and WebAssembly's (2×4) and x86-64's (3×4) whichever this is, and 4×2.
-TEST(DenseKernels, ProductMatchesEigenOnEveryBlockShapeFloat) {
-  checkProduct<float, detail::kBlockRows, detail::kBlockPackets>();
-  checkProduct<float, 2, 4>();
-  checkProduct<float, 3, 4>();
-  checkProduct<float, 4, 2>();
-}
-TEST(DenseKernels, ProductMatchesEigenOnEveryBlockShapeDouble) {
-  checkProduct<double, detail::kBlockRows, detail::kBlockPackets>();
-  checkProduct<double, 2, 4>();
-}
-
 template <class T, int R, int P>
 void checkOuterProduct() {
   for (Index m : kInputs)
@@ -99,15 +87,24 @@ void checkOuterProduct() {
         }
 }
 
-TEST(DenseKernels, OuterProductMatchesEigenOnEveryBlockShapeFloat) {
-  checkOuterProduct<float, detail::kBlockRows, detail::kBlockPackets>();
-  checkOuterProduct<float, 2, 4>();
-  checkOuterProduct<float, 3, 4>();
-  checkOuterProduct<float, 4, 2>();
+// Both kernels on one block shape (a failure names the kernel by its line).
+template <class T, int R, int P>
+void checkBothKernels() {
+  SCOPED_TRACE(testing::Message() << R << "×" << P << " blocks");
+  checkProduct<T, R, P>();
+  checkOuterProduct<T, R, P>();
 }
-TEST(DenseKernels, OuterProductMatchesEigenOnEveryBlockShapeDouble) {
-  checkOuterProduct<double, detail::kBlockRows, detail::kBlockPackets>();
-  checkOuterProduct<double, 2, 4>();
+
+// This target's blocks, and WebAssembly's (2×4) and x86-64's (3×4) whichever this is, and 4×2.
+TEST(DenseKernels, ProductsMatchEigenOnEveryBlockShapeFloat) {
+  checkBothKernels<float, detail::kBlockRows, detail::kBlockPackets>();
+  checkBothKernels<float, 2, 4>();
+  checkBothKernels<float, 3, 4>();
+  checkBothKernels<float, 4, 2>();
+}
+TEST(DenseKernels, ProductsMatchEigenOnEveryBlockShapeDouble) {
+  checkBothKernels<double, detail::kBlockRows, detail::kBlockPackets>();
+  checkBothKernels<double, 2, 4>();
 }
 
 // A sample's outputs must not depend on which samples share its chunk: the page predicts a

@@ -43,34 +43,24 @@ std::string parseError(const Bytes& b, const std::string& file = "train-images-i
 
 bool startsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
+template <class T>
+void store(uint8_t* p, double v) {
+  const auto x = static_cast<T>(v);
+  std::memcpy(p, &x, sizeof x);
+}
+
 // Stores `v` in host order as the element type `t`.
 void push(IdxArray& a, double v) {
   const size_t at = a.data.size();
   a.data.resize(at + elementSize(a.type));
   uint8_t* p = a.data.data() + at;
   switch (a.type) {
-    case IdxType::U8: *p = static_cast<uint8_t>(v); break;
-    case IdxType::I8: {
-      auto x = static_cast<int8_t>(v);
-      std::memcpy(p, &x, 1);
-      break;
-    }
-    case IdxType::I16: {
-      auto x = static_cast<int16_t>(v);
-      std::memcpy(p, &x, 2);
-      break;
-    }
-    case IdxType::I32: {
-      auto x = static_cast<int32_t>(v);
-      std::memcpy(p, &x, 4);
-      break;
-    }
-    case IdxType::F32: {
-      auto x = static_cast<float>(v);
-      std::memcpy(p, &x, 4);
-      break;
-    }
-    case IdxType::F64: std::memcpy(p, &v, 8); break;
+    case IdxType::U8: store<uint8_t>(p, v); break;
+    case IdxType::I8: store<int8_t>(p, v); break;
+    case IdxType::I16: store<int16_t>(p, v); break;
+    case IdxType::I32: store<int32_t>(p, v); break;
+    case IdxType::F32: store<float>(p, v); break;
+    case IdxType::F64: store<double>(p, v); break;
   }
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "optimizer.h"
+#include "schedule_util.h"
 #include "test_util.h"
 #include "trainer.h"
 
@@ -95,17 +96,7 @@ TEST(UpdateRule, MomentumOnAConstantGradientIsAGeometricSeries) {
   EXPECT_LT((net.layers[0].weights - expected).cwiseAbs().maxCoeff(), 1e-12);
 }
 
-std::vector<EpochMetrics> epochsWithLosses(const TrainConfig& c, const std::vector<double>& losses) {
-  std::vector<EpochMetrics> history;
-  for (double loss : losses) {
-    EpochMetrics m;
-    m.epoch = static_cast<int>(history.size()) + 1;
-    m.learningRate = scheduledLearningRate(c, history);
-    m.trainLoss = loss;
-    history.push_back(m);
-  }
-  return history;
-}
+using testing::epochsWithLosses;
 
 TEST(Schedule, AnnealsOnARiseAndDecaysEveryNEpochs) {
   TrainConfig c;

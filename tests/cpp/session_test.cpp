@@ -17,19 +17,9 @@
 namespace digitrain {
 namespace {
 
+using testing::contains;
 using testing::syntheticDigits;
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-template <class T>
-IdxArray typed(IdxType type, std::vector<uint32_t> dims, const std::vector<T>& values) {
-  IdxArray a;
-  a.type = type;
-  a.dims = std::move(dims);
-  a.data.resize(values.size() * sizeof(T));
-  std::memcpy(a.data.data(), values.data(), a.data.size());
-  return a;
-}
+using testing::typed;
 
 IdxArray bytesArray(std::vector<uint32_t> dims, std::vector<uint8_t> values) {
   return typed<uint8_t>(IdxType::U8, std::move(dims), values);

@@ -14,6 +14,7 @@
 #include "config_json.h"
 #include "presets.h"
 #include "random.h"
+#include "test_util.h"
 #include "types.h"
 
 namespace digitrain {
@@ -21,40 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-// Every field away from its default (each to a value validate() accepts).
-TrainConfig everyFieldChanged() {
-  TrainConfig c;
-  c.preset = "blog";
-  c.layers = {784, 32, 16, 10};
-  c.hidden = Activation::Relu;
-  c.output = Activation::Sigmoid;
-  c.loss = Loss::Mse;
-  c.bias = true;
-  c.init = Init::He;
-  c.initScale = 0.05;
-  c.reduction = Reduction::Mean;
-  c.optimizer = Optimizer::Adam;
-  c.learningRate = 0.3;
-  c.momentum = 0.8;
-  c.beta1 = 0.85;
-  c.beta2 = 0.995;
-  c.epsilon = 1e-7;
-  c.batchSize = 32;
-  c.epochs = 3;
-  c.validation = 1000;
-  c.limit = 5000;
-  c.testLimit = 2000;
-  c.l2 = 1e-4;
-  c.dropout = 0.2;
-  c.annealOnRise = true;
-  c.annealFactor = 0.8;
-  c.stepDecayEvery = 2;
-  c.stepDecayFactor = 0.7;
-  c.shuffle = false;
-  c.seed = 7;
-  c.threads = 2;
-  return c;
-}
+using testing::everyFieldChanged;
 
 TEST(Settings, KeysAndFlagsAreUnique) {
   std::set<std::string> keys, flags;
@@ -90,36 +58,7 @@ TEST(Settings, CoverEveryFieldOfTrainConfig) {
   const TrainConfig a = everyFieldChanged();
   auto r = applyConfigJson(TrainConfig{}, configToJson(a));
   ASSERT_TRUE(r.ok()) << r.error();
-  const TrainConfig& b = *r;
-  EXPECT_EQ(a.preset, b.preset);
-  EXPECT_EQ(a.layers, b.layers);
-  EXPECT_EQ(a.hidden, b.hidden);
-  EXPECT_EQ(a.output, b.output);
-  EXPECT_EQ(a.loss, b.loss);
-  EXPECT_EQ(a.bias, b.bias);
-  EXPECT_EQ(a.init, b.init);
-  EXPECT_EQ(a.initScale, b.initScale);
-  EXPECT_EQ(a.reduction, b.reduction);
-  EXPECT_EQ(a.optimizer, b.optimizer);
-  EXPECT_EQ(a.learningRate, b.learningRate);
-  EXPECT_EQ(a.momentum, b.momentum);
-  EXPECT_EQ(a.beta1, b.beta1);
-  EXPECT_EQ(a.beta2, b.beta2);
-  EXPECT_EQ(a.epsilon, b.epsilon);
-  EXPECT_EQ(a.batchSize, b.batchSize);
-  EXPECT_EQ(a.epochs, b.epochs);
-  EXPECT_EQ(a.validation, b.validation);
-  EXPECT_EQ(a.limit, b.limit);
-  EXPECT_EQ(a.testLimit, b.testLimit);
-  EXPECT_EQ(a.l2, b.l2);
-  EXPECT_EQ(a.dropout, b.dropout);
-  EXPECT_EQ(a.annealOnRise, b.annealOnRise);
-  EXPECT_EQ(a.annealFactor, b.annealFactor);
-  EXPECT_EQ(a.stepDecayEvery, b.stepDecayEvery);
-  EXPECT_EQ(a.stepDecayFactor, b.stepDecayFactor);
-  EXPECT_EQ(a.shuffle, b.shuffle);
-  EXPECT_EQ(a.seed, b.seed);
-  EXPECT_EQ(a.threads, b.threads);
+  testing::expectSameConfig(*r, a);
   // And the test's own list is complete: every row's value differs from the default.
   const json defaults = configToJson(TrainConfig{}), changed = configToJson(a);
   for (const Setting& s : settingsTable()) EXPECT_NE(changed[s.key], defaults[s.key]) << s.key;

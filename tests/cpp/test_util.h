@@ -1,14 +1,36 @@
-// Helpers shared by the engine tests: small synthetic digit sets and the committed fixture.
+// Helpers shared by the engine tests: IDX arrays, small synthetic digit sets, the committed
+// fixture, and a TrainConfig with every field changed.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "config.h"
 #include "dataset.h"
 #include "gzip.h"
+#include "idx.h"
 #include "random.h"
 
 namespace digitrain::testing {
+
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// An IDX array of element type `type` holding `values` (native byte order, as the parser
+// leaves them).
+template <class T>
+IdxArray typed(IdxType type, std::vector<uint32_t> dims, const std::vector<T>& values) {
+  IdxArray a;
+  a.type = type;
+  a.dims = std::move(dims);
+  a.data.resize(values.size() * sizeof(T));
+  std::memcpy(a.data.data(), values.data(), a.data.size());
+  return a;
+}
 
 // `count` 28×28 images whose label is drawn at random and whose pixels are a noisy bar
 // whose position depends on the label, so a network can learn them in a few epochs.
@@ -43,6 +65,75 @@ inline std::shared_ptr<Dataset> fixtureDigits(const std::string& which /* "train
   auto set = makeDataset(*im, which + "-images", *lb, which + "-labels");
   if (!set) return nullptr;
   return std::make_shared<Dataset>(std::move(set.value()));
+}
+
+// Every TrainConfig field away from its default, each to a value validate() accepts. The
+// learning rate and the seed are the values hardest to write exactly.
+inline TrainConfig everyFieldChanged() {
+  TrainConfig c;
+  c.preset = "blog";
+  c.layers = {784, 32, 16, 10};
+  c.hidden = Activation::Relu;
+  c.output = Activation::Sigmoid;
+  c.loss = Loss::Mse;
+  c.bias = true;
+  c.init = Init::He;
+  c.initScale = 0.05;
+  c.reduction = Reduction::Mean;
+  c.optimizer = Optimizer::Adam;
+  c.learningRate = 0.1 + 0.2;  // 0.30000000000000004: must survive exactly
+  c.momentum = 0.8;
+  c.beta1 = 0.85;
+  c.beta2 = 0.995;
+  c.epsilon = 1e-7;
+  c.batchSize = 32;
+  c.epochs = 3;
+  c.validation = 1000;
+  c.limit = 5000;
+  c.testLimit = 2000;
+  c.l2 = 1e-4;
+  c.dropout = 0.2;
+  c.annealOnRise = true;
+  c.annealFactor = 0.8;
+  c.stepDecayEvery = 2;
+  c.stepDecayFactor = 0.7;
+  c.shuffle = false;
+  c.seed = std::numeric_limits<uint64_t>::max();
+  c.threads = 2;
+  return c;
+}
+
+// Field by field, so a failure names the field that differs.
+inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
+  EXPECT_EQ(a.preset, b.preset);
+  EXPECT_EQ(a.layers, b.layers);
+  EXPECT_EQ(a.hidden, b.hidden);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_EQ(a.bias, b.bias);
+  EXPECT_EQ(a.init, b.init);
+  EXPECT_EQ(a.initScale, b.initScale);
+  EXPECT_EQ(a.reduction, b.reduction);
+  EXPECT_EQ(a.optimizer, b.optimizer);
+  EXPECT_EQ(a.learningRate, b.learningRate);
+  EXPECT_EQ(a.momentum, b.momentum);
+  EXPECT_EQ(a.beta1, b.beta1);
+  EXPECT_EQ(a.beta2, b.beta2);
+  EXPECT_EQ(a.epsilon, b.epsilon);
+  EXPECT_EQ(a.batchSize, b.batchSize);
+  EXPECT_EQ(a.epochs, b.epochs);
+  EXPECT_EQ(a.validation, b.validation);
+  EXPECT_EQ(a.limit, b.limit);
+  EXPECT_EQ(a.testLimit, b.testLimit);
+  EXPECT_EQ(a.l2, b.l2);
+  EXPECT_EQ(a.dropout, b.dropout);
+  EXPECT_EQ(a.annealOnRise, b.annealOnRise);
+  EXPECT_EQ(a.annealFactor, b.annealFactor);
+  EXPECT_EQ(a.stepDecayEvery, b.stepDecayEvery);
+  EXPECT_EQ(a.stepDecayFactor, b.stepDecayFactor);
+  EXPECT_EQ(a.shuffle, b.shuffle);
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.threads, b.threads);
 }
 
 }  // namespace digitrain::testing

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../cpp/schedule_util.h"
 #include "optimizer.h"
 #include "trainer.h"
 
@@ -158,16 +159,9 @@ json schedules() {
     config.annealFactor = c.annealFactor;
     config.stepDecayEvery = c.every;
     config.stepDecayFactor = c.stepFactor;
-    std::vector<EpochMetrics> history;
+    const std::vector<EpochMetrics> history = testing::epochsWithLosses(config, losses);
     json rates = json::array();
-    for (double loss : losses) {
-      EpochMetrics m;
-      m.epoch = static_cast<int>(history.size()) + 1;
-      m.learningRate = scheduledLearningRate(config, history);
-      m.trainLoss = loss;
-      history.push_back(m);
-      rates.push_back(m.learningRate);
-    }
+    for (const EpochMetrics& m : history) rates.push_back(m.learningRate);
     rates.push_back(scheduledLearningRate(config, history));  // the epoch after the last
     out.push_back({{"label", c.label},
                    {"learning_rate", config.learningRate},
