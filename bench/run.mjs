@@ -238,6 +238,8 @@ const machine = {
 };
 
 const batchList = opts.batches.join(',');
+// The batch sizes and timing for the scripts that take a warm-up (bench/numpy_tp.py, bench/wasm-node.mjs).
+const measureArgs = ['--batches', batchList, '--seconds', String(opts.seconds), '--warmup', String(opts.warmup)];
 /** @param {string} binary @param {string} impl @param {number[]} threads */
 function nativeBench(binary, impl, threads) {
   const path = join(root, binary);
@@ -276,15 +278,6 @@ for (const [name, impl, threads] of nativeImpls) {
 const python = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const refblasDir = '/usr/lib/x86_64-linux-gnu/blas';
 await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
-  const common = [
-    'bench/numpy_tp.py',
-    '--batches',
-    batchList,
-    '--seconds',
-    String(opts.seconds),
-    '--warmup',
-    String(opts.warmup),
-  ];
   const threadEnv = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   /** @type {[string, Record<string, string>][]} */
   const variants = [
@@ -296,7 +289,9 @@ await group('numpy', 'NumPy float32, one thread (bench/numpy_tp.py)', () => {
       // The reference BLAS is ~10× slower and data-blind: one data set is enough.
       if (impl === 'numpy-refblas' && data !== opts.data[0]) continue;
       // numpy_tp.py names the BLAS it really loaded; a mismatch means the switch did not work.
-      const lines = jsonLines(run(python, [...common, ...dataArgs(data)], { env: { ...threadEnv, ...env } }));
+      const lines = jsonLines(
+        run(python, ['bench/numpy_tp.py', ...measureArgs, ...dataArgs(data)], { env: { ...threadEnv, ...env } }),
+      );
       for (const j of lines) {
         if (j.impl !== impl) throw new Error(`expected ${impl} but NumPy loaded ${j.impl}`);
         record(j.impl, j.threads, j.batch, j.samples_per_second, data);
@@ -322,12 +317,7 @@ await group('node', 'WebAssembly in Node (bench/wasm-node.mjs)', () => {
         build,
         '--threads',
         threads,
-        '--batches',
-        batchList,
-        '--seconds',
-        String(opts.seconds),
-        '--warmup',
-        String(opts.warmup),
+        ...measureArgs,
         '--data',
         data,
       ]);
@@ -343,23 +333,11 @@ if (opts.only.some((g) => g === 'chromium' || g === 'tfjs')) {
   /** @type {Awaited<ReturnType<typeof import('./server.mjs').startServer>> | null} */
   let server = null;
   try {
-    const { chromium } = await import('playwright-core');
+    const { launchChromium } = await import('../scripts/chromium.mjs');
     const { startServer } = await import('./server.mjs');
     const started = await startServer();
     server = started;
-    const launched = await chromium.launch({
-      executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const launched = await launchChromium(process.env.BENCH_CHROMIUM);
     browser = launched;
     machine.chromium = launched.version();
     const openPage = async () => {

@@ -1,29 +1,19 @@
 // Shared helpers of the Playwright specs: launch Debian's Chromium through playwright-core
-// (never a downloaded browser), open the page with console errors collected, and save
-// screenshots under test-results/screenshots/.
+// (never a downloaded browser), open the page with console errors collected (for one test, or
+// shared by a describe block's tests), draw on it, and save screenshots under
+// test-results/screenshots/. What the specs do on an open page otherwise is in ./page-actions.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll } from 'vitest';
-import { chromium, type Browser, type BrowserContextOptions, type Frame, type Page } from 'playwright-core';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { launchChromium } from '../../scripts/chromium.mjs';
+import type { Browser, BrowserContextOptions, Frame, Page } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const shotsDir = `${root}test-results/screenshots`;
 mkdirSync(shotsDir, { recursive: true });
 
 export function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return launchChromium();
 }
 
 export interface OpenPage {
@@ -112,4 +102,20 @@ export function useBrowser(): () => Browser {
     await browser?.close();
   });
   return () => browser!;
+}
+
+/** The query of a tp network that trains `epochs` epochs of the demo digits in seconds. */
+export const tpQuery = (epochs: number) => `?preset=tp&batch_size=32&learning_rate=0.01&epochs=${epochs}`;
+
+/** Opens the cross-origin isolated page with `query` before the calling describe block's tests
+ *  and closes it after them; the getter returns the page, which its tests share. */
+export function usePage(browser: () => Browser, query: string, options?: BrowserContextOptions): () => Page {
+  let page: Page | undefined;
+  beforeAll(async () => {
+    ({ page } = await openPage(browser(), inject('isolatedUrl') + query, options));
+  });
+  afterAll(async () => {
+    await page?.close();
+  });
+  return () => page!;
 }

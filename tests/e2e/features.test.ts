@@ -5,11 +5,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ONE, SEVEN, drawStrokes, openPage, root, shot, useBrowser } from './browser';
+import { describe, expect, inject, it } from 'vitest';
+import { ONE, SEVEN, drawStrokes, openPage, root, shot, tpQuery, useBrowser, usePage } from './browser';
+import { axeViolations, tabTo, trainState, setField, trainToEnd } from './page-actions';
 
 const fixtures = `${root}tests/fixtures`;
-const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2';
 
 const browser = useBrowser();
 
@@ -19,7 +19,6 @@ type Hooks = {
 // Reads the page's test hooks: the function is sent as source and applied to globalThis.digitrain.
 const hooks = <T>(page: Page, f: (d: Hooks['digitrain']) => T) =>
   page.evaluate(`(${f.toString()})(globalThis.digitrain)`) as Promise<T>;
-const state = (page: Page) => page.evaluate(() => (globalThis as unknown as Hooks).digitrain.state);
 const batches = async (page: Page) =>
   Number(
     /\((\d[\d,]*) batches in this run\)/
@@ -28,38 +27,35 @@ const batches = async (page: Page) =>
   );
 
 describe('data files', () => {
-  let page: Page;
-  beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + FAST));
-  });
+  const page = usePage(browser, tpQuery(2));
 
   it('recognises the four MNIST files by content (gz and raw, any order) and pairs them by count', async () => {
     const raw = `${root}test-results/renamed-images.idx`;
     // A raw (not gzipped) copy under a misleading name: recognition must not rely on names.
     writeFileSync(raw, gunzipSync(readFileSync(`${fixtures}/digits/t10k-images-idx3-ubyte.gz`)));
-    await page.setInputFiles('#file-input', [
+    await page().setInputFiles('#file-input', [
       `${fixtures}/digits/t10k-labels-idx1-ubyte.gz`,
       `${fixtures}/digits/train-images-idx3-ubyte.gz`,
       raw,
       `${fixtures}/digits/train-labels-idx1-ubyte.gz`,
     ]);
     await expect
-      .poll(() => page.locator('#data-status').textContent())
+      .poll(() => page().locator('#data-status').textContent())
       .toMatch(/Your files are loaded\. Training: 3,000 images of 28×28; test: 1,000 images/);
-    const rows = await page.locator('#file-table tbody tr').allTextContents();
+    const rows = await page().locator('#file-table tbody tr').allTextContents();
     expect(rows.join('\n')).toMatch(/renamed-images\.idx1,000 images 28×28test images/);
     expect(rows.join('\n')).toMatch(/train-images-idx3-ubyte\.gz3,000 images 28×28 \(gzip\)training images/);
-    await page.click('#preview summary');
-    await shot(page, 'files-loaded');
+    await page().click('#preview summary');
+    await shot(page(), 'files-loaded');
   });
 
   it('explains wrong files by name and keeps what was loaded', async () => {
-    await page.setInputFiles('#file-input', [
+    await page().setInputFiles('#file-input', [
       `${fixtures}/digits/train-images-idx3-ubyte.gz`,
       `${fixtures}/malformed/png-magic-idx3-ubyte`,
       `${fixtures}/malformed/truncated-labels-idx1-ubyte.gz`,
     ]);
-    const error = page.locator('#data-error');
+    const error = page().locator('#data-error');
     await expect.poll(() => error.isVisible()).toBe(true);
     const text = (await error.textContent()) ?? '';
     expect(text).toMatch(/png-magic-idx3-ubyte: .*PNG/);
@@ -67,14 +63,14 @@ describe('data files', () => {
     expect(text).toMatch(
       /train-images-idx3-ubyte\.gz holds 3,000 images of 28×28, but no labels file has 3,000 labels/,
     );
-    expect(await page.locator('#data-status').textContent()).toMatch(
+    expect(await page().locator('#data-status').textContent()).toMatch(
       /^Still in use, from before: Training: 3,000 images/,
     );
-    await shot(page, 'files-wrong');
+    await shot(page(), 'files-wrong');
   });
 
   it('loads four URLs with progress per file, and explains a CORS failure', async () => {
-    await page.click('#from-url summary');
+    await page().click('#from-url summary');
     const base = inject('isolatedUrl');
     const names = [
       'train-images-idx3-ubyte.gz',
@@ -82,37 +78,37 @@ describe('data files', () => {
       't10k-images-idx3-ubyte.gz',
       't10k-labels-idx1-ubyte.gz',
     ];
-    for (const [i, n] of names.entries()) await page.fill(`#url-${i}`, `${base}data/${n}`);
-    await page.click('#url-button');
+    for (const [i, n] of names.entries()) await page().fill(`#url-${i}`, `${base}data/${n}`);
+    await page().click('#url-button');
     await expect
-      .poll(() => page.locator('#data-status').textContent())
+      .poll(() => page().locator('#data-status').textContent())
       .toMatch(/Your files are loaded\. Training: 8,000 images/);
-    expect(await page.textContent('#url-0-progress')).toMatch(/done: [\d,]+ bytes/);
+    expect(await page().textContent('#url-0-progress')).toMatch(/done: [\d,]+ bytes/);
     // The other server sends no CORS header: the browser refuses to let the page read it.
-    await page.fill('#url-1', `${inject('plainUrl')}data/${names[1]}`);
-    await page.click('#url-button');
-    await expect.poll(() => page.locator('#data-error').textContent()).toMatch(/no CORS header/);
-    expect(await page.locator('#data-status').textContent()).toMatch(
+    await page().fill('#url-1', `${inject('plainUrl')}data/${names[1]}`);
+    await page().click('#url-button');
+    await expect.poll(() => page().locator('#data-error').textContent()).toMatch(/no CORS header/);
+    expect(await page().locator('#data-status').textContent()).toMatch(
       /^Still in use, from before: Training: 8,000 images/,
     );
   });
 
   it('accepts files dropped on the page', async () => {
-    const dt = await page.evaluateHandle(async (base) => {
+    const dt = await page().evaluateHandle(async (base) => {
       const t = new DataTransfer();
       for (const n of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'])
         t.items.add(new File([await (await fetch(`${base}data/${n}`)).arrayBuffer()], `dropped-${n}`));
       return t;
     }, inject('isolatedUrl'));
-    await page.dispatchEvent('main', 'drop', { dataTransfer: dt });
+    await page().dispatchEvent('main', 'drop', { dataTransfer: dt });
     await expect
-      .poll(() => page.locator('#file-table tbody').textContent())
+      .poll(() => page().locator('#file-table tbody').textContent())
       .toMatch(/dropped-train-images-idx3-ubyte\.gz8,000 images/);
   });
 
   it('goes back to the demo digits with one click', async () => {
-    await page.click('#demo-button');
-    await expect.poll(() => page.locator('#data-status').getAttribute('data-source')).toBe('demo');
+    await page().click('#demo-button');
+    await expect.poll(() => page().locator('#data-status').getAttribute('data-source')).toBe('demo');
   });
 });
 
@@ -129,15 +125,13 @@ describe('settings', () => {
     await page.selectOption('#preset', 'assignment');
     expect(await page.inputValue('#field-layers')).toBe('784-300-10');
     await page.click('#settings summary');
-    await page.fill('#field-batch_size', '16');
-    await page.press('#field-batch_size', 'Tab');
+    await setField(page, 'batch_size', '16');
     expect(new URL(page.url()).search).toBe('?preset=assignment&batch_size=16');
     // The assignment shuffles every epoch (its preset); the TP's order is the file's.
     expect(await page.isChecked('#field-shuffle')).toBe(true);
     await page.uncheck('#field-shuffle');
     expect(new URL(page.url()).search).toBe('?preset=assignment&batch_size=16&shuffle=0');
-    await page.fill('#field-learning_rate', '-1');
-    await page.press('#field-learning_rate', 'Tab');
+    await setField(page, 'learning_rate', '-1');
     expect(await page.locator('#config-error').textContent()).toMatch(
       /Learning rate \(learning_rate\) must be above 0/,
     );
@@ -155,62 +149,58 @@ describe('settings', () => {
 });
 
 describe('training controls', () => {
-  let page: Page;
-  beforeAll(async () => {
-    ({ page } = await openPage(
-      browser(),
-      inject('isolatedUrl') + '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50',
-    ));
-  });
+  const page = usePage(browser, '?preset=tp&batch_size=4&learning_rate=0.01&epochs=50');
 
   it('pauses, steps one batch, resumes and stops mid-epoch, with no long tasks on the main thread', async () => {
-    await page.evaluate(() => {
+    await page().evaluate(() => {
       const w = globalThis as unknown as { longTasks: number[] };
       w.longTasks = [];
       new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({
         type: 'longtask',
       });
     });
-    await page.click('#train-button');
-    await expect.poll(() => state(page)).toBe('running');
-    await expect.poll(() => batches(page), { timeout: 10_000 }).toBeGreaterThan(200);
-    await page.click('#pause-button');
-    await expect.poll(() => state(page)).toBe('paused');
-    expect(await page.textContent('#pause-button')).toBe('Resume');
-    const paused = await batches(page);
-    await page.waitForTimeout(400);
-    expect(await batches(page)).toBe(paused);
-    await page.click('#step-button');
-    await expect.poll(() => batches(page)).toBe(paused + 1);
-    await page.click('#pause-button'); // Resume
-    await expect.poll(() => batches(page)).toBeGreaterThan(paused + 100);
+    await page().click('#train-button');
+    await expect.poll(() => trainState(page())).toBe('running');
+    await expect.poll(() => batches(page()), { timeout: 10_000 }).toBeGreaterThan(200);
+    await page().click('#pause-button');
+    await expect.poll(() => trainState(page())).toBe('paused');
+    expect(await page().textContent('#pause-button')).toBe('Resume');
+    const paused = await batches(page());
+    await page().waitForTimeout(400);
+    expect(await batches(page())).toBe(paused);
+    await page().click('#step-button');
+    await expect.poll(() => batches(page())).toBe(paused + 1);
+    await page().click('#pause-button'); // Resume
+    await expect.poll(() => batches(page())).toBeGreaterThan(paused + 100);
     // Drawing predicts while training runs: the worker answers between chunks.
-    await drawStrokes(page, ONE);
-    await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
-    await page.click('#stop-button');
-    await expect.poll(() => state(page)).toBe('stopped');
-    const longTasks = await page.evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
+    await drawStrokes(page(), ONE);
+    await expect.poll(() => page().getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
+    await page().click('#stop-button');
+    await expect.poll(() => trainState(page())).toBe('stopped');
+    const longTasks = await page().evaluate(() => (globalThis as unknown as { longTasks: number[] }).longTasks);
     // Chart redraws are the main thread's only work; none may block it for long.
     expect(Math.max(0, ...longTasks)).toBeLessThan(150);
     // The weights trained so far stay: the stopped model still predicts.
-    await page.click('#clear-button');
-    await drawStrokes(page, SEVEN);
-    await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
-    await shot(page, 'stopped');
+    await page().click('#clear-button');
+    await drawStrokes(page(), SEVEN);
+    await expect.poll(() => page().getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
+    await shot(page(), 'stopped');
   });
 
   it('shows a misclassified digit when a confusion-matrix cell is clicked', async () => {
-    const cell = page.locator('#confusion button:not([disabled])').first();
+    const cell = page().locator('#confusion button:not([disabled])').first();
     await expect.poll(() => cell.count(), { timeout: 10_000 }).toBe(1);
     const [t, p] = [await cell.getAttribute('data-true'), await cell.getAttribute('data-predicted')];
     await cell.click();
-    await expect.poll(() => page.locator('#mistakes figure').count()).toBeGreaterThan(0);
-    expect(await page.locator('#mistakes figcaption').first().textContent()).toMatch(
+    await expect.poll(() => page().locator('#mistakes figure').count()).toBeGreaterThan(0);
+    expect(await page().locator('#mistakes figcaption').first().textContent()).toMatch(
       new RegExp(`${t} → ${p} \\(p=0\\.\\d\\d\\)`),
     );
-    expect(await page.textContent('#mistakes-title')).toMatch(new RegExp(`Digits ${t} predicted as ${p}`));
-    expect(await page.locator('#weights canvas').count()).toBe(64);
-    await page.locator('#understand').screenshot({ path: `${root}test-results/screenshots/confusion.png` });
+    expect(await page().textContent('#mistakes-title')).toMatch(new RegExp(`Digits ${t} predicted as ${p}`));
+    expect(await page().locator('#weights canvas').count()).toBe(64);
+    await page()
+      .locator('#understand')
+      .screenshot({ path: `${root}test-results/screenshots/confusion.png` });
   });
 });
 
@@ -218,7 +208,7 @@ describe('divergence', () => {
   it('stops a diverging run and says why and what to try', async () => {
     const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=numpy-tutorial&learning_rate=100');
     await page.click('#train-button');
-    await expect.poll(() => state(page), { timeout: 20_000 }).toBe('diverged');
+    await expect.poll(() => trainState(page), { timeout: 20_000 }).toBe('diverged');
     const text = (await page.textContent('#train-error')) ?? '';
     expect(text.length).toBeGreaterThan(20);
     expect(text).toMatch(/learning rate|lr/i);
@@ -228,8 +218,7 @@ describe('divergence', () => {
 
   it('says why the lab preset at lr 10 stops learning without diverging (saturated sigmoids)', async () => {
     const { page } = await openPage(browser(), inject('isolatedUrl') + '?preset=lab&learning_rate=10&epochs=6');
-    await page.click('#train-button');
-    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
+    await trainToEnd(page);
     const text = (await page.textContent('#train-error')) ?? '';
     expect(text).toMatch(/^Not learning: after \d+ epochs the training error is still .*saturated.*try 1\./);
     await shot(page, 'saturated');
@@ -238,42 +227,39 @@ describe('divergence', () => {
 });
 
 describe('models and runs', () => {
-  let page: Page;
-  beforeAll(async () => {
-    ({ page } = await openPage(browser(), inject('isolatedUrl') + FAST));
-  });
+  const page = usePage(browser, tpQuery(2));
 
   it('keeps two runs and overlays them', async () => {
-    await page.click('#train-button');
-    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
-    await page.click('#settings summary');
-    await page.fill('#field-learning_rate', '0.003');
-    await page.press('#field-learning_rate', 'Tab');
-    await page.click('#train-button');
-    await expect.poll(() => state(page), { timeout: 30_000 }).not.toBe('finished');
-    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
-    const runs = await page.locator('#runs li').allTextContents();
+    await trainToEnd(page());
+    await page().click('#settings summary');
+    await setField(page(), 'learning_rate', '0.003');
+    await page().click('#train-button');
+    await expect.poll(() => trainState(page()), { timeout: 30_000 }).not.toBe('finished');
+    await expect.poll(() => trainState(page()), { timeout: 30_000 }).toBe('finished');
+    const runs = await page().locator('#runs li').allTextContents();
     expect(runs.length).toBe(2);
     expect(runs[1]).toMatch(/learning_rate=0\.003/);
-    await page.locator('#models').screenshot({ path: `${root}test-results/screenshots/compare.png` });
+    await page()
+      .locator('#models')
+      .screenshot({ path: `${root}test-results/screenshots/compare.png` });
   });
 
   it('repeats a configuration over seeds (mean ± std), sweeps the learning rate, and exports the curves', async () => {
-    await page.fill('#seed-count', '2');
-    await page.click('#seeds-button');
-    const groups = page.locator('#groups p');
+    await page().fill('#seed-count', '2');
+    await page().click('#seeds-button');
+    const groups = page().locator('#groups p');
     await expect.poll(() => groups.first().getAttribute('data-runs'), { timeout: 30_000 }).toBe('2');
     expect(await groups.first().textContent()).toMatch(
       /2 seeds .*: 2 runs, final error \d+\.\d\d% ± \d+\.\d\d% \(mean ± std\); seed=1 → .*, seed=2 → /,
     );
-    await expect.poll(() => state(page)).toBe('finished');
-    await page.click('#sweep-button');
+    await expect.poll(() => trainState(page())).toBe('finished');
+    await page().click('#sweep-button');
     await expect.poll(() => groups.nth(1).getAttribute('data-runs'), { timeout: 40_000 }).toBe('4');
     expect(await groups.nth(1).textContent()).toMatch(
       /learning-rate sweep .*: learning_rate=0\.001 → .*learning_rate=0\.03 → /,
     );
-    expect(await page.locator('#runs li').count()).toBe(8);
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#export-runs')]);
+    expect(await page().locator('#runs li').count()).toBe(8);
+    const [csv] = await Promise.all([page().waitForEvent('download'), page().click('#export-runs')]);
     const csvPath = `${root}test-results/runs.csv`;
     await csv.saveAs(csvPath);
     const lines = readFileSync(csvPath, 'utf8').trim().split('\n');
@@ -282,29 +268,31 @@ describe('models and runs', () => {
     );
     expect(lines.length).toBe(1 + 8 * 2);
     // The current run's curves, as CSV and as the error chart's PNG.
-    const [curves] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    const [curves] = await Promise.all([page().waitForEvent('download'), page().click('#export-csv')]);
     const curvesPath = `${root}test-results/curves.csv`;
     await curves.saveAs(curvesPath);
     const curveLines = readFileSync(curvesPath, 'utf8').trim().split('\n');
     expect(curveLines[0]).toMatch(/^epoch,/);
     expect(curveLines.length).toBeGreaterThan(1);
-    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    const [png] = await Promise.all([page().waitForEvent('download'), page().click('#export-png')]);
     const pngPath = `${root}test-results/error-chart.png`;
     await png.saveAs(pngPath);
     const pngBytes = readFileSync(pngPath);
     expect(pngBytes.subarray(1, 4).toString()).toBe('PNG');
     expect(pngBytes.length).toBeGreaterThan(2000);
-    await page.locator('#models').screenshot({ path: `${root}test-results/screenshots/sweep.png` });
+    await page()
+      .locator('#models')
+      .screenshot({ path: `${root}test-results/screenshots/sweep.png` });
   });
 
   it('saves the model as JSON and .npz, and a fresh page loads it and predicts with it', async () => {
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+    const [download] = await Promise.all([page().waitForEvent('download'), page().click('#save-model')]);
     const path = `${root}test-results/saved-model.json`;
     await download.saveAs(path);
     const model = JSON.parse(readFileSync(path, 'utf8'));
     expect(model.format).toBe('digitrain-model');
     expect(model.layers.length).toBe(3);
-    const [npz] = await Promise.all([page.waitForEvent('download'), page.click('#export-npz')]);
+    const [npz] = await Promise.all([page().waitForEvent('download'), page().click('#export-npz')]);
     const npzPath = `${root}test-results/saved-model.npz`;
     await npz.saveAs(npzPath);
     expect(readFileSync(npzPath).subarray(0, 2).toString()).toBe('PK');
@@ -339,7 +327,7 @@ describe('a crashed worker', () => {
     await page.click('#train-button');
     await expect.poll(() => hooks(page, (d) => d.history.length), { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     await page.click('#pause-button');
-    await expect.poll(() => state(page)).toBe('paused');
+    await expect.poll(() => trainState(page)).toBe('paused');
     const epochs = await hooks(page, (d) => d.history.length);
     await page.evaluate(() => void (globalThis as unknown as Hooks).digitrain.crashWorker());
     await expect
@@ -351,7 +339,7 @@ describe('a crashed worker', () => {
     await expect.poll(() => page.getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
     await shot(page, 'crashed');
     await page.click('#pause-button'); // Resume from the last good model
-    await expect.poll(() => state(page), { timeout: 40_000 }).toBe('finished');
+    await expect.poll(() => trainState(page), { timeout: 40_000 }).toBe('finished');
     expect(await hooks(page, (d) => d.history.length)).toBe(6);
     await page.close();
   });
@@ -359,34 +347,19 @@ describe('a crashed worker', () => {
 
 describe('accessibility', () => {
   it('has labelled, keyboard-operable controls: axe-core finds no serious or critical violations', async () => {
-    const { page } = await openPage(browser(), inject('isolatedUrl') + FAST);
+    const { page } = await openPage(browser(), inject('isolatedUrl') + tpQuery(2));
     await page.click('#settings summary');
     await page.click('#preview summary');
     // Keyboard: Tab reaches the Train button and Enter starts training.
     await page.focus('#preset');
-    for (let i = 0; i < 40 && (await page.evaluate(() => document.activeElement?.id)) !== 'train-button'; i++)
-      await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('train-button');
+    await tabTo(page, 'train-button');
     await page.keyboard.press('Enter');
-    await expect.poll(() => state(page), { timeout: 30_000 }).toBe('finished');
+    await expect.poll(() => trainState(page), { timeout: 30_000 }).toBe('finished');
     // The confusion matrix (rendered after the test evaluation) and the inspector are checked too.
     await page.waitForSelector('#confusion table');
     await page.click('#inspector summary');
     await page.waitForSelector('#inspector-results [data-name="output_before[1]"]');
-    // Evaluated through the DevTools protocol: the page's CSP (rightly) refuses an inline <script>.
-    await page.evaluate(readFileSync(`${root}node_modules/axe-core/axe.min.js`, 'utf8'));
-    const violations = await page.evaluate(async () => {
-      const r = await (
-        globalThis as unknown as {
-          axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> };
-        }
-      ).axe.run();
-      return r.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
-      }));
-    });
+    const violations = await axeViolations(page);
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(bad).toEqual([]);
     await page.close();

@@ -203,19 +203,27 @@ describe.each(BUILDS)('%s build', (build) => {
       stillWorks();
     });
 
-    it('a truncated IDX file', () => {
-      const error = refused(
-        s.setDataset(
-          'test',
-          'truncated-images-idx3-ubyte',
-          fixture('malformed', 'truncated-images-idx3-ubyte'),
-          'labels',
-          idx([10], new Uint8Array(10)),
-        ),
-      );
-      expect(error).toMatch(/^truncated-images-idx3-ubyte: truncated: expected 7840 bytes of payload, got 100/);
-      stillWorks();
-    });
+    // A test-set pair with one bad file: refused under that file's name.
+    type NamedBytes = [name: string, bytes: Uint8Array];
+    const badTestPairs: { what: string; images: NamedBytes; labels: NamedBytes; error: RegExp }[] = [
+      {
+        what: 'a truncated IDX file',
+        images: ['truncated-images-idx3-ubyte', fixture('malformed', 'truncated-images-idx3-ubyte')],
+        labels: ['labels', idx([10], new Uint8Array(10))],
+        error: /^truncated-images-idx3-ubyte: truncated: expected 7840 bytes of payload, got 100/,
+      },
+      {
+        what: 'a label that is not a digit',
+        images: ['five-images', idx([5, 28, 28], new Uint8Array(5 * 784))],
+        labels: ['label-12-idx1-ubyte', fixture('malformed', 'label-12-idx1-ubyte')],
+        error: /^label-12-idx1-ubyte: label 12 at index 3 is not a digit 0\.\.9/,
+      },
+    ];
+    for (const { what, images, labels, error } of badTestPairs)
+      it(what, () => {
+        expect(refused(s.setDataset('test', ...images, ...labels))).toMatch(error);
+        stillWorks();
+      });
 
     it('files over the browser limit, and headers claiming more, before anything is allocated', () => {
       const huge = new Uint8Array((100 << 20) + 1);
@@ -239,20 +247,6 @@ describe.each(BUILDS)('%s build', (build) => {
       );
       expect(error).toContain('train-images has 3000 images');
       expect(error).toContain('t10k-labels has 1000 labels');
-      stillWorks();
-    });
-
-    it('a label that is not a digit', () => {
-      const error = refused(
-        s.setDataset(
-          'test',
-          'five-images',
-          idx([5, 28, 28], new Uint8Array(5 * 784)),
-          'label-12-idx1-ubyte',
-          fixture('malformed', 'label-12-idx1-ubyte'),
-        ),
-      );
-      expect(error).toMatch(/^label-12-idx1-ubyte: label 12 at index 3 is not a digit 0\.\.9/);
       stillWorks();
     });
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Engine } from '../../web/core/engine';
+import type { TrainConfig } from '../../web/core/session';
 import { loadEngine, type BuildKind } from '../../web/core/loadEngine';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,6 +44,40 @@ export const digits = {
   trainLabels: () => fixture('digits', 'train-labels-idx1-ubyte.gz'),
   testImages: () => fixture('digits', 't10k-images-idx3-ubyte.gz'),
   testLabels: () => fixture('digits', 't10k-labels-idx1-ubyte.gz'),
+};
+
+/** The tp preset (cpp/core/presets.cpp) with every setting spelled out, so that a test which
+ *  starts from it does not change with the engine's defaults. */
+export const TP_CONFIG: TrainConfig = {
+  preset: 'tp',
+  layers: [784, 128, 64, 10],
+  hidden: 'sigmoid',
+  output: 'softmax',
+  loss: 'cross-entropy',
+  bias: false,
+  init: 'normal-sqrt-n',
+  init_scale: 0.1,
+  reduction: 'sum',
+  optimizer: 'sgd',
+  learning_rate: 0.001,
+  momentum: 0.9,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  batch_size: 1,
+  epochs: 30,
+  validation: 0,
+  limit: 0,
+  test_limit: 0,
+  l2: 0,
+  dropout: 0,
+  anneal_on_rise: false,
+  anneal_factor: 0.5,
+  step_decay_every: 0,
+  step_decay_factor: 0.5,
+  shuffle: false,
+  seed: 1,
+  threads: 1,
 };
 
 /** IDX bytes (u8): the page's own writer. */

@@ -13,46 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineSession, failed, type EpochMetrics, type TrainConfig } from '../../web/core/session';
-import { BUILDS, digits, engineFor, fixturePath, nativeCli } from './helpers';
+import { BUILDS, TP_CONFIG, digits, engineFor, fixturePath, nativeCli } from './helpers';
 
 const { path: native, why } = nativeCli();
 
-// Every setting spelled out (the CLI reads them with --config), so a change to a preset's
-// defaults cannot make the two sides train different networks.
+// Every setting spelled out (the CLI reads them with --config; TP_CONFIG names each one), so a
+// change to a preset's defaults cannot make the two sides train different networks.
 interface Case {
   name: string;
   config: TrainConfig;
 }
-const base: Omit<TrainConfig, 'preset'> = {
-  layers: [784, 128, 64, 10],
-  hidden: 'sigmoid',
-  output: 'softmax',
-  loss: 'cross-entropy',
-  bias: false,
-  init: 'normal-sqrt-n',
-  init_scale: 0.1,
-  reduction: 'sum',
-  optimizer: 'sgd',
-  learning_rate: 0.01,
-  momentum: 0.9,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  batch_size: 32,
-  epochs: 2,
-  validation: 0,
-  limit: 0,
-  test_limit: 0,
-  l2: 0,
-  dropout: 0,
-  anneal_on_rise: false,
-  anneal_factor: 0.9,
-  step_decay_every: 0,
-  step_decay_factor: 0.5,
-  shuffle: false,
-  seed: 1,
-  threads: 1,
-};
+// The tp network at a batch size and learning rate that learn in two epochs.
+const base: TrainConfig = { ...TP_CONFIG, learning_rate: 0.01, batch_size: 32, epochs: 2, anneal_factor: 0.9 };
 const cases: Case[] = [
   { name: 'the TP network, batch 32, summed gradient, in order', config: { ...base, preset: '' } },
   {

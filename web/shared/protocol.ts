@@ -49,6 +49,20 @@ export type {
 } from '../core/session';
 export type PresetInfo = Preset;
 
+/** What an epoch measures, every key of EpochMetrics but its number: the run file checks
+ *  them and the curves' CSV has a column for each. */
+export const EPOCH_MEASURES = [
+  'train_loss',
+  'train_error',
+  'validation_loss',
+  'validation_error',
+  'test_loss',
+  'test_error',
+  'learning_rate',
+  'seconds',
+  'samples_per_second',
+] as const satisfies readonly Exclude<keyof EpochMetrics, 'epoch'>[];
+
 export interface EngineInfo {
   build: BuildKind;
   /** "threads + SIMD" or "SIMD only". */

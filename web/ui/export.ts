@@ -1,5 +1,5 @@
 // Files the page hands to the user: a download of any bytes, and the per-epoch curves as CSV.
-import type { EpochMetrics } from '../shared/protocol';
+import { EPOCH_MEASURES, type EpochMetrics } from '../shared/protocol';
 import { el } from './views';
 
 /** Saves `data` as a file called `name` through the browser's download. */
@@ -12,18 +12,7 @@ export function download(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export const CSV_KEYS = [
-  'epoch',
-  'train_loss',
-  'train_error',
-  'validation_loss',
-  'validation_error',
-  'test_loss',
-  'test_error',
-  'learning_rate',
-  'seconds',
-  'samples_per_second',
-] as const;
+export const CSV_KEYS = ['epoch', ...EPOCH_MEASURES] as const;
 const csvRow = (m: EpochMetrics) => CSV_KEYS.map((k) => m[k] ?? '').join(',');
 // Labels may hold commas and quotes: quote them the CSV way.
 const csvText = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -244,6 +244,19 @@ export function mountInspector(
   }
 
   function showResults(r: Inspection): void {
+    /** One table of the results: its caption, a header row of `columns`, then `rows`. */
+    const valuesTable = (caption: string, columns: string[], rows: HTMLElement[]) =>
+      el('table', { class: 'inspector-values' }, [
+        el('caption', {}, [caption]),
+        el('thead', {}, [
+          el(
+            'tr',
+            {},
+            columns.map((c) => el('th', { scope: 'col' }, [c])),
+          ),
+        ]),
+        el('tbody', {}, rows),
+      ]);
     const cell = (name: string, v: number | null | undefined) => el('td', { 'data-name': name }, [exact(v)]);
     const L = r.layers.length;
     const blocks = r.layers.map((layer, l) => {
@@ -273,45 +286,28 @@ export function mountInspector(
       );
       return el('div', { class: 'inspector-block' }, [
         el('h4', {}, [`Layer ${l + 1}${l === L - 1 ? ' (output)' : ''}, ${net.activations[l]}`]),
-        el('table', { class: 'inspector-values' }, [
-          el('caption', {}, ['Forward and backward pass, unit by unit']),
-          el('thead', {}, [
-            el('tr', {}, [
-              el('th', { scope: 'col' }, ['unit']),
-              el('th', { scope: 'col' }, [`z${l + 1}`]),
-              el('th', { scope: 'col' }, [`a${l + 1} = f(z${l + 1})`]),
-              el('th', { scope: 'col' }, [`e${l + 1} = ∂L/∂z${l + 1}`]),
-              ...(layer.bias_gradient
-                ? [el('th', { scope: 'col' }, [`∂L/∂b${l + 1}`]), el('th', { scope: 'col' }, [`b${l + 1} after`])]
-                : []),
-            ]),
-          ]),
-          el('tbody', {}, units),
-        ]),
-        el('table', { class: 'inspector-values' }, [
-          el('caption', {}, ['Weights: gradient and update']),
-          el('thead', {}, [
-            el('tr', {}, [
-              el('th', { scope: 'col' }, ['weight']),
-              el('th', { scope: 'col' }, ['before']),
-              el('th', { scope: 'col' }, ['∂L/∂W']),
-              el('th', { scope: 'col' }, [`after (− ${exact(r.learning_rate)} × ∂L/∂W)`]),
-            ]),
-          ]),
-          el('tbody', {}, weights),
-        ]),
+        valuesTable(
+          'Forward and backward pass, unit by unit',
+          [
+            'unit',
+            `z${l + 1}`,
+            `a${l + 1} = f(z${l + 1})`,
+            `e${l + 1} = ∂L/∂z${l + 1}`,
+            ...(layer.bias_gradient ? [`∂L/∂b${l + 1}`, `b${l + 1} after`] : []),
+          ],
+          units,
+        ),
+        valuesTable(
+          'Weights: gradient and update',
+          ['weight', 'before', '∂L/∂W', `after (− ${exact(r.learning_rate)} × ∂L/∂W)`],
+          weights,
+        ),
       ]);
     });
-    const outputs = el('table', { class: 'inspector-values' }, [
-      el('caption', {}, ['Outputs and loss, before and after the step']),
-      el('thead', {}, [
-        el('tr', {}, [
-          el('th', { scope: 'col' }, ['quantity']),
-          el('th', { scope: 'col' }, ['before']),
-          el('th', { scope: 'col' }, ['after']),
-        ]),
-      ]),
-      el('tbody', {}, [
+    const outputs = valuesTable(
+      'Outputs and loss, before and after the step',
+      ['quantity', 'before', 'after'],
+      [
         ...r.output_before.map((v, j) =>
           el('tr', {}, [
             el('th', { scope: 'row' }, [`output ${j + 1}`]),
@@ -324,8 +320,8 @@ export function mountInspector(
           cell('loss_before', r.loss_before),
           cell('loss_after', r.loss_after),
         ]),
-      ]),
-    ]);
+      ],
+    );
     results.replaceChildren(outputs, ...blocks);
   }
 

@@ -12,7 +12,7 @@
 // parseRunFile() checks a file like the engine checks its inputs: a wrong or foreign file is
 // refused with a message naming the file and the problem; the model inside is checked again
 // by the engine when it is loaded. No DOM here.
-import type { EpochMetrics, Evaluation, TrainConfig } from '../shared/protocol';
+import { EPOCH_MEASURES, type EpochMetrics, type Evaluation, type TrainConfig } from '../shared/protocol';
 import { FIELDS, formatValue, parseValue } from './config';
 
 export const RUN_FORMAT = 'digitrain-run';
@@ -113,17 +113,6 @@ export type Parsed = { ok: true; run: RunFile } | { ok: false; error: string };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const kindOf = (v: unknown) =>
   v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
-const METRICS = [
-  'train_loss',
-  'train_error',
-  'validation_loss',
-  'validation_error',
-  'test_loss',
-  'test_error',
-  'learning_rate',
-  'seconds',
-  'samples_per_second',
-] as const;
 
 /** What the first bytes say a non-JSON file is. */
 function sniff(text: string): string {
@@ -193,7 +182,7 @@ export function parseRunFile(text: string, name: string): Parsed {
   for (const [i, m] of v.history.entries()) {
     if (!isObject(m) || typeof m.epoch !== 'number' || !Number.isInteger(m.epoch) || m.epoch < 1)
       return fail(`has a bad curve point: history[${i}] has no epoch number.`);
-    for (const k of METRICS)
+    for (const k of EPOCH_MEASURES)
       if (m[k] !== undefined && m[k] !== null && (typeof m[k] !== 'number' || !Number.isFinite(m[k])))
         return fail(
           `has a bad curve point: history[${i}].${k} is ${JSON.stringify(m[k])?.slice(0, 20)}, not a number.`,

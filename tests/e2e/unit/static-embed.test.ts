@@ -12,6 +12,7 @@ import { singleThreadReason } from '../../../web/ui/isolation';
 import { expandLosses, looksLikeRun, makeRunFile, parseRunFile, runFileName } from '../../../web/ui/run-file';
 import { shareLinks } from '../../../web/ui/share';
 import { viewFromQuery, visibleSections } from '../../../web/ui/view-params';
+import { TP_CONFIG } from '../../web/helpers';
 import { installEngineSettings } from './settings-schema';
 
 // The page's fields come from the engine's settings table, as in the page.
@@ -19,37 +20,7 @@ beforeAll(async () => {
   await installEngineSettings();
 });
 
-const config: TrainConfig = {
-  preset: 'tp',
-  layers: [784, 128, 64, 10],
-  hidden: 'sigmoid',
-  output: 'softmax',
-  loss: 'cross-entropy',
-  bias: false,
-  init: 'normal-sqrt-n',
-  init_scale: 0.1,
-  reduction: 'sum',
-  optimizer: 'sgd',
-  learning_rate: 0.001,
-  momentum: 0.9,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-8,
-  batch_size: 1,
-  epochs: 30,
-  validation: 0,
-  limit: 0,
-  test_limit: 0,
-  l2: 0,
-  dropout: 0,
-  anneal_on_rise: false,
-  anneal_factor: 0.5,
-  step_decay_every: 0,
-  step_decay_factor: 0.5,
-  shuffle: false,
-  seed: 1,
-  threads: 1,
-};
+const config: TrainConfig = TP_CONFIG;
 const presets: PresetInfo[] = [{ name: 'tp', source: 'TP', description: 'the TP', config }];
 const metrics = (epoch: number): EpochMetrics => ({
   epoch,
