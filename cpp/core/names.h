@@ -23,7 +23,8 @@ enum class Loss { CrossEntropy, Mse, SquaredError };
 // xavier:        U[-r, r], r = √(6/(n_in+n_out)) (Glorot & Bengio).
 // xavier-blog:   (U[0,1) - 0.5)·√(6/(n_in+n_out)), the blog post's own variant (half as wide).
 // he:            N(0,1)·√(2/n_in).
-enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He };
+// xavier-normal: N(0,1)·√(2/(n_in+n_out)) (Glorot & Bengio's normal form).
+enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal };
 
 // How the per-sample gradients of one batch are combined: the TP's δw = aᵀ·e is a `sum`;
 // the lab and the blog divide by the batch size (`mean`).

@@ -14,6 +14,7 @@ double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
     case Init::Xavier: return std::sqrt(6.0 / (m + n)) * (2.0 * rng.uniform() - 1.0);
     case Init::XavierBlog: return (rng.uniform() - 0.5) * std::sqrt(6.0 / (m + n));
     case Init::He: return rng.normal() * std::sqrt(2.0 / m);
+    case Init::XavierNormal: return rng.normal() * std::sqrt(2.0 / (m + n));
   }
   return 0;
 }

@@ -58,14 +58,15 @@ std::vector<Preset> makePresets() {
                            "l2": 0.01, "learning_rate": 0.1, "anneal_on_rise": true, "anneal_factor": 0.9,
                            "batch_size": 64, "epochs": 50, "shuffle": true})"));
 
-  // Assignment "Implementing an MLP using NumPy" (assignment-mlp-numpy), Questions 5–7: "the
-  // bias weights to 0"; lr 0.01 is the middle of its sweep 0.001, 0.003, 0.01, 0.03; SGD, one
-  // instance at a time; "limit it to 5 epochs"; final=False holds out the last 5,000 digits.
+  // Assignment "Implementing an MLP using NumPy" (assignment-mlp-numpy), Questions 5–7: regular
+  // weights "normally distributed" (it names no width: Glorot's normal form), "the bias weights to 0"; lr 0.01 is the
+  // middle of its sweep 0.001, 0.003, 0.01, 0.03; SGD, one instance at a time; "limit it to 5 epochs"; final=False
+  // holds out the last 5,000 digits.
   out.push_back(preset("assignment", "Assignment 1 \"Implementing an MLP using NumPy\" (VU Deep Learning)",
                        "784-300-10 sigmoid + softmax + cross-entropy, SGD lr 0.01 (sweep 0.001-0.03), "
                        "5 epochs, 5,000-sample validation split; repeat over seeds for mean ± std",
                        R"({"layers": [784, 300, 10], "hidden": "sigmoid", "output": "softmax",
-                           "loss": "cross-entropy", "bias": true, "init": "xavier", "reduction": "mean",
+                           "loss": "cross-entropy", "bias": true, "init": "xavier-normal", "reduction": "mean",
                            "learning_rate": 0.01, "batch_size": 1, "epochs": 5, "validation": 5000,
                            "shuffle": true})"));
 

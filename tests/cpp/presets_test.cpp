@@ -59,6 +59,7 @@ TEST(Presets, AssignmentAndLab) {
   TrainConfig a = get("assignment");
   EXPECT_EQ(a.layers, (std::vector<int>{784, 300, 10}));
   EXPECT_GT(a.validation, 0);
+  EXPECT_EQ(a.init, Init::XavierNormal);  // the assignment asks for normally distributed weights
   TrainConfig l = get("lab");
   EXPECT_EQ(l.layers, (std::vector<int>{784, 30, 10}));
   EXPECT_EQ(l.output, Activation::Sigmoid);
