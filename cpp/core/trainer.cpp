@@ -486,13 +486,4 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
   return ev;
 }
 
-std::vector<float> predict(const Network& net, const float* input) {
-  Workspace<Scalar> ws;
-  ws.resize(net, 1, false);
-  ws.a[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
-  forward(net, ws, 1);
-  const auto& out = ws.a.back();
-  return std::vector<float>(out.data(), out.data() + out.rows());
-}
-
 }  // namespace digitrain

@@ -131,8 +131,4 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
 Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end, bool keepPredictions,
                     ThreadPool* pool = nullptr);
 
-// Class probabilities (or raw outputs for a non-softmax output) for one input of
-// net.inputs() values in [0, 1].
-std::vector<float> predict(const Network& net, const float* input);
-
 }  // namespace digitrain
