@@ -7,3 +7,8 @@ export const DEMO_FILES = Object.freeze({
   testImages: 't10k-images-idx3-ubyte.gz',
   testLabels: 't10k-labels-idx1-ubyte.gz',
 });
+
+// Full MNIST (scripts/full-mnist.mjs) is served under these same four names from this folder,
+// relative to the page: by the dev server on demand, or from the static site when it was built
+// with `npm run build -- --full-mnist`.
+export const FULL_MNIST_DIR = 'data/mnist';
