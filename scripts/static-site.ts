@@ -13,14 +13,19 @@ import { cpSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync 
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin, ResolvedConfig } from 'vite';
+import { FULL_MNIST_DIR } from '../web/data/demo-files.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = join(root, 'web', 'examples');
 const SW_TEMPLATE = join(root, 'web', 'pwa', 'sw.template.js');
 
-/** Files that are part of the build but not of the offline copy. */
+/** Files that are part of the build but not of the offline copy installed up front (full
+ *  MNIST, 11 MB, is kept only once used: web/pwa/sw.template.js). */
 const NOT_CACHED = (path: string) =>
-  path === 'sw.js' || path.endsWith('/package.json') || path.split('/').some((p) => p.startsWith('.'));
+  path === 'sw.js' ||
+  path.endsWith('/package.json') ||
+  path.split('/').some((p) => p.startsWith('.')) ||
+  path.startsWith(`${FULL_MNIST_DIR}/`);
 
 /** Every file under `dir`, as sorted POSIX paths relative to it. */
 export function listFiles(dir: string): string[] {
@@ -55,6 +60,7 @@ export function serviceWorkerSource(
 ): string {
   return template
     .replace("'__DIGITRAIN_VERSION__'", JSON.stringify(version))
+    .replace("'__DIGITRAIN_ON_DEMAND__'", JSON.stringify(`${FULL_MNIST_DIR}/`))
     .replace('__DIGITRAIN_FILES__', JSON.stringify(files, null, 1));
 }
 

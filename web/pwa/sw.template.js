@@ -11,10 +11,15 @@
  *     works with no network at all. A new build has a new version, hence a new sw.js: the
  *     browser installs it next to the old one, it takes over, and the old caches of this scope
  *     are deleted. Two copies of digitrain on one host (different folders) keep their own caches.
+ *   - Full MNIST (the folder ON_DEMAND, present when the site was built with --full-mnist) is not
+ *     part of the install: it is 11 MB, and most visitors never use it. The first time the page
+ *     fetches one of its files, the answer is kept in the same cache, so the set works offline
+ *     from then on (and is dropped with the rest when a new version takes over).
  *   - Requests to other origins (a dataset mirror) are left to the browser: CORS as usual.
  */
 const VERSION = '__DIGITRAIN_VERSION__';
 const FILES = __DIGITRAIN_FILES__;
+const ON_DEMAND = new URL('__DIGITRAIN_ON_DEMAND__', self.registration.scope).pathname;
 
 const PREFIX = `digitrain ${self.registration.scope} `;
 const CACHE = PREFIX + VERSION;
@@ -50,10 +55,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  event.respondWith(respond(request, url));
+  event.respondWith(respond(request, url, event));
 });
 
-async function respond(request, url) {
+async function respond(request, url, event) {
   const cache = await caches.open(CACHE);
   let cached;
   if (request.mode === 'navigate') {
@@ -67,6 +72,9 @@ async function respond(request, url) {
   let response;
   try {
     response = await fetch(request);
+    // Kept while the page reads the other copy, so its download progress is not held up.
+    if (response.status === 200 && url.pathname.startsWith(ON_DEMAND))
+      event.waitUntil(cache.put(url.origin + url.pathname, response.clone()));
   } catch (error) {
     return new Response(`digitrain is offline and ${url.pathname} is not part of its offline copy.`, {
       status: 503,

@@ -118,8 +118,9 @@ export interface SplitSummary extends DatasetInfo {
 }
 
 export interface DatasetSummary {
-  /** 'demo' for the built-in digits, 'files' for the user's own. */
-  source: 'demo' | 'files';
+  /** 'demo' for the built-in digits, 'mnist' for full MNIST as the page serves it
+   *  (web/data/full-mnist.ts; the worker loads it as files), 'files' for the user's own. */
+  source: 'demo' | 'mnist' | 'files';
   train: SplitSummary;
   test: SplitSummary | null;
   files: FileDescription[];

@@ -99,7 +99,8 @@ export async function recover(store: AppStore, deps: Deps, reason: string): Prom
     if (source.kind === 'demo') store.update({ dataset: await client.call('loadDemo', { base }) });
     else {
       const named = await Promise.all(source.files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-      store.update({ dataset: await client.call('loadFiles', { files: named }) });
+      const dataset = await client.call('loadFiles', { files: named });
+      store.update({ dataset: source.mnist ? { ...dataset, source: 'mnist' } : dataset });
     }
     if (kept) await client.call('importModel', { json: kept, fileName: 'last good model' });
     // Loading the model reset the new worker's state to idle; the page still knows better.

@@ -41,7 +41,7 @@ export interface AppState {
   config: TrainConfig | null;
   dataset: DatasetSummary | null;
   /** What to reload into a replacement worker. */
-  source: { kind: 'demo' } | { kind: 'files'; files: File[] };
+  source: { kind: 'demo' } | { kind: 'files'; files: File[]; /** full MNIST, as the page serves it */ mnist?: boolean };
   state: PageState;
   /** The run as the engine configured it (threads actually used, sample counts). */
   run: RunInfo | null;

@@ -1,5 +1,5 @@
 // What the loaded data is, as far as the page can honestly tell, and so what its items and
-// classes are called. The demo set is MNIST digits. Fashion-MNIST ships under the very names
+// classes are called. The demo set and full MNIST are MNIST digits. Fashion-MNIST ships under the very names
 // MNIST uses and its content cannot be told apart by format, so it is recognised only by a
 // file name that says "fashion" — and the page says that this is how it knows. Anything else
 // is "images" of classes 0..9: calling a dataset's items digits would be a guess. No DOM here.
@@ -31,7 +31,7 @@ export const FASHION_CLASSES = [
 ] as const;
 
 export function dataKind(d: DatasetSummary | null): DataKind {
-  if (!d || d.source === 'demo') return { name: 'MNIST', item: 'digit', classes: null, how: null };
+  if (!d || d.source === 'demo' || d.source === 'mnist') return { name: 'MNIST', item: 'digit', classes: null, how: null };
   const named = d.files.filter((f) => /fashion/i.test(f.name)).map((f) => f.name);
   if (named.length)
     return {

@@ -1,7 +1,15 @@
 // 1. Data: the demo digits, the user's files (chosen, dropped or fetched from URLs), what they
 // hold, a preview of the first digits and the class histogram.
-import { DEMO_DESCRIPTION, FULL_MNIST_HINT } from '../../data/demo';
+import { DEMO_DESCRIPTION } from '../../data/demo';
 import { fetchWithProgress } from '../../data/fetch-file';
+import {
+  FULL_MNIST_ABOUT,
+  FULL_MNIST_DESCRIPTION,
+  FULL_MNIST_ELSEWHERE,
+  FULL_MNIST_LABEL,
+  FULL_MNIST_WHERE,
+  fetchFullMnist,
+} from '../../data/full-mnist';
 import { fmt } from '../../shared/format';
 import type { DatasetSummary } from '../../shared/protocol';
 import { availableDigits, fitValidation } from '../../shared/validation-share';
@@ -36,9 +44,11 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     status.textContent =
       (d.source === 'demo'
         ? DEMO_DESCRIPTION + ' '
-        : still
-          ? 'Still in use, from before: '
-          : 'Your files are loaded. ') +
+        : d.source === 'mnist'
+          ? FULL_MNIST_DESCRIPTION + ' '
+          : still
+            ? 'Still in use, from before: '
+            : 'Your files are loaded. ') +
       (kind.how ? `Recognised as ${kind.name} ${kind.how}. ` : '') +
       `Training: ${split(d.train)}` +
       (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
@@ -54,7 +64,7 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     sampleCaption.textContent =
       `The first 48 training ${kind.item}s, label above each.` +
       (kind.classes ? ` Labels: ${kind.classes.map((_, label) => className(kind, label)).join(', ')}.` : '');
-    hint.textContent = FULL_MNIST_HINT;
+    hint.textContent = FULL_MNIST_ELSEWHERE;
     $('data-more').hidden = d.source !== 'demo';
     fileTable.tBodies[0].replaceChildren(
       ...d.files.map((f) => {
@@ -79,7 +89,7 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
         ]);
       }),
     );
-    fileTable.hidden = d.source === 'demo';
+    fileTable.hidden = d.source !== 'files';
     drawHistogram(
       $('histogram') as HTMLCanvasElement,
       $('histogram-caption'),
@@ -210,6 +220,31 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     const files = [...(e.dataTransfer?.files ?? [])];
     if (!files.some((f) => f.name.endsWith('.json'))) void loadFiles(files);
   });
+
+  // Full MNIST, where this copy serves it (web/data/full-mnist.ts): fetched with progress, then
+  // loaded like the user's own files, and called what it is. Without it the button is hidden
+  // and the "Full MNIST or Fashion-MNIST?" note says how a publisher adds it.
+  const fullButton = $('full-mnist-button') as HTMLButtonElement;
+  const fullAbout = $('full-mnist-about');
+  fullButton.textContent = FULL_MNIST_LABEL;
+  fullAbout.textContent = FULL_MNIST_ABOUT;
+  fullButton.hidden = fullAbout.hidden = FULL_MNIST_WHERE === 'none';
+  async function loadFullMnist(): Promise<void> {
+    showError(errorBox, null);
+    fullButton.disabled = true;
+    try {
+      const files = await fetchFullMnist(base, (text) => (status.textContent = text));
+      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      const dataset = await client.call('loadFiles', { files: named });
+      droppedTest = null;
+      loaded({ ...dataset, source: 'mnist' }, { kind: 'files', files, mnist: true });
+    } catch (e) {
+      notLoaded((e as Error).message);
+    } finally {
+      fullButton.disabled = false;
+    }
+  }
+  fullButton.addEventListener('click', () => void loadFullMnist());
 
   return {
     /** The demo digits at start; without them the user is asked for files. */
