@@ -31,7 +31,8 @@ export const FASHION_CLASSES = [
 ] as const;
 
 export function dataKind(d: DatasetSummary | null): DataKind {
-  if (!d || d.source === 'demo' || d.source === 'mnist') return { name: 'MNIST', item: 'digit', classes: null, how: null };
+  if (!d || d.source === 'demo' || d.source === 'mnist')
+    return { name: 'MNIST', item: 'digit', classes: null, how: null };
   const named = d.files.filter((f) => /fashion/i.test(f.name)).map((f) => f.name);
   if (named.length)
     return {
