@@ -1,12 +1,12 @@
 // Shared helpers of the Playwright specs: launch Debian's Chromium through playwright-core
 // (never a downloaded browser), open the page with console errors collected (for one test, or
-// shared by a describe block's tests), draw on it, and save screenshots under
+// shared by a describe block's tests), draw on it (scripts/draw-pad.mjs), and save screenshots under
 // test-results/screenshots/. What the specs do on an open page otherwise is in ./page-actions.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { launchChromium } from '../../scripts/chromium.mjs';
-import type { Browser, BrowserContextOptions, Frame, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const shotsDir = `${root}test-results/screenshots`;
@@ -48,32 +48,8 @@ export async function shot(page: Page, name: string): Promise<string> {
   return path;
 }
 
-/** Draws strokes (lists of points in canvas fractions 0..1) with the mouse on the draw pad,
- *  of the page itself or of a trainer embedded in one of its frames. */
-export async function drawStrokes(
-  page: Page,
-  strokes: [number, number][][],
-  scope: Page | Frame = page,
-): Promise<void> {
-  const canvas = scope.locator('#draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = (await canvas.boundingBox())!;
-  for (const stroke of strokes) {
-    const at = ([x, y]: [number, number]) => [box.x + x * box.width, box.y + y * box.height] as const;
-    await page.mouse.move(...at(stroke[0]));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 12 });
-    await page.mouse.up();
-  }
-  // The prediction follows the drawing as it goes: wait until it is the one for the whole digit.
-  await scope.waitForFunction(() => {
-    const revision = (document.querySelector('#draw-canvas') as HTMLElement | null)?.dataset.revision;
-    return (
-      revision !== undefined &&
-      (document.querySelector('#prediction') as HTMLElement | null)?.dataset.revision === revision
-    );
-  });
-}
+/** Draws with the mouse on the draw pad, and waits for the prediction of the whole drawing. */
+export { drawStrokes } from '../../scripts/draw-pad.mjs';
 
 /** A "7": the top bar, then the diagonal. */
 export const SEVEN: [number, number][][] = [
