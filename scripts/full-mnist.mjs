@@ -266,6 +266,9 @@ export function fullMnistSite({ include = Boolean(process.env[BUILD_ENV]) } = {}
         const path = decodeURIComponent((req.url ?? '').split('?')[0]);
         const name = path.slice(`/${FULL_MNIST_DIR}/`.length);
         if (!path.startsWith(`/${FULL_MNIST_DIR}/`) || !names.has(name)) return next();
+        // Answered here, before Vite's own middlewares: the server's headers (isolation) too.
+        for (const [k, v] of Object.entries(server.config.server.headers ?? {}))
+          if (v !== undefined) res.setHeader(k, v);
         prepare().then(
           ({ dir }) => {
             const bytes = readFileSync(join(dir, name));

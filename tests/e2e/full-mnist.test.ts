@@ -98,6 +98,10 @@ describe('npm start (the dev server)', () => {
     await page.waitForSelector('body[data-train-state="finished"]', { timeout: 60_000 });
     expect(await page.locator('#train-status').textContent()).toMatch(/test error \d+\.\d+%/);
     await shot(page, 'full-mnist-dev');
+    // The files come with the server's isolation headers, like everything it serves.
+    const file = await fetch(`${url}${FULL_MNIST_DIR}/${DEMO_FILES.trainLabels}`);
+    expect(file.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(readFileSync(`${fake}/${DEMO_FILES.trainLabels}`));
     // The browser's own 503 line for the failed request, and nothing else.
     expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
     await page.context().close();
