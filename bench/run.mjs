@@ -662,6 +662,8 @@ if (!opts.json) {
     }
     p();
   }
+  // Only figures that are not samples/s were asked for (--only page,drawn): no empty table.
+  if (!results.length) out.length = 0;
   for (const r of pageFigures)
     p(
       `The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
