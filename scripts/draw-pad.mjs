@@ -18,12 +18,12 @@ export async function drawStrokes(page, strokes, scope = page) {
       /** @type {const} */ ([box.x + x * box.width, box.y + y * box.height]);
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
-    // About one pointer event per 8 px, as a quick hand gives: the ink between events is a
+    // About one pointer event per 16 px, as a quick hand gives: the ink between events is a
     // straight line either way.
     for (let k = 1; k < stroke.length; k++) {
       const [x0, y0] = at(stroke[k - 1]);
       const [x1, y1] = at(stroke[k]);
-      await page.mouse.move(x1, y1, { steps: Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / 8)) });
+      await page.mouse.move(x1, y1, { steps: Math.max(1, Math.ceil(Math.hypot(x1 - x0, y1 - y0) / 16)) });
     }
     await page.mouse.up();
   }
