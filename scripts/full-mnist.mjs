@@ -246,7 +246,7 @@ export function fullMnistSite({ include = Boolean(process.env[BUILD_ENV]) } = {}
   /** @type {Promise<{ dir: string }> | null} */
   let preparing = null;
   const prepare = () =>
-    (preparing ??= ensureFullMnist({ log: (l) => console.log(l) }).catch((e) => {
+    (preparing ??= ensureFullMnist({ log: (l) => console.error(l) }).catch((e) => {
       preparing = null;
       throw e;
     }));
@@ -286,12 +286,12 @@ export function fullMnistSite({ include = Boolean(process.env[BUILD_ENV]) } = {}
       if (config.command !== 'build' || !include) return;
       const outDir = resolve(config.root, config.build.outDir);
       if (!existsSync(join(outDir, 'index.html'))) return; // not the page's build (e.g. a worker bundle)
-      // Printed as it goes: the first time this downloads 11 MB, and the build's log level is 'warn'.
-      const { dir } = await ensureFullMnist({ log: (l) => console.log(l) });
+      // Printed as it goes (on stderr: --json callers keep stdout), as the first time downloads 11 MB.
+      const { dir } = await ensureFullMnist({ log: (l) => console.error(l) });
       await mkdir(join(outDir, FULL_MNIST_DIR), { recursive: true });
       for (const name of Object.values(DEMO_FILES))
         await writeFile(join(outDir, FULL_MNIST_DIR, name), await readFile(join(dir, name)));
-      console.log(`digitrain: full MNIST in ${FULL_MNIST_DIR}/ (served on demand, cached after first use)`);
+      console.error(`digitrain: full MNIST in ${FULL_MNIST_DIR}/ (served on demand, cached after first use)`);
     },
   };
 }
