@@ -84,6 +84,8 @@ const npmEnv = () => ({
   npm_config_cache: join(work, 'npm-cache'),
   npm_config_fetch_retries: '0',
   npm_config_userconfig: join(work, 'no-npmrc'),
+  // The fake registry is local: never through a proxy the machine may have configured.
+  npm_config_noproxy: '127.0.0.1',
 });
 
 describe('scripts/full-mnist.mjs', () => {
