@@ -31,7 +31,8 @@ std::vector<Preset> makePresets() {
   // it) and the inner loop "iterates over all inputs" in order.
   out.push_back(preset("tp", "TP 4-6 \"Neural Networks in Pure NumPy\" (TP BDA 2024-2025), Tasks 5-18",
                        "784-128-64-10 sigmoid + softmax, no biases, N(0,1)/sqrt(n) init, summed gradient, "
-                       "lr 0.001, one sample per step, 30 epochs (~2.7% test error on full MNIST)",
+                       "lr 0.001, one sample per step, 30 epochs (the TP reports ~2.7% test error on full MNIST; "
+                       "measured: 3.45% after 30 epochs, seed 1, 2.7% after 42)",
                        R"({"layers": [784, 128, 64, 10], "hidden": "sigmoid", "output": "softmax",
                            "loss": "cross-entropy", "bias": false, "init": "normal-sqrt-n", "reduction": "sum",
                            "learning_rate": 0.001, "batch_size": 1, "epochs": 30, "shuffle": false})"));
