@@ -53,7 +53,7 @@ struct TrainConfig {
 Status validate(const TrainConfig& config);
 
 struct EpochMetrics {
-  int epoch = 0;          // 1-based
+  int epoch = 0;  // 1-based
   // Mean per-sample loss over the epoch's batches, each taken before its step; with L2 λ > 0
   // plus λ·Σw²/N (all weights at the epoch's end, N the training samples), the blog's cost.
   double trainLoss = 0;

@@ -15,9 +15,9 @@ constexpr Table<Activation, 5> kActivations{{{Activation::Sigmoid, "sigmoid"},
                                              {Activation::Identity, "identity"},
                                              {Activation::Softmax, "softmax"}}};
 constexpr Table<Loss, 4> kLosses{{{Loss::CrossEntropy, "cross-entropy"},
-                                   {Loss::Mse, "mse"},
-                                   {Loss::SquaredError, "squared-error"},
-                                   {Loss::TotalSquaredError, "total-squared-error"}}};
+                                  {Loss::Mse, "mse"},
+                                  {Loss::SquaredError, "squared-error"},
+                                  {Loss::TotalSquaredError, "total-squared-error"}}};
 constexpr Table<Init, 6> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
                                  {Init::Uniform, "uniform"},
                                  {Init::Xavier, "xavier"},

@@ -191,12 +191,11 @@ std::vector<Setting> buildTable() {
   t.push_back(ranged(row("validation", T::Int, "Validation samples", "the last K training samples, held out",
                          "--validation", DIGITRAIN_FIELD(validation)),
                      atLeast(0), atMost(kIntMax)));
-  t.push_back(ranged(row("validation_limit", T::Int, "Validation subset",
-                         "first K of the held-out samples (0 = all)", "--validation-limit",
-                         DIGITRAIN_FIELD(validationLimit)),
+  t.push_back(ranged(row("validation_limit", T::Int, "Validation subset", "first K of the held-out samples (0 = all)",
+                         "--validation-limit", DIGITRAIN_FIELD(validationLimit)),
                      atLeast(0), atMost(kIntMax)));
-  t.push_back(ranged(row("limit", T::Int, "Training subset", "first N of the samples not held out (0 = all)",
-                         "--limit", DIGITRAIN_FIELD(limit)),
+  t.push_back(ranged(row("limit", T::Int, "Training subset", "first N of the samples not held out (0 = all)", "--limit",
+                         DIGITRAIN_FIELD(limit)),
                      atLeast(0), atMost(kIntMax)));
   t.push_back(ranged(row("test_limit", T::Int, "Test subset", "first N test samples (0 = all)", "--test-limit",
                          DIGITRAIN_FIELD(testLimit)),

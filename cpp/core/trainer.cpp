@@ -60,10 +60,10 @@ ValidationSplit validationSplit(size_t requested, size_t loaded, const std::stri
   ValidationSplit out;
   out.count = static_cast<size_t>(double(loaded) * kFittedShare);
   const std::string who = preset.empty() ? "The settings hold out" : "The " + preset + " preset holds out";
-  out.note = "Validation: " + who + " " + withCommas(requested) + " digits for validation, " +
-             (requested > loaded ? "more than" : requested == loaded ? "all of" : "most of") + " the " +
-             withCommas(loaded) +
-             " training digits loaded; this run holds out " + withCommas(out.count) + " (a fifth) instead.";
+  const char* share = requested > loaded ? "more than" : requested == loaded ? "all of" : "most of";
+  out.note = "Validation: " + who + " " + withCommas(requested) + " digits for validation, " + share + " the " +
+             withCommas(loaded) + " training digits loaded; this run holds out " + withCommas(out.count) +
+             " (a fifth) instead.";
   return out;
 }
 
@@ -127,8 +127,7 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   ValidationSplit split = validationSplit(static_cast<size_t>(config_.validation), loaded, config_.preset);
   splitNote_ = std::move(split.note);
   validationBegin_ = loaded - split.count;
-  validationCount_ =
-      config_.validationLimit > 0 ? std::min<size_t>(config_.validationLimit, split.count) : split.count;
+  validationCount_ = config_.validationLimit > 0 ? std::min<size_t>(config_.validationLimit, split.count) : split.count;
   trainCount_ = config_.limit > 0 ? std::min<size_t>(config_.limit, validationBegin_) : validationBegin_;
   if (test_) testCount_ = config_.testLimit > 0 ? std::min<size_t>(config_.testLimit, test_->count()) : test_->count();
   batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
@@ -449,8 +448,8 @@ Evaluation Trainer::evaluate(Split split, bool keepPredictions) const {
   switch (split) {
     case Split::Train: return digitrain::evaluate(net_, *train_, 0, trainCount_, keepPredictions, pool_.get());
     case Split::Validation:
-      return digitrain::evaluate(net_, *train_, validationBegin_, validationBegin_ + validationCount_,
-                                 keepPredictions, pool_.get());
+      return digitrain::evaluate(net_, *train_, validationBegin_, validationBegin_ + validationCount_, keepPredictions,
+                                 pool_.get());
     case Split::Test:
       if (!test_) return {};
       return digitrain::evaluate(net_, *test_, 0, testCount_, keepPredictions, pool_.get());
