@@ -186,6 +186,14 @@ class JsSession {
     });
   }
 
+  std::string clearSlot(const std::string& slotName) {
+    return guarded("clearSlot", [&] {
+      auto slot = parseSlot(slotName);
+      if (!slot) return errorJson(slot.error());
+      return okJson(json{{"has_model", session_.clearSlot(*slot)}});
+    });
+  }
+
   val sampleImages(const std::string& slotName, int start, int count) {
     try {
       auto slot = parseSlot(slotName);
@@ -381,6 +389,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .constructor<>()
       .function("describeIdx", &Session::describeIdx)
       .function("setDataset", &Session::setDataset)
+      .function("clearSlot", &Session::clearSlot)
       .function("sampleImages", &Session::sampleImages)
       .function("sampleLabels", &Session::sampleLabels)
       .function("configure", &Session::configure)

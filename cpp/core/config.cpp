@@ -13,6 +13,7 @@ NetworkSpec TrainConfig::networkSpec() const {
   for (size_t i = 0; i < count; ++i) spec.activations.push_back(i + 1 == count ? output : hidden);
   spec.loss = loss;
   spec.bias = bias;
+  spec.biasInit = biasInit;
   spec.init = init;
   spec.initScale = initScale;
   return spec;

@@ -21,6 +21,7 @@ struct TrainConfig {
   Activation output = Activation::Softmax;
   Loss loss = Loss::CrossEntropy;
   bool bias = false;
+  BiasInit biasInit = BiasInit::Zero;
   Init init = Init::NormalSqrtN;
   double initScale = 0.1;  // half-width of `uniform`
   Reduction reduction = Reduction::Sum;
@@ -30,8 +31,9 @@ struct TrainConfig {
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  // `adam`
   int batchSize = 1;                                  // 0 = the whole training set in one batch
   int epochs = 30;
-  int validation = 0;         // hold out the last K training samples
-  int limit = 0;              // train on the first N samples only (0 = all)
+  int validation = 0;         // hold out the last K training samples (fitted: validationSplit)
+  int validationLimit = 0;    // evaluate the first K held-out samples only (0 = all)
+  int limit = 0;              // train on the first N samples that are not held out (0 = all)
   int testLimit = 0;          // evaluate on the first N test samples only (0 = all)
   double l2 = 0;              // θ -= lr·reduce(g + λθ); biases excluded
   double dropout = 0;         // inverted dropout on hidden layers
@@ -51,8 +53,10 @@ struct TrainConfig {
 Status validate(const TrainConfig& config);
 
 struct EpochMetrics {
-  int epoch = 0;          // 1-based
-  double trainLoss = 0;   // mean per-sample loss over the epoch's batches (+ L2 term)
+  int epoch = 0;  // 1-based
+  // Mean per-sample loss over the epoch's batches, each taken before its step; with L2 λ > 0
+  // plus λ·Σw²/N (all weights at the epoch's end, N the training samples), the blog's cost.
+  double trainLoss = 0;
   double trainError = 0;  // fraction misclassified during the epoch
   std::optional<double> validationLoss, validationError;
   std::optional<double> testLoss, testError;

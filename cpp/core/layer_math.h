@@ -162,6 +162,7 @@ void forward(const NetworkT<T>& net, Workspace<T>& ws, int B) {
 //   cross-entropy (softmax): L = −Σ_k y_k log p_k,  e = p − y  (log p via log-sum-exp)
 //   mse:                     L = Σ_k (o_k − y_k)²,   ∂L/∂o = 2(o − y)
 //   squared-error:           L = ½ Σ_k (o_k − y_k)², ∂L/∂o = o − y
+//   total-squared-error:     L = Σ_k (o_k − y_k)²,   e from o − y (the NumPy tutorial's step)
 // then e = ∂L/∂o ⊙ f'(z), or for a softmax output e = p ⊙ (g − pᵀg).
 template <class T>
 double outputError(const NetworkT<T>& net, Workspace<T>& ws, int B) {
@@ -182,13 +183,11 @@ double outputError(const NetworkT<T>& net, Workspace<T>& ws, int B) {
     e = o - y;
     return loss;
   }
+  // The squared losses (names.h): e = gradient·(o − y), reported·‖o − y‖².
+  const SquaredLossFactors factors = *squaredLossFactors(net.loss);
   e = o - y;
-  loss = double(e.squaredNorm());
-  if (net.loss == Loss::Mse) {
-    e *= T(2);
-  } else {
-    loss *= 0.5;
-  }
+  loss = factors.reported * double(e.squaredNorm());
+  if (factors.gradient != 1) e *= T(factors.gradient);
   if (f == Activation::Softmax) {
     for (int j = 0; j < B; ++j) {
       const T pg = o.col(j).dot(e.col(j));

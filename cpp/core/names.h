@@ -14,9 +14,18 @@ enum class Activation { Sigmoid, Tanh, Relu, Identity, Softmax };
 // cross-entropy: fused with a softmax output, per-sample L = -Σ_k y_k log p_k, dL/dz = p - y.
 // mse:           the lab's L = Σ_k (o_k - y_k)², dL/do = 2(o - y); averaged over samples
 //                when reported, and over the batch when the reduction is `mean`.
-// squared-error: the NumPy tutorial's L = ½ Σ_k (o_k - y_k)², dL/do = o - y (its update is
-//                w += lr·outer(a, y - o), which is this gradient with lr unchanged).
-enum class Loss { CrossEntropy, Mse, SquaredError };
+// squared-error: L = ½ Σ_k (o_k - y_k)², dL/do = o - y.
+// total-squared-error: the NumPy tutorial's printed "error" L = Σ_k (o_k - y_k)², stepped
+//                along o - y = ½ dL/do as its update w += lr·outer(a, y - o) does: the
+//                tutorial's learning rate stands, and its loss curve is the tutorial's own.
+enum class Loss { CrossEntropy, Mse, SquaredError, TotalSquaredError };
+
+// How the per-sample error e = ∂(objective)/∂o relates to (o - y), and what is reported:
+// e = gradient·(o - y), reported loss = reported·Σ_k (o_k - y_k)². Cross-entropy has none.
+struct SquaredLossFactors {
+  double gradient, reported;
+};
+std::optional<SquaredLossFactors> squaredLossFactors(Loss loss);
 
 // normal-sqrt-n: N(0,1)/√n for an (m,n) matrix, n = the layer's outputs (the TP's Task 5).
 // uniform:       U[-s, s], s = init scale (0.1 by default, the NumPy tutorial's).
@@ -25,6 +34,11 @@ enum class Loss { CrossEntropy, Mse, SquaredError };
 // he:            N(0,1)·√(2/n_in).
 // xavier-normal: N(0,1)·√(2/(n_in+n_out)) (Glorot & Bengio's normal form).
 enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal };
+
+// zero:         biases start at 0.
+// like-weights: the lab's layout, where the bias is an extra input fixed at 1: each layer is
+//               drawn as one (m+1, n) matrix by its weight init, the bias the last row.
+enum class BiasInit { Zero, LikeWeights };
 
 // How the per-sample gradients of one batch are combined: the TP's δw = aᵀ·e is a `sum`;
 // the lab and the blog divide by the batch size (`mean`).
@@ -35,12 +49,14 @@ enum class Optimizer { Sgd, Momentum, Adam };
 const char* name(Activation a);
 const char* name(Loss l);
 const char* name(Init i);
+const char* name(BiasInit b);
 const char* name(Reduction r);
 const char* name(Optimizer o);
 
 std::optional<Activation> parseActivation(std::string_view s);
 std::optional<Loss> parseLoss(std::string_view s);
 std::optional<Init> parseInit(std::string_view s);
+std::optional<BiasInit> parseBiasInit(std::string_view s);
 std::optional<Reduction> parseReduction(std::string_view s);
 std::optional<Optimizer> parseOptimizer(std::string_view s);
 
@@ -48,6 +64,7 @@ std::optional<Optimizer> parseOptimizer(std::string_view s);
 std::string allowedActivations();
 std::string allowedLosses();
 std::string allowedInits();
+std::string allowedBiasInits();
 std::string allowedReductions();
 std::string allowedOptimizers();
 
@@ -55,6 +72,7 @@ std::string allowedOptimizers();
 std::vector<std::string> activationNames();
 std::vector<std::string> lossNames();
 std::vector<std::string> initNames();
+std::vector<std::string> biasInitNames();
 std::vector<std::string> reductionNames();
 std::vector<std::string> optimizerNames();
 

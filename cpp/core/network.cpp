@@ -50,10 +50,17 @@ Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng) {
     layer.weights.resize(m, n);
     // Row by row (input unit i, then its n outgoing weights), the order NumPy fills an
     // (m, n) array, so a student's generator draws in the same sequence.
+    // With biases drawn like the weights, the matrix is the lab's (m+1, n): the bias is the
+    // last row, for an input fixed at 1, and counts as one more input in the init's width.
+    const bool drawBias = spec.bias && spec.biasInit == BiasInit::LikeWeights;
+    const int fanIn = drawBias ? m + 1 : m;
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j)
-        layer.weights(i, j) = static_cast<Scalar>(drawWeight(spec.init, m, n, spec.initScale, rng));
+        layer.weights(i, j) = static_cast<Scalar>(drawWeight(spec.init, fanIn, n, spec.initScale, rng));
     if (spec.bias) layer.bias = Vector::Zero(n);
+    if (drawBias)
+      for (int j = 0; j < n; ++j)
+        layer.bias(j) = static_cast<Scalar>(drawWeight(spec.init, fanIn, n, spec.initScale, rng));
     net.layers.push_back(std::move(layer));
   }
   return net;

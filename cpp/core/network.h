@@ -58,6 +58,7 @@ struct NetworkSpec {
   std::vector<Activation> activations;  // one per layer (sizes.size() - 1)
   Loss loss = Loss::CrossEntropy;
   bool bias = false;
+  BiasInit biasInit = BiasInit::Zero;
   Init init = Init::NormalSqrtN;
   double initScale = 0.1;  // the half-width of `uniform`
 };
@@ -66,7 +67,7 @@ struct NetworkSpec {
 // positive sizes) and names the offending field.
 Status validate(const NetworkSpec& spec);
 
-// Builds a network with weights drawn from spec.init using rng; biases start at zero.
+// Builds a network with weights drawn from spec.init using rng, biases as spec.biasInit says.
 Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng);
 
 // Checks a network loaded from elsewhere: shapes chain, numbers finite, softmax last only.

@@ -115,8 +115,10 @@ double scheduledLearningRate(const TrainConfig& config, const std::vector<EpochM
   if (history.empty()) return config.learningRate;
   const size_t k = history.size();
   double rate = history.back().learningRate;
-  // The blog's annealing: shrink the rate when this epoch's cost is above the last one's.
-  if (config.annealOnRise && k >= 2 && history[k - 1].trainLoss > history[k - 2].trainLoss) rate *= config.annealFactor;
+  // The blog's annealing: shrink the rate when this epoch's cost is above the last one's. Its
+  // code keeps the earlier costs in a list and compares only once that list holds two, so
+  // the first comparison is of epoch 3 with epoch 2.
+  if (config.annealOnRise && k >= 3 && history[k - 1].trainLoss > history[k - 2].trainLoss) rate *= config.annealFactor;
   if (config.stepDecayEvery > 0 && k % config.stepDecayEvery == 0) rate *= config.stepDecayFactor;
   return rate;
 }

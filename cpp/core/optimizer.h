@@ -62,7 +62,8 @@ std::unique_ptr<UpdateRule<T>> makeUpdateRule(const TrainConfig& config, const N
 
 // The learning rate of the epoch that follows `history` (the epochs completed, each with the
 // rate it ran at): config.learningRate for the first epoch; after epoch k (1-based) ran at r,
-//   r × annealFactor     when annealOnRise, k ≥ 2 and epoch k's training loss > epoch k−1's,
+//   r × annealFactor     when annealOnRise, k ≥ 3 and epoch k's training loss (the blog's cost,
+//                        config.h) > epoch k−1's,
 //   then × stepDecayFactor when stepDecayEvery > 0 and k is a multiple of it.
 // A trainer resumed from a history continues the schedule exactly where it stopped.
 double scheduledLearningRate(const TrainConfig& config, const std::vector<EpochMetrics>& history);

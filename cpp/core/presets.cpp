@@ -31,19 +31,21 @@ std::vector<Preset> makePresets() {
   // it) and the inner loop "iterates over all inputs" in order.
   out.push_back(preset("tp", "TP 4-6 \"Neural Networks in Pure NumPy\" (TP BDA 2024-2025), Tasks 5-18",
                        "784-128-64-10 sigmoid + softmax, no biases, N(0,1)/sqrt(n) init, summed gradient, "
-                       "lr 0.001, one sample per step, 30 epochs (~2.7% test error on full MNIST)",
+                       "lr 0.001, one sample per step, 30 epochs (the TP reports ~2.7% test error on full MNIST; "
+                       "measured: 3.45% after 30 epochs, seed 1, 2.7% after 42)",
                        R"({"layers": [784, 128, 64, 10], "hidden": "sigmoid", "output": "softmax",
                            "loss": "cross-entropy", "bias": false, "init": "normal-sqrt-n", "reduction": "sum",
                            "learning_rate": 0.001, "batch_size": 1, "epochs": 30, "shuffle": false})"));
 
-  // NumPy tutorial "Deep learning on MNIST" (numpy-mnist-tutorial). Its update
-  // w += lr·outer(a, y − o) is the squared error's; its init is 0.2·U[0,1) − 0.1; its dropout
-  // a 0/1 mask with kept units ×2.
+  // NumPy tutorial "Deep learning on MNIST" (numpy-mnist-tutorial). It prints Σ(y − o)² and
+  // updates w += lr·outer(a, y − o): the total-squared-error loss; its init is
+  // 0.2·U[0,1) − 0.1; its dropout a 0/1 mask with kept units ×2.
   out.push_back(preset("numpy-tutorial", "NumPy tutorial \"Deep learning on MNIST\" (numpy.org tutorials)",
-                       "784-100-10 ReLU, dropout 0.5, squared error, U[-0.1,0.1] init, lr 0.005, "
+                       "784-100-10 ReLU, dropout 0.5, total squared error as the tutorial prints it, U[-0.1,0.1] init, "
+                       "lr 0.005, "
                        "1000 train / 1000 test samples, one sample per step, 20 epochs",
                        R"({"layers": [784, 100, 10], "hidden": "relu", "output": "identity",
-                           "loss": "squared-error", "bias": false, "init": "uniform", "init_scale": 0.1,
+                           "loss": "total-squared-error", "bias": false, "init": "uniform", "init_scale": 0.1,
                            "reduction": "sum", "learning_rate": 0.005, "batch_size": 1, "epochs": 20,
                            "limit": 1000, "test_limit": 1000, "dropout": 0.5, "shuffle": false})"));
 
@@ -73,12 +75,16 @@ std::vector<Preset> makePresets() {
   // Lab session "ANN for Handwritten Digits Recognition" (lab-ann-handwritten-digits): also 15
   // and 75 hidden units; L = Σ(o − y)², averaged over the batch; the lab tries lr 0.1, 1 and
   // 10, 1 is its best; full-batch gradient steps (batch 0), "300 iterations"; 50,000 train /
-  // 10,000 validation.
+  // 10,000 validation. Its feedforward appends a 1 to every input, so each bias is one more
+  // row of the weight matrix, initialised with it. Its headline runs use the first 1,000
+  // training and 200 validation digits: limit 1000, validation_limit 200.
   out.push_back(preset("lab", "Lab session \"Artificial Neural Networks for Handwritten Digits Recognition\"",
                        "784-30-10 sigmoid everywhere, MSE averaged over the batch, biases, lr 1 (try 0.1 and 10), "
-                       "full-batch steps, 300 iterations, last 10,000 training digits for validation",
+                       "full-batch steps, 300 iterations, last 10,000 training digits for validation; "
+                       "its subset runs: limit 1000, validation_limit 200",
                        R"({"layers": [784, 30, 10], "hidden": "sigmoid", "output": "sigmoid", "loss": "mse",
-                           "bias": true, "init": "xavier", "reduction": "mean", "learning_rate": 1.0,
+                           "bias": true, "bias_init": "like-weights", "init": "xavier", "reduction": "mean",
+                           "learning_rate": 1.0,
                            "batch_size": 0, "epochs": 300, "validation": 10000, "shuffle": false})"));
 
   // Not a lab: the most accurate configuration found for a few minutes of training. Momentum

@@ -220,6 +220,17 @@ Expected<DatasetInfo> Session::setDataset(Slot target, const NamedSource& images
   return info;
 }
 
+bool Session::clearSlot(Slot target) {
+  if (trainer_) {
+    auto model = exportModel();  // cannot fail with a trainer
+    dropTrainer();
+    imported_ = std::move(model.value());
+    importedName_ = "the last run's model";
+  }
+  slot(target) = Loaded{};
+  return imported_.has_value();
+}
+
 SampleView Session::samples(Slot from, long start, long count) const {
   SampleView view;
   const Dataset* set = slot(from).data.get();
@@ -281,6 +292,7 @@ Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_
   auto created = Trainer::create(cfg, train_.data, test_.data, std::move(start), std::move(history));
   if (!created) return fail(created.error());
   trainer_ = std::move(created.value());
+  if (!trainer_->splitNote().empty()) info.warnings.insert(info.warnings.begin(), trainer_->splitNote());
   lease_ = std::move(grant.lease);
   imported_.reset();
   importedName_.clear();

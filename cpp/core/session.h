@@ -155,6 +155,11 @@ class Session {
   // Pairs images with labels into a slot; on failure the slot keeps what it had.
   Expected<DatasetInfo> setDataset(Slot slot, const NamedSource& images, const NamedSource& labels);
   SampleView samples(Slot slot, long start, long count) const;
+  // Empties a slot: its data is gone, and nothing is measured on it any more. A run in
+  // progress measured on that data, so it ends; its network stays the current model, with
+  // its settings and history (as an exported and re-imported model would). Says whether a
+  // current model remains.
+  bool clearSlot(Slot slot);
 
   // Starts a run from `settingsJson` (a JSON object of settings, "" for none) applied over a
   // base: the starting model's settings when `startModelJson` is a model file, else the

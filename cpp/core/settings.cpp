@@ -63,6 +63,7 @@ void fromJson(const json& v, std::vector<int>& out) {
 void fromJson(const json& v, Activation& out) { out = *parseActivation(v.get<std::string>()); }
 void fromJson(const json& v, Loss& out) { out = *parseLoss(v.get<std::string>()); }
 void fromJson(const json& v, Init& out) { out = *parseInit(v.get<std::string>()); }
+void fromJson(const json& v, BiasInit& out) { out = *parseBiasInit(v.get<std::string>()); }
 void fromJson(const json& v, Reduction& out) { out = *parseReduction(v.get<std::string>()); }
 void fromJson(const json& v, Optimizer& out) { out = *parseOptimizer(v.get<std::string>()); }
 
@@ -146,6 +147,10 @@ std::vector<Setting> buildTable() {
   t.push_back(
       choice(row("loss", T::Enum, "Loss", "what training minimises", "--loss", DIGITRAIN_FIELD(loss)), lossNames()));
   t.push_back(row("bias", T::Bool, "Biases", "a bias on every unit", "--bias", DIGITRAIN_FIELD(bias)));
+  t.push_back(choice(row("bias_init", T::Enum, "Bias init",
+                         "zero, or like-weights: drawn with the weights as one more input row fixed at 1",
+                         "--bias-init", DIGITRAIN_FIELD(biasInit)),
+                     biasInitNames()));
   t.push_back(
       choice(row("init", T::Enum, "Weight init", "how the first weights are drawn", "--init", DIGITRAIN_FIELD(init)),
              initNames()));
@@ -186,9 +191,12 @@ std::vector<Setting> buildTable() {
   t.push_back(ranged(row("validation", T::Int, "Validation samples", "the last K training samples, held out",
                          "--validation", DIGITRAIN_FIELD(validation)),
                      atLeast(0), atMost(kIntMax)));
-  t.push_back(ranged(
-      row("limit", T::Int, "Training subset", "first N training samples (0 = all)", "--limit", DIGITRAIN_FIELD(limit)),
-      atLeast(0), atMost(kIntMax)));
+  t.push_back(ranged(row("validation_limit", T::Int, "Validation subset", "first K of the held-out samples (0 = all)",
+                         "--validation-limit", DIGITRAIN_FIELD(validationLimit)),
+                     atLeast(0), atMost(kIntMax)));
+  t.push_back(ranged(row("limit", T::Int, "Training subset", "first N of the samples not held out (0 = all)", "--limit",
+                         DIGITRAIN_FIELD(limit)),
+                     atLeast(0), atMost(kIntMax)));
   t.push_back(ranged(row("test_limit", T::Int, "Test subset", "first N test samples (0 = all)", "--test-limit",
                          DIGITRAIN_FIELD(testLimit)),
                      atLeast(0), atMost(kIntMax)));

@@ -35,6 +35,16 @@ int argmax(const Eigen::Ref<const Vector>& v) {
   return static_cast<int>(k);
 }
 
+// 12345 → "12,345": the counts in a note read as the page writes them.
+std::string withCommas(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string formatRate(double lr) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", lr);
@@ -42,6 +52,20 @@ std::string formatRate(double lr) {
 }
 
 }  // namespace
+
+ValidationSplit validationSplit(size_t requested, size_t loaded, const std::string& preset) {
+  // Above this share of the loaded samples a request is fitted down to kFittedShare.
+  constexpr double kMaxShare = 0.5, kFittedShare = 0.2;
+  if (requested == 0 || loaded == 0 || double(requested) <= double(loaded) * kMaxShare) return {requested, ""};
+  ValidationSplit out;
+  out.count = static_cast<size_t>(double(loaded) * kFittedShare);
+  const std::string who = preset.empty() ? "The settings hold out" : "The " + preset + " preset holds out";
+  const char* share = requested > loaded ? "more than" : requested == loaded ? "all of" : "most of";
+  out.note = "Validation: " + who + " " + withCommas(requested) + " digits for validation, " + share + " the " +
+             withCommas(loaded) + " training digits loaded; this run holds out " + withCommas(out.count) +
+             " (a fifth) instead.";
+  return out;
+}
 
 void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
   const int n = set.features();
@@ -72,10 +96,6 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   if (test && test->count() > 0 && test->features() != inputs)
     return fail("the test images are " + std::to_string(test->rows) + "×" + std::to_string(test->cols) +
                 " but the training images are " + std::to_string(train->rows) + "×" + std::to_string(train->cols));
-  const size_t available = config.limit > 0 ? std::min<size_t>(config.limit, train->count()) : train->count();
-  if (static_cast<size_t>(config.validation) >= available)
-    return fail("--validation " + std::to_string(config.validation) + " leaves no training samples: only " +
-                std::to_string(available) + " are loaded" + (config.limit > 0 ? " (after --limit)" : ""));
   Network net;
   if (start) {
     if (Status s = validate(*start); !s) return fail("the starting model: " + s.error());
@@ -103,9 +123,12 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
       net_(std::move(net)),
       history_(std::move(history)),
       rng_(config.seed) {
-  const size_t available = config_.limit > 0 ? std::min<size_t>(config_.limit, train_->count()) : train_->count();
-  validationCount_ = static_cast<size_t>(config_.validation);
-  trainCount_ = available - validationCount_;
+  const size_t loaded = train_->count();
+  ValidationSplit split = validationSplit(static_cast<size_t>(config_.validation), loaded, config_.preset);
+  splitNote_ = std::move(split.note);
+  validationBegin_ = loaded - split.count;
+  validationCount_ = config_.validationLimit > 0 ? std::min<size_t>(config_.validationLimit, split.count) : split.count;
+  trainCount_ = config_.limit > 0 ? std::min<size_t>(config_.limit, validationBegin_) : validationBegin_;
   if (test_) testCount_ = config_.testLimit > 0 ? std::min<size_t>(config_.testLimit, test_->count()) : test_->count();
   batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
                                       : static_cast<int>(std::min<size_t>(config_.batchSize, trainCount_));
@@ -394,6 +417,13 @@ EpochMetrics Trainer::finishEpoch() {
   EpochMetrics m;
   m.epoch = epoch() + 1;
   m.trainLoss = epochLoss_ / double(epochSamples_);
+  if (config_.l2 > 0) {
+    // The blog's cost J adds λ/m·Σθ² over every weight (biases excluded), m its training
+    // samples; its annealing compares this J.
+    double squares = 0;
+    for (const Layer& layer : net_.layers) squares += double(layer.weights.squaredNorm());
+    m.trainLoss += config_.l2 * squares / double(trainCount_);
+  }
   m.trainError = double(epochWrong_) / double(epochSamples_);
   m.learningRate = learningRate_;
   m.seconds = epochSeconds_;
@@ -418,7 +448,7 @@ Evaluation Trainer::evaluate(Split split, bool keepPredictions) const {
   switch (split) {
     case Split::Train: return digitrain::evaluate(net_, *train_, 0, trainCount_, keepPredictions, pool_.get());
     case Split::Validation:
-      return digitrain::evaluate(net_, *train_, trainCount_, trainCount_ + validationCount_, keepPredictions,
+      return digitrain::evaluate(net_, *train_, validationBegin_, validationBegin_ + validationCount_, keepPredictions,
                                  pool_.get());
     case Split::Test:
       if (!test_) return {};

@@ -47,8 +47,9 @@ enum class Split { Train, Validation, Test };
 
 class Trainer {
  public:
-  // `train` is split as: the first `limit` samples (all when 0), of which the last
-  // `validation` are held out. `test` may be null. Training starts from `start` when given
+  // `train` is split as: the last `validation` samples held out (fitted by validationSplit),
+  // of which the first `validationLimit` (all when 0) are evaluated; training uses the first
+  // `limit` (all when 0) of the samples before them. `test` may be null. Training starts from `start` when given
   // (a loaded model, or the last good model after a crash) and continues the epoch count
   // from `history`.
   static Expected<std::unique_ptr<Trainer>> create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
@@ -68,6 +69,8 @@ class Trainer {
   int batchesPerEpoch() const { return batchesPerEpoch_; }
   bool finished() const { return epoch() >= config_.epochs || !diverged_.empty(); }
   size_t count(Split split) const;
+  // Non-empty when the configured validation split did not fit the data and was changed.
+  const std::string& splitNote() const { return splitNote_; }
 
   Evaluation evaluate(Split split, bool keepPredictions = false) const;
 
@@ -92,7 +95,8 @@ class Trainer {
 
   TrainConfig config_;
   std::shared_ptr<const Dataset> train_, test_;
-  size_t trainCount_ = 0, validationCount_ = 0, testCount_ = 0;
+  size_t trainCount_ = 0, validationBegin_ = 0, validationCount_ = 0, testCount_ = 0;
+  std::string splitNote_;
   Network net_;
   std::vector<EpochMetrics> history_;
   std::unique_ptr<ThreadPool> pool_;
@@ -122,6 +126,17 @@ class Trainer {
   };
   std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
 };
+
+// How many of `loaded` training samples a run holds out when `requested` are asked for, with
+// one line saying so when that changed. The presets state what their lab did on full MNIST
+// (the `lab` preset: the last 10,000 of 60,000); on smaller data that can be all of it, or
+// most of it. A request above half the loaded samples holds out a fifth of them instead. The
+// CLI and the page both get this through Trainer::create.
+struct ValidationSplit {
+  size_t count = 0;
+  std::string note;  // empty when the request stands
+};
+ValidationSplit validationSplit(size_t requested, size_t loaded, const std::string& preset);
 
 // Loads samples indices[0..count) of `set` as the inputs of ws (scaled to [0, 1]): the
 // sparse index for mostly-zero images, the dense columns a[0] otherwise.

@@ -204,6 +204,7 @@ int runTrain(const std::vector<std::string>& argv) {
   auto created = Trainer::create(*config, *train, test);
   if (!created) return reportError(created.error());
   Trainer& trainer = **created;
+  if (!trainer.splitNote().empty()) std::fprintf(stderr, "warning: %s\n", trainer.splitNote().c_str());
   if (!json) printHeader(*config, trainer, test != nullptr);
 
   gInterrupted = 0;

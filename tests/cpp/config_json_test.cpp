@@ -31,6 +31,7 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "output",
                                        "loss",
                                        "bias",
+                                       "bias_init",
                                        "init",
                                        "init_scale",
                                        "reduction",
@@ -43,6 +44,7 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "batch_size",
                                        "epochs",
                                        "validation",
+                                       "validation_limit",
                                        "limit",
                                        "test_limit",
                                        "l2",
@@ -158,7 +160,7 @@ TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
   EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
             "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, got \"rmsprop\"");
   EXPECT_EQ(patchError(R"({"loss": 3})"),
-            "setting \"loss\" (Loss) must be one of cross-entropy, mse, squared-error, got 3");
+            "setting \"loss\" (Loss) must be one of cross-entropy, mse, squared-error, total-squared-error, got 3");
   EXPECT_NE(patchError(R"({"init": "glorot"})").find(allowedInits()), std::string::npos);
   EXPECT_NE(patchError(R"({"reduction": "avg"})").find(allowedReductions()), std::string::npos);
 }

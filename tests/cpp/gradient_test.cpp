@@ -24,10 +24,14 @@ std::string label(const Case& c) {
          "/" + name(c.reduction) + (c.dropout ? "/dropout" : "");
 }
 
-// The batch objective as the trainer defines it: Σ_samples L, divided by B under `mean`.
+// The batch objective the trainer steps down: Σ_samples L, divided by B under `mean`. A
+// squared loss steps along gradient·(o − y), the derivative of (gradient/2)·Σ(o − y)², which
+// is the reported L times gradient/(2·reported) (names.h): 1 for mse and squared-error, ½ for
+// the NumPy tutorial's total-squared-error, which reports Σ(o − y)² but steps along o − y.
 double objective(const Net& net, Workspace<double>& ws, int B, Reduction r) {
   forward(net, ws, B);
-  const double sum = outputError(net, ws, B);
+  double sum = outputError(net, ws, B);
+  if (const auto f = squaredLossFactors(net.loss)) sum *= f->gradient / (2 * f->reported);
   return r == Reduction::Mean ? sum / B : sum;
 }
 
@@ -116,8 +120,8 @@ TEST(GradientCheck, EveryActivationLossBiasReduction) {
           }
       }
   }
-  // 4 hidden activations × (5 outputs × 2 losses that take any output + softmax × cross-entropy).
-  EXPECT_GE(checked, 4 * (5 * 2 + 1) * 4);
+  // 4 hidden activations × (5 outputs × 3 losses that take any output + softmax × cross-entropy).
+  EXPECT_GE(checked, 4 * (5 * 3 + 1) * 4);
   EXPECT_EQ(checked, expected);
 }
 

@@ -265,7 +265,7 @@ TEST(ModelIo, RefusesAnUnknownTopLevelField) {
 
 TEST(ModelIo, RefusesAnUnknownLoss) {
   EXPECT_EQ(refusal(edited([](json& d) { d["loss"] = "hinge"; })),
-            "model.json: \"loss\" \"hinge\" is not one of cross-entropy, mse, squared-error");
+            "model.json: \"loss\" \"hinge\" is not one of cross-entropy, mse, squared-error, total-squared-error");
   EXPECT_MENTIONS(refusal(edited([](json& d) { d.erase("loss"); })), "\"loss\" is missing");
 }
 

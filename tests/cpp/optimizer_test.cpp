@@ -105,12 +105,16 @@ TEST(Schedule, AnnealsOnARiseAndDecaysEveryNEpochs) {
   c.annealFactor = 0.5;
   EXPECT_DOUBLE_EQ(scheduledLearningRate(c, {}), 0.1);
   EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0})), 0.1);
-  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0})), 0.05);
-  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 1.0})), 0.1);  // equal is no rise
+  // The blog's code first compares epoch 3 with epoch 2: a rise at epoch 2 is not annealed.
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0})), 0.1);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0, 3.0})), 0.05);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {2.0, 1.0, 1.0})), 0.1);  // equal is no rise
   c.stepDecayEvery = 2;
   c.stepDecayFactor = 0.1;
-  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0})), 0.005);  // both, after epoch 2
-  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0, 3.0})), 0.0025);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0})), 0.01);
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 2.0, 3.0})), 0.005);
+  // 0.1 → 0.01 (decay after 2; the fall is no rise) → 0.005 (rise at 3) → 0.00025 (rise and decay at 4).
+  EXPECT_DOUBLE_EQ(scheduledLearningRate(c, epochsWithLosses(c, {1.0, 0.5, 0.6, 0.7})), 0.00025);
 }
 
 // The rate the Trainer records for each epoch is the schedule's for the epochs before it, and
@@ -138,7 +142,7 @@ TEST(Schedule, TheTrainerFollowsItAndAResumedTrainerContinuesIt) {
   for (size_t k = 0; k < history.size(); ++k) {
     const std::vector<EpochMetrics> before(history.begin(), history.begin() + k);
     EXPECT_EQ(history[k].learningRate, scheduledLearningRate(c, before)) << "epoch " << k + 1;
-    annealed = annealed || (k >= 2 && history[k - 1].trainLoss > history[k - 2].trainLoss);
+    annealed = annealed || (k >= 3 && history[k - 1].trainLoss > history[k - 2].trainLoss);
   }
   EXPECT_TRUE(annealed) << "no rise of the loss: the anneal went untested";
   c.epochs = 8;

@@ -30,7 +30,7 @@ TEST(Presets, NumpyTutorial) {  // numpy.org "Deep learning on MNIST"
   TrainConfig c = get("numpy-tutorial");
   EXPECT_EQ(c.layers, (std::vector<int>{784, 100, 10}));
   EXPECT_EQ(c.hidden, Activation::Relu);
-  EXPECT_EQ(c.loss, Loss::SquaredError);
+  EXPECT_EQ(c.loss, Loss::TotalSquaredError);  // it prints Σ(y − o)², steps along y − o
   EXPECT_DOUBLE_EQ(c.dropout, 0.5);
   EXPECT_EQ(c.init, Init::Uniform);
   EXPECT_DOUBLE_EQ(c.initScale, 0.1);
@@ -67,6 +67,7 @@ TEST(Presets, AssignmentAndLab) {
   EXPECT_EQ(l.batchSize, 0);
   EXPECT_EQ(l.validation, 10000);
   EXPECT_TRUE(l.bias);
+  EXPECT_EQ(l.biasInit, BiasInit::LikeWeights);  // its biases are one more weight row
   get("best");
 }
 

@@ -140,6 +140,48 @@ TEST(SessionData, SetDatasetKeepsTheSlotOnFailure) {
   EXPECT_EQ(s.samples(Slot::Train, 30, 1).count, 0u);
 }
 
+// A training pair loaded over other data leaves a test set that grades against the wrong
+// answers: clearing its slot drops it, and the run measured on it ends with its network kept.
+TEST(SessionData, ClearSlotDropsTheTestSetAndKeepsTheRunsNetwork) {
+  ThreadBudget budget(0);
+  Session s(budget);
+  EXPECT_FALSE(s.clearSlot(Slot::Test));  // nothing loaded, no model: fine
+  auto train = syntheticDigits(40, 1), test = syntheticDigits(20, 2);
+  load(s, Slot::Train, *train, "train");
+  load(s, Slot::Test, *test, "test");
+  auto run = s.configure(kSmallRun, "");
+  ASSERT_TRUE(run.ok()) << run.error();
+  EXPECT_EQ(run->testCount, 20u);
+  ASSERT_TRUE(s.train(1000).ok());
+  const Network trained = *s.network();
+  const auto before = s.evaluate(Split::Test, false);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->evaluation.count, 20u);
+
+  EXPECT_TRUE(s.clearSlot(Slot::Test));
+  EXPECT_EQ(s.samples(Slot::Test, 0, 1).count, 0u);
+  const auto after = s.evaluate(Split::Test, false);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error(), "no test data loaded");
+  EXPECT_FALSE(s.train(1).ok());  // the run has ended
+  ASSERT_NE(s.network(), nullptr);
+  EXPECT_TRUE(sameWeights(*s.network(), trained));
+  const auto model = s.exportModel();
+  ASSERT_TRUE(model.ok());
+  EXPECT_EQ(model->history.size(), 2u);
+  // The next run has no test set.
+  auto next = s.configure(kSmallRun, "");
+  ASSERT_TRUE(next.ok()) << next.error();
+  EXPECT_EQ(next->testCount, 0u);
+  EXPECT_EQ(s.samples(Slot::Train, 0, 1).count, 1u);
+  // A split larger than the data is fitted by the trainer's one rule, and the run says so.
+  auto fitted = s.configure(R"({"layers":[784,16,10],"validation":35})", "");
+  ASSERT_TRUE(fitted.ok()) << fitted.error();
+  EXPECT_EQ(fitted->validationCount, 8u);
+  ASSERT_FALSE(fitted->warnings.empty());
+  EXPECT_TRUE(contains(fitted->warnings[0], "holds out 8 (a fifth) instead")) << fitted->warnings[0];
+}
+
 // ---- configure ------------------------------------------------------------------------------
 
 TEST(SessionConfigure, APresetNamedInTheSettingsIsTheBase) {
@@ -213,7 +255,7 @@ TEST(SessionConfigure, ARefusedConfigurationKeepsThePreviousRun) {
   ASSERT_EQ(budget.workersInUse(), 1);
 
   for (const char* bad :
-       {R"({"validation":100})", R"({"epochs":-1})", R"({"layers":[400,10]})", R"({"frobnicate":1})"}) {
+       {R"({"learning_rate":0})", R"({"epochs":-1})", R"({"layers":[400,10]})", R"({"frobnicate":1})"}) {
     auto r = s.configure(bad, "");
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_EQ(budget.workersInUse(), 1) << bad;

@@ -77,6 +77,7 @@ inline TrainConfig everyFieldChanged() {
   c.output = Activation::Sigmoid;
   c.loss = Loss::Mse;
   c.bias = true;
+  c.biasInit = BiasInit::LikeWeights;
   c.init = Init::He;
   c.initScale = 0.05;
   c.reduction = Reduction::Mean;
@@ -89,6 +90,7 @@ inline TrainConfig everyFieldChanged() {
   c.batchSize = 32;
   c.epochs = 3;
   c.validation = 1000;
+  c.validationLimit = 300;
   c.limit = 5000;
   c.testLimit = 2000;
   c.l2 = 1e-4;
@@ -111,6 +113,7 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.output, b.output);
   EXPECT_EQ(a.loss, b.loss);
   EXPECT_EQ(a.bias, b.bias);
+  EXPECT_EQ(a.biasInit, b.biasInit);
   EXPECT_EQ(a.init, b.init);
   EXPECT_EQ(a.initScale, b.initScale);
   EXPECT_EQ(a.reduction, b.reduction);
@@ -123,6 +126,7 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.batchSize, b.batchSize);
   EXPECT_EQ(a.epochs, b.epochs);
   EXPECT_EQ(a.validation, b.validation);
+  EXPECT_EQ(a.validationLimit, b.validationLimit);
   EXPECT_EQ(a.limit, b.limit);
   EXPECT_EQ(a.testLimit, b.testLimit);
   EXPECT_EQ(a.l2, b.l2);

@@ -131,20 +131,140 @@ TEST(Trainer, ResumingFromAnEpochEqualsAnUninterruptedRun) {
 TEST(Trainer, ValidationIsTheLastSamplesAndLimitTakesTheFirst) {
   auto data = syntheticDigits(200, 7);
   TrainConfig c = smallConfig();
-  c.limit = 150;
+  c.limit = 100;
   c.validation = 50;
   auto t = make(c, data, syntheticDigits(40, 8));
   EXPECT_EQ(t->count(Split::Train), 100u);
   EXPECT_EQ(t->count(Split::Validation), 50u);
   EXPECT_EQ(t->count(Split::Test), 40u);
+  EXPECT_EQ(t->splitNote(), "");
   StepResult r = t->train(1000);
   ASSERT_EQ(r.epochs.size(), 2u);
   EXPECT_TRUE(r.epochs[0].validationError.has_value());
   EXPECT_TRUE(r.epochs[0].testError.has_value());
+  // The held-out samples are the last 50 whatever the limit: samples 150..199.
+  const Evaluation held = evaluate(t->network(), *data, 150, 200, false);
+  EXPECT_EQ(t->evaluate(Split::Validation).loss, held.loss);
+}
+
+// The lab's subset runs: its first 1,000 training digits and the first 200 of its 10,000
+// validation digits (the last 10,000 of 60,000), here scaled down by 100.
+TEST(Trainer, LimitAndValidationLimitTakeTheLabsSubsets) {
+  auto data = syntheticDigits(600, 7);
+  TrainConfig c = smallConfig();
+  c.validation = 100;
+  c.limit = 10;
+  c.validationLimit = 2;
+  auto t = make(c, data);
+  EXPECT_EQ(t->count(Split::Train), 10u);
+  EXPECT_EQ(t->count(Split::Validation), 2u);
+  const Evaluation held = evaluate(t->network(), *data, 500, 502, false);
+  EXPECT_EQ(t->evaluate(Split::Validation).loss, held.loss);
+  const Evaluation first = evaluate(t->network(), *data, 0, 10, false);
+  EXPECT_EQ(t->evaluate(Split::Train).loss, first.loss);
+}
+
+// The lab's layout: a bias is one more input fixed at 1, its weights drawn with the others as
+// the last row of an (m+1, n) matrix.
+TEST(Network, BiasesLikeWeightsAreTheLastRowOfTheLabsMatrix) {
+  NetworkSpec withBias{{20, 10}, {Activation::Sigmoid}};
+  withBias.loss = Loss::Mse;
+  withBias.init = Init::Xavier;
+  withBias.bias = true;
+  withBias.biasInit = BiasInit::LikeWeights;
+  NetworkSpec matrix = withBias;
+  matrix.sizes = {21, 10};
+  matrix.bias = false;
+  Rng a(5), b(5);
+  const Network net = makeNetwork(withBias, a).value(), lab = makeNetwork(matrix, b).value();
+  EXPECT_EQ(net.layers[0].weights, lab.layers[0].weights.topRows(20));
+  EXPECT_EQ(Vector(net.layers[0].bias), Vector(lab.layers[0].weights.row(20).transpose()));
+  EXPECT_GT(net.layers[0].bias.cwiseAbs().minCoeff(), 0);
+  withBias.biasInit = BiasInit::Zero;  // the default: zeros, and the weights as without biases
+  Rng c(5);
+  const Network zero = makeNetwork(withBias, c).value();
+  EXPECT_EQ(zero.layers[0].bias, Vector::Zero(10));
+}
+
+// One rule for a split larger than the data, whoever asks (the CLI, the page): more than half
+// the loaded samples is fitted to a fifth, with one line saying so.
+TEST(Trainer, AValidationSplitTooLargeForTheDataIsFittedToAFifth) {
+  auto data = syntheticDigits(200, 7);
+  TrainConfig c = smallConfig();
   c.validation = 150;
-  auto bad = Trainer::create(c, data, nullptr);
-  ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.error().find("--validation 150 leaves no training samples"), std::string::npos);
+  auto t = make(c, data);
+  EXPECT_EQ(t->count(Split::Validation), 40u);
+  EXPECT_EQ(t->count(Split::Train), 160u);
+  EXPECT_EQ(t->splitNote(),
+            "Validation: The settings hold out 150 digits for validation, most of the 200 training digits loaded; "
+            "this run holds out 40 (a fifth) instead.");
+  c.validation = 100;  // half: it stands
+  EXPECT_EQ(make(c, data)->count(Split::Validation), 100u);
+  EXPECT_EQ(validationSplit(10000, 8000, "lab").note,
+            "Validation: The lab preset holds out 10,000 digits for validation, more than the 8,000 training digits "
+            "loaded; this run holds out 1,600 (a fifth) instead.");
+  EXPECT_EQ(validationSplit(10000, 10000, "lab").count, 2000u);
+  EXPECT_NE(validationSplit(10000, 10000, "lab").note.find("all of the 10,000"), std::string::npos);
+  EXPECT_EQ(validationSplit(10000, 60000, "lab").count, 10000u);
+  EXPECT_EQ(validationSplit(1, 1, "").count, 0u);
+}
+
+// The NumPy tutorial's loss: it prints Σ(y − o)² and steps w += lr·outer(a, y − o). Its
+// steps are the squared error's at the same rate; the loss it reports is twice that one's.
+TEST(Trainer, TotalSquaredErrorReportsTheTutorialsSumAndStepsLikeSquaredError) {
+  auto data = syntheticDigits(12, 31);
+  TrainConfig c = smallConfig();
+  c.hidden = Activation::Relu;
+  c.output = Activation::Identity;
+  c.bias = false;
+  c.reduction = Reduction::Sum;
+  c.batchSize = 1;
+  c.epochs = 1;
+  c.learningRate = 0.005;
+  c.shuffle = false;  // the first step is sample 0's
+  c.loss = Loss::TotalSquaredError;
+  auto total = make(c, data);
+  c.loss = Loss::SquaredError;
+  auto half = make(c, data);
+  // The first sample's Σ_k (o_k − y_k)², from the starting network.
+  Workspace<Scalar> ws;
+  ws.resize(total->network(), 1, false);
+  const uint32_t first = 0;
+  gatherInputs(*data, &first, 1, ws);
+  forward(total->network(), ws, 1);
+  double expected = 0;
+  for (int k = 0; k < kClasses; ++k) {
+    const double d = double(ws.a.back()(k, 0)) - (k == data->labels[0] ? 1.0 : 0.0);
+    expected += d * d;
+  }
+  const StepResult a = total->train(1), b = half->train(1);
+  EXPECT_NEAR(a.batchLosses[0], expected, 1e-5 * expected);
+  EXPECT_EQ(a.batchLosses[0], 2 * b.batchLosses[0]);
+  EXPECT_TRUE(sameWeights(total->network(), half->network()));
+  total->train(1000);
+  half->train(1000);
+  EXPECT_TRUE(sameWeights(total->network(), half->network()));
+}
+
+// With L2, an epoch's cost is the blog's J: the mean loss + λ·Σw²/N (biases excluded).
+TEST(Trainer, WithL2TheEpochCostAddsTheBlogsPenalty) {
+  auto data = syntheticDigits(64, 9);
+  TrainConfig c = smallConfig();
+  c.epochs = 1;
+  auto plain = make(c, data);
+  c.l2 = 0.01;
+  auto decayed = make(c, data);
+  const StepResult p = plain->train(1000);
+  const StepResult d = decayed->train(1000);
+  double meanLoss = 0;
+  for (float l : d.batchLosses) meanLoss += double(l) * 8;  // batches of 8
+  meanLoss /= 64;
+  double squares = 0;
+  for (const Layer& layer : decayed->network().layers) squares += double(layer.weights.squaredNorm());
+  EXPECT_NEAR(d.epochs[0].trainLoss, meanLoss + 0.01 * squares / 64, 1e-6);
+  double plainMean = 0;
+  for (float l : p.batchLosses) plainMean += double(l) * 8;
+  EXPECT_NEAR(p.epochs[0].trainLoss, plainMean / 64, 1e-6);  // no L2, no penalty
 }
 
 TEST(Trainer, SumAndMeanReductionDifferByTheBatchSize) {

@@ -43,6 +43,8 @@ describe('wrong results are not shown as right', () => {
       .toBe('demo');
     await page().selectOption('#preset', 'numpy-tutorial');
     await page().click('#settings summary');
+    // The tutorial's own loss: its printed Σ(y − o)², not half of it.
+    expect(await page().inputValue('#field-loss')).toBe('total-squared-error');
     await page().fill('#field-epochs', '1');
     await page().dispatchEvent('#field-epochs', 'change');
     await trainToEnd(page());

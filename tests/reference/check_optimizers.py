@@ -9,7 +9,7 @@ given, and recomputes each step here in float64 from the textbook formulas (the 
   sgd       θ ← θ − lr·ĝ
   momentum  v ← μv − lr·ĝ;  θ ← θ + v
   adam      m ← β₁m + (1−β₁)ĝ;  u ← β₂u + (1−β₂)ĝ²;  θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(u/(1−β₂ᵗ)) + ε)
-  schedule  after epoch k: × anneal factor if annealing and loss_k > loss_{k−1};
+  schedule  after epoch k ≥ 3: × anneal factor if annealing and loss_k > loss_{k−1};
             then × step factor if k is a multiple of the step-decay period.
 For the Trainer, the network's forward and backward passes are recomputed here too, from the
 data, the starting weights and the settings alone. The float engine holds its settings
@@ -121,7 +121,7 @@ def check_rules(cases):
 def schedule_rates(lr, losses, anneal, anneal_factor, every, step_factor):
     rates = [lr]
     for k in range(1, len(losses) + 1):  # k epochs completed
-        if anneal and k >= 2 and losses[k - 1] > losses[k - 2]:
+        if anneal and k >= 3 and losses[k - 1] > losses[k - 2]:
             lr *= anneal_factor
         if every > 0 and k % every == 0:
             lr *= step_factor
@@ -169,6 +169,8 @@ def loss_and_output_error(loss, activation, z, o, y):
     d = o - y
     if loss == 'mse':
         total, dl_do = float(np.sum(d**2)), 2 * d
+    elif loss == 'total-squared-error':  # the NumPy tutorial: Σ d² reported, stepped along d
+        total, dl_do = float(np.sum(d**2)), d
     else:  # squared-error
         total, dl_do = 0.5 * float(np.sum(d**2)), d
     if activation == 'softmax':
@@ -228,7 +230,9 @@ def check_trainer(cases):
                       TRAINER_TOLERANCE)
                 epoch_loss += total
                 step += 1
-            losses.append(epoch_loss / count)
+            # With L2, the blog's cost: + λ·Σw²/N over the weights at the epoch's end.
+            penalty = s['l2'] * sum(float(np.sum(p**2)) for p, w in zip(params, is_weight) if w)
+            losses.append(epoch_loss / count + penalty / count)
             check(f'{label}, epoch {epoch + 1}, training loss', epochs[epoch]['train_loss'], losses[-1],
                   TRAINER_TOLERANCE)
             check(f'{label}, epoch {epoch + 1}, learning rate', epochs[epoch]['learning_rate'], rates[-1],

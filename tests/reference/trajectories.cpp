@@ -293,6 +293,17 @@ json trainerCases() {
   f.batchSize = 0;
   f.epochs = 3;
   out.push_back(trainerCase("sgd, full batch of 300 in chunks, mse, l2", f, 300, true));
+
+  TrainConfig t = c;  // the NumPy tutorial's loss: Σ(o − y)² reported, stepped along o − y
+  t.hidden = Activation::Relu;
+  t.output = Activation::Identity;
+  t.loss = Loss::TotalSquaredError;
+  t.optimizer = Optimizer::Sgd;
+  t.learningRate = 0.05;
+  t.reduction = Reduction::Sum;
+  t.batchSize = 1;
+  t.epochs = 2;
+  out.push_back(trainerCase("sgd, per sample, total-squared-error", t, 12, false));
   return out;
 }
 

@@ -34,6 +34,7 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
   // If this fails, engine.d.ts changed: extend the calls below (and embind.cpp) to match.
   expect(sessionMembers.sort()).toEqual(
     [
+      'clearSlot',
       'configure',
       'delete',
       'describeIdx',
@@ -49,7 +50,9 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
       'train',
     ].sort(),
   );
-  expect(engineMembers.sort()).toEqual(['Session', 'maxThreads', 'presets', 'settingsSchema', 'version'].sort());
+  expect(engineMembers.sort()).toEqual(
+    ['Session', 'maxThreads', 'memoryStats', 'presets', 'settingsSchema', 'version'].sort(),
+  );
 });
 
 describe.each(BUILDS)('%s build', (build) => {
@@ -67,6 +70,10 @@ describe.each(BUILDS)('%s build', (build) => {
     const settings = JSON.parse(engine.settingsSchema());
     expect(settings.map((s: { key: string }) => s.key).sort()).toEqual(Object.keys(presets[0].config).sort());
     expect(engine.maxThreads()).toBe(build === 'st' ? 1 : 4); // pool of 3 workers + the calling thread
+    const memory = JSON.parse(engine.memoryStats());
+    expect(memory.ok).toBe(true);
+    for (const key of ['heap_bytes', 'allocated_bytes', 'arena_bytes', 'workers_in_use'])
+      expect(typeof memory[key], key).toBe('number');
   });
 
   it('has every Session member of engine.d.ts, each answering with the declared kind of value', async () => {
@@ -87,6 +94,9 @@ describe.each(BUILDS)('%s build', (build) => {
     failure(s.describeIdx('none.idx', empty));
     failure(s.setDataset('train', 'a', empty, 'b', empty));
     failure(s.setDataset('nope' as 'train', 'a', empty, 'b', empty));
+    // Clearing an empty slot is fine, and leaves no model; a slot that is not one is refused.
+    expect(JSON.parse(s.clearSlot('test'))).toEqual({ ok: true, has_model: false });
+    failure(s.clearSlot('nope' as 'test'));
     expect(s.sampleImages('train', 0, 4)).toBeInstanceOf(Uint8Array);
     expect(s.sampleImages('train', 0, 4).length).toBe(0);
     expect(s.sampleLabels('test', 0, 4)).toBeInstanceOf(Uint8Array);

@@ -1,6 +1,6 @@
 // Memory: a full-size MNIST (60,000 synthetic 28×28 images + 10,000 test) fits in both builds,
 // replacing it with another full set fits too, and 100 load/configure/train/delete cycles
-// leave the heap where it was. memoryStats() is a diagnostic binding outside engine.d.ts:
+// leave the heap where it was. memoryStats() (engine.d.ts):
 // heap_bytes = the wasm memory's size, allocated_bytes = malloc's bytes in use, arena_bytes =
 // the most malloc ever held (the peak: loading a set while the previous one is still in use).
 // Then the threaded build as the page's worker drives it: a 60,000-image set loaded, trained
@@ -23,7 +23,7 @@ interface MemoryStats {
   arena_bytes: number;
   workers_in_use: number;
 }
-const stats = (e: Engine): MemoryStats => JSON.parse((e as unknown as { memoryStats(): string }).memoryStats());
+const stats = (e: Engine): MemoryStats => JSON.parse(e.memoryStats()) as MemoryStats;
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
 
 function ok<T>(r: Result<T>): T {

@@ -21,6 +21,9 @@ export interface Session {
   /** Pairs images with labels into the `train` or `test` slot: JSON `{ok, count, rows, cols, histogram}`.
    *  On failure the slot keeps what it had. */
   setDataset(slot: Slot, imagesName: string, images: Uint8Array, labelsName: string, labels: Uint8Array): string;
+  /** Empties a slot (`{ok, has_model}`): a run measured on it ends, its network staying the
+   *  current model with its settings and history; `has_model` says whether one remains. */
+  clearSlot(slot: Slot): string;
   /** `count` images (rows·cols bytes each) and labels from a slot, for previews. */
   sampleImages(slot: Slot, start: number, count: number): Uint8Array;
   sampleLabels(slot: Slot, start: number, count: number): Uint8Array;
@@ -71,6 +74,10 @@ export interface Engine extends EmscriptenModule {
   settingsSchema(): string;
   /** Threads the engine trains with at most (1 in the SIMD-only build). */
   maxThreads(): number;
+  /** The engine's memory: JSON `{ok, heap_bytes, allocated_bytes, arena_bytes, workers_in_use}`:
+   *  the WebAssembly memory's size, the bytes allocated now, the most the allocator has held
+   *  (its peak), and the pool's threads that runs hold. */
+  memoryStats(): string;
 }
 
 declare const createEngine: EmscriptenModuleFactory<Engine>;

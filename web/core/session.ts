@@ -9,8 +9,9 @@ import type { Engine, Session as RawSession, Slot, Split } from './engine';
 export type { Slot, Split } from './engine';
 
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
-export type Loss = 'cross-entropy' | 'mse' | 'squared-error';
+export type Loss = 'cross-entropy' | 'mse' | 'squared-error' | 'total-squared-error';
 export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal';
+export type BiasInit = 'zero' | 'like-weights';
 export type Reduction = 'sum' | 'mean';
 export type Optimizer = 'sgd' | 'momentum' | 'adam';
 
@@ -22,6 +23,7 @@ export interface TrainConfig {
   output: Activation;
   loss: Loss;
   bias: boolean;
+  bias_init: BiasInit;
   init: Init;
   init_scale: number;
   reduction: Reduction;
@@ -34,9 +36,11 @@ export interface TrainConfig {
   /** 0 = the whole training set in one batch. */
   batch_size: number;
   epochs: number;
-  /** The last K training samples are held out for validation. */
+  /** The last K training samples are held out for validation (more than half: a fifth instead). */
   validation: number;
-  /** Train on the first N samples only (0 = all). */
+  /** Evaluate the first K held-out samples only (0 = all). */
+  validation_limit: number;
+  /** Train on the first N of the samples not held out (0 = all). */
   limit: number;
   /** Evaluate on the first N test samples only (0 = all). */
   test_limit: number;
@@ -279,6 +283,11 @@ export class EngineSession {
     labels: Uint8Array,
   ): Result<DatasetInfo> {
     return parse(this.s.setDataset(slot, imagesName, images, labelsName, labels));
+  }
+
+  /** Empties a slot; a run measured on it ends, its network kept as the current model. */
+  clearSlot(slot: Slot): Result<{ has_model: boolean }> {
+    return parse(this.s.clearSlot(slot));
   }
 
   /** `count` images of rows·cols bytes from `start` (fewer at the end of the set; empty if none). */

@@ -81,7 +81,7 @@ export interface EngineInfo {
   settings: SettingSchema[];
 }
 
-/** The engine's memory (bytes), from its memoryStats() binding; null from an engine without it. */
+/** The engine's memory (bytes), from its memoryStats() binding; null when it could not be measured. */
 export interface EngineMemory {
   /** The WebAssembly memory's size: what the engine holds. It grows with the data loaded
    *  and never shrinks. */
@@ -146,6 +146,9 @@ export interface WorkerApi {
   loadDemo: { args: { base: string }; result: DatasetSummary };
   /** Recognises the files by content, pairs images with labels by count and loads them. */
   loadFiles: { args: { files: NamedBytes[] }; result: DatasetSummary };
+  /** Empties the test slot (a test set of other data; the training slot is only ever replaced):
+   *  a run ends, its network staying the model. */
+  clearSlot: { args: { slot: 'test' }; result: { dataset: DatasetSummary; hasModel: boolean } };
   /** Starts a new run (fresh weights), or continues from `startModel` (a model file). */
   configure: { args: { config: Partial<TrainConfig>; startModel?: string }; result: RunInfo };
   /** Runs (or resumes) training in chunks until paused, stopped, finished or diverged. */

@@ -26,11 +26,9 @@ import type {
   Returns,
   RunInfo,
   SplitSummary,
-  TrainConfig,
   TrainState,
   WorkerEvent,
 } from '../shared/protocol';
-import { availableDigits, fitValidation } from '../shared/validation-share';
 import { transferablesOf } from '../shared/protocol';
 import { idxBytes } from '../data/idx';
 import { DEMO_FILES } from '../data/demo-files.js';
@@ -70,7 +68,7 @@ function unwrap<T>(v: Result<T>): T & { ok: true } {
   return v;
 }
 
-/** What memoryStats() answers (a diagnostic binding outside engine.d.ts). */
+/** What memoryStats() answers. */
 interface MemoryStatsJson {
   ok: boolean;
   heap_bytes: number;
@@ -78,11 +76,9 @@ interface MemoryStatsJson {
   arena_bytes: number;
 }
 
-/** The engine's memory, or null from an engine without the binding (a test's fake). */
+/** The engine's memory, or null when the engine could not measure it. */
 export function engineMemory(engine: Engine): EngineMemory | null {
-  const binding = (engine as Engine & { memoryStats?: () => string }).memoryStats;
-  if (typeof binding !== 'function') return null;
-  const m = JSON.parse(binding.call(engine)) as MemoryStatsJson;
+  const m = JSON.parse(engine.memoryStats()) as MemoryStatsJson;
   return m.ok ? { heapBytes: m.heap_bytes, usedBytes: m.allocated_bytes, peakBytes: m.arena_bytes } : null;
 }
 
@@ -174,12 +170,23 @@ export class TrainerCore {
 
     loadFiles: ({ files }) => this.loadFiles(files),
 
+    clearSlot: ({ slot }) => {
+      const dataset = this.dataset;
+      if (!dataset) throw new EngineError('no data loaded');
+      const { has_model: hasModel } = unwrap(this.need().clearSlot(slot));
+      // A run measured on the cleared set has ended; its network stays the model.
+      this.run = null;
+      this.setState('idle');
+      this.dataset = { ...dataset, test: null, memory: engineMemory(this.engine!) };
+      return { dataset: this.dataset, hasModel };
+    },
+
     configure: ({ config, startModel }) => {
       const session = this.need();
       if (this.state === 'running') this.state = 'paused';
-      const fitted = this.fitValidation(config);
-      const { ok: _, ...run } = unwrap(session.configure(fitted.config, startModel ?? ''));
-      this.run = fitted.note ? { ...run, warnings: [fitted.note, ...run.warnings] } : run;
+      // The engine fits a validation split too large for the data loaded, and says so in warnings.
+      const { ok: _, ...run } = unwrap(session.configure(config, startModel ?? ''));
+      this.run = run;
       this.position = {
         epoch: 0,
         batchInEpoch: 0,
@@ -272,19 +279,6 @@ export class TrainerCore {
       return inspection;
     },
   };
-
-  /** A preset's validation split (e.g. the lab's 10,000) fitted to the training digits loaded. */
-  private fitValidation(config: Partial<TrainConfig>): { config: Partial<TrainConfig>; note: string | null } {
-    const train = this.dataset?.train;
-    if (!train) return { config, note: null };
-    const preset = this.info?.presets.find((p) => p.name === config.preset);
-    const requested = config.validation ?? preset?.config.validation ?? 0;
-    const limit = config.limit ?? preset?.config.limit ?? 0;
-    const fitted = fitValidation(requested, availableDigits(train.count, limit), config.preset);
-    return fitted.note
-      ? { config: { ...config, validation: fitted.validation }, note: fitted.note }
-      : { config, note: null };
-  }
 
   /** A loaded slot as IDX bytes again (images u8 N×rows×cols, labels u8 N), to put it back. */
   private snapshot(slot: 'train' | 'test', split: SplitSummary): { images: Uint8Array; labels: Uint8Array } {

@@ -287,6 +287,7 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
     settingsSchema: () => '[]',
     version: () => 'fake',
     maxThreads: () => 1,
+    memoryStats: () => '{"ok":false}',
   } as unknown as Engine;
 }
 

@@ -8,7 +8,6 @@
 //   - index.html has its Content-Security-Policy meta tag, first in <head>, and no inline
 //     script, inline style or event-handler attribute it would block;
 //   - the "Load from URLs" address check (web/ui/url-policy.ts) agrees with that policy;
-//   - the validation split is fitted to small data (web/shared/validation-share.ts);
 //   - the inspector's form checks (web/ui/inspector-model.ts).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -25,7 +24,6 @@ import {
 } from '../../../web/ui/inspector-model';
 import { configFromQuery } from '../../../web/ui/config';
 import { checkFetchUrl } from '../../../web/ui/url-policy';
-import { availableDigits, fitValidation } from '../../../web/shared/validation-share';
 import type { PresetInfo, TrainConfig } from '../../../web/shared/protocol';
 import { installEngineSettings } from './settings-schema';
 
@@ -253,25 +251,6 @@ describe('URL parameters are validated like files (web/ui/config.ts)', () => {
       /bias\) must be 1 or 0/,
     ])
       expect(text).toMatch(re);
-  });
-});
-
-describe('validation split fitted to the data (web/shared/validation-share.ts)', () => {
-  it('leaves a split that fits, fits the rest to a fifth with one line', () => {
-    expect(fitValidation(10_000, 60_000)).toEqual({ validation: 10_000, note: null });
-    expect(fitValidation(0, 8000)).toEqual({ validation: 0, note: null });
-    expect(fitValidation(4000, 8000).note).toBeNull();
-    const lab = fitValidation(10_000, 8000, 'lab');
-    expect(lab.validation).toBe(1600);
-    expect(lab.note).toBe(
-      'Validation: The lab preset holds out 10,000 digits for validation, more than the 8,000 training digits loaded; this run holds out 1,600 (a fifth) instead.',
-    );
-    expect(fitValidation(5000, 8000, 'assignment')).toMatchObject({
-      validation: 1600,
-      note: expect.stringMatching(/most of the 8,000/),
-    });
-    expect(availableDigits(8000, 1000)).toBe(1000);
-    expect(availableDigits(8000, 0)).toBe(8000);
   });
 });
 

@@ -126,10 +126,12 @@ describe('validation split fitted to the data loaded', () => {
     });
     expect(fits.validation_count).toBe(500);
     expect(fits.warnings.some((x) => x.startsWith('Validation:'))).toBe(false);
-    // The subset counts: 1,000 digits of which the preset's 10,000 are asked for.
+    // The lab's subset run: the first 1,000 training digits and 200 of the held-out ones (the
+    // split fitted to a fifth of the 3,000 loaded, as above).
     const subset = await w.call<RunInfo>('configure', {
-      config: { preset: 'lab', validation: 10_000, limit: 1000, epochs: 1, threads: 1 },
+      config: { preset: 'lab', limit: 1000, validation_limit: 200, epochs: 1, threads: 1 },
     });
+    expect(subset.train_count).toBe(1000);
     expect(subset.validation_count).toBe(200);
   });
 });

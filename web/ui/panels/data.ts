@@ -12,8 +12,7 @@ import {
 } from '../../data/full-mnist';
 import { fmt } from '../../shared/format';
 import type { DatasetSummary } from '../../shared/protocol';
-import { availableDigits, fitValidation } from '../../shared/validation-share';
-import { setRunState, startEngine } from '../actions';
+import { setRunState } from '../actions';
 import type { AppState, AppStore, Deps } from '../app-state';
 import { className, dataKind, items } from '../dataset-kind';
 import { checkFetchUrl } from '../url-policy';
@@ -33,14 +32,8 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
 
   /** What is loaded; `still`: after a failed load, what stays in use from before. */
   function describe(d: DatasetSummary, still = false): void {
-    const config = store.get().config;
     const kind = dataKind(d);
     const split = (s: DatasetSummary['train']) => `${items(kind, fmt(s.count), s.count)} of ${s.rows}×${s.cols}`;
-    // As the run will hold out: a preset's split is fitted to smaller data (web/shared/validation-share.ts).
-    const validation = fitValidation(
-      config?.validation ?? 0,
-      availableDigits(d.train.count, config?.limit ?? 0),
-    ).validation;
     status.textContent =
       (d.source === 'demo'
         ? DEMO_DESCRIPTION + ' '
@@ -50,9 +43,7 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
             ? 'Still in use, from before: '
             : 'Your files are loaded. ') +
       (kind.how ? `Recognised as ${kind.name} ${kind.how}. ` : '') +
-      `Training: ${split(d.train)}` +
-      (validation ? ` (the last ${fmt(validation)} held out for validation)` : '') +
-      `; test: ${d.test ? split(d.test) : 'none'}.`;
+      `Training: ${split(d.train)}; test: ${d.test ? split(d.test) : 'none'}.`;
     status.classList.toggle('ok', !still);
     status.dataset.source = d.source;
     warning.textContent =
@@ -128,24 +119,6 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     if (s === 'running' || s === 'paused') setRunState(store, 'stopped');
   }
 
-  /** Replaces the worker, runs `load` in the new one and brings the last good model back. */
-  async function inFreshWorker(load: () => Promise<DatasetSummary>): Promise<DatasetSummary> {
-    client.restart();
-    await startEngine(store, deps);
-    const dataset = await load();
-    const model = store.get().lastGoodModel;
-    let hasModel = false;
-    if (model)
-      try {
-        await client.call('importModel', { json: model, fileName: 'last good model' });
-        hasModel = true;
-      } catch {
-        // A model for other inputs (the new images' size differs): it cannot come back.
-      }
-    store.update((s) => ({ hasModel, modelVersion: s.modelVersion + 1 }));
-    return dataset;
-  }
-
   async function loadDemo(): Promise<void> {
     status.textContent = 'Loading the demo digits…';
     const dataset = await client.call('loadDemo', { base });
@@ -167,15 +140,18 @@ export function mountData(store: AppStore, deps: Deps): { start(): Promise<void>
     showError(errorBox, null);
     status.textContent = `Reading ${files.length} file${files.length > 1 ? 's' : ''}…`;
     try {
-      // Read afresh for each call: the buffers are transferred to the worker.
-      const named = () => Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
-      let dataset = await client.call('loadFiles', { files: await named() });
-      // The engine keeps the test set already loaded when the files hold only a training pair
-      // (and has no way to empty a slot): a fresh worker holds exactly these files.
+      // The buffers are transferred to the worker.
+      const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+      let dataset = await client.call('loadFiles', { files: named });
+      // Files holding only a training pair keep the test set already loaded: it came from other
+      // data, so it is cleared (a run on it ends, its network stays for drawing).
       const kept =
         dataset.test && !files.some((f) => f.name === dataset.test!.imagesName) ? dataset.test.imagesName : null;
-      if (kept)
-        dataset = await inFreshWorker(() => named().then((named) => client.call('loadFiles', { files: named })));
+      if (kept) {
+        const cleared = await client.call('clearSlot', { slot: 'test' });
+        dataset = cleared.dataset;
+        store.update((s) => ({ hasModel: cleared.hasModel, modelVersion: s.modelVersion + 1 }));
+      }
       droppedTest = kept;
       loaded(dataset, { kind: 'files', files });
     } catch (e) {
