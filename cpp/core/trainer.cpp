@@ -6,14 +6,19 @@
 #include <limits>
 #include <numeric>
 
+#include "settings.h"
+
 namespace digitrain {
 namespace {
 
 // Samples processed per forward/backward call. Larger batches (up to the full-batch steps of
 // the lab) are cut into chunks whose gradients add up, so memory stays bounded.
 constexpr int kChunk = 256;
-// Below this many samples per thread, splitting a batch costs more than it saves.
-constexpr int kMinSamplesPerThread = 16;
+// `auto`: each candidate thread count is timed for at least this long (and two batches), twice,
+// alternating with the others, and keeps its faster round; a probe batch has at most
+// kProbeBatch samples, so a full-batch run's probe stays short.
+constexpr double kProbeSeconds = 0.02;
+constexpr int kProbeBatch = 1024;
 
 uint64_t mix(uint64_t a, uint64_t b) {
   uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
@@ -34,6 +39,8 @@ int argmax(const Eigen::Ref<const Vector>& v) {
   v.maxCoeff(&k);
   return static_cast<int>(k);
 }
+
+std::string threadsText(int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
 
 std::string formatRate(double lr) {
   char buf[32];
@@ -61,7 +68,7 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
                                                    std::shared_ptr<const Dataset> test, std::optional<Network> start,
-                                                   std::vector<EpochMetrics> history) {
+                                                   std::vector<EpochMetrics> history, int maxThreads) {
   if (Status s = validate(config); !s) return fail(s.error());
   if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
   const int inputs = config.layers.front();
@@ -91,12 +98,16 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
     net = std::move(made.value());
   }
   if (history.size() > static_cast<size_t>(config.epochs)) history.resize(config.epochs);
-  return std::unique_ptr<Trainer>(
-      new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history)));
+  const int poolThreads =
+      config.threads > 0 ? config.threads : std::clamp(maxThreads > 0 ? maxThreads : defaultMaxThreads(), 1, kMaxThreads);
+  std::unique_ptr<Trainer> trainer(
+      new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history), poolThreads));
+  if (config.threads == 0) trainer->chooseThreadCount();
+  return trainer;
 }
 
 Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> test,
-                 Network net, std::vector<EpochMetrics> history)
+                 Network net, std::vector<EpochMetrics> history, int poolThreads)
     : config_(config),
       train_(std::move(train)),
       test_(std::move(test)),
@@ -110,16 +121,28 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
                                       : static_cast<int>(std::min<size_t>(config_.batchSize, trainCount_));
   batchesPerEpoch_ = static_cast<int>((trainCount_ + batchSize_ - 1) / batchSize_);
-  if (config_.threads > 1) pool_ = std::make_unique<ThreadPool>(config_.threads);
-  const int perThread = (batchSize_ + config_.threads - 1) / config_.threads;
-  workspaces_.resize(config_.threads);
-  gradients_.resize(config_.threads);
-  for (int t = 0; t < config_.threads; ++t) {
+  threads_ = poolThreads;
+  // A set count: the batch may still be too small for all of it (trainBatch shares it by
+  // kMinSamplesPerThread), and then threads() says how many really share it.
+  const int usable = std::clamp(batchSize_ / kMinSamplesPerThread, 1, threads_);
+  if (config_.threads > 0)
+    threadsReason_ = usable == threads_ ? threadsText(threads_) + ", as set"
+                                        : threadsText(usable) + " of the " + std::to_string(threads_) + " set: batch " +
+                                              std::to_string(batchSize_) + " is too small to share further";
+  if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
+  // `auto` may settle on any count from 2 up, so each thread's workspace holds a share of two;
+  // a share beyond kChunk is cut into the same chunks either way.
+  const int divisor = config_.threads > 0 ? threads_ : std::min(threads_, 2);
+  const int perThread = (batchSize_ + divisor - 1) / divisor;
+  workspaces_.resize(threads_);
+  gradients_.resize(threads_);
+  for (int t = 0; t < threads_; ++t) {
     // Thread 0 may take a small batch alone (see activeThreads), so it holds a whole one.
     workspaces_[t].resize(net_, std::min(kChunk, t == 0 ? batchSize_ : perThread), config_.dropout > 0);
     gradients_[t].resize(net_);
   }
-  tally_.resize(config_.threads);
+  tally_.resize(threads_);
+  if (config_.threads > 0) threads_ = usable;
   rule_ = makeUpdateRule(config_, net_);
   learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
@@ -134,6 +157,52 @@ size_t Trainer::count(Split split) const {
     case Split::Test: return testCount_;
   }
   return 0;
+}
+
+void Trainer::chooseThreadCount() {
+  ThreadWork work;
+  work.batch = batchSize_;
+  work.maxThreads = threads_;
+  // Forward products, update products, and the errors carried back through every layer but the first.
+  for (size_t l = 0; l < net_.layers.size(); ++l)
+    work.flopPerSample += (l == 0 ? 4.0 : 6.0) * net_.layers[l].inputs() * net_.layers[l].outputs();
+  std::vector<ThreadTrial> trials;
+  const std::vector<int> candidates = threadCandidates(work);
+  if (!candidates.empty()) {
+    for (int round = 0; round < 2; ++round)
+      for (int n : candidates) trials.push_back({n, measureSamplesPerSecond(n)});
+    // The measurement trained a copy of the run: start the run itself from where it was.
+    net_ = snapshot_;
+    rule_ = makeUpdateRule(config_, net_);
+    batchInEpoch_ = 0;
+  }
+  const ThreadChoice choice = chooseThreads(work, trials);
+  threads_ = choice.threads;
+  threadsReason_ = choice.reason;
+}
+
+double Trainer::measureSamplesPerSecond(int threads) {
+  using Clock = std::chrono::steady_clock;
+  threads_ = threads;
+  startEpoch();
+  const int probe = std::min(batchSize_, kProbeBatch);
+  const int batches = static_cast<int>(std::max<size_t>(1, trainCount_ / probe));
+  int k = 0;
+  auto step = [&] {
+    const size_t first = static_cast<size_t>(k++ % batches) * probe;
+    int wrong = 0;
+    if (std::isfinite(trainBatch(first, probe, &wrong))) applyUpdate(probe);
+  };
+  step();  // wakes the threads and warms the caches
+  const auto t0 = Clock::now();
+  int timed = 0;
+  double seconds = 0;
+  while (timed < 2 || seconds < kProbeSeconds) {
+    step();
+    ++timed;
+    seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  return double(timed) * probe / seconds;
 }
 
 void Trainer::startEpoch() {
@@ -221,7 +290,7 @@ void Trainer::forEachColumnShare(const Fn& fn) {
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
   // The split depends only on the batch size and the thread count, never on timing.
-  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
+  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, threads_) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
   fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
