@@ -271,6 +271,45 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
   }
 }
 
+// Thread t's part of a stateful rule's step (momentum, Adam), in the same pool task as the
+// forward and backward passes, after their barrier: columns [c0, c0+n) of every layer's summed
+// gradient, from every thread's activations and errors in thread order u = 0, 1, … (so the
+// result depends on the thread count only), into the columns of gradients_[0] nobody else
+// touches, then the rule's update of those columns. Ending the task and starting another for
+// the reduction and update (applyUpdate) handed the batch to the pool twice and filled and
+// read a whole gradient buffer per thread.
+void Trainer::parallelRuleShare(int t, int size) {
+  const int threads = activeThreads_;
+  const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    Layer& layer = net_.layers[l];
+    const auto [c0, n] = shareOf(layer.outputs(), threads, t);
+    if (n == 0) continue;
+    auto& gW = gradients_[0].weights[l];
+    auto gb = gradients_[0].bias[l].segment(c0, n);
+    bool accumulate = false;
+    for (int u = 0; u < threads; ++u) {
+      const int samples = shareOf(size, threads, u).second;
+      if (samples == 0) continue;
+      const Workspace<Scalar>& ws = workspaces_[u];
+      auto e = ws.e[l].block(c0, 0, n, samples);
+      if (l == 0 && ws.sparse.active) {
+        if (!accumulate) gW.middleCols(c0, n).setZero();
+        addSparseOuterProduct(ws, c0, n, Scalar(1), gW);
+      } else {
+        addOuterProduct(gW, Scalar(1), ws.a[l], e, accumulate, c0);
+      }
+      if (layer.hasBias()) {
+        if (accumulate) gb.noalias() += e.rowwise().sum();
+        else gb.noalias() = e.rowwise().sum();
+      }
+      accumulate = true;
+    }
+    rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
+    if (layer.hasBias()) rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
+  }
+}
+
 // Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
 // t's share of the layer's output columns (skipped when empty): the split the update steps use.
 template <class Fn>
@@ -296,11 +335,15 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
   // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
   // samples' activations and errors, and the step is taken straight from them (parallelSgd).
-  parallelSgd_ = false;
-  if (threads > 1 && rule_->stateless()) {
-    parallelSgd_ = true;
-    for (int t = 0; t < threads; ++t)
-      parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
+  // A stateful rule likewise (parallelRule), its step begun here: a batch that turns out not to
+  // be finite stops the run, so the step count it took is never used.
+  parallelSgd_ = parallelRule_ = false;
+  if (threads > 1) {
+    bool fits = true;
+    for (int t = 0; t < threads; ++t) fits = fits && shareOf(size, threads, t).second <= workspaces_[t].capacity;
+    parallelSgd_ = fits && rule_->stateless();
+    parallelRule_ = fits && !rule_->stateless();
+    if (parallelRule_) rule_->beginStep();
   }
   const Scalar keep = Scalar(1.0 - config_.dropout);
   const Scalar eta = stepScale(size), etaLambda = eta * Scalar(config_.l2);
@@ -324,17 +367,19 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       tally_[t].loss += outputError(net_, ws, n);
       propagateErrors(net_, ws, n, keep);
       if (!errorsFinite(ws, n)) tally_[t].finite = false;
-      if (fusedSgd_ || parallelSgd_) continue;  // the step is taken once the loss is known to be finite
+      if (fusedSgd_ || parallelSgd_ || parallelRule_) continue;  // stepped once the loss is known to be finite
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
     tally_[t].used = end > begin;
-    if (!parallelSgd_) return;
+    if (!parallelSgd_ && !parallelRule_) return;
     // Every thread's errors are needed for any column's update: wait for them here rather
     // than end the run and start another. The step is taken only when the batch's loss is
     // finite, decided from the tallies exactly as train() decides it.
     pool_->barrier(threads);
-    if (std::isfinite(batchLoss(threads))) parallelSgdShare(t, size, eta, etaLambda);
+    if (!std::isfinite(batchLoss(threads))) return;
+    if (parallelSgd_) parallelSgdShare(t, size, eta, etaLambda);
+    else parallelRuleShare(t, size);
   };
   if (threads > 1) pool_->run(work);
   else work(0);
@@ -364,7 +409,7 @@ void Trainer::applyUpdate(int size) {
     sgdStep(net_, workspaces_[0], size, eta, eta * Scalar(config_.l2));
     return;
   }
-  if (parallelSgd_) return;  // taken inside trainBatch's threads (parallelSgdShare)
+  if (parallelSgd_ || parallelRule_) return;  // taken inside trainBatch's threads
   rule_->beginStep();
   const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
   // Reduction and update are split across the pool by output columns; each column's sum

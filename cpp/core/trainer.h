@@ -100,6 +100,7 @@ class Trainer {
   // what decides whether its step is taken.
   double batchLoss(int threads) const;
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
+  void parallelRuleShare(int t, int size);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
   // Thread t's part of `size` items (samples, output columns or input rows): first, count.
@@ -128,6 +129,7 @@ class Trainer {
   Network snapshot_;              // the network at the end of the last epoch (or the start)
   bool fusedSgd_ = false;         // decided per batch
   bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
+  bool parallelRule_ = false;     // ... and so is a stateful rule's (momentum, Adam): parallelRuleShare
   int activeThreads_ = 1;         // threads the current batch is split over
   int threads_ = 1;               // threads a batch may be split over (≤ the pool's size)
   std::string threadsReason_;
