@@ -89,7 +89,12 @@ export async function runPresets(argv) {
    * @param {string} cmd @param {string[]} args @param {Record<string, string>} [env]
    */
   const run = (cmd, args, env = {}) => {
-    const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
+    const r = spawnSync(cmd, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
     if (r.status !== 0) {
       const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
@@ -120,8 +125,10 @@ export async function runPresets(argv) {
   }
 
   // ---- the presets, from the engine's settings table
-  const cli = ['native', 'v2'].map((n) => join(root, builds[/** @type {'native' | 'v2'} */ (n)].dir, 'digitrain')).find(existsSync) ??
-    join(root, 'build', 'digitrain');
+  const cli =
+    ['native', 'v2']
+      .map((n) => join(root, builds[/** @type {'native' | 'v2'} */ (n)].dir, 'digitrain'))
+      .find(existsSync) ?? join(root, 'build', 'digitrain');
   if (!existsSync(cli)) fatal(`no digitrain CLI to read the presets from (build one: node scripts/native.mjs build)`);
   /** @type {{ key: string, presets: Record<string, unknown> }[]} */
   const table = JSON.parse(run(cli, ['settings', '--json']));
@@ -130,7 +137,8 @@ export async function runPresets(argv) {
   for (const row of table)
     for (const [preset, value] of Object.entries(row.presets)) (presetConfigs[preset] ??= {})[row.key] = value;
   const presets = opts.presets ?? Object.keys(presetConfigs);
-  for (const p of presets) if (!presetConfigs[p]) fatal(`--only-presets: no preset ${p} (${Object.keys(presetConfigs).join(', ')})`);
+  for (const p of presets)
+    if (!presetConfigs[p]) fatal(`--only-presets: no preset ${p} (${Object.keys(presetConfigs).join(', ')})`);
 
   // ---- data
   /** @type {{ images: string, labels: string }} */
@@ -182,7 +190,10 @@ export async function runPresets(argv) {
     try {
       await fn();
     } catch (e) {
-      const message = String(/** @type {Error} */ (e)?.message ?? e).split('\n').slice(0, 6).join('\n    ');
+      const message = String(/** @type {Error} */ (e)?.message ?? e)
+        .split('\n')
+        .slice(0, 6)
+        .join('\n    ');
       problems.push(`${label}: ${message}`);
       note(`  ✗ ${message}`);
     }
@@ -279,22 +290,29 @@ export async function runPresets(argv) {
             for (const preset of presets) {
               const page = await openPage();
               try {
-                const rows = await page.evaluate(
-                  (o) => window.bench.ours(o),
-                  {
-                    build: 'mt',
-                    threads: [1, 2, 'auto'],
-                    presets: [preset],
-                    reps: opts.reps,
-                    limit: opts.limit,
-                    seconds: opts.seconds,
-                    warmup: opts.warmup,
-                    mnist: Boolean(opts.dir),
-                    data: dataLabel,
-                  },
-                );
-                for (const r of /** @type {import('./browser/globals').PresetFigure[]} */ (/** @type {unknown} */ (rows)))
-                  add('wasm-threads-chromium', r.preset, r.threads, r.batch, r.samples_per_second, r.threads_used, r.threads_reason);
+                const rows = await page.evaluate((o) => window.bench.ours(o), {
+                  build: 'mt',
+                  threads: [1, 2, 'auto'],
+                  presets: [preset],
+                  reps: opts.reps,
+                  limit: opts.limit,
+                  seconds: opts.seconds,
+                  warmup: opts.warmup,
+                  mnist: Boolean(opts.dir),
+                  data: dataLabel,
+                });
+                for (const r of /** @type {import('./browser/globals').PresetFigure[]} */ (
+                  /** @type {unknown} */ (rows)
+                ))
+                  add(
+                    'wasm-threads-chromium',
+                    r.preset,
+                    r.threads,
+                    r.batch,
+                    r.samples_per_second,
+                    r.threads_used,
+                    r.threads_reason,
+                  );
               } finally {
                 await page.close();
               }
@@ -317,7 +335,8 @@ export async function runPresets(argv) {
                 mnist: Boolean(opts.dir),
                 limit: opts.limit,
               });
-              for (const r of rows) add(r.impl, r.preset, /** @type {number} */ (r.threads), r.batch, r.samples_per_second);
+              for (const r of rows)
+                add(r.impl, r.preset, /** @type {number} */ (r.threads), r.batch, r.samples_per_second);
             } finally {
               await page.close();
             }
@@ -360,6 +379,7 @@ export async function runPresets(argv) {
         '.',
     );
     out.push('');
+    /** @type {Figure[]} */
     const rows = [];
     for (const f of figures) if (!rows.some((r) => r.impl === f.impl && r.threads === f.threads)) rows.push(f);
     const shown = presets.filter((p) => figures.some((f) => f.preset === p));
@@ -387,12 +407,15 @@ export async function runPresets(argv) {
       const f = figures.find((x) => x.impl === impl && x.threads === threads && x.preset === preset);
       return f ? median(f.reps) : null;
     };
+    /** @type {string[]} */
     const ratios = [];
     /** @param {string} label @param {number | null} a @param {number | null} b @param {number} [target] */
     const ratio = (label, a, b, target) => {
       if (a == null || b == null) return;
       const x = a / b;
-      ratios.push(`  ${label.padEnd(58)} ${x.toFixed(2)}×${target ? `  (target ≥ ${target}×${x >= target ? '' : ': BELOW'})` : ''}`);
+      ratios.push(
+        `  ${label.padEnd(58)} ${x.toFixed(2)}×${target ? `  (target ≥ ${target}×${x >= target ? '' : ': BELOW'})` : ''}`,
+      );
     };
     for (const p of shown) {
       const batch = presetConfigs[p].batch_size;
@@ -402,9 +425,16 @@ export async function runPresets(argv) {
         const fastest = Math.max(med(impl, 1, p) ?? 0, med(impl, 2, p) ?? 0);
         ratio(`${p}: ${impl} auto / the faster of 1T and 2T`, med(impl, 'auto', p), fastest || null, 0.95);
       }
-      ratio(`${p}: wasm-threads-node 1T / native x86-64-v2 1T`, med('wasm-threads-node', 1, p), med('native-x86-64-v2', 1, p), 0.75);
+      ratio(
+        `${p}: wasm-threads-node 1T / native x86-64-v2 1T`,
+        med('wasm-threads-node', 1, p),
+        med('native-x86-64-v2', 1, p),
+        0.75,
+      );
       ratio(`${p}: native 1T / native x86-64-v2 1T`, med('native', 1, p), med('native-x86-64-v2', 1, p));
-      const oursBest = Math.max(...['1', '2', 'auto'].map((t) => med('wasm-threads-chromium', t === 'auto' ? 'auto' : Number(t), p) ?? 0));
+      const oursBest = Math.max(
+        ...['1', '2', 'auto'].map((t) => med('wasm-threads-chromium', t === 'auto' ? 'auto' : Number(t), p) ?? 0),
+      );
       const tfBest = Math.max(med('tfjs-wasm', 1, p) ?? 0, med('tfjs-wasm-fit', 1, p) ?? 0);
       if (tfBest > 0) ratio(`${p}: ours in Chromium (fastest) / TF.js wasm (fastest)`, oursBest, tfBest, 4);
     }

@@ -36,7 +36,10 @@ for (let i = 0; i < argv.length; i++) {
   const [key, inline] = argv[i].replace(/^--/, '').split('=');
   const value = () => inline ?? argv[++i];
   if (key === 'build') opts.build = value();
-  else if (key === 'threads') opts.threads = value().split(',').map((t) => (t === 'auto' ? 'auto' : Number(t)));
+  else if (key === 'threads')
+    opts.threads = value()
+      .split(',')
+      .map((t) => (t === 'auto' ? 'auto' : Number(t)));
   else if (key === 'presets') opts.presets = value().split(',');
   else if (key === 'mnist') opts.mnist = value();
   else if (key === 'limit') opts.limit = Number(value());
@@ -62,9 +65,7 @@ globalThis.__dirname = dir;
 const bytes = readFileSync(join(dir, 'engine.wasm'));
 const wasmBinary = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 const createEngine = (await import(pathToFileURL(join(dir, 'engine.mjs')).href)).default;
-const maxThreads = Math.max(
-  ...opts.threads.map((t) => (t === 'auto' ? Math.min(8, availableParallelism()) : t)),
-);
+const maxThreads = Math.max(...opts.threads.map((t) => (t === 'auto' ? Math.min(8, availableParallelism()) : t)));
 const engine = await createEngine({
   wasmBinary,
   ...(opts.build === 'mt' ? { pthreadPoolSize: Math.max(1, maxThreads - 1) } : {}),

@@ -303,7 +303,8 @@ function makePresetStep(c, batch) {
   const keep = 1 - c.dropout;
   const lr = c.learning_rate,
     scale = 1 / batch;
-  const act = (/** @type {import('@tensorflow/tfjs').Tensor} */ z) => (c.hidden === 'relu' ? tf.relu(z) : tf.sigmoid(z));
+  const act = (/** @type {import('@tensorflow/tfjs').Tensor} */ z) =>
+    c.hidden === 'relu' ? tf.relu(z) : tf.sigmoid(z);
   const actGrad = (/** @type {import('@tensorflow/tfjs').Tensor} */ a) =>
     c.hidden === 'relu' ? tf.step(a) : tf.mul(a, tf.sub(1, a));
   /** @param {import('@tensorflow/tfjs').Variable} p @param {import('@tensorflow/tfjs').Variable | undefined} v @param {import('@tensorflow/tfjs').Tensor} g */
@@ -431,7 +432,14 @@ async function tfjsPresets({
           sps = timeSteps(step, data, batch, seconds, warmup);
           step.dispose();
         }
-        const r = { impl: `tfjs-wasm${way === 'manual' ? '' : `-${way}`}`, preset, threads, rep, batch, samples_per_second: sps };
+        const r = {
+          impl: `tfjs-wasm${way === 'manual' ? '' : `-${way}`}`,
+          preset,
+          threads,
+          rep,
+          batch,
+          samples_per_second: sps,
+        };
         log(JSON.stringify(r));
         out.push(r);
         await new Promise((done) => setTimeout(done, 0));

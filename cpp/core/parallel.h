@@ -86,9 +86,9 @@ int defaultMaxThreads();
 
 // One batch's work, as the automatic choice sees it before measuring anything.
 struct ThreadWork {
-  int batch = 1;              // samples per step (the whole training set for full-batch steps)
-  double flopPerSample = 0;   // forward, errors and update of one sample
-  int maxThreads = 1;         // threads available to this run
+  int batch = 1;             // samples per step (the whole training set for full-batch steps)
+  double flopPerSample = 0;  // forward, errors and update of one sample
+  int maxThreads = 1;        // threads available to this run
 };
 
 // Samples/s measured with `threads` threads on the run's own network and data.

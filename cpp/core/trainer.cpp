@@ -98,8 +98,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
     net = std::move(made.value());
   }
   if (history.size() > static_cast<size_t>(config.epochs)) history.resize(config.epochs);
-  const int poolThreads =
-      config.threads > 0 ? config.threads : std::clamp(maxThreads > 0 ? maxThreads : defaultMaxThreads(), 1, kMaxThreads);
+  const int poolThreads = config.threads > 0
+                              ? config.threads
+                              : std::clamp(maxThreads > 0 ? maxThreads : defaultMaxThreads(), 1, kMaxThreads);
   std::unique_ptr<Trainer> trainer(
       new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history), poolThreads));
   if (config.threads == 0) trainer->chooseThreadCount();

@@ -28,7 +28,6 @@ TEST(ThreadPool, BarrierHoldsEveryParticipantUntilAllHaveArrived) {
   }
 }
 
-
 // The `best` preset's network: 784-256-128-10, ~0.6 MFLOP per sample as the trainer counts it.
 ThreadWork work(int batch, int maxThreads, double flopPerSample = 6e5) { return {batch, flopPerSample, maxThreads}; }
 
@@ -37,8 +36,7 @@ TEST(ChooseThreads, OneThreadWhenTheBatchIsTooSmallToShare) {
     EXPECT_TRUE(threadCandidates(work(batch, 8)).empty()) << batch;
     const ThreadChoice c = chooseThreads(work(batch, 8), {{1, 1000}, {2, 5000}});
     EXPECT_EQ(c.threads, 1) << batch;
-    EXPECT_EQ(c.reason.rfind("1 thread: batch " + std::to_string(batch) + " is too small to share", 0), 0u)
-        << c.reason;
+    EXPECT_EQ(c.reason.rfind("1 thread: batch " + std::to_string(batch) + " is too small to share", 0), 0u) << c.reason;
   }
 }
 
@@ -59,7 +57,7 @@ TEST(ChooseThreads, OneThreadWhenNoOtherIsAvailable) {
 TEST(ChooseThreads, CandidatesArePowersOfTwoUpToWhatTheBatchCanUse) {
   EXPECT_EQ(threadCandidates(work(64, 2)), (std::vector<int>{1, 2}));
   EXPECT_EQ(threadCandidates(work(128, 8)), (std::vector<int>{1, 2, 4, 8}));
-  EXPECT_EQ(threadCandidates(work(64, 8)), (std::vector<int>{1, 2, 4}));    // 16 samples per thread at least
+  EXPECT_EQ(threadCandidates(work(64, 8)), (std::vector<int>{1, 2, 4}));  // 16 samples per thread at least
   EXPECT_EQ(threadCandidates(work(1000, 6)), (std::vector<int>{1, 2, 4, 6}));
   EXPECT_EQ(threadCandidates(work(48, 8)), (std::vector<int>{1, 2, 3}));
 }

@@ -87,7 +87,12 @@ describe.each(BUILDS)('%s build', (build) => {
   it('trains two epochs, learning something', () => {
     const run = ok(s.configure({ preset: 'tp', batch_size: 32, learning_rate: 0.01, epochs: 2, threads }));
     expect(run).toMatchObject({ train_count: 3000, test_count: 1000, validation_count: 0, batches_per_epoch: 94 });
-    expect(run.threads).toEqual({ requested: threads, used: threads, max: engine.maxThreads() });
+    expect(run.threads).toEqual({
+      requested: threads,
+      used: threads,
+      max: engine.maxThreads(),
+      reason: `${threads} thread${threads > 1 ? 's' : ''}, as set`,
+    });
     expect(run.config.threads).toBe(threads);
 
     const first = ok(s.train(10));
