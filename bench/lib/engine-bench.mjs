@@ -121,7 +121,8 @@ export function benchTrain(
     const configured = parse(session.configure(JSON.stringify(config), ''), 'configure');
     if (preset) batch = configured.config.batch_size || configured.train_count;
     const used = configured.threads?.used ?? threads;
-    if (threads !== 0 && used !== threads) {
+    // The pool may clamp a set count (config.threads); a batch too small to share uses fewer (used).
+    if (threads !== 0 && configured.config.threads !== threads) {
       throw new Error(
         `configure: ${threads} threads requested, the engine uses ${used}` +
           (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''),
