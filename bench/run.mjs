@@ -29,6 +29,8 @@
 //   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page,drawn (default all but drawn)
 //   --data LIST     data sets: random,digits (default both)
 //   --no-build      use what is built; build nothing
+//   --presets       every preset at its own batch size, native, wasm and TF.js, medians of 3
+//                   (bench/presets.mjs lists its options: --data DIR, --load, --json, ...)
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -41,6 +43,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
 /** Run only when named in --only: not a speed figure, and minutes long. */
 const optionalGroups = ['drawn'];
+
+// `--presets`: every preset at its own batch size instead (bench/presets.mjs, its own options).
+if (process.argv.includes('--presets')) {
+  const { runPresets } = await import('./presets.mjs');
+  await runPresets(process.argv.slice(2));
+  process.exit(process.exitCode ?? 0);
+}
 
 // ---------------------------------------------------------------- options
 const dataSets = ['random', 'digits'];

@@ -5,6 +5,7 @@
 //   /web/data/             → web/data/          (demo-files.js: the demo files' names)
 //   /tfjs/                 → node_modules/@tensorflow/tfjs/dist/
 //   /tfjs-backend-wasm/    → node_modules/@tensorflow/tfjs-backend-wasm/dist/
+//   /mnist/                → a folder of full MNIST's files, when startServer is given one
 // Standalone: `node bench/server.mjs [port]` and open http://localhost:PORT/bench/index.html.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
@@ -60,10 +61,12 @@ function servedFile(pathname) {
 }
 
 /**
- * Starts the server; `url` is where it listens.
+ * Starts the server; `url` is where it listens. `mnistDir`: a folder of full MNIST's files,
+ * served at /mnist/ (bench/presets.mjs --data DIR).
  * @returns {Promise<{ url: string, close: () => Promise<void> }>}
  */
-export function startServer(port = 0, host = '127.0.0.1') {
+export function startServer(port = 0, host = '127.0.0.1', mnistDir = '') {
+  if (mnistDir && !mounts.some(([prefix]) => prefix === '/mnist/')) mounts.unshift(['/mnist/', mnistDir]);
   const server = createServer((req, res) => {
     const headers = {
       'Cross-Origin-Opener-Policy': 'same-origin',

@@ -10,7 +10,7 @@
 //       'fit'      tf.sequential of dense layers (useBias false) with model.fit.
 //     Set the backend (and threadsCount) once per page: TF.js fixes them at initialisation.
 // Each returns [{impl, threads, batch, samples_per_second, data}].
-import { benchData, fetchDemoFile } from '/bench/lib/engine-bench.mjs';
+import { benchData, fetchDemoFile, mnistData } from '/bench/lib/engine-bench.mjs';
 
 const now = () => performance.now();
 const outBox = /** @type {HTMLElement} */ (document.getElementById('out'));
@@ -68,10 +68,13 @@ async function initBackend(backend, threadsCount) {
 
 // The dataset as TF.js wants it: float32 pixels in [0,1] and one-hot labels (so TF.js does
 // no per-batch conversion, unlike the engine, which normalises uint8 per batch).
-/** @param {string} kind @returns {Promise<TfData>} */
-async function tfData(kind) {
-  const { images, labels } = await benchData(kind, fetchDemoFile);
-  const count = labels.length - 8;
+/** @param {string} kind 'random', 'digits' or 'mnist' (full MNIST at /mnist/) @param {number} [limit] the first N (0: all) @returns {Promise<TfData>} */
+async function tfData(kind, limit = 0) {
+  const { images, labels } =
+    kind === 'mnist'
+      ? await mnistData(async (name) => new Uint8Array(await (await fetch(`/mnist/${name}`)).arrayBuffer()))
+      : await benchData(kind, fetchDemoFile);
+  const count = limit > 0 ? Math.min(limit, labels.length - 8) : labels.length - 8;
   const px = new Float32Array(count * 784);
   for (let i = 0; i < px.length; i++) px[i] = images[16 + i] / 255;
   const oh = new Float32Array(count * 10);
@@ -262,9 +265,194 @@ async function tfjsBench({
   return out;
 }
 
+// ---- TF.js on a preset's network (bench/presets.mjs): the preset's settings as the engine's
+// `digitrain settings --json` gives them (layers, hidden activation, biases, dropout, L2,
+// optimiser, learning rate, batch size), a softmax + cross-entropy output with the `mean`
+// reduction, two ways:
+//   'manual'  a hand-written step with tf ops: forward with inverted-dropout masks, the
+//             hand-derived errors, ĝ = (g + λθ)/B (biases not regularised), SGD or momentum
+//             (v ← μv − lr·ĝ, θ ← θ + v), in tf.tidy;
+//   'fit'     tf.sequential of dense (+ dropout) layers with an l2 kernel regulariser of λ/(2B)
+//             (the same gradient on the mean loss) and tf.train.sgd / tf.train.momentum, model.fit.
+
+/**
+ * @typedef {{ layers: number[], hidden: string, output: string, loss: string, bias: boolean, dropout: number,
+ *   l2: number, optimizer: string, momentum: number, learning_rate: number, batch_size: number,
+ *   reduction: string }} PresetConfig
+ */
+
+/** @param {PresetConfig} c */
+function checkPreset(c) {
+  if (c.output !== 'softmax' || c.loss !== 'cross-entropy' || c.reduction !== 'mean')
+    throw new Error('the TF.js preset step is written for a softmax + cross-entropy output and the mean reduction');
+  if (!['relu', 'sigmoid'].includes(c.hidden)) throw new Error(`hidden activation ${c.hidden}: not written for TF.js`);
+  if (!['sgd', 'momentum'].includes(c.optimizer)) throw new Error(`optimizer ${c.optimizer}: not written for TF.js`);
+}
+
+/** @param {PresetConfig} c @param {number} batch @returns {Step} */
+function makePresetStep(c, batch) {
+  checkPreset(c);
+  const L = c.layers.length - 1;
+  const W = Array.from({ length: L }, (_, l) =>
+    tf.variable(tf.randomNormal([c.layers[l], c.layers[l + 1]], 0, Math.sqrt(2 / c.layers[l]), 'float32', 7 + l)),
+  );
+  const b = Array.from({ length: L }, (_, l) => tf.variable(tf.zeros([c.layers[l + 1]])));
+  const momentum = c.optimizer === 'momentum';
+  const vW = momentum ? W.map((w) => tf.variable(tf.zerosLike(w))) : [];
+  const vb = momentum ? b.map((v) => tf.variable(tf.zerosLike(v))) : [];
+  const keep = 1 - c.dropout;
+  const lr = c.learning_rate,
+    scale = 1 / batch;
+  const act = (/** @type {import('@tensorflow/tfjs').Tensor} */ z) =>
+    c.hidden === 'relu' ? tf.relu(z) : tf.sigmoid(z);
+  const actGrad = (/** @type {import('@tensorflow/tfjs').Tensor} */ a) =>
+    c.hidden === 'relu' ? tf.step(a) : tf.mul(a, tf.sub(1, a));
+  /** @param {import('@tensorflow/tfjs').Variable} p @param {import('@tensorflow/tfjs').Variable | undefined} v @param {import('@tensorflow/tfjs').Tensor} g */
+  const update = (p, v, g) => {
+    if (v) {
+      v.assign(tf.sub(tf.mul(c.momentum, v), tf.mul(lr, g)));
+      p.assign(tf.add(p, v));
+    } else p.assign(tf.sub(p, tf.mul(lr, g)));
+  };
+  const step = (
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ x,
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ y,
+  ) =>
+    tf.tidy(() => {
+      /** @type {import('@tensorflow/tfjs').Tensor[]} */
+      const a = [x];
+      /** @type {(import('@tensorflow/tfjs').Tensor | null)[]} */
+      const masks = [];
+      for (let l = 0; l < L; l++) {
+        let z = tf.matMul(a[l], W[l]);
+        if (c.bias) z = tf.add(z, b[l]);
+        if (l === L - 1) {
+          a.push(tf.softmax(z));
+          break;
+        }
+        let h = act(z);
+        const mask =
+          c.dropout > 0 ? tf.mul(tf.cast(tf.less(tf.randomUniform(h.shape), keep), 'float32'), 1 / keep) : null;
+        if (mask) h = tf.mul(h, mask);
+        masks.push(mask);
+        a.push(h);
+      }
+      let e = tf.sub(a[L], y);
+      /** @type {[number, import('@tensorflow/tfjs').Tensor, import('@tensorflow/tfjs').Tensor][]} */
+      const grads = [];
+      for (let l = L - 1; l >= 0; l--) {
+        // Explicit transposes: TF.js 4.22's wasm matMul with transposeA/B is ~10× slower.
+        const gW = tf.mul(scale, tf.add(tf.matMul(tf.transpose(a[l]), e), tf.mul(c.l2, W[l])));
+        grads.push([l, gW, tf.mul(scale, tf.sum(e, 0))]);
+        if (l > 0) {
+          e = tf.mul(tf.matMul(e, tf.transpose(W[l])), actGrad(a[l]));
+          const mask = masks[l - 1];
+          if (mask) e = tf.mul(e, mask);
+        }
+      }
+      for (const [l, gW, gb] of grads) {
+        update(W[l], vW[l], gW);
+        if (c.bias) update(b[l], vb[l], gb);
+      }
+    });
+  return {
+    step,
+    sync: () => W[0].dataSync(),
+    dispose: () => [...W, ...b, ...vW, ...vb].forEach((v) => v.dispose()),
+  };
+}
+
+/** @param {PresetConfig} c @param {TfData} data @param {number} batch @param {number} seconds @param {number} warmup */
+async function timePresetFit(c, data, batch, seconds, warmup) {
+  checkPreset(c);
+  const L = c.layers.length - 1;
+  /** @type {import('@tensorflow/tfjs').layers.Layer[]} */
+  const layers = [];
+  for (let l = 0; l < L; l++) {
+    layers.push(
+      tf.layers.dense({
+        ...(l === 0 ? { inputShape: [c.layers[0]] } : {}),
+        units: c.layers[l + 1],
+        activation: l === L - 1 ? 'softmax' : c.hidden === 'relu' ? 'relu' : 'sigmoid',
+        useBias: c.bias,
+        ...(c.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: c.l2 / (2 * batch) }) } : {}),
+      }),
+    );
+    if (l < L - 1 && c.dropout > 0) layers.push(tf.layers.dropout({ rate: c.dropout }));
+  }
+  const model = tf.sequential({ layers });
+  const optimizer =
+    c.optimizer === 'momentum' ? tf.train.momentum(c.learning_rate, c.momentum) : tf.train.sgd(c.learning_rate);
+  model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+  const chunk = Math.max(batch, Math.min(data.count, 4096) - (Math.min(data.count, 4096) % batch));
+  const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
+  const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
+  const runFor = async (/** @type {number} */ duration) => {
+    let samples = 0;
+    const t0 = now();
+    do {
+      await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
+      samples += chunk;
+    } while (now() - t0 < duration * 1000);
+    return samples / ((now() - t0) / 1000);
+  };
+  await runFor(warmup);
+  const rate = await runFor(seconds);
+  xs.dispose();
+  ys.dispose();
+  model.dispose();
+  return rate;
+}
+
+/**
+ * @param {{ presets: Record<string, PresetConfig>, threadsCount?: number, ways?: string[], seconds?: number,
+ *   warmup?: number, reps?: number, mnist?: boolean, limit?: number }} opts
+ */
+async function tfjsPresets({
+  presets,
+  threadsCount = 0,
+  ways = ['manual', 'fit'],
+  seconds = 1,
+  warmup = 0.3,
+  reps = 3,
+  mnist = false,
+  limit = 0,
+}) {
+  const { threads } = await initBackend('wasm', threadsCount);
+  const data = await tfData(mnist ? 'mnist' : 'digits', limit);
+  const out = [];
+  for (const [preset, c] of Object.entries(presets)) {
+    const batch = c.batch_size || data.count;
+    for (const way of ways) {
+      for (let rep = 1; rep <= reps; rep++) {
+        let sps;
+        if (way === 'fit') sps = await timePresetFit(c, data, batch, seconds, warmup);
+        else {
+          const step = makePresetStep(c, batch);
+          sps = timeSteps(step, data, batch, seconds, warmup);
+          step.dispose();
+        }
+        const r = {
+          impl: `tfjs-wasm${way === 'manual' ? '' : `-${way}`}`,
+          preset,
+          threads,
+          rep,
+          batch,
+          samples_per_second: sps,
+        };
+        log(JSON.stringify(r));
+        out.push(r);
+        await new Promise((done) => setTimeout(done, 0));
+      }
+    }
+  }
+  return out;
+}
+
 window.bench = {
   ours,
   tfjs: tfjsBench,
+  tfjsPresets,
   /** The thread count TF.js's wasm backend really uses when asked for `threadsCount`. */
   tfjsThreads: async ({ threadsCount }) => (await initBackend('wasm', threadsCount)).threads,
   info: () => ({

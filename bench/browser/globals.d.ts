@@ -13,12 +13,25 @@ export interface BenchFigure {
   data: string;
 }
 
+/** One repetition of a preset's measurement (bench/presets.mjs). */
+export interface PresetFigure {
+  impl: string;
+  preset: string;
+  threads: number | 'auto';
+  rep: number;
+  batch: number;
+  samples_per_second: number;
+  threads_used?: number;
+  threads_reason?: string;
+}
+
 declare global {
   const tf: typeof tfjs & { wasm: typeof tfjsWasm };
   interface Window {
     bench: {
       ours(options: object): Promise<BenchFigure[]>;
       tfjs(options: object): Promise<BenchFigure[]>;
+      tfjsPresets(options: object): Promise<PresetFigure[]>;
       tfjsThreads(options: { threadsCount: number }): Promise<number>;
       info(): { userAgent: string; hardwareConcurrency: number; crossOriginIsolated: boolean; tfjs?: string };
     };

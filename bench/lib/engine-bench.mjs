@@ -86,13 +86,28 @@ function parse(json, what) {
 }
 
 /**
- * Training samples/s of one (threads, batch) on a fresh Session of `engine`.
- * Returns {samples_per_second, threads_used, batches, seconds}.
+ * The training files of full MNIST (raw IDX, `train-images-idx3-ubyte` and
+ * `train-labels-idx1-ubyte`) as {images, labels}; `read(name)` returns a file's bytes.
+ * @param {(name: string) => Uint8Array | Promise<Uint8Array>} read
+ */
+export async function mnistData(read) {
+  const [images, labels] = await Promise.all([read('train-images-idx3-ubyte'), read('train-labels-idx1-ubyte')]);
+  return { images, labels };
+}
+
+/**
+ * Training samples/s of one (threads, batch) on a fresh Session of `engine`: the `tp` preset at
+ * `batch`, or with `preset` that preset at its own batch size (`batch` is then ignored) on the
+ * first `limit` samples (0: all) with no validation split. `threads` may be 0 (`auto`).
+ * Returns {samples_per_second, threads_used, threads_reason, batch, batches, seconds}.
  * @param {import('../../web/core/engine').Engine} engine
- * @param {{ threads?: number, batch?: number, seconds?: number, warmup?: number,
+ * @param {{ threads?: number, batch?: number, seconds?: number, warmup?: number, preset?: string, limit?: number,
  *   data?: { images: Uint8Array, labels: Uint8Array } | null }} [options]
  */
-export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, warmup = 0.3, data = null } = {}) {
+export function benchTrain(
+  engine,
+  { threads = 1, batch = 32, seconds = 1.5, warmup = 0.3, data = null, preset = '', limit = 0 } = {},
+) {
   const { images, labels } = data ?? syntheticMnist();
   const session = new engine.Session();
   try {
@@ -100,10 +115,14 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
       session.setDataset('train', 'bench-images-idx3-ubyte', images, 'bench-labels-idx1-ubyte', labels),
       'setDataset',
     );
-    const config = { preset: 'tp', batch_size: batch, threads, epochs: 100000 };
+    const config = preset
+      ? { preset, threads, epochs: 100000, limit, validation: 0 }
+      : { preset: 'tp', batch_size: batch, threads, epochs: 100000 };
     const configured = parse(session.configure(JSON.stringify(config), ''), 'configure');
+    if (preset) batch = configured.config.batch_size || configured.train_count;
     const used = configured.threads?.used ?? threads;
-    if (used !== threads) {
+    // The pool may clamp a set count (config.threads); a batch too small to share uses fewer (used).
+    if (threads !== 0 && configured.config.threads !== threads) {
       throw new Error(
         `configure: ${threads} threads requested, the engine uses ${used}` +
           (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''),
@@ -128,7 +147,7 @@ export function benchTrain(engine, { threads = 1, batch = 32, seconds = 1.5, war
     };
     runFor(warmup);
     const r = runFor(seconds);
-    return { ...r, threads_used: used };
+    return { ...r, batch, threads_used: used, threads_reason: configured.threads?.reason ?? '' };
   } finally {
     session.delete();
   }

@@ -227,7 +227,10 @@ class JsSession {
         out["batches_per_epoch"] = run.batchesPerEpoch;
         out["epoch"] = run.epoch;
         out["finished"] = run.finished;
-        out["threads"] = {{"requested", run.threadsRequested}, {"used", run.config.threads}, {"max", run.threadsMax}};
+        out["threads"] = {{"requested", run.threadsRequested},
+                          {"used", run.threadsUsed},
+                          {"max", run.threadsMax},
+                          {"reason", run.threadsReason}};
         out["warnings"] = run.warnings;
         return out;
       });

@@ -43,7 +43,7 @@ struct TrainConfig {
   double stepDecayFactor = 0.5;
   bool shuffle = true;  // reshuffle the training order every epoch
   uint64_t seed = 1;
-  int threads = 1;
+  int threads = 0;  // 0: auto, chosen when training starts (trainer.h)
 
   NetworkSpec networkSpec() const;
 };

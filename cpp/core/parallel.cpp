@@ -1,5 +1,8 @@
 #include "parallel.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace digitrain {
 
 ThreadPool::ThreadPool(int threads) {
@@ -63,6 +66,71 @@ void ThreadPool::loop(int index) {
     (*task_)(index);
     remaining_.fetch_sub(1, std::memory_order_acq_rel);
   }
+}
+
+namespace {
+
+std::string threadsText(int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
+
+std::string ratioText(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f×", x);
+  return buf;
+}
+
+// How many threads a batch can use at all: one per kMinSamplesPerThread samples.
+int shareable(const ThreadWork& w) { return std::clamp(w.batch / kMinSamplesPerThread, 1, std::max(1, w.maxThreads)); }
+
+}  // namespace
+
+int defaultMaxThreads() { return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8); }
+
+std::vector<int> threadCandidates(const ThreadWork& work) {
+  const int most = shareable(work);
+  if (most <= 1 || work.batch * work.flopPerSample / 2 < kMinFlopPerThread) return {};
+  std::vector<int> out{1};
+  for (int n = 2; n < most; n *= 2) out.push_back(n);
+  out.push_back(most);
+  return out;
+}
+
+ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial>& trials) {
+  if (work.maxThreads <= 1) return {1, "1 thread: no other thread is available to this run"};
+  if (shareable(work) <= 1)
+    return {1, "1 thread: batch " + std::to_string(work.batch) + " is too small to share (at least " +
+                   std::to_string(2 * kMinSamplesPerThread) + " samples)"};
+  const std::vector<int> candidates = threadCandidates(work);
+  if (candidates.empty()) {
+    char mflop[32];
+    std::snprintf(mflop, sizeof mflop, "%.2g", work.batch * work.flopPerSample / 1e6);
+    return {1, "1 thread: a batch of " + std::to_string(work.batch) + " on this network is " + mflop +
+                   " MFLOP, too little to share"};
+  }
+  auto rateOf = [&](int threads) {
+    double best = 0;
+    for (const ThreadTrial& t : trials)
+      if (t.threads == threads) best = std::max(best, t.samplesPerSecond);
+    return best;
+  };
+  if (rateOf(1) <= 0) {
+    const int most = candidates.back();
+    return {most, threadsText(most) + ": batch " + std::to_string(work.batch) + " shared (not measured)"};
+  }
+  int chosen = 1;
+  for (int n : candidates)
+    if (n > chosen && rateOf(n) >= kThreadGain * rateOf(chosen)) chosen = n;
+  const double one = rateOf(1);
+  if (chosen == 1) {
+    // The most threads measured, and what they achieved against one.
+    int other = 1;
+    for (int n : candidates)
+      if (rateOf(n) > 0) other = n;
+    return {1, "1 thread: " + threadsText(other) + " measured " + ratioText(rateOf(other) / one) +
+                   " one thread's speed at batch " + std::to_string(work.batch) +
+                   " (too little to share, or the other cores are busy)"};
+  }
+  return {chosen, threadsText(chosen) + ": measured " + ratioText(rateOf(chosen) / one) +
+                      " one thread's speed at batch " + std::to_string(work.batch)};
 }
 
 }  // namespace digitrain

@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -66,5 +67,49 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
 };
+
+// ---- the automatic thread count (the `threads` setting's 0, `auto`) ----------------------
+
+// Below this many samples per thread, splitting a batch costs more than it saves: a batch of B
+// is shared by at most B / kMinSamplesPerThread threads, whatever the setting.
+constexpr int kMinSamplesPerThread = 16;
+// Below this much arithmetic per thread and batch (~30 µs in WebAssembly), handing the work to
+// another thread and waiting for it costs about what it saves.
+constexpr double kMinFlopPerThread = 1e6;
+// More threads are chosen only when they were measured at least this much faster than fewer:
+// within it, fewer threads leave cores to the page and the rest of the machine for free.
+constexpr double kThreadGain = 1.05;
+
+// The most threads `auto` considers where nothing else limits them: min(8, cores), the size of
+// the browser builds' pthread pool plus the calling thread.
+int defaultMaxThreads();
+
+// One batch's work, as the automatic choice sees it before measuring anything.
+struct ThreadWork {
+  int batch = 1;             // samples per step (the whole training set for full-batch steps)
+  double flopPerSample = 0;  // forward, errors and update of one sample
+  int maxThreads = 1;        // threads available to this run
+};
+
+// Samples/s measured with `threads` threads on the run's own network and data.
+struct ThreadTrial {
+  int threads = 1;
+  double samplesPerSecond = 0;
+};
+
+struct ThreadChoice {
+  int threads = 1;
+  std::string reason;  // "1 thread: batch 1 is too small to share"
+};
+
+// The thread counts worth measuring, in increasing order (1 first); empty when the work
+// alone decides (chooseThreads with no trials says why).
+std::vector<int> threadCandidates(const ThreadWork& work);
+
+// The thread count for `work`: 1 when the batch or its arithmetic is too small to share;
+// otherwise the count whose trial was fastest, moving up from 1 only for a gain of at least
+// kThreadGain over the best fewer threads measured. With candidates but no trials, the most
+// threads the batch can use.
+ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial>& trials);
 
 }  // namespace digitrain

@@ -286,10 +286,13 @@ Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_
   info.threadsRequested = cfg.threads;
   info.threadsMax = budget_.maxThreads();
   dropTrainer();
-  ThreadGrant grant = budget_.lease(cfg.threads);
-  cfg.threads = grant.lease.threads();
-  if (!grant.warning.empty()) info.warnings.push_back(grant.warning);
-  auto created = Trainer::create(cfg, train_.data, test_.data, std::move(start), std::move(history));
+  // `auto` takes what the budget has left, without a warning, and the trainer picks from it.
+  const bool automatic = cfg.threads == 0;
+  ThreadGrant grant = budget_.lease(automatic ? budget_.maxThreads() : cfg.threads);
+  if (!automatic) cfg.threads = grant.lease.threads();
+  if (!grant.warning.empty() && !automatic) info.warnings.push_back(grant.warning);
+  auto created =
+      Trainer::create(cfg, train_.data, test_.data, std::move(start), std::move(history), grant.lease.threads());
   if (!created) return fail(created.error());
   trainer_ = std::move(created.value());
   if (!trainer_->splitNote().empty()) info.warnings.insert(info.warnings.begin(), trainer_->splitNote());
@@ -298,6 +301,8 @@ Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_
   importedName_.clear();
 
   info.config = cfg;
+  info.threadsUsed = trainer_->threads();
+  info.threadsReason = trainer_->threadsReason();
   info.trainCount = trainer_->count(Split::Train);
   info.validationCount = trainer_->count(Split::Validation);
   info.testCount = trainer_->count(Split::Test);

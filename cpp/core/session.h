@@ -100,12 +100,14 @@ struct DatasetInfo {
 
 // A training run as configure() set it up.
 struct RunInfo {
-  TrainConfig config;  // the settings in force; config.threads is the number used
+  TrainConfig config;  // the settings in force (threads as set; 0 = auto)
   size_t trainCount = 0, validationCount = 0, testCount = 0;
   int batchesPerEpoch = 0;
   int epoch = 0;  // epochs already done (non-zero when continuing a model's history)
   bool finished = false;
   int threadsRequested = 1, threadsMax = 1;
+  int threadsUsed = 1;        // threads sharing each batch (what `auto` chose)
+  std::string threadsReason;  // why: "1 thread: batch 1 is too small to share (...)"
   std::vector<std::string> warnings;
 };
 

@@ -222,9 +222,13 @@ std::vector<Setting> buildTable() {
                   "reshuffle the training order every epoch (off: file order)", "--shuffle", DIGITRAIN_FIELD(shuffle)));
   t.push_back(row("seed", T::Seed, "Seed", "seed of every random draw (weights, order, dropout)", "--seed",
                   DIGITRAIN_FIELD(seed)));
-  t.push_back(
-      ranged(row("threads", T::Int, "Threads", "threads sharing each batch", "--threads", DIGITRAIN_FIELD(threads)),
-             atLeast(1), atMost(kMaxThreads)));
+  Setting threads = ranged(row("threads", T::Int, "Threads",
+                               "threads sharing each batch; 0 (or `auto`) = chosen from the batch's work and a "
+                               "short measurement on this machine",
+                               "--threads", DIGITRAIN_FIELD(threads)),
+                           atLeast(0), atMost(kMaxThreads));
+  threads.words = {{"auto", 0}};
+  t.push_back(threads);
   return t;
 }
 

@@ -6,14 +6,19 @@
 #include <limits>
 #include <numeric>
 
+#include "settings.h"
+
 namespace digitrain {
 namespace {
 
 // Samples processed per forward/backward call. Larger batches (up to the full-batch steps of
 // the lab) are cut into chunks whose gradients add up, so memory stays bounded.
 constexpr int kChunk = 256;
-// Below this many samples per thread, splitting a batch costs more than it saves.
-constexpr int kMinSamplesPerThread = 16;
+// `auto`: each candidate thread count is timed for at least this long (and two batches), twice,
+// alternating with the others, and keeps its faster round; a probe batch has at most
+// kProbeBatch samples, so a full-batch run's probe stays short.
+constexpr double kProbeSeconds = 0.02;
+constexpr int kProbeBatch = 1024;
 
 uint64_t mix(uint64_t a, uint64_t b) {
   uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
@@ -44,6 +49,7 @@ std::string withCommas(size_t n) {
   }
   return out;
 }
+std::string threadsText(int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
 
 std::string formatRate(double lr) {
   char buf[32];
@@ -85,7 +91,7 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
                                                    std::shared_ptr<const Dataset> test, std::optional<Network> start,
-                                                   std::vector<EpochMetrics> history) {
+                                                   std::vector<EpochMetrics> history, int maxThreads) {
   if (Status s = validate(config); !s) return fail(s.error());
   if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
   const int inputs = config.layers.front();
@@ -111,12 +117,17 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
     net = std::move(made.value());
   }
   if (history.size() > static_cast<size_t>(config.epochs)) history.resize(config.epochs);
-  return std::unique_ptr<Trainer>(
-      new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history)));
+  const int poolThreads = config.threads > 0
+                              ? config.threads
+                              : std::clamp(maxThreads > 0 ? maxThreads : defaultMaxThreads(), 1, kMaxThreads);
+  std::unique_ptr<Trainer> trainer(
+      new Trainer(config, std::move(train), std::move(test), std::move(net), std::move(history), poolThreads));
+  if (config.threads == 0) trainer->chooseThreadCount();
+  return trainer;
 }
 
 Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> test,
-                 Network net, std::vector<EpochMetrics> history)
+                 Network net, std::vector<EpochMetrics> history, int poolThreads)
     : config_(config),
       train_(std::move(train)),
       test_(std::move(test)),
@@ -133,16 +144,28 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   batchSize_ = config_.batchSize == 0 ? static_cast<int>(trainCount_)
                                       : static_cast<int>(std::min<size_t>(config_.batchSize, trainCount_));
   batchesPerEpoch_ = static_cast<int>((trainCount_ + batchSize_ - 1) / batchSize_);
-  if (config_.threads > 1) pool_ = std::make_unique<ThreadPool>(config_.threads);
-  const int perThread = (batchSize_ + config_.threads - 1) / config_.threads;
-  workspaces_.resize(config_.threads);
-  gradients_.resize(config_.threads);
-  for (int t = 0; t < config_.threads; ++t) {
+  threads_ = poolThreads;
+  // A set count: the batch may still be too small for all of it (trainBatch shares it by
+  // kMinSamplesPerThread), and then threads() says how many really share it.
+  const int usable = std::clamp(batchSize_ / kMinSamplesPerThread, 1, threads_);
+  if (config_.threads > 0)
+    threadsReason_ = usable == threads_ ? threadsText(threads_) + ", as set"
+                                        : threadsText(usable) + " of the " + std::to_string(threads_) + " set: batch " +
+                                              std::to_string(batchSize_) + " is too small to share further";
+  if (threads_ > 1) pool_ = std::make_unique<ThreadPool>(threads_);
+  // `auto` may settle on any count from 2 up, so each thread's workspace holds a share of two;
+  // a share beyond kChunk is cut into the same chunks either way.
+  const int divisor = config_.threads > 0 ? threads_ : std::min(threads_, 2);
+  const int perThread = (batchSize_ + divisor - 1) / divisor;
+  workspaces_.resize(threads_);
+  gradients_.resize(threads_);
+  for (int t = 0; t < threads_; ++t) {
     // Thread 0 may take a small batch alone (see activeThreads), so it holds a whole one.
     workspaces_[t].resize(net_, std::min(kChunk, t == 0 ? batchSize_ : perThread), config_.dropout > 0);
     gradients_[t].resize(net_);
   }
-  tally_.resize(config_.threads);
+  tally_.resize(threads_);
+  if (config_.threads > 0) threads_ = usable;
   rule_ = makeUpdateRule(config_, net_);
   learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
@@ -157,6 +180,52 @@ size_t Trainer::count(Split split) const {
     case Split::Test: return testCount_;
   }
   return 0;
+}
+
+void Trainer::chooseThreadCount() {
+  ThreadWork work;
+  work.batch = batchSize_;
+  work.maxThreads = threads_;
+  // Forward products, update products, and the errors carried back through every layer but the first.
+  for (size_t l = 0; l < net_.layers.size(); ++l)
+    work.flopPerSample += (l == 0 ? 4.0 : 6.0) * net_.layers[l].inputs() * net_.layers[l].outputs();
+  std::vector<ThreadTrial> trials;
+  const std::vector<int> candidates = threadCandidates(work);
+  if (!candidates.empty()) {
+    for (int round = 0; round < 2; ++round)
+      for (int n : candidates) trials.push_back({n, measureSamplesPerSecond(n)});
+    // The measurement trained a copy of the run: start the run itself from where it was.
+    net_ = snapshot_;
+    rule_ = makeUpdateRule(config_, net_);
+    batchInEpoch_ = 0;
+  }
+  const ThreadChoice choice = chooseThreads(work, trials);
+  threads_ = choice.threads;
+  threadsReason_ = choice.reason;
+}
+
+double Trainer::measureSamplesPerSecond(int threads) {
+  using Clock = std::chrono::steady_clock;
+  threads_ = threads;
+  startEpoch();
+  const int probe = std::min(batchSize_, kProbeBatch);
+  const int batches = static_cast<int>(std::max<size_t>(1, trainCount_ / probe));
+  int k = 0;
+  auto step = [&] {
+    const size_t first = static_cast<size_t>(k++ % batches) * probe;
+    int wrong = 0;
+    if (std::isfinite(trainBatch(first, probe, &wrong))) applyUpdate(probe);
+  };
+  step();  // wakes the threads and warms the caches
+  const auto t0 = Clock::now();
+  int timed = 0;
+  double seconds = 0;
+  while (timed < 2 || seconds < kProbeSeconds) {
+    step();
+    ++timed;
+    seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  return double(timed) * probe / seconds;
 }
 
 void Trainer::startEpoch() {
@@ -225,6 +294,45 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
   }
 }
 
+// Thread t's part of a stateful rule's step (momentum, Adam), in the same pool task as the
+// forward and backward passes, after their barrier: columns [c0, c0+n) of every layer's summed
+// gradient, from every thread's activations and errors in thread order u = 0, 1, … (so the
+// result depends on the thread count only), into the columns of gradients_[0] nobody else
+// touches, then the rule's update of those columns. Ending the task and starting another for
+// the reduction and update (applyUpdate) handed the batch to the pool twice and filled and
+// read a whole gradient buffer per thread.
+void Trainer::parallelRuleShare(int t, int size) {
+  const int threads = activeThreads_;
+  const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
+    Layer& layer = net_.layers[l];
+    const auto [c0, n] = shareOf(layer.outputs(), threads, t);
+    if (n == 0) continue;
+    auto& gW = gradients_[0].weights[l];
+    auto gb = gradients_[0].bias[l].segment(c0, n);
+    bool accumulate = false;
+    for (int u = 0; u < threads; ++u) {
+      const int samples = shareOf(size, threads, u).second;
+      if (samples == 0) continue;
+      const Workspace<Scalar>& ws = workspaces_[u];
+      auto e = ws.e[l].block(c0, 0, n, samples);
+      if (l == 0 && ws.sparse.active) {
+        if (!accumulate) gW.middleCols(c0, n).setZero();
+        addSparseOuterProduct(ws, c0, n, Scalar(1), gW);
+      } else {
+        addOuterProduct(gW, Scalar(1), ws.a[l], e, accumulate, c0);
+      }
+      if (layer.hasBias()) {
+        if (accumulate) gb.noalias() += e.rowwise().sum();
+        else gb.noalias() = e.rowwise().sum();
+      }
+      accumulate = true;
+    }
+    rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
+    if (layer.hasBias()) rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
+  }
+}
+
 // Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
 // t's share of the layer's output columns (skipped when empty): the split the update steps use.
 template <class Fn>
@@ -244,17 +352,21 @@ void Trainer::forEachColumnShare(const Fn& fn) {
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
   // The split depends only on the batch size and the thread count, never on timing.
-  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
+  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, threads_) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
   fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
   // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
   // samples' activations and errors, and the step is taken straight from them (parallelSgd).
-  parallelSgd_ = false;
-  if (threads > 1 && rule_->stateless()) {
-    parallelSgd_ = true;
-    for (int t = 0; t < threads; ++t)
-      parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
+  // A stateful rule likewise (parallelRule), its step begun here: a batch that turns out not to
+  // be finite stops the run, so the step count it took is never used.
+  parallelSgd_ = parallelRule_ = false;
+  if (threads > 1) {
+    bool fits = true;
+    for (int t = 0; t < threads; ++t) fits = fits && shareOf(size, threads, t).second <= workspaces_[t].capacity;
+    parallelSgd_ = fits && rule_->stateless();
+    parallelRule_ = fits && !rule_->stateless();
+    if (parallelRule_) rule_->beginStep();
   }
   const Scalar keep = Scalar(1.0 - config_.dropout);
   const Scalar eta = stepScale(size), etaLambda = eta * Scalar(config_.l2);
@@ -278,17 +390,19 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       tally_[t].loss += outputError(net_, ws, n);
       propagateErrors(net_, ws, n, keep);
       if (!errorsFinite(ws, n)) tally_[t].finite = false;
-      if (fusedSgd_ || parallelSgd_) continue;  // the step is taken once the loss is known to be finite
+      if (fusedSgd_ || parallelSgd_ || parallelRule_) continue;  // stepped once the loss is known to be finite
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
     tally_[t].used = end > begin;
-    if (!parallelSgd_) return;
+    if (!parallelSgd_ && !parallelRule_) return;
     // Every thread's errors are needed for any column's update: wait for them here rather
     // than end the run and start another. The step is taken only when the batch's loss is
     // finite, decided from the tallies exactly as train() decides it.
     pool_->barrier(threads);
-    if (std::isfinite(batchLoss(threads))) parallelSgdShare(t, size, eta, etaLambda);
+    if (!std::isfinite(batchLoss(threads))) return;
+    if (parallelSgd_) parallelSgdShare(t, size, eta, etaLambda);
+    else parallelRuleShare(t, size);
   };
   if (threads > 1) pool_->run(work);
   else work(0);
@@ -318,7 +432,7 @@ void Trainer::applyUpdate(int size) {
     sgdStep(net_, workspaces_[0], size, eta, eta * Scalar(config_.l2));
     return;
   }
-  if (parallelSgd_) return;  // taken inside trainBatch's threads (parallelSgdShare)
+  if (parallelSgd_ || parallelRule_) return;  // taken inside trainBatch's threads
   rule_->beginStep();
   const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
   // Reduction and update are split across the pool by output columns; each column's sum

@@ -8,6 +8,14 @@
 // (seed, epoch, position). Same seed and same thread count ⇒ bitwise identical weights.
 // A different thread count changes only the order in which per-thread gradient sums are
 // added (float addition is not associative), so results agree to rounding, not bitwise.
+//
+// Threads `auto` (config.threads 0): the count is chosen once, when the trainer is created,
+// from the batch's work and a short measurement (parallel.h, chooseThreads): a few batches of
+// this run's own network and data timed at each candidate count, on a copy of the starting
+// state that is then thrown away. The run itself trains at the chosen count from its first
+// batch, so it is bitwise the run that sets that count explicitly; threads() and
+// threadsReason() report it. Which count is chosen depends on the machine's speed and load at
+// that moment: a run that must reproduce bit for bit elsewhere sets the count.
 #pragma once
 
 #include <array>
@@ -52,10 +60,11 @@ class Trainer {
   // `limit` (all when 0) of the samples before them. `test` may be null. Training starts from `start` when given
   // (a loaded model, or the last good model after a crash) and continues the epoch count
   // from `history`.
+  // `maxThreads`: the most threads `auto` may use (0: defaultMaxThreads()).
   static Expected<std::unique_ptr<Trainer>> create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
                                                    std::shared_ptr<const Dataset> test,
                                                    std::optional<Network> start = std::nullopt,
-                                                   std::vector<EpochMetrics> history = {});
+                                                   std::vector<EpochMetrics> history = {}, int maxThreads = 0);
   ~Trainer();
 
   StepResult train(int maxBatches);
@@ -68,6 +77,10 @@ class Trainer {
   int batchInEpoch() const { return batchInEpoch_; }
   int batchesPerEpoch() const { return batchesPerEpoch_; }
   bool finished() const { return epoch() >= config_.epochs || !diverged_.empty(); }
+  // The threads sharing each batch of this run (a batch too small to share takes fewer), and
+  // why: "2 threads: measured 1.71× one thread's speed at batch 64".
+  int threads() const { return threads_; }
+  const std::string& threadsReason() const { return threadsReason_; }
   size_t count(Split split) const;
   // Non-empty when the configured validation split did not fit the data and was changed.
   const std::string& splitNote() const { return splitNote_; }
@@ -76,7 +89,11 @@ class Trainer {
 
  private:
   Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train, std::shared_ptr<const Dataset> test,
-          Network net, std::vector<EpochMetrics> history);
+          Network net, std::vector<EpochMetrics> history, int poolThreads);
+  // Sets threads_ for `auto`: times a few batches at each candidate count, then restores the
+  // starting state (network, optimiser, epoch position).
+  void chooseThreadCount();
+  double measureSamplesPerSecond(int threads);
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
@@ -86,6 +103,7 @@ class Trainer {
   // what decides whether its step is taken.
   double batchLoss(int threads) const;
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
+  void parallelRuleShare(int t, int size);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
   // Thread t's part of `size` items (samples, output columns or input rows): first, count.
@@ -115,7 +133,10 @@ class Trainer {
   Network snapshot_;              // the network at the end of the last epoch (or the start)
   bool fusedSgd_ = false;         // decided per batch
   bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
+  bool parallelRule_ = false;     // ... and so is a stateful rule's (momentum, Adam): parallelRuleShare
   int activeThreads_ = 1;         // threads the current batch is split over
+  int threads_ = 1;               // threads a batch may be split over (≤ the pool's size)
+  std::string threadsReason_;
   // One thread's results of the current batch, on a cache line of its own: the threads
   // update theirs per sample, and sharing a line would make them wait on each other.
   struct alignas(64) ThreadTally {

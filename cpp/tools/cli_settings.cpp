@@ -15,13 +15,17 @@ namespace {
 
 using nlohmann::json;
 
-const char* metavar(const Setting& s) {
+std::string metavar(const Setting& s) {
   switch (s.type) {
     case SettingType::Text: return "NAME";
     case SettingType::Layers: return "N,N,...";
     case SettingType::Enum: return "NAME";
     case SettingType::Bool: return "on|off";
-    case SettingType::Int: return s.words.empty() ? "N" : "N|full";
+    case SettingType::Int: {
+      std::string text = "N";
+      for (const auto& [word, value] : s.words) text += "|" + word;
+      return text;
+    }
     case SettingType::Number: return "X";
     case SettingType::Seed: return "S";
   }

@@ -137,9 +137,9 @@ void printHeader(const TrainConfig& c, const Trainer& t, bool hasTest) {
               c.preset.empty() ? "(none)" : c.preset.c_str(), layerText(c.layers).c_str(), name(c.hidden),
               name(c.output), name(c.loss), c.bias ? "biases" : "no biases", name(c.init));
   std::string batch = c.batchSize == 0 ? std::string("full batch") : "batch " + std::to_string(c.batchSize);
-  std::printf("%s, lr %s, %s (%s), %d epochs, seed %llu, %d thread%s\n", name(c.optimizer),
-              shortNumber(c.learningRate).c_str(), batch.c_str(), name(c.reduction), c.epochs,
-              static_cast<unsigned long long>(c.seed), c.threads, c.threads == 1 ? "" : "s");
+  std::printf("%s, lr %s, %s (%s), %d epochs, seed %llu, %s\n", name(c.optimizer), shortNumber(c.learningRate).c_str(),
+              batch.c_str(), name(c.reduction), c.epochs, static_cast<unsigned long long>(c.seed),
+              t.threadsReason().c_str());
   std::string data = "data: " + thousands(double(t.count(Split::Train))) + " training samples";
   if (t.count(Split::Validation)) data += ", " + thousands(double(t.count(Split::Validation))) + " validation";
   if (hasTest) data += ", " + thousands(double(t.count(Split::Test))) + " test";

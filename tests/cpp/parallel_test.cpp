@@ -1,5 +1,6 @@
 // The thread pool's barrier: every participant of a run waits until all have arrived, run
-// after run, and the threads that sit a run out do not count.
+// after run, and the threads that sit a run out do not count. The automatic thread count's
+// decision on synthetic work and measurements (the trainer feeds it real ones).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -25,6 +26,73 @@ TEST(ThreadPool, BarrierHoldsEveryParticipantUntilAllHaveArrived) {
       for (int t = 0; t < participants; ++t) ASSERT_EQ(seen[t], participants) << "round " << round;
     }
   }
+}
+
+// The `best` preset's network: 784-256-128-10, ~0.6 MFLOP per sample as the trainer counts it.
+ThreadWork work(int batch, int maxThreads, double flopPerSample = 6e5) { return {batch, flopPerSample, maxThreads}; }
+
+TEST(ChooseThreads, OneThreadWhenTheBatchIsTooSmallToShare) {
+  for (int batch : {1, 16, 2 * kMinSamplesPerThread - 1}) {
+    EXPECT_TRUE(threadCandidates(work(batch, 8)).empty()) << batch;
+    const ThreadChoice c = chooseThreads(work(batch, 8), {{1, 1000}, {2, 5000}});
+    EXPECT_EQ(c.threads, 1) << batch;
+    EXPECT_EQ(c.reason.rfind("1 thread: batch " + std::to_string(batch) + " is too small to share", 0), 0u) << c.reason;
+  }
+}
+
+TEST(ChooseThreads, OneThreadWhenTheBatchIsTooLittleArithmetic) {
+  // 784-8-10 at batch 64: ~1.2 MFLOP, ~0.6 per thread.
+  const ThreadWork tiny = work(64, 2, 4.0 * 784 * 8 + 6.0 * 8 * 10);
+  EXPECT_TRUE(threadCandidates(tiny).empty());
+  const ThreadChoice c = chooseThreads(tiny, {});
+  EXPECT_EQ(c.threads, 1);
+  EXPECT_NE(c.reason.find("too little to share"), std::string::npos) << c.reason;
+}
+
+TEST(ChooseThreads, OneThreadWhenNoOtherIsAvailable) {
+  EXPECT_TRUE(threadCandidates(work(128, 1)).empty());
+  EXPECT_EQ(chooseThreads(work(128, 1), {}).threads, 1);
+}
+
+TEST(ChooseThreads, CandidatesArePowersOfTwoUpToWhatTheBatchCanUse) {
+  EXPECT_EQ(threadCandidates(work(64, 2)), (std::vector<int>{1, 2}));
+  EXPECT_EQ(threadCandidates(work(128, 8)), (std::vector<int>{1, 2, 4, 8}));
+  EXPECT_EQ(threadCandidates(work(64, 8)), (std::vector<int>{1, 2, 4}));  // 16 samples per thread at least
+  EXPECT_EQ(threadCandidates(work(1000, 6)), (std::vector<int>{1, 2, 4, 6}));
+  EXPECT_EQ(threadCandidates(work(48, 8)), (std::vector<int>{1, 2, 3}));
+}
+
+TEST(ChooseThreads, TheFastestMeasuredCountWins) {
+  // An idle two-core machine: two threads 1.7× one.
+  ThreadChoice c = chooseThreads(work(64, 2), {{1, 50000}, {2, 85000}, {1, 48000}, {2, 83000}});
+  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.reason, "2 threads: measured 1.70× one thread's speed at batch 64");
+  // One core kept busy by another program: two threads wait for the slow one.
+  c = chooseThreads(work(64, 2), {{1, 50000}, {2, 35000}});
+  EXPECT_EQ(c.threads, 1);
+  EXPECT_EQ(c.reason.rfind("1 thread: 2 threads measured 0.70× one thread's speed at batch 64", 0), 0u) << c.reason;
+  // Eight cores whose speed-up stops at four.
+  c = chooseThreads(work(128, 8), {{1, 100}, {2, 190}, {4, 340}, {8, 330}});
+  EXPECT_EQ(c.threads, 4);
+  // Eight threads only slightly faster than four: not worth the cores.
+  c = chooseThreads(work(128, 8), {{1, 100}, {2, 190}, {4, 340}, {8, 350}});
+  EXPECT_EQ(c.threads, 4);
+  c = chooseThreads(work(128, 8), {{1, 100}, {2, 190}, {4, 340}, {8, 400}});
+  EXPECT_EQ(c.threads, 8);
+  // Four threads slower than two, eight faster than two by enough: eight.
+  c = chooseThreads(work(128, 8), {{1, 100}, {2, 190}, {4, 150}, {8, 260}});
+  EXPECT_EQ(c.threads, 8);
+}
+
+TEST(ChooseThreads, AGainBelowTheThresholdKeepsFewerThreads) {
+  EXPECT_EQ(chooseThreads(work(64, 2), {{1, 1000}, {2, 1000 * kThreadGain * 0.99}}).threads, 1);
+  EXPECT_EQ(chooseThreads(work(64, 2), {{1, 1000}, {2, 1000 * kThreadGain * 1.01}}).threads, 2);
+}
+
+TEST(ChooseThreads, WithoutMeasurementsTheMostTheBatchCanUse) {
+  const ThreadChoice c = chooseThreads(work(64, 8), {});
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_NE(c.reason.find("not measured"), std::string::npos) << c.reason;
 }
 
 }  // namespace

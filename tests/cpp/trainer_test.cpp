@@ -21,6 +21,7 @@ TrainConfig smallConfig() {
   c.reduction = Reduction::Mean;
   c.bias = true;
   c.seed = 7;
+  c.threads = 1;  // these tests set the count they compare; `auto` has tests of its own
   return c;
 }
 
@@ -81,6 +82,48 @@ TEST(Trainer, SameSeedSameThreadsIsBitwiseIdentical) {
     b->train(1000);
     EXPECT_TRUE(sameWeights(a->network(), b->network())) << threads << " threads";
   }
+}
+
+// `auto` measures on a copy of the run and then trains from the start at the count it chose:
+// the same weights as a run that sets that count.
+TEST(Trainer, AutoThreadsTrainsExactlyAsTheCountItChose) {
+  auto data = syntheticDigits(600, 5);
+  TrainConfig c = smallConfig();
+  c.layers = {784, 128, 10};  // enough arithmetic per batch to be worth measuring
+  c.batchSize = 64;
+  c.optimizer = Optimizer::Momentum;
+  c.dropout = 0.2;
+  c.threads = 0;
+  auto automatic = Trainer::create(c, data, nullptr, std::nullopt, {}, 2);
+  ASSERT_TRUE(automatic.ok()) << automatic.error();
+  const int chosen = (*automatic)->threads();
+  EXPECT_GE(chosen, 1);
+  EXPECT_LE(chosen, 2);
+  EXPECT_EQ((*automatic)->threadsReason().rfind(std::to_string(chosen) + (chosen == 1 ? " thread:" : " threads:"), 0),
+            0u)
+      << (*automatic)->threadsReason();
+  EXPECT_EQ((*automatic)->batchInEpoch(), 0);
+  EXPECT_TRUE((*automatic)->history().empty());
+  c.threads = chosen;
+  auto fixed = make(c, data);
+  (*automatic)->train(1000);
+  fixed->train(1000);
+  EXPECT_TRUE(sameWeights((*automatic)->network(), fixed->network())) << chosen << " threads";
+}
+
+TEST(Trainer, AutoThreadsSaysWhyOneThread) {
+  auto data = syntheticDigits(100, 6);
+  TrainConfig c = smallConfig();
+  c.batchSize = 1;
+  c.threads = 0;
+  auto t = Trainer::create(c, data, nullptr, std::nullopt, {}, 4);
+  ASSERT_TRUE(t.ok()) << t.error();
+  EXPECT_EQ((*t)->threads(), 1);
+  EXPECT_EQ((*t)->threadsReason().rfind("1 thread: batch 1 is too small to share", 0), 0u) << (*t)->threadsReason();
+  c.threads = 3;
+  c.batchSize = 40;
+  auto set = make(c, data);
+  EXPECT_EQ(set->threadsReason(), "2 threads of the 3 set: batch 40 is too small to share further");
 }
 
 TEST(Trainer, ThreadCountChangesOnlyRounding) {

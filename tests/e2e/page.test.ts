@@ -7,8 +7,9 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { SEVEN, drawStrokes, openPage, shot, shotsDir, useBrowser } from './browser';
 
 // A quick configuration of the TP's network: 784-128-64-10 sigmoid, batch 32, 2 epochs
-// (the demo set's 8,000 training digits are 250 batches per epoch).
-const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2';
+// (the demo set's 8,000 training digits are 250 batches per epoch), on two threads (the
+// default, `auto`, may choose one on a busy machine: tested below).
+const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=2&threads=2';
 
 const browser = useBrowser();
 
@@ -46,6 +47,7 @@ describe('isolated page (COOP/COEP): threads + SIMD', () => {
     await trainToEnd(page);
     const seconds = (Date.now() - started) / 1000;
     expect(Number(await page.locator('#train-status').getAttribute('data-threads'))).toBeGreaterThan(1);
+    expect(await page.locator('#train-threads').textContent()).toBe('Threads — 2 threads, as set.');
     const history = await page.evaluate(
       () => (globalThis as unknown as { digitrain: { history: { test_error: number }[] } }).digitrain.history,
     );
@@ -85,6 +87,25 @@ describe('isolated page (COOP/COEP): threads + SIMD', () => {
     expect(ink).toBeGreaterThan(20);
     await page.locator('#draw').screenshot({ path: `${shotsDir}/draw-isolated.png` });
     await shot(page, 'drawn-isolated');
+  });
+
+  it('says how many threads `auto` chose and why', async () => {
+    // The tp preset's own batch of 1 sample: nothing to share, whatever the machine.
+    const { page: auto, errors: autoErrors } = await openPage(
+      browser(),
+      inject('isolatedUrl') + '?preset=tp&epochs=1&limit=300',
+    );
+    try {
+      await auto.click('#train-button');
+      await auto.waitForSelector('body[data-train-state="finished"]', { timeout: 40_000 });
+      expect(await auto.locator('#train-threads').textContent()).toMatch(
+        /^Threads — 1 thread: batch 1 is too small to share \(at least 32 samples\)\.$/,
+      );
+      expect(await auto.locator('#train-status').getAttribute('data-threads')).toBe('1');
+      expect(autoErrors).toEqual([]);
+    } finally {
+      await auto.context().close();
+    }
   });
 
   it('logged no console errors', () => {

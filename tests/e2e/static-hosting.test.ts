@@ -13,7 +13,7 @@ import { ONE, SEVEN, drawStrokes, launch, root, shot } from './browser';
 import { serveStatic, type StaticServer } from './static-server';
 
 const dist = `${root}test-results/dist`;
-const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1&limit=4000';
+const FAST = '?preset=tp&batch_size=32&learning_rate=0.01&epochs=1&limit=4000&threads=2';
 
 let browser: Browser;
 let server: StaticServer;

@@ -133,7 +133,7 @@ export interface DatasetInfo {
 /** configure: the run as it will go (the worker passes it on to the page as it is, adding to
  *  `warnings` what it adjusted itself). */
 export interface RunInfo {
-  /** The settings in force; `threads` is the number actually used. */
+  /** The settings in force; `threads` as set (0: auto; `threads.used` is the number used). */
   config: TrainConfig;
   train_count: number;
   validation_count: number;
@@ -142,8 +142,10 @@ export interface RunInfo {
   /** Epochs already done (non-zero when continuing from a model's history). */
   epoch: number;
   finished: boolean;
-  /** Threads asked for, used (clamped to what the engine's pool has left) and the most possible. */
-  threads: { requested: number; used: number; max: number };
+  /** Threads asked for (0: auto), used (what auto chose, or what was asked for clamped to what
+   *  the engine's pool has left and the batch can use), the most possible, and why that many
+   *  ("1 thread: batch 1 is too small to share (at least 32 samples)"). */
+  threads: { requested: number; used: number; max: number; reason: string };
   /** What the engine adjusted, e.g. "threads: 8 requested, clamped to 4 (...)". */
   warnings: string[];
 }

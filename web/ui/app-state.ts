@@ -34,7 +34,7 @@ export interface AppState {
   info: EngineInfo | null;
   /** Why the engine could not start (the page can do nothing else then). */
   engineError: string | null;
-  /** The presets as the page offers them (threads: every core the engine can use). */
+  /** The presets as the page offers them (threads `auto`, 0: the engine chooses). */
   presets: PresetInfo[];
   preset: PresetInfo | null;
   /** The settings in the form (a sweep or seed repeat puts each of its runs' here in turn). */

@@ -3,7 +3,7 @@
 // web/ui/panels/, rendering from the store and acting through the worker. A new panel is a
 // new module there and one line below.
 import { onWorkerEvent, recover, startEngine } from './actions';
-import { initialState, threadsOffered, type Deps } from './app-state';
+import { initialState, type Deps } from './app-state';
 // embed-view applies the view (?panels=, ?compact=, ?theme=, ?embed=) when imported.
 import './embed-view';
 import { isolationSettled } from './isolation';
@@ -79,10 +79,9 @@ async function main(): Promise<void> {
   // isolated (threads): then this never resolves, and nothing is started twice.
   await isolationSettled();
   try {
+    // The presets say `auto` (threads 0): the engine chooses from the cores it has and the batch.
     const info = await startEngine(store, deps);
-    // The presets say 1 thread (the labs' reference); here the default is every core offered.
-    const threads = threadsOffered(info);
-    store.update({ presets: info.presets.map((p) => ({ ...p, config: { ...p.config, threads } })) });
+    store.update({ presets: info.presets });
   } catch (e) {
     store.update({ engineError: (e as Error).message });
     return;

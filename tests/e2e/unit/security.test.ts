@@ -247,7 +247,7 @@ describe('URL parameters are validated like files (web/ui/config.ts)', () => {
       /unknown setting "lr"/,
       /learning_rate\) must be a number above 0/,
       /layers\)/,
-      /threads\) must be from 1 to 64/,
+      /threads\) must be from 0 to 64/,
       /bias\) must be 1 or 0/,
     ])
       expect(text).toMatch(re);
