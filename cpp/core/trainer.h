@@ -3,11 +3,11 @@
 // the browser worker) can report progress, pause, resume or stop at any batch boundary
 // without losing anything.
 //
-// Determinism: every random draw (initial weights, the epoch's order, dropout masks) comes
-// from the seed alone, never from the thread count; dropout masks are drawn per sample from
-// (seed, epoch, position). Same seed and same thread count ⇒ bitwise identical weights.
-// A different thread count changes only the order in which per-thread gradient sums are
-// added (float addition is not associative), so results agree to rounding, not bitwise.
+// Determinism: every random draw (initial weights, the epoch's order, dropout masks,
+// augmentation) comes from the seed alone, never from the thread count; dropout masks are drawn
+// per sample from (seed, epoch, position), distortions from (seed, epoch, sample index). Same seed and same thread
+// count ⇒ bitwise identical weights. A different thread count changes only the order in which per-thread gradient sums
+// are added (float addition is not associative), so results agree to rounding, not bitwise.
 #pragma once
 
 #include <array>
@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "augment.h"
 #include "config.h"
 #include "dataset.h"
 #include "layer_math.h"
@@ -121,6 +122,11 @@ class Trainer {
     bool finite = true;
   };
   std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
+  // Augmentation: null when off; else each thread's chunk of distorted bytes and its scratch.
+  std::unique_ptr<Augmenter> augmenter_;
+  std::vector<std::vector<uint8_t>> augmented_;
+  std::vector<Augmenter::Scratch> augmentScratch_;
+  void gatherTraining(int t, size_t position, int count);
 };
 
 // Loads samples indices[0..count) of `set` as the inputs of ws (scaled to [0, 1]): the
