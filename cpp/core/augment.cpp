@@ -67,36 +67,45 @@ Warp affineWarp(const AffineParams& p) {
   return w;
 }
 
-void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out) {
+void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out, std::vector<uint8_t>& padded) {
+  // The image inside a border of zeros: the four neighbours of any source point that touches
+  // the image are read without a bounds check.
+  const int stride = cols + 2;
+  padded.assign(size_t(rows + 2) * stride, 0);
+  for (int y = 0; y < rows; ++y) std::copy_n(in + y * cols, cols, padded.data() + (y + 1) * stride + 1);
   // Twice the position relative to the centre, less the shift, in fixed point: the centre
-  // (cols−1)/2 may be a half pixel, so doubling keeps it exact.
+  // (cols−1)/2 may be a half pixel, so doubling keeps it exact. A·(u, v) + 2·centre is then the
+  // doubled source in 2⁻³² units (rounded by 17 bits to fixed point), and moves by 2·A's first
+  // column from one x to the next, exactly.
   const int64_t centreX2 = int64_t(cols - 1) * kFixedOne, centreY2 = int64_t(rows - 1) * kFixedOne;
+  const int64_t u0 = -centreX2 - 2 * w.shiftX, stepX = 2 * kFixedOne;
   for (int y = 0; y < rows; ++y) {
     const int64_t v = int64_t(2 * y) * kFixedOne - centreY2 - 2 * w.shiftY;
-    for (int x = 0; x < cols; ++x) {
-      const int64_t u = int64_t(2 * x) * kFixedOne - centreX2 - 2 * w.shiftX;
-      // A·(u, v) is in 2⁻³² units of a doubled position: shift by 17 for fixed point.
-      int64_t sx = roundShift(w.a[0] * u + w.a[1] * v + centreX2 * kFixedOne, kFixedBits + 1);
-      int64_t sy = roundShift(w.a[2] * u + w.a[3] * v + centreY2 * kFixedOne, kFixedBits + 1);
+    int64_t numX = w.a[0] * u0 + w.a[1] * v + centreX2 * kFixedOne;
+    int64_t numY = w.a[2] * u0 + w.a[3] * v + centreY2 * kFixedOne;
+    for (int x = 0; x < cols; ++x, numX += w.a[0] * stepX, numY += w.a[2] * stepX) {
+      int64_t sx = roundShift(numX, kFixedBits + 1), sy = roundShift(numY, kFixedBits + 1);
       if (w.dx) {
         sx += w.dx[y * cols + x];
         sy += w.dy[y * cols + x];
       }
       const int64_t ix = sx >> kFixedBits, iy = sy >> kFixedBits;  // floor
-      uint8_t& o = out[y * cols + x];
       if (ix < -1 || iy < -1 || ix >= cols || iy >= rows) {
-        o = 0;
+        out[y * cols + x] = 0;
         continue;
       }
       const int64_t fx = sx & (kFixedOne - 1), fy = sy & (kFixedOne - 1);
-      const auto at = [&](int64_t px, int64_t py) -> int64_t {
-        return px < 0 || py < 0 || px >= cols || py >= rows ? 0 : in[py * cols + px];
-      };
-      const int64_t top = at(ix, iy) * (kFixedOne - fx) + at(ix + 1, iy) * fx;
-      const int64_t bottom = at(ix, iy + 1) * (kFixedOne - fx) + at(ix + 1, iy + 1) * fx;
-      o = static_cast<uint8_t>(roundShift(top * (kFixedOne - fy) + bottom * fy, 2 * kFixedBits));
+      const uint8_t* p = padded.data() + (iy + 1) * stride + (ix + 1);
+      const int64_t top = p[0] * (kFixedOne - fx) + p[1] * fx;
+      const int64_t bottom = p[stride] * (kFixedOne - fx) + p[stride + 1] * fx;
+      out[y * cols + x] = static_cast<uint8_t>(roundShift(top * (kFixedOne - fy) + bottom * fy, 2 * kFixedBits));
     }
   }
+}
+
+void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out) {
+  std::vector<uint8_t> padded;
+  warpImage(in, rows, cols, w, out, padded);
 }
 
 std::vector<int32_t> gaussianKernel(double sigma) {
@@ -105,35 +114,97 @@ std::vector<int32_t> gaussianKernel(double sigma) {
   double sum = 0;
   for (int i = -r; i <= r; ++i) sum += g[i + r] = expNonPositive(-double(i * i) / (2 * sigma * sigma));
   std::vector<int32_t> k(g.size());
-  int64_t total = 0;
-  for (size_t i = 0; i < g.size(); ++i) total += k[i] = static_cast<int32_t>(toFixed(g[i] / sum));
-  k[r] += static_cast<int32_t>(kFixedOne - total);  // the rounding's remainder, so Σk = 1 exactly
+  int32_t total = 0;
+  for (size_t i = 0; i < g.size(); ++i)
+    total += k[i] = static_cast<int32_t>(std::floor(g[i] / sum * double(kKernelOne) + 0.5));
+  k[r] += kKernelOne - total;  // the rounding's remainder, so Σk = 1 exactly
   return k;
 }
 
-void elasticField(Rng& rng, const std::vector<int32_t>& kernel, double alpha, int rows, int cols, int32_t* field,
-                  std::vector<int32_t>& scratch) {
-  const int n = rows * cols, r = static_cast<int>(kernel.size() / 2);
-  scratch.resize(n);
-  // Uniform in [−1, 1) as 16-bit fractions.
-  for (int i = 0; i < n; ++i) field[i] = static_cast<int32_t>(rng.next() >> 47) - (1 << 16);
-  // Along rows into scratch, then along columns back into field; each pass sums to 1.
-  for (int y = 0; y < rows; ++y)
-    for (int x = 0; x < cols; ++x) {
-      int64_t acc = 0;
-      for (int t = std::max(-r, -x); t <= std::min(r, cols - 1 - x); ++t)
-        acc += int64_t(kernel[t + r]) * field[y * cols + x + t];
-      scratch[y * cols + x] = static_cast<int32_t>(roundShift(acc, kFixedBits));
+int elasticSpacing(double sigma) {
+  int spacing = 1;
+  while (spacing * 2 <= kMaxElasticSpacing && spacing * 4 <= sigma) spacing *= 2;
+  return spacing;
+}
+
+void elasticField(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
+                  int32_t* field, ElasticScratch& scratch) {
+  const int r = static_cast<int>(kernel.size() / 2);
+  int shift = 0;
+  while ((1 << shift) < spacing) ++shift;
+  // The grid the noise is drawn on: every pixel, or every `spacing`-th one reaching one point
+  // past the last pixel (what the interpolation between grid points needs).
+  const int gridRows = spacing == 1 ? rows : (rows - 1) / spacing + 2;
+  const int gridCols = spacing == 1 ? cols : (cols - 1) / spacing + 2;
+  // Noise rows padded with r zeros each side; the first pass's output padded with r zero rows
+  // above and below: both passes are then plain loops over x, which compilers vectorise.
+  const int width = gridCols + 2 * r;
+  scratch.noise.assign(size_t(gridRows) * width, 0);
+  scratch.pass.assign(size_t(gridRows + 2 * r) * gridCols, 0);
+  scratch.grid.resize(size_t(gridRows) * gridCols);
+  // Uniform in [−1, 1)/spacing with kFieldBits fractional bits, four values from each 64-bit
+  // draw. A grid point stands for spacing² pixels: its noise has 1/spacing² their variance, so
+  // the smoothed field has the same spread as one drawn at every pixel.
+  constexpr int bits = kFieldBits + 1;
+  uint64_t word = 0;
+  int left = 0;
+  for (int y = 0; y < gridRows; ++y)
+    for (int x = 0; x < gridCols; ++x) {
+      if (left == 0) {
+        word = rng.next();
+        left = 4;
+      }
+      --left;
+      const int32_t draw = static_cast<int32_t>((word >> (64 - bits * (4 - left))) & ((1u << bits) - 1));
+      scratch.noise[size_t(y) * width + r + x] = (draw - (1 << kFieldBits)) >> shift;
     }
+  // The kernel is symmetric: k[r ± t] multiplies the sum of the two values t away, half the
+  // products. Integer sums are exact in any order, so the vectorised loops change no bit.
+  const int32_t* k = kernel.data() + r;  // k[−r..r]
+  for (int y = 0; y < gridRows; ++y) {
+    const int32_t* __restrict in = scratch.noise.data() + size_t(y) * width + r;
+    int32_t* __restrict out = scratch.pass.data() + size_t(y + r) * gridCols;
+    for (int x = 0; x < gridCols; ++x) out[x] = k[0] * in[x];
+    for (int t = 1; t <= r; ++t)
+      for (int x = 0; x < gridCols; ++x) out[x] += k[t] * (in[x - t] + in[x + t]);
+    // Back to kFieldBits fractional bits, rounding half up.
+    for (int x = 0; x < gridCols; ++x) out[x] = (out[x] + (kKernelOne >> 1)) >> kKernelBits;
+  }
+  int32_t* grid = spacing == 1 ? field : scratch.grid.data();
+  for (int y = 0; y < gridRows; ++y) {
+    int32_t* __restrict out = grid + size_t(y) * gridCols;
+    const int32_t* centre = scratch.pass.data() + size_t(y + r) * gridCols;
+    for (int x = 0; x < gridCols; ++x) out[x] = k[0] * centre[x];
+    for (int t = 1; t <= r; ++t) {
+      const int32_t* __restrict above = centre - size_t(t) * gridCols;
+      const int32_t* __restrict below = centre + size_t(t) * gridCols;
+      for (int x = 0; x < gridCols; ++x) out[x] += k[t] * (above[x] + below[x]);
+    }
+  }
+  // A fraction of 1 in 2^−(kFieldBits + kKernelBits) units, times α in 2⁻¹⁶ units: pixels in 2⁻¹⁶.
   const int64_t alphaFixed = toFixed(alpha);
-  for (int y = 0; y < rows; ++y)
+  for (int i = 0; i < gridRows * gridCols; ++i)
+    grid[i] = static_cast<int32_t>(roundShift(int64_t(grid[i]) * alphaFixed, kFieldBits + kKernelBits));
+  if (spacing == 1) return;
+  // Every pixel from its four grid points, bilinearly, along rows then columns: the weights are
+  // whole multiples of 1/spacing, and |d|·spacing² < 2³¹, so nothing is rounded until the end.
+  scratch.pass.resize(size_t(gridRows) * cols);
+  for (int y = 0; y < gridRows; ++y) {
+    const int32_t* in = grid + size_t(y) * gridCols;
+    int32_t* __restrict out = scratch.pass.data() + size_t(y) * cols;
     for (int x = 0; x < cols; ++x) {
-      int64_t acc = 0;
-      for (int t = std::max(-r, -y); t <= std::min(r, rows - 1 - y); ++t)
-        acc += int64_t(kernel[t + r]) * scratch[(y + t) * cols + x];
-      // acc: a fraction of 1 in 2⁻³² units; times α (2⁻¹⁶ units) → pixels in 2⁻¹⁶ units.
-      field[y * cols + x] = static_cast<int32_t>(roundShift(roundShift(acc, kFixedBits) * alphaFixed, kFixedBits));
+      const int gx = x >> shift, fx = x & (spacing - 1);
+      out[x] = in[gx] * (spacing - fx) + in[gx + 1] * fx;
     }
+  }
+  const int32_t half = int32_t(1) << (2 * shift - 1);
+  for (int y = 0; y < rows; ++y) {
+    const int gy = y >> shift, fy = y & (spacing - 1);
+    const int32_t* __restrict upper = scratch.pass.data() + size_t(gy) * cols;
+    const int32_t* __restrict lower = upper + cols;
+    int32_t* __restrict out = field + size_t(y) * cols;
+    for (int x = 0; x < cols; ++x) out[x] = (upper[x] * (spacing - fy) + lower[x] * fy + half) >> (2 * shift);
+  }
 }
 
 bool augments(const TrainConfig& c) {
@@ -144,7 +215,10 @@ bool augments(const TrainConfig& c) {
 Augmenter::Augmenter(const TrainConfig& config, int rows, int cols)
     : config_(config), rows_(rows), cols_(cols), active_(augments(config)) {
   elastic_ = active_ && config.elasticAlpha > 0;
-  if (elastic_) kernel_ = gaussianKernel(config.elasticSigma);
+  if (elastic_) {
+    spacing_ = elasticSpacing(config.elasticSigma);
+    kernel_ = gaussianKernel(config.elasticSigma / spacing_);
+  }
 }
 
 AffineParams Augmenter::draw(Rng& rng) const {
@@ -169,12 +243,12 @@ void Augmenter::apply(const uint8_t* in, uint8_t* out, int epoch, uint32_t sampl
   if (elastic_) {
     scratch.dx.resize(n);
     scratch.dy.resize(n);
-    elasticField(rng, kernel_, config_.elasticAlpha, rows_, cols_, scratch.dx.data(), scratch.pass);
-    elasticField(rng, kernel_, config_.elasticAlpha, rows_, cols_, scratch.dy.data(), scratch.pass);
+    elasticField(rng, kernel_, spacing_, config_.elasticAlpha, rows_, cols_, scratch.dx.data(), scratch.elastic);
+    elasticField(rng, kernel_, spacing_, config_.elasticAlpha, rows_, cols_, scratch.dy.data(), scratch.elastic);
     w.dx = scratch.dx.data();
     w.dy = scratch.dy.data();
   }
-  warpImage(in, rows_, cols_, w, out);
+  warpImage(in, rows_, cols_, w, out, scratch.padded);
 }
 
 }  // namespace digitrain

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <numeric>
 
@@ -62,7 +63,7 @@ TEST(Augment, IdentityLeavesTheBytesUnchanged) {
 
 TEST(Augment, AShiftMovesInkByExactlyThatManyPixels) {
   const auto in = noiseImage(2);
-  for (const auto [dx, dy] : {std::pair{3, -2}, {-5, 4}, {1, 0}, {0, -7}}) {
+  for (const auto& [dx, dy] : {std::pair{3, -2}, {-5, 4}, {1, 0}, {0, -7}}) {
     AffineParams p;
     p.shiftX = dx;
     p.shiftY = dy;
@@ -106,7 +107,7 @@ TEST(Augment, TheGaussianSumsToOneAndIsSymmetric) {
     const auto k = gaussianKernel(sigma);
     const int r = static_cast<int>(k.size() / 2);
     EXPECT_EQ(r, static_cast<int>(std::ceil(3 * sigma)));
-    EXPECT_EQ(std::accumulate(k.begin(), k.end(), int64_t(0)), kFixedOne) << "σ " << sigma;
+    EXPECT_EQ(std::accumulate(k.begin(), k.end(), int32_t(0)), kKernelOne) << "σ " << sigma;
     for (int i = 1; i <= r; ++i) {
       EXPECT_EQ(k[r - i], k[r + i]);
       EXPECT_LE(k[r + i], k[r + i - 1]);
@@ -118,33 +119,43 @@ TEST(Augment, TheGaussianSumsToOneAndIsSymmetric) {
 }
 
 TEST(Augment, ElasticFieldsAreBoundedAndSmooth) {
-  for (const double sigma : {2.0, 4.0, 8.0}) {
+  for (const double sigma : {2.0, 4.0, 5.0, 8.0}) {
     const double alpha = 34;
-    const auto kernel = gaussianKernel(sigma);
-    // Each pass averages values in [−1, 1] (|d| ≤ α), and the field's step between neighbours
-    // is at most α times the kernel's total variation Σ|k[i+1] − k[i]| (the other pass only
-    // averages such steps).
+    const int spacing = elasticSpacing(sigma);
+    EXPECT_EQ(spacing, sigma < 4 ? 1 : sigma < 8 ? 2 : 4);
+    const auto kernel = gaussianKernel(sigma / spacing);
+    // Each pass averages values in [−1, 1]/spacing (|d| ≤ α), and the step between grid
+    // neighbours is at most α/spacing times the kernel's total variation Σ|k[i+1] − k[i]| (the
+    // other pass only averages such steps); between pixels, a 1/spacing share of that.
     double variation = double(kernel.front() + kernel.back());
     for (size_t i = 0; i + 1 < kernel.size(); ++i) variation += std::abs(kernel[i + 1] - kernel[i]);
-    variation /= double(kFixedOne);
+    variation /= double(kKernelOne);
     const double onePixel = double(kFixedOne);
     Rng rng(42);
-    std::vector<int32_t> field(kPixels), scratch;
-    double largest = 0, largestStep = 0;
-    for (int trial = 0; trial < 20; ++trial) {
-      elasticField(rng, kernel, alpha, kSide, kSide, field.data(), scratch);
+    std::vector<int32_t> field(kPixels);
+    ElasticScratch scratch;
+    double largest = 0, largestStep = 0, sumSquares = 0;
+    const int trials = 50;
+    for (int trial = 0; trial < trials; ++trial) {
+      elasticField(rng, kernel, spacing, alpha, kSide, kSide, field.data(), scratch);
       for (int y = 0; y < kSide; ++y)
         for (int x = 0; x < kSide; ++x) {
           const double d = field[y * kSide + x] / onePixel;
           largest = std::max(largest, std::abs(d));
+          sumSquares += d * d;
           ASSERT_LE(std::abs(d), alpha + 1e-3);
           if (x + 1 < kSide) largestStep = std::max(largestStep, std::abs(field[y * kSide + x + 1] / onePixel - d));
           if (y + 1 < kSide) largestStep = std::max(largestStep, std::abs(field[(y + 1) * kSide + x] / onePixel - d));
         }
     }
-    EXPECT_LE(largestStep, alpha * variation + 1e-3) << "σ " << sigma;
-    // Not flat: the field moves pixels, and a wider Gaussian moves them less.
-    EXPECT_GT(largest, 0.1) << "σ " << sigma;
+    EXPECT_LE(largestStep, alpha * variation / (spacing * spacing) + 1e-3) << "σ " << sigma;
+    // Not flat: white noise smoothed by a Gaussian of width σ has a standard deviation of
+    // about (1/√3)/(2σ√π) away from the edges (where the zeros outside pull it down), on the
+    // grid as at every pixel: the spread is the same whichever spacing draws it.
+    const double spread = std::sqrt(sumSquares / (trials * kPixels)) / alpha;
+    const double expected = 1 / std::sqrt(3.0) / (2 * sigma * std::sqrt(3.14159265358979));
+    EXPECT_GT(spread, 0.5 * expected) << "σ " << sigma;
+    EXPECT_LT(spread, 1.2 * expected) << "σ " << sigma;
     EXPECT_LT(largest, alpha / 2) << "σ " << sigma;
   }
 }
@@ -242,7 +253,9 @@ TEST(Augment, ADistortionDependsOnTheSampleNotOnTheThreadCount) {
 
 TEST(Augment, OffForEveryLabPreset) {
   for (const Preset& p : presets())
-    if (p.name != "best-augmented") EXPECT_FALSE(p.config.augment) << p.name;
+    if (p.name != "best-augmented") {
+      EXPECT_FALSE(p.config.augment) << p.name;
+    }
   EXPECT_FALSE(TrainConfig{}.augment);
 }
 

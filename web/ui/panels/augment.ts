@@ -37,7 +37,7 @@ export function mountAugmentPreview(store: AppStore, { client }: Deps): void {
       const r = parseValue(field, field.kind === 'bool' ? (input.checked ? '1' : '0') : input.value);
       if (r.ok) next[field.key] = r.value;
     }
-    return next as Partial<TrainConfig>;
+    return next;
   }
 
   // One request at a time; a change made meanwhile is drawn when it returns.
