@@ -3,8 +3,8 @@
 // pixels before and after (the sparse first layer pays off while it stays low), and a
 // fingerprint of the distorted bytes, the same for the native and the WebAssembly builds.
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
