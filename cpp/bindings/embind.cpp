@@ -216,6 +216,29 @@ class JsSession {
     }
   }
 
+  // An object, not JSON text, so the bytes come back as one fresh copy:
+  // {ok: true, count, variants, rows, cols, images} or {ok: false, error}.
+  val augmentPreview(const std::string& settingsJson, int start, int count, int epoch, int variants) {
+    val out = val::object();
+    try {
+      auto preview = session_.augmentPreview(settingsJson, start, count, epoch, variants);
+      out.set("ok", preview.ok());
+      if (!preview) {
+        out.set("error", preview.error());
+        return out;
+      }
+      out.set("count", static_cast<double>(preview->count));
+      out.set("variants", preview->variants);
+      out.set("rows", preview->rows);
+      out.set("cols", preview->cols);
+      out.set("images", copyToJs("Uint8Array", preview->images.data(), preview->images.size()));
+    } catch (const std::exception& e) {
+      out.set("ok", false);
+      out.set("error", std::string("augmentPreview: internal error: ") + e.what());
+    }
+    return out;
+  }
+
   std::string configure(const std::string& configJson, const std::string& startModelJson) {
     return guarded("configure", [&] {
       return answer(session_.configure(configJson, startModelJson), [](const RunInfo& run) {
@@ -395,6 +418,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .function("clearSlot", &Session::clearSlot)
       .function("sampleImages", &Session::sampleImages)
       .function("sampleLabels", &Session::sampleLabels)
+      .function("augmentPreview", &Session::augmentPreview)
       .function("configure", &Session::configure)
       .function("train", &Session::train)
       .function("evaluate", &Session::evaluate)

@@ -42,6 +42,14 @@ struct TrainConfig {
   int stepDecayEvery = 0;  // lr ×= stepDecayFactor every N epochs (0 = off)
   double stepDecayFactor = 0.5;
   bool shuffle = true;  // reshuffle the training order every epoch
+  // On-the-fly augmentation of the training images (augment.h); off unless `augment`.
+  bool augment = false;
+  double augmentShift = 2;      // pixels, each direction uniform in [−shift, shift]
+  double augmentRotation = 10;  // degrees, uniform in [−rotation, rotation]
+  double augmentScale = 0.1;    // the ink scaled by a factor uniform in [1 − scale, 1 + scale]
+  double augmentShear = 0.1;    // x += shear·y, shear uniform in [−shear, shear]
+  double elasticAlpha = 0;      // elastic distortion's scale α in pixels (0 = none)
+  double elasticSigma = 4;      // the Gaussian width σ smoothing its random field, pixels
   uint64_t seed = 1;
   int threads = 0;  // 0: auto, chosen when training starts (trainer.h)
 

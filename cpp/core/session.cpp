@@ -312,6 +312,50 @@ Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_
   return info;
 }
 
+Expected<AugmentPreview> Session::augmentPreview(std::string_view settingsJson, long start, int count, int epoch,
+                                                 int variants) const {
+  TrainConfig base;
+  json patch = json::object();
+  if (!settingsJson.empty()) {
+    try {
+      patch = json::parse(settingsJson);
+    } catch (const json::exception& e) {
+      return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
+    }
+    if (!patch.is_object()) return fail("the settings must be a JSON object");
+    if (auto p = patch.find("preset"); p != patch.end() && p->is_string() && !p->get<std::string>().empty()) {
+      auto preset = presetConfig(p->get<std::string>());
+      if (!preset) return fail(preset.error());
+      base = preset.value();
+    }
+  }
+  auto config = applyConfigJson(base, patch);
+  if (!config) return fail(config.error());
+  const Dataset* set = train_.data.get();
+  if (!set || set->count() == 0) return fail("no training data: load the training images and labels first");
+  if (start < 0 || count < 1 || epoch < 0 || variants < 1)
+    return fail("augmentPreview: start and epoch must be at least 0, count and variants at least 1");
+  if (static_cast<long>(count) * (1 + variants) > kMaxPreviewImages)
+    return fail("augmentPreview: at most " + std::to_string(kMaxPreviewImages) + " images (count × (1 + variants))");
+  AugmentPreview out;
+  out.rows = set->rows;
+  out.cols = set->cols;
+  out.variants = variants;
+  out.count = static_cast<size_t>(std::max<long>(0, std::min<long>(count, static_cast<long>(set->count()) - start)));
+  const size_t n = static_cast<size_t>(set->features());
+  out.images.resize(out.count * (1 + variants) * n);
+  const Augmenter augmenter(*config, set->rows, set->cols);
+  Augmenter::Scratch scratch;
+  uint8_t* to = out.images.data();
+  for (size_t i = 0; i < out.count; ++i) {
+    const uint32_t sample = static_cast<uint32_t>(start + static_cast<long>(i));
+    std::copy_n(set->image(sample), n, to);
+    to += n;
+    for (int v = 0; v < variants; ++v, to += n) augmenter.apply(set->image(sample), to, epoch + v, sample, scratch);
+  }
+  return out;
+}
+
 Expected<TrainReport> Session::train(int maxBatches) {
   if (!trainer_) return fail("not configured: call configure() before train()");
   TrainReport r;

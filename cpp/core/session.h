@@ -136,6 +136,15 @@ struct SampleView {
   size_t imageBytes = 0;
 };
 
+// Training digits as augmentation redraws them (Session::augmentPreview): per sample, the
+// stored image, then `variants` distortions of it, each rows·cols bytes.
+struct AugmentPreview {
+  std::vector<uint8_t> images;  // count × (1 + variants) images
+  size_t count = 0;
+  int variants = 0, rows = 0, cols = 0;
+};
+constexpr int kMaxPreviewImages = 64;  // count × (1 + variants), at most
+
 // Bytes the session reads one file at a time, so that a file's bytes are freed as soon as it
 // is parsed (full MNIST's images are 47 MB per copy, in a fixed browser heap).
 struct NamedSource {
@@ -174,6 +183,13 @@ class Session {
   Expected<SplitEvaluation> evaluate(Split split, bool keepPredictions) const;
   // One input of the network's `inputs()` values in [0, 1], with every layer's output.
   Expected<Prediction> predict(const std::vector<float>& pixels) const;
+
+  // Training samples [start, start + count) as augmentation shows them to the network: each
+  // under its distortions of epochs epoch, epoch + 1, … (`variants` of them, epoch 0-based),
+  // with the augmentation settings of `settingsJson` (applied like configure's, over the preset
+  // it names or the defaults). Needs no run; settings with augmentation off give the originals.
+  Expected<AugmentPreview> augmentPreview(std::string_view settingsJson, long start, int count, int epoch,
+                                          int variants) const;
 
   // The current network with its settings and history (a run's, or the imported model).
   Expected<Model> exportModel() const;

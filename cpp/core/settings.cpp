@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "augment.h"
 #include "config_json.h"
 #include "presets.h"
 #include "types.h"
@@ -220,6 +221,32 @@ std::vector<Setting> buildTable() {
              above(0), atMost(1)));
   t.push_back(row("shuffle", T::Bool, "Shuffle every epoch",
                   "reshuffle the training order every epoch (off: file order)", "--shuffle", DIGITRAIN_FIELD(shuffle)));
+  // Augmentation (augment.h): one switch, then the range of each distortion.
+  t.push_back(row("augment", T::Bool, "Augment training digits",
+                  "redraw every training digit each epoch under a random shift, rotation, scale, shear and elastic "
+                  "distortion",
+                  "--augment", DIGITRAIN_FIELD(augment)));
+  t.push_back(ranged(row("augment_shift", T::Number, "Max shift (px)", "largest shift, each direction, in pixels",
+                         "--augment-shift", DIGITRAIN_FIELD(augmentShift)),
+                     atLeast(0), atMost(kMaxAugmentShift)));
+  t.push_back(ranged(row("augment_rotation", T::Number, "Max rotation (°)", "largest rotation either way, in degrees",
+                         "--augment-rotation", DIGITRAIN_FIELD(augmentRotation)),
+                     atLeast(0), atMost(kMaxAugmentRotation)));
+  t.push_back(ranged(
+      row("augment_scale", T::Number, "Scale range (±)", "the digit is scaled by a factor from 1 − this to 1 + this",
+          "--augment-scale", DIGITRAIN_FIELD(augmentScale)),
+      atLeast(0), atMost(kMaxAugmentScale)));
+  t.push_back(ranged(row("augment_shear", T::Number, "Max shear", "largest horizontal shear (x += shear·y) either way",
+                         "--augment-shear", DIGITRAIN_FIELD(augmentShear)),
+                     atLeast(0), atMost(kMaxAugmentShear)));
+  t.push_back(ranged(row("elastic_alpha", T::Number, "Elastic α (px)",
+                         "scale of the elastic distortion's smoothed random displacements (0 = none)",
+                         "--elastic-alpha", DIGITRAIN_FIELD(elasticAlpha)),
+                     atLeast(0), atMost(kMaxElasticAlpha)));
+  t.push_back(ranged(row("elastic_sigma", T::Number, "Elastic σ (px)",
+                         "width of the Gaussian smoothing the elastic displacements: larger is smoother",
+                         "--elastic-sigma", DIGITRAIN_FIELD(elasticSigma)),
+                     atLeast(kMinElasticSigma), atMost(kMaxElasticSigma)));
   t.push_back(row("seed", T::Seed, "Seed", "seed of every random draw (weights, order, dropout)", "--seed",
                   DIGITRAIN_FIELD(seed)));
   Setting threads = ranged(row("threads", T::Int, "Threads",

@@ -27,11 +27,30 @@ uint64_t mix(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
+// Loads the images imageAt(0..count) as the inputs of ws (see gatherInputs).
+template <class ImageAt>
+void gatherImages(const ImageAt& imageAt, int count, int n, Workspace<Scalar>& ws) {
+  constexpr Scalar kScale = Scalar(1) / Scalar(255);
+  // Digits are mostly 0: their non-zero pixels are indexed straight from the bytes, and the
+  // dense input columns, which the first layer then never reads, are filled only for dense
+  // chunks.
+  if (indexImages(ws.sparse, imageAt, count, n, kScale)) return;
+  for (int j = 0; j < count; ++j) {
+    const uint8_t* px = imageAt(j);
+    Scalar* col = ws.a[0].col(j).data();
+    for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
+  }
+}
+
+void gatherTargets(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
+  ws.target.leftCols(count).setZero();
+  for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
+}
+
 // Inputs and one-hot targets of samples indices[0..count).
 void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
   gatherInputs(set, indices, count, ws);
-  ws.target.leftCols(count).setZero();
-  for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
+  gatherTargets(set, indices, count, ws);
 }
 
 int argmax(const Eigen::Ref<const Vector>& v) {
@@ -74,19 +93,25 @@ ValidationSplit validationSplit(size_t requested, size_t loaded, const std::stri
 }
 
 void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws) {
-  const int n = set.features();
-  constexpr Scalar kScale = Scalar(1) / Scalar(255);
-  // Digits are mostly 0: their non-zero pixels are indexed straight from the bytes, and the
-  // dense input columns, which the first layer then never reads, are filled only for dense
-  // chunks.
-  if (indexImages(
-          ws.sparse, [&](int j) { return set.image(indices[j]); }, count, n, kScale))
+  gatherImages([&](int j) { return set.image(indices[j]); }, count, set.features(), ws);
+}
+
+// Thread t's chunk of training samples order_[position, position + count): with augmentation,
+// each image is distorted into the thread's buffer first (what the sparse index then reads).
+void Trainer::gatherTraining(int t, size_t position, int count) {
+  Workspace<Scalar>& ws = workspaces_[t];
+  const uint32_t* indices = order_.data() + position;
+  if (!augmenter_) {
+    gather(*train_, indices, count, ws);
     return;
-  for (int j = 0; j < count; ++j) {
-    const uint8_t* px = set.image(indices[j]);
-    Scalar* col = ws.a[0].col(j).data();
-    for (int i = 0; i < n; ++i) col[i] = Scalar(px[i]) * kScale;
   }
+  const int n = train_->features();
+  uint8_t* bytes = augmented_[t].data();
+  const int epochIndex = epoch();
+  for (int j = 0; j < count; ++j)
+    augmenter_->apply(train_->image(indices[j]), bytes + size_t(j) * n, epochIndex, indices[j], augmentScratch_[t]);
+  gatherImages([&](int j) { return bytes + size_t(j) * n; }, count, n, ws);
+  gatherTargets(*train_, indices, count, ws);
 }
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
@@ -165,6 +190,15 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     gradients_[t].resize(net_);
   }
   tally_.resize(threads_);
+  if (augments(config_)) {
+    // One buffer per workspace: `auto` may train on fewer threads than it measured.
+    const int buffers = static_cast<int>(workspaces_.size());
+    augmenter_ = std::make_unique<Augmenter>(config_, train_->rows, train_->cols);
+    augmented_.resize(buffers);
+    for (int t = 0; t < buffers; ++t)
+      augmented_[t].resize(size_t(workspaces_[t].capacity) * train_->features());
+    augmentScratch_.resize(buffers);
+  }
   if (config_.threads > 0) threads_ = usable;
   rule_ = makeUpdateRule(config_, net_);
   learningRate_ = scheduledLearningRate(config_, history_);
@@ -380,7 +414,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     bool overwrite = true;
     for (int c = begin; c < end; c += ws.capacity) {
       const int n = std::min(ws.capacity, end - c);
-      gather(*train_, order_.data() + first + c, n, ws);
+      gatherTraining(t, first + c, n);
       if (ws.dropout) fillDropoutMasks(ws, first + c, n);
       forward(net_, ws, n);
       indexByInput(ws.sparse, train_->features());

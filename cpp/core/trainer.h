@@ -3,11 +3,12 @@
 // the browser worker) can report progress, pause, resume or stop at any batch boundary
 // without losing anything.
 //
-// Determinism: every random draw (initial weights, the epoch's order, dropout masks) comes
-// from the seed alone, never from the thread count; dropout masks are drawn per sample from
-// (seed, epoch, position). Same seed and same thread count ⇒ bitwise identical weights.
-// A different thread count changes only the order in which per-thread gradient sums are
-// added (float addition is not associative), so results agree to rounding, not bitwise.
+// Determinism: every random draw (initial weights, the epoch's order, dropout masks,
+// augmentation) comes from the seed alone, never from the thread count; dropout masks are
+// drawn per sample from (seed, epoch, position), distortions from (seed, epoch, sample index).
+// Same seed and same thread count ⇒ bitwise identical weights. A different thread count
+// changes only the order in which per-thread gradient sums are added (float addition is not
+// associative), so results agree to rounding, not bitwise.
 //
 // Threads `auto` (config.threads 0): the count is chosen once, when the trainer is created,
 // from the batch's work and a short measurement (parallel.h, chooseThreads): a few batches of
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "augment.h"
 #include "config.h"
 #include "dataset.h"
 #include "layer_math.h"
@@ -146,6 +148,11 @@ class Trainer {
     bool finite = true;
   };
   std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
+  // Augmentation: null when off; else each thread's chunk of distorted bytes and its scratch.
+  std::unique_ptr<Augmenter> augmenter_;
+  std::vector<std::vector<uint8_t>> augmented_;
+  std::vector<Augmenter::Scratch> augmentScratch_;
+  void gatherTraining(int t, size_t position, int count);
 };
 
 // How many of `loaded` training samples a run holds out when `requested` are asked for, with

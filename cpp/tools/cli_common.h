@@ -39,6 +39,7 @@ int runEval(const std::vector<std::string>& argv);
 int runPredict(const std::vector<std::string>& argv);
 int runStep(const std::vector<std::string>& argv);
 int runBench(const std::vector<std::string>& argv);
+int runAugment(const std::vector<std::string>& argv);
 
 // Reads a file (gunzipped when it starts with the gzip magic); errors name the file.
 Expected<std::vector<uint8_t>> readBytes(const std::string& path);

@@ -20,7 +20,7 @@
 namespace digitrain::cli {
 namespace {
 
-constexpr const char* kCommands = "info, train, eval, predict, step, bench, presets, settings, help";
+constexpr const char* kCommands = "info, train, eval, predict, step, bench, augment, presets, settings, help";
 
 void printUsage() {
   std::printf(
@@ -35,6 +35,7 @@ void printUsage() {
       "  predict           class probabilities of one image under a saved model\n"
       "  step              one SGD step on one sample in double precision, every value shown\n"
       "  bench             training and inference speed of the `tp` network on random data\n"
+      "  augment           what augmentation costs and does to your digits (time, sparsity)\n"
       "  presets           the course labs' configurations (--preset names)\n"
       "  settings          every training setting: key, flag, range, default, presets (--json)\n"
       "  help [COMMAND]    this text, or a command's flags (same as `digitrain COMMAND --help`)\n"
@@ -87,6 +88,7 @@ int dispatch(const std::string& command, const std::vector<std::string>& rest) {
   if (command == "predict") return runPredict(rest);
   if (command == "step") return runStep(rest);
   if (command == "bench") return runBench(rest);
+  if (command == "augment") return runAugment(rest);
   if (command == "presets") return runPresets(rest);
   if (command == "settings") return runSettings(rest);
   return reportError("unknown command " + quote(command) + "; the commands are " + kCommands +

@@ -54,6 +54,13 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "step_decay_every",
                                        "step_decay_factor",
                                        "shuffle",
+                                       "augment",
+                                       "augment_shift",
+                                       "augment_rotation",
+                                       "augment_scale",
+                                       "augment_shear",
+                                       "elastic_alpha",
+                                       "elastic_sigma",
                                        "seed",
                                        "threads"};
   const json j = configToJson(TrainConfig{});

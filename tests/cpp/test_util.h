@@ -100,6 +100,13 @@ inline TrainConfig everyFieldChanged() {
   c.stepDecayEvery = 2;
   c.stepDecayFactor = 0.7;
   c.shuffle = false;
+  c.augment = true;
+  c.augmentShift = 3;
+  c.augmentRotation = 15;
+  c.augmentScale = 0.15;
+  c.augmentShear = 0.3;
+  c.elasticAlpha = 34;
+  c.elasticSigma = 4.5;
   c.seed = std::numeric_limits<uint64_t>::max();
   c.threads = 2;
   return c;
@@ -136,6 +143,13 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.stepDecayEvery, b.stepDecayEvery);
   EXPECT_EQ(a.stepDecayFactor, b.stepDecayFactor);
   EXPECT_EQ(a.shuffle, b.shuffle);
+  EXPECT_EQ(a.augment, b.augment);
+  EXPECT_EQ(a.augmentShift, b.augmentShift);
+  EXPECT_EQ(a.augmentRotation, b.augmentRotation);
+  EXPECT_EQ(a.augmentScale, b.augmentScale);
+  EXPECT_EQ(a.augmentShear, b.augmentShear);
+  EXPECT_EQ(a.elasticAlpha, b.elasticAlpha);
+  EXPECT_EQ(a.elasticSigma, b.elasticSigma);
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.threads, b.threads);
 }

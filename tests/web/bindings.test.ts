@@ -34,6 +34,7 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
   // If this fails, engine.d.ts changed: extend the calls below (and embind.cpp) to match.
   expect(sessionMembers.sort()).toEqual(
     [
+      'augmentPreview',
       'clearSlot',
       'configure',
       'delete',
@@ -110,5 +111,9 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(s.exportNpz()).toBeInstanceOf(Uint8Array);
     expect(s.exportNpz().length).toBe(0);
     failure(s.inspect('{}', '[1]', '[1]', 0.1));
+    // An object, not JSON text: the bytes come back as one copy.
+    const preview = s.augmentPreview('{"augment":true}', 0, 1, 0, 1);
+    expect(preview.ok).toBe(false);
+    expect(preview.ok ? '' : preview.error).toMatch(/no training data/);
   });
 });

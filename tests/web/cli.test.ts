@@ -28,7 +28,7 @@ function run(cmd: string[], args: string[]) {
 /** Timings masked, numbers cut to 6 significant digits. */
 function normalise(text: string): string {
   return text
-    .replace(/"(seconds|samples_per_second)":[-0-9.e+]+/g, '"$1":T')
+    .replace(/"(seconds|samples_per_second|\w+_us_per_sample)":[-0-9.e+]+/g, '"$1":T')
     .replace(/[\d,.]+ (samples\/s|s\b)/g, 'T $1')
     .replace(/-?\d+\.\d+(e[-+]?\d+)?/g, (n) => String(Number(Number(n).toPrecision(6))));
 }
@@ -45,6 +45,11 @@ const cases: [string, string[]][] = [
   [
     'labels from another set',
     ['train', '--train-images', F('train-images-idx3-ubyte.gz'), '--train-labels', F('t10k-labels-idx1-ubyte.gz')],
+  ],
+  // Augmentation is integer arithmetic on fixed-point maps: the same bytes (fingerprint) in both.
+  [
+    'augmented digits, byte for byte',
+    ['augment', ...train, '--count', '3000', '--epoch', '4', '--seconds', '0', '--augment-rotation', '20', '--json'],
   ],
   ['training, --json', ['train', ...train, ...test, '--batch', '32', '--lr', '0.01', '--epochs', '2', '--json']],
   [

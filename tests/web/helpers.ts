@@ -78,6 +78,13 @@ export const TP_CONFIG: TrainConfig = {
   step_decay_every: 0,
   step_decay_factor: 0.5,
   shuffle: false,
+  augment: false,
+  augment_shift: 2,
+  augment_rotation: 10,
+  augment_scale: 0.1,
+  augment_shear: 0.1,
+  elastic_alpha: 0,
+  elastic_sigma: 4,
   seed: 1,
   threads: 1,
 };

@@ -11,6 +11,11 @@
 export type Slot = 'train' | 'test';
 export type Split = 'train' | 'validation' | 'test';
 
+/** augmentPreview's answer: `images` holds count × (1 + variants) images of rows·cols bytes. */
+export type AugmentPreviewAnswer =
+  | { ok: true; count: number; variants: number; rows: number; cols: number; images: Uint8Array }
+  | { ok: false; error: string };
+
 export interface Session {
   /** Parses one IDX buffer (already gunzipped) and says what it holds: JSON of
    *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', labels_shape, histogram?, rows?, cols?}`
@@ -27,6 +32,16 @@ export interface Session {
   /** `count` images (rows·cols bytes each) and labels from a slot, for previews. */
   sampleImages(slot: Slot, start: number, count: number): Uint8Array;
   sampleLabels(slot: Slot, start: number, count: number): Uint8Array;
+  /** Training digits [start, start + count) as augmentation shows them to the network: per digit,
+   *  the stored image, then its distortions in epochs `epoch`, `epoch` + 1, … (`variants` of them),
+   *  under the augmentation settings of `settingsJson` (applied like configure's). Needs no run. */
+  augmentPreview(
+    settingsJson: string,
+    start: number,
+    count: number,
+    epoch: number,
+    variants: number,
+  ): AugmentPreviewAnswer;
   /** Starts a run: fresh weights from the config (snake_case TrainConfig JSON, see README), or
    *  continues from `startModelJson` (a model file with its history) when non-empty.
    *  The JSON is applied over a base: the starting model's settings when continuing, else the

@@ -4,7 +4,7 @@
 // exceptions left are programming errors (calling after dispose()) and an engine abort.
 //
 // Keys stay snake_case, exactly as the engine, the model file and the CLI's --json write them.
-import type { Engine, Session as RawSession, Slot, Split } from './engine';
+import type { AugmentPreviewAnswer, Engine, Session as RawSession, Slot, Split } from './engine';
 
 export type { Slot, Split } from './engine';
 
@@ -52,6 +52,14 @@ export interface TrainConfig {
   step_decay_factor: number;
   /** Reshuffle the training order every epoch (false: in file order). */
   shuffle: boolean;
+  /** On-the-fly augmentation of the training digits (cpp/core/augment.h); the rest is its ranges. */
+  augment: boolean;
+  augment_shift: number;
+  augment_rotation: number;
+  augment_scale: number;
+  augment_shear: number;
+  elastic_alpha: number;
+  elastic_sigma: number;
   seed: number;
   threads: number;
 }
@@ -84,6 +92,10 @@ export interface SettingSchema {
   /** loss: the output activation a loss needs ({"cross-entropy": "softmax"}). */
   required_output?: Record<string, string>;
 }
+
+/** Training digits as augmentation redraws them (Session.augmentPreview): count × (1 + variants)
+ *  images of rows·cols bytes, each digit's stored image first. */
+export type AugmentPreview = Omit<Extract<AugmentPreviewAnswer, { ok: true }>, 'ok'>;
 
 export interface Preset {
   name: string;
@@ -299,6 +311,18 @@ export class EngineSession {
 
   sampleLabels(slot: Slot, start: number, count: number): Uint8Array {
     return this.s.sampleLabels(slot, start, count);
+  }
+
+  /** Training digits as augmentation redraws them: per digit the stored image, then `variants`
+   *  distortions (epochs `epoch`, `epoch` + 1, …) under `config`'s augmentation settings. */
+  augmentPreview(
+    config: Partial<TrainConfig>,
+    start: number,
+    count: number,
+    epoch: number,
+    variants: number,
+  ): Result<AugmentPreview> {
+    return this.s.augmentPreview(JSON.stringify(config), start, count, epoch, variants);
   }
 
   /** A new run. `config` is applied over the preset it names (or the defaults, or the starting

@@ -16,6 +16,7 @@
 // camelCase. Nothing is renamed on the way.
 import type { BuildKind } from '../core/loadEngine';
 import type {
+  AugmentPreview,
   DatasetInfo,
   EpochMetrics,
   Evaluation,
@@ -165,6 +166,12 @@ export interface WorkerApi {
   importModel: { args: { json: string; fileName: string }; result: ModelInfo };
   exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
   samples: { args: { slot: 'train' | 'test'; start: number; count: number }; result: Samples };
+  /** Training digits as augmentation redraws them under `config` (the form's settings): per
+   *  digit its stored image, then `variants` distortions, those of epochs `epoch`, `epoch` + 1, … */
+  augmentPreview: {
+    args: { config: Partial<TrainConfig>; start: number; count: number; epoch: number; variants: number };
+    result: AugmentPreview;
+  };
   /** Test hook: makes the engine abort as a real crash would (only with `?debug`). */
   crash: { args: Record<string, never>; result: void };
   /** The hand-computation inspector: one double-precision SGD step of `model` (a tiny model

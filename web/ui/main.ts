@@ -7,6 +7,7 @@ import { initialState, type Deps } from './app-state';
 // embed-view applies the view (?panels=, ?compact=, ?theme=, ?embed=) when imported.
 import './embed-view';
 import { isolationSettled } from './isolation';
+import { mountAugmentPreview } from './panels/augment';
 import { mountCharts } from './panels/charts';
 import { mountData } from './panels/data';
 import { mountDraw } from './panels/draw';
@@ -35,6 +36,7 @@ const deps: Deps = {
 mountEngine(store, deps);
 const data = mountData(store, deps);
 const settings = mountSettings(store, deps);
+mountAugmentPreview(store, deps);
 mountTrain(store, { ...deps, readForm: settings.readForm });
 const charts = mountCharts(store, deps);
 mountDraw(store, deps);

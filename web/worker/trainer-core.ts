@@ -270,6 +270,11 @@ export class TrainerCore {
       };
     },
 
+    augmentPreview: ({ config, start, count, epoch, variants }) => {
+      const { ok: _, ...preview } = unwrap(this.need().augmentPreview(config, start, count, epoch, variants));
+      return preview;
+    },
+
     crash: () => {
       this.host.crash();
     },
