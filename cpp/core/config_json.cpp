@@ -126,6 +126,18 @@ Expected<TrainConfig> applyConfigJson(TrainConfig base, const json& patch) {
   }
 }
 
+Expected<nlohmann::json> parseSettingsObject(std::string_view text) {
+  if (text.empty()) return json::object();
+  json patch;
+  try {
+    patch = json::parse(text.begin(), text.end());
+  } catch (const json::exception& e) {
+    return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
+  }
+  if (!patch.is_object()) return fail("the settings must be a JSON object");
+  return patch;
+}
+
 Expected<TrainConfig> applyConfigJsonText(TrainConfig base, std::string_view text) {
   json patch;
   try {

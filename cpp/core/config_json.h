@@ -34,6 +34,10 @@ Expected<TrainConfig> applyConfigJson(TrainConfig base, const nlohmann::json& pa
 // The same from JSON text; invalid JSON is reported with its line and column.
 Expected<TrainConfig> applyConfigJsonText(TrainConfig base, std::string_view text);
 
+// Settings JSON text as an object (empty text: an empty object), before any key is applied;
+// invalid JSON is reported with its line and column, and anything but an object is refused.
+Expected<nlohmann::json> parseSettingsObject(std::string_view text);
+
 // Keys: epoch, train_loss, train_error, validation_loss, validation_error, test_loss,
 // test_error, learning_rate, seconds, samples_per_second. The validation and test figures
 // are null when the run had none. JSON has no NaN or infinity, so a diverged run's

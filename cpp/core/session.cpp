@@ -243,15 +243,9 @@ SampleView Session::samples(Slot from, long start, long count) const {
 }
 
 Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_view startModelJson) {
-  json patch = json::object();
-  if (!settingsJson.empty()) {
-    try {
-      patch = json::parse(settingsJson);
-    } catch (const json::exception& e) {
-      return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
-    }
-    if (!patch.is_object()) return fail("the settings must be a JSON object");
-  }
+  auto parsed = parseSettingsObject(settingsJson);
+  if (!parsed) return fail(parsed.error());
+  json patch = std::move(parsed.value());
 
   std::optional<Network> start;
   std::vector<EpochMetrics> history;
@@ -315,19 +309,13 @@ Expected<RunInfo> Session::configure(std::string_view settingsJson, std::string_
 Expected<AugmentPreview> Session::augmentPreview(std::string_view settingsJson, long start, int count, int epoch,
                                                  int variants) const {
   TrainConfig base;
-  json patch = json::object();
-  if (!settingsJson.empty()) {
-    try {
-      patch = json::parse(settingsJson);
-    } catch (const json::exception& e) {
-      return fail("the settings are not valid JSON: " + json_detail::parseErrorText(e));
-    }
-    if (!patch.is_object()) return fail("the settings must be a JSON object");
-    if (auto p = patch.find("preset"); p != patch.end() && p->is_string() && !p->get<std::string>().empty()) {
-      auto preset = presetConfig(p->get<std::string>());
-      if (!preset) return fail(preset.error());
-      base = preset.value();
-    }
+  auto parsed = parseSettingsObject(settingsJson);
+  if (!parsed) return fail(parsed.error());
+  json patch = std::move(parsed.value());
+  if (auto p = patch.find("preset"); p != patch.end() && p->is_string() && !p->get<std::string>().empty()) {
+    auto preset = presetConfig(p->get<std::string>());
+    if (!preset) return fail(preset.error());
+    base = preset.value();
   }
   auto config = applyConfigJson(base, patch);
   if (!config) return fail(config.error());
