@@ -22,9 +22,10 @@
 //   --url URL            use the page already served there (no build, no server of its own)
 //   --no-build           reuse build-bench/drawn(-full)/ when it is there
 // Prints accuracy overall, per variation group and per digit. A figure, never an assertion.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { servePage } from './lib/page-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SPEC_FILE = join(root, 'tests', 'fixtures', 'drawn', 'digits.json');
@@ -203,37 +204,14 @@ async function main() {
   let server = null;
   let url = opts.url;
   if (!url) {
-    for (const build of ['mt', 'st'])
-      if (!existsSync(join(root, 'public', 'wasm', build, 'engine.mjs')))
-        throw new Error(`public/wasm/${build}/engine.mjs is missing: run \`npm run build:wasm\` first`);
     const outDir = join(root, 'build-bench', opts.data === 'full' ? 'drawn-full' : 'drawn');
-    const vite = await import('vite');
-    if (opts.build || !existsSync(join(outDir, 'index.html'))) {
-      say('drawn: building the page (vite build)…');
-      const { BUILD_ENV } = await import('../scripts/full-mnist.mjs');
-      if (opts.data === 'full') process.env[BUILD_ENV] = '1';
-      await vite.build({
-        root,
-        configFile: join(root, 'vite.config.ts'),
-        logLevel: 'warn',
-        build: { outDir, emptyOutDir: true },
-      });
-      delete process.env[BUILD_ENV];
-    }
-    const preview = await vite.preview({
-      root,
-      configFile: false,
-      logLevel: 'warn',
-      build: { outDir },
-      preview: {
-        host: '127.0.0.1',
-        port: 0,
-        strictPort: false,
-        headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-      },
-    });
-    server = preview;
-    url = /** @type {import('vite').ResolvedServerUrls} */ (preview.resolvedUrls).local[0];
+    ({ server, url } = await servePage({
+      name: 'drawn',
+      outDir,
+      build: opts.build,
+      fullMnist: opts.data === 'full',
+      say,
+    }));
   }
   const query = new URLSearchParams({ preset: opts.preset });
   if (opts.epochs) query.set('epochs', String(opts.epochs));

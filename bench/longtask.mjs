@@ -16,8 +16,8 @@
 // the engine's pthread workers; it resolves after a garbage collection, which can take 20 s).
 // A figure, never an assertion: this 2-core machine moves ±15–30 % between runs.
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { servePage } from './lib/page-server.mjs';
 
 /** @typedef {{ start: number, duration: number }} LongTask a main-thread task over 50 ms, as the page's PerformanceObserver saw it */
 /** @typedef {typeof globalThis & { __longTasks: LongTask[] }} LongTaskGlobal the page, with the long tasks the init script collects */
@@ -61,35 +61,16 @@ for (let i = 0; i < argv.length; i++) {
 }
 const say = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 
-for (const build of ['mt', 'st'])
-  if (!existsSync(join(root, 'public', 'wasm', build, 'engine.mjs'))) {
-    console.error(`longtask: public/wasm/${build}/engine.mjs is missing: run \`npm run build:wasm\` first`);
-    process.exit(1);
-  }
-const outDir = join(root, 'build-bench', 'page');
-const vite = await import('vite');
-if (opts.build || !existsSync(join(outDir, 'index.html'))) {
-  say('longtask: building the page (vite build)…');
-  await vite.build({
-    root,
-    configFile: join(root, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-}
-const server = await vite.preview({
-  root,
-  configFile: false,
-  logLevel: 'warn',
-  build: { outDir },
-  preview: {
-    host: '127.0.0.1',
-    port: 0,
-    strictPort: false,
-    cors: false,
-    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-  },
+const served = await servePage({
+  name: 'longtask',
+  outDir: join(root, 'build-bench', 'page'),
+  build: opts.build,
+  say,
+}).catch((/** @type {Error} */ e) => {
+  console.error(`longtask: ${e.message}`);
+  process.exit(1);
 });
+const { server } = served;
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({
   executablePath: process.env.BENCH_CHROMIUM ?? '/usr/bin/chromium',
@@ -106,9 +87,7 @@ try {
       for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
-  // Set once the server listens, which preview() waits for.
-  const urls = /** @type {import('vite').ResolvedServerUrls} */ (server.resolvedUrls);
-  const url = `${urls.local[0]}?preset=${encodeURIComponent(opts.preset)}&epochs=${opts.epochs}`;
+  const url = `${served.url}?preset=${encodeURIComponent(opts.preset)}&epochs=${opts.epochs}`;
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
   const build = await page.locator('#engine-status').getAttribute('data-build');

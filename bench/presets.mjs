@@ -31,10 +31,10 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
+import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'node', 'chromium', 'tfjs'];
-const note = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 
 /** @param {string} message @returns {never} */
 function fatal(message) {
@@ -102,11 +102,6 @@ export async function runPresets(argv) {
     }
     return r.stdout;
   };
-  const jsonLines = (/** @type {string} */ text) =>
-    text
-      .split('\n')
-      .filter((l) => l.trim().startsWith('{'))
-      .map((l) => JSON.parse(l));
 
   // ---- builds (incremental), as bench/run.mjs makes them
   const builds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };
@@ -184,20 +179,7 @@ export async function runPresets(argv) {
     if (used) f.used.add(used);
     if (reason) f.reasons.add(reason);
   };
-  /** @param {string} label @param {() => unknown} fn */
-  const group = async (label, fn) => {
-    note(`• ${label}`);
-    try {
-      await fn();
-    } catch (e) {
-      const message = String(/** @type {Error} */ (e)?.message ?? e)
-        .split('\n')
-        .slice(0, 6)
-        .join('\n    ');
-      problems.push(`${label}: ${message}`);
-      note(`  ✗ ${message}`);
-    }
-  };
+  const group = (/** @type {string} */ label, /** @type {() => unknown} */ fn) => runGroup(label, fn, problems);
 
   try {
     // ---- native: `digitrain train`, the samples/s of its epochs (training time only)

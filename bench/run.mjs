@@ -38,6 +38,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
+import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
@@ -125,7 +126,6 @@ function fatal(message) {
 const results = [];
 /** @type {string[]} */
 const problems = [];
-const note = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
 const fmt = (/** @type {number | null | undefined} */ n) => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
 
 /** @param {string} impl @param {number} threads @param {number} batch @param {number} sps @param {string} data */
@@ -139,20 +139,9 @@ function record(impl, threads, batch, sps, data) {
     );
 }
 
-/** @param {string} name @param {string} label @param {() => unknown} fn */
+/** The group `name` (one of --only's), when it was chosen. @param {string} name @param {string} label @param {() => unknown} fn */
 async function group(name, label, fn) {
-  if (!opts.only.includes(name)) return;
-  note(`• ${label}`);
-  try {
-    await fn();
-  } catch (e) {
-    const message = String(/** @type {Error} */ (e)?.message ?? e)
-      .split('\n')
-      .slice(0, 6)
-      .join('\n    ');
-    problems.push(`${label}: ${message}`);
-    note(`  ✗ ${message}`);
-  }
+  if (opts.only.includes(name)) await runGroup(label, fn, problems);
 }
 
 /**
@@ -176,15 +165,6 @@ function run(cmd, args, { env = {}, show = false, input } = {}) {
     throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}${err ? `: ${err}` : ''}`);
   }
   return r.stdout;
-}
-
-/** The JSON objects among a command's output lines. @param {string} text @returns {any[]} */
-function jsonLines(text) {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith('{'))
-    .map((l) => /** @type {unknown} */ (JSON.parse(l)));
 }
 
 // ---------------------------------------------------------------- builds

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { benchData, benchTrain, mnistData } from './lib/engine-bench.mjs';
+import { benchData, benchPresets, benchTrain, mnistData } from './lib/engine-bench.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** @type {{ build: string, threads: (number | 'auto')[], batches: number[], seconds: number, warmup: number,
@@ -77,31 +77,19 @@ const impl = opts.build === 'mt' ? 'wasm-threads-node' : 'wasm-simd-node';
 const data = opts.mnist
   ? await mnistData((/** @type {string} */ name) => readFileSync(join(opts.mnist, name)))
   : await benchData(opts.data, (/** @type {string} */ name) => readFileSync(join(root, 'public', 'data', name)));
-for (const preset of opts.presets) {
-  for (const threads of opts.threads) {
-    for (let rep = 1; rep <= opts.reps; rep++) {
-      const r = benchTrain(engine, {
-        threads: threads === 'auto' ? 0 : threads,
-        preset,
-        limit: opts.limit,
-        seconds: opts.seconds,
-        warmup: opts.warmup,
-        data,
-      });
-      const row = {
-        impl,
-        preset,
-        threads,
-        batch: r.batch,
-        samples_per_second: Math.round(r.samples_per_second),
-        data: opts.mnist ? 'mnist' : opts.data,
-        rep,
-        threads_used: r.threads_used,
-        threads_reason: r.threads_reason,
-      };
-      process.stdout.write(`${JSON.stringify(row)}\n`);
-    }
-  }
+for (const r of benchPresets(engine, { ...opts, data })) {
+  const row = {
+    impl,
+    preset: r.preset,
+    threads: r.threads,
+    batch: r.batch,
+    samples_per_second: Math.round(r.samples_per_second),
+    data: opts.mnist ? 'mnist' : opts.data,
+    rep: r.rep,
+    threads_used: r.threads_used,
+    threads_reason: r.threads_reason,
+  };
+  process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 if (opts.presets.length) process.exit(0);
 for (const threads of opts.threads) {

@@ -187,6 +187,35 @@ function timeSteps(impl, data, batch, seconds, warmup) {
 }
 
 /**
+ * Samples/s of model.fit on the compiled `model` after `warmup` seconds, measured for at least
+ * `seconds`; disposes the model. fit() runs over chunks of `fitChunk` samples, one epoch each, no
+ * shuffling, so that the per-call overhead of fit() is spread over many batches (fit slices every
+ * batch out of the chunk).
+ * @param {import('@tensorflow/tfjs').Sequential} model @param {TfData} data @param {number} batch
+ * @param {number} fitChunk @param {number} seconds @param {number} warmup
+ */
+async function fitRate(model, data, batch, fitChunk, seconds, warmup) {
+  const chunk = Math.max(batch, Math.min(data.count, fitChunk) - (Math.min(data.count, fitChunk) % batch));
+  const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
+  const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
+  const runFor = async (/** @type {number} */ duration) => {
+    let samples = 0;
+    const t0 = now();
+    do {
+      await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
+      samples += chunk;
+    } while (now() - t0 < duration * 1000);
+    return samples / ((now() - t0) / 1000);
+  };
+  await runFor(warmup);
+  const rate = await runFor(seconds);
+  xs.dispose();
+  ys.dispose();
+  model.dispose();
+  return rate;
+}
+
+/**
  * @param {TfData} data @param {number} batch @param {number} seconds @param {number} warmup @param {number} lr
  * @param {number} fitChunk
  */
@@ -207,26 +236,7 @@ async function timeFit(data, batch, seconds, warmup, lr, fitChunk) {
     ],
   });
   model.compile({ optimizer: tf.train.sgd(lr), loss: 'categoricalCrossentropy' });
-  // fit() over chunks of `fitChunk` samples, one epoch each, no shuffling, so that the per-call
-  // overhead of fit() is spread over many batches (fit slices every batch out of the chunk).
-  const chunk = Math.max(batch, Math.min(data.count, fitChunk) - (Math.min(data.count, fitChunk) % batch));
-  const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
-  const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
-  const runFor = async (/** @type {number} */ duration) => {
-    let samples = 0;
-    const t0 = now();
-    do {
-      await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
-      samples += chunk;
-    } while (now() - t0 < duration * 1000);
-    return samples / ((now() - t0) / 1000);
-  };
-  await runFor(warmup);
-  const rate = await runFor(seconds);
-  xs.dispose();
-  ys.dispose();
-  model.dispose();
-  return rate;
+  return fitRate(model, data, batch, fitChunk, seconds, warmup);
 }
 
 async function tfjsBench({
@@ -384,24 +394,7 @@ async function timePresetFit(c, data, batch, seconds, warmup) {
   const optimizer =
     c.optimizer === 'momentum' ? tf.train.momentum(c.learning_rate, c.momentum) : tf.train.sgd(c.learning_rate);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
-  const chunk = Math.max(batch, Math.min(data.count, 4096) - (Math.min(data.count, 4096) % batch));
-  const xs = tf.tensor2d(data.px.subarray(0, chunk * 784), [chunk, 784]);
-  const ys = tf.tensor2d(data.oh.subarray(0, chunk * 10), [chunk, 10]);
-  const runFor = async (/** @type {number} */ duration) => {
-    let samples = 0;
-    const t0 = now();
-    do {
-      await model.fit(xs, ys, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0 });
-      samples += chunk;
-    } while (now() - t0 < duration * 1000);
-    return samples / ((now() - t0) / 1000);
-  };
-  await runFor(warmup);
-  const rate = await runFor(seconds);
-  xs.dispose();
-  ys.dispose();
-  model.dispose();
-  return rate;
+  return fitRate(model, data, batch, 4096, seconds, warmup);
 }
 
 /**

@@ -5,7 +5,7 @@
 // `limit` samples, `reps` times per thread count ('auto' allowed), on the demo digits or, with
 // `mnist: true`, full MNIST served at /mnist/; out: {results:[{preset, threads, rep, batch,
 // samples_per_second, threads_used, threads_reason}]}.
-import { benchData, benchTrain, fetchDemoFile, mnistData } from '/bench/lib/engine-bench.mjs';
+import { benchData, benchPresets, benchTrain, fetchDemoFile, mnistData } from '/bench/lib/engine-bench.mjs';
 
 /** A full-MNIST file from the bench server's /mnist/ mount. @param {string} name */
 async function fetchMnistFile(name) {
@@ -30,30 +30,7 @@ self.onmessage = async ({ data: opts }) => {
     });
     if (opts.presets) {
       const data = opts.mnist ? await mnistData(fetchMnistFile) : await benchData('digits', fetchDemoFile);
-      const results = [];
-      for (const preset of opts.presets) {
-        for (const threads of opts.threads) {
-          for (let rep = 1; rep <= opts.reps; rep++) {
-            const r = benchTrain(engine, {
-              threads: threads === 'auto' ? 0 : threads,
-              preset,
-              limit: opts.limit,
-              seconds: opts.seconds,
-              warmup: opts.warmup,
-              data,
-            });
-            results.push({
-              preset,
-              threads,
-              rep,
-              batch: r.batch,
-              samples_per_second: r.samples_per_second,
-              threads_used: r.threads_used,
-              threads_reason: r.threads_reason,
-            });
-          }
-        }
-      }
+      const results = [...benchPresets(engine, { ...opts, data })];
       self.postMessage({ results });
       return;
     }

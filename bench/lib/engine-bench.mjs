@@ -152,3 +152,37 @@ export function benchTrain(
     session.delete();
   }
 }
+
+/**
+ * Every preset of `presets` at its own batch size, `reps` times per thread count (`auto`: the
+ * engine chooses), on the first `limit` samples of `data`: one row per measurement, yielded as
+ * soon as it is taken (so that a caller can print it at once).
+ * @param {import('../../web/core/engine').Engine} engine
+ * @param {{ presets: string[], threads: (number | 'auto')[], reps: number, limit: number, seconds: number,
+ *   warmup: number, data: { images: Uint8Array, labels: Uint8Array } }} options
+ */
+export function* benchPresets(engine, { presets, threads: counts, reps, limit, seconds, warmup, data }) {
+  for (const preset of presets) {
+    for (const threads of counts) {
+      for (let rep = 1; rep <= reps; rep++) {
+        const r = benchTrain(engine, {
+          threads: threads === 'auto' ? 0 : threads,
+          preset,
+          limit,
+          seconds,
+          warmup,
+          data,
+        });
+        yield {
+          preset,
+          threads,
+          rep,
+          batch: r.batch,
+          samples_per_second: r.samples_per_second,
+          threads_used: r.threads_used,
+          threads_reason: r.threads_reason,
+        };
+      }
+    }
+  }
+}
