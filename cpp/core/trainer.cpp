@@ -195,8 +195,7 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     const int buffers = static_cast<int>(workspaces_.size());
     augmenter_ = std::make_unique<Augmenter>(config_, train_->rows, train_->cols);
     augmented_.resize(buffers);
-    for (int t = 0; t < buffers; ++t)
-      augmented_[t].resize(size_t(workspaces_[t].capacity) * train_->features());
+    for (int t = 0; t < buffers; ++t) augmented_[t].resize(size_t(workspaces_[t].capacity) * train_->features());
     augmentScratch_.resize(buffers);
   }
   if (config_.threads > 0) threads_ = usable;
