@@ -15,6 +15,8 @@ NetworkSpec TrainConfig::networkSpec() const {
   spec.bias = bias;
   spec.init = init;
   spec.initScale = initScale;
+  spec.front = front;
+  spec.frontActivation = hidden;
   return spec;
 }
 

@@ -16,12 +16,13 @@ constexpr Table<Activation, 5> kActivations{{{Activation::Sigmoid, "sigmoid"},
                                              {Activation::Softmax, "softmax"}}};
 constexpr Table<Loss, 3> kLosses{
     {{Loss::CrossEntropy, "cross-entropy"}, {Loss::Mse, "mse"}, {Loss::SquaredError, "squared-error"}}};
-constexpr Table<Init, 6> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
+constexpr Table<Init, 7> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
                                  {Init::Uniform, "uniform"},
                                  {Init::Xavier, "xavier"},
                                  {Init::XavierBlog, "xavier-blog"},
                                  {Init::He, "he"},
-                                 {Init::XavierNormal, "xavier-normal"}}};
+                                 {Init::XavierNormal, "xavier-normal"},
+                                 {Init::VarianceScaling, "variance-scaling"}}};
 constexpr Table<Reduction, 2> kReductions{{{Reduction::Sum, "sum"}, {Reduction::Mean, "mean"}}};
 constexpr Table<Optimizer, 3> kOptimizers{
     {{Optimizer::Sgd, "sgd"}, {Optimizer::Momentum, "momentum"}, {Optimizer::Adam, "adam"}}};

@@ -24,7 +24,10 @@ enum class Loss { CrossEntropy, Mse, SquaredError };
 // xavier-blog:   (U[0,1) - 0.5)·√(6/(n_in+n_out)), the blog post's own variant (half as wide).
 // he:            N(0,1)·√(2/n_in).
 // xavier-normal: N(0,1)·√(2/(n_in+n_out)) (Glorot & Bengio's normal form).
-enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal };
+// variance-scaling: N(0,1)·√(1/n_in) truncated at 2σ (redrawn beyond), TensorFlow.js's
+//                   default `VarianceScaling` (scale 1, fan-in, normal).
+// For a conv kernel, n_in = k·k·C_in and n_out = k·k·C_out.
+enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal, VarianceScaling };
 
 // How the per-sample gradients of one batch are combined: the TP's δw = aᵀ·e is a `sum`;
 // the lab and the blog divide by the batch size (`mean`).

@@ -15,6 +15,11 @@ double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
     case Init::XavierBlog: return (rng.uniform() - 0.5) * std::sqrt(6.0 / (m + n));
     case Init::He: return rng.normal() * std::sqrt(2.0 / m);
     case Init::XavierNormal: return rng.normal() * std::sqrt(2.0 / (m + n));
+    case Init::VarianceScaling: {
+      double x = rng.normal();
+      while (std::abs(x) > 2) x = rng.normal();
+      return x / std::sqrt(static_cast<double>(m));
+    }
   }
   return 0;
 }

@@ -72,7 +72,7 @@ struct NetworkSpec {
   bool bias = false;
   Init init = Init::NormalSqrtN;
   double initScale = 0.1;  // the half-width of `uniform`
-  std::vector<FrontSpec> front;                   // conv/pool layers between the inputs and the first dense layer
+  std::vector<FrontSpec> front{};                 // conv/pool layers between the inputs and the first dense layer
   Activation frontActivation = Activation::Relu;  // of the conv layers
 };
 

@@ -29,6 +29,26 @@ void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Sc
   for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
 }
 
+// The same through the conv front when there is one (fw non-null): the images into fw, and the
+// front's flattened output into the dense layers' inputs.
+void gather(const Network& net, const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws,
+            FrontWorkspace<Scalar>* fw) {
+  if (!fw) return gather(set, indices, count, ws);
+  gatherFrontInputs([&](int j) { return set.image(indices[j]); }, count, set.features(), *fw);
+  ws.target.leftCols(count).setZero();
+  for (int j = 0; j < count; ++j) ws.target(set.labels[indices[j]], j) = Scalar(1);
+  frontForward(net, *fw, ws, count);
+}
+
+// The shapes of the front's parameters as a network, for an update rule's state.
+Network frontParameters(const Network& net) {
+  Network shapes;
+  for (const FrontLayer& f : net.front)
+    shapes.layers.push_back({Activation::Identity, WeightsT<Scalar>::Zero(f.weights.rows(), f.weights.cols()),
+                             Vector::Zero(f.bias.size())});
+  return shapes;
+}
+
 int argmax(const Eigen::Ref<const Vector>& v) {
   Eigen::Index k;
   v.maxCoeff(&k);
@@ -65,6 +85,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   if (Status s = validate(config); !s) return fail(s.error());
   if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
   const int inputs = config.layers.front();
+  if (!config.front.empty() && train->rows != train->cols)
+    return fail("--layers: conv and pool layers need square images, but the training images are " +
+                std::to_string(train->rows) + "×" + std::to_string(train->cols));
   if (train->features() != inputs)
     return fail("--layers: the network has " + std::to_string(inputs) + " inputs but the training images are " +
                 std::to_string(train->rows) + "×" + std::to_string(train->cols) + " = " +
@@ -79,9 +102,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   Network net;
   if (start) {
     if (Status s = validate(*start); !s) return fail("the starting model: " + s.error());
-    bool same = start->layers.size() + 1 == config.layers.size();
-    for (size_t l = 0; same && l < start->layers.size(); ++l)
-      same = start->layers[l].inputs() == config.layers[l] && start->layers[l].outputs() == config.layers[l + 1];
+    bool same = start->layers.size() + 1 == config.layers.size() && start->inputs() == config.layers[0] &&
+                start->front.size() == config.front.size();
+    for (size_t l = 0; same && l < start->front.size(); ++l) same = start->front[l].spec == config.front[l];
+    for (size_t l = 0; same && l < start->layers.size(); ++l) same = start->layers[l].outputs() == config.layers[l + 1];
     if (!same) return fail("the starting model's layer sizes differ from --layers");
     net = std::move(*start);
   } else {
@@ -121,6 +145,15 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   }
   tally_.resize(config_.threads);
   rule_ = makeUpdateRule(config_, net_);
+  if (!net_.front.empty()) {
+    frontWorkspaces_.resize(config_.threads);
+    frontGradients_.resize(config_.threads);
+    for (int t = 0; t < config_.threads; ++t) {
+      frontWorkspaces_[t].resize(net_, workspaces_[t].capacity);
+      frontGradients_[t].resize(net_);
+    }
+    frontRule_ = makeUpdateRule(config_, frontParameters(net_));
+  }
   learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
 }
@@ -224,11 +257,13 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, config_.threads) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
-  fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
+  // (A conv front keeps its gradients in buffers, so the dense layers do too.)
+  const bool front = !net_.front.empty();
+  fusedSgd_ = !front && threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
   // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
   // samples' activations and errors, and the step is taken straight from them (parallelSgd).
   parallelSgd_ = false;
-  if (threads > 1 && rule_->stateless()) {
+  if (!front && threads > 1 && rule_->stateless()) {
     parallelSgd_ = true;
     for (int t = 0; t < threads; ++t)
       parallelSgd_ = parallelSgd_ && shareOf(size, threads, t).second <= workspaces_[t].capacity;
@@ -245,7 +280,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     bool overwrite = true;
     for (int c = begin; c < end; c += ws.capacity) {
       const int n = std::min(ws.capacity, end - c);
-      gather(*train_, order_.data() + first + c, n, ws);
+      gather(net_, *train_, order_.data() + first + c, n, ws, net_.front.empty() ? nullptr : &frontWorkspaces_[t]);
       if (ws.dropout) fillDropoutMasks(ws, first + c, n);
       forward(net_, ws, n);
       indexByInput(ws.sparse, train_->features());
@@ -256,6 +291,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       propagateErrors(net_, ws, n, keep);
       if (!errorsFinite(ws, n)) tally_[t].finite = false;
       if (fusedSgd_ || parallelSgd_) continue;  // the step is taken once the loss is known to be finite
+      if (!net_.front.empty()) frontBackward(net_, frontWorkspaces_[t], ws, n, frontGradients_[t], overwrite);
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
@@ -313,6 +349,26 @@ void Trainer::applyUpdate(int size) {
       rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
     }
   });
+  if (!net_.front.empty()) applyFrontUpdate(step);
+}
+
+// The front's step, on the calling thread (its parameters are few: 3,400 in the TF.js
+// example), from the threads' gradients added in thread order.
+void Trainer::applyFrontUpdate(const StepSize<Scalar>& step) {
+  frontRule_->beginStep();
+  for (size_t l = 0; l < net_.front.size(); ++l) {
+    FrontLayer& f = net_.front[l];
+    if (!f.isConv()) continue;
+    auto& gW = frontGradients_[0].weights[l];
+    auto& gb = frontGradients_[0].bias[l];
+    for (int u = 1; u < activeThreads_; ++u) {
+      if (!tally_[u].used) continue;
+      gW += frontGradients_[u].weights[l];
+      if (f.hasBias()) gb += frontGradients_[u].bias[l];
+    }
+    frontRule_->updateWeights(l, 0, f.weights.middleCols(0, f.weights.cols()), gW.middleCols(0, gW.cols()), step);
+    if (f.hasBias()) frontRule_->updateBiases(l, 0, f.bias.segment(0, f.bias.size()), gb.segment(0, gb.size()), step);
+  }
 }
 
 StepResult Trainer::train(int maxBatches) {
@@ -331,6 +387,7 @@ StepResult Trainer::train(int maxBatches) {
       if (!net_.layers.empty()) {
         bool finiteWeights = true;
         for (const auto& l : net_.layers) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
+        for (const auto& l : net_.front) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
         if (!finiteWeights) net_ = snapshot_;
       }
       diverged_ = "training diverged at epoch " + std::to_string(epoch() + 1) + ", batch " +
@@ -450,12 +507,14 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     DenormalsAreZero flush;
     Workspace<Scalar> ws;
     ws.resize(net, static_cast<int>(std::min<size_t>(kChunk, to - from)), false);
+    FrontWorkspace<Scalar> fw;
+    if (!net.front.empty()) fw.resize(net, ws.capacity);
     std::vector<uint32_t> idx(ws.capacity);
     auto& confusion = sums[t].confusion;
     for (size_t c = from; c < to; c += ws.capacity) {
       const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
       std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
-      gather(set, idx.data(), n, ws);
+      gather(net, set, idx.data(), n, ws, net.front.empty() ? nullptr : &fw);
       forward(net, ws, n);
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j) {

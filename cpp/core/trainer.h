@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config.h"
+#include "conv_math.h"
 #include "dataset.h"
 #include "layer_math.h"
 #include "network.h"
@@ -121,6 +122,12 @@ class Trainer {
     bool finite = true;
   };
   std::vector<ThreadTally> tally_;  // a member, so the training loop never allocates
+  // The conv/pool front, when the network has one (conv_math.h): per-thread workspaces and
+  // gradients, and its own update rule (state shaped like the front's parameters).
+  std::vector<FrontWorkspace<Scalar>> frontWorkspaces_;
+  std::vector<FrontGradientsT<Scalar>> frontGradients_;
+  std::unique_ptr<UpdateRule<Scalar>> frontRule_;
+  void applyFrontUpdate(const StepSize<Scalar>& step);
 };
 
 // Loads samples indices[0..count) of `set` as the inputs of ws (scaled to [0, 1]): the

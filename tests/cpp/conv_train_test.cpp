@@ -1,0 +1,160 @@
+// Convnets end to end: the layers setting, training (determinism per thread count, every
+// optimiser), evaluation and single-image prediction through the conv front.
+#include <gtest/gtest.h>
+
+#include "config_json.h"
+#include "presets.h"
+#include "session.h"
+#include "settings.h"
+#include "test_util.h"
+#include "trainer.h"
+
+namespace digitrain {
+namespace {
+
+using nlohmann::json;
+using testing::fixtureDigits;
+using testing::syntheticDigits;
+
+TrainConfig smallConvnet() {
+  TrainConfig c = *presetConfig("tfjs-example");
+  c.layers = {784, 10};
+  c.front = {*parseFrontSpec("conv5x4s2"), *parseFrontSpec("pool2"), *parseFrontSpec("conv3x6same")};
+  c.batchSize = 16;
+  c.epochs = 1;
+  c.seed = 3;
+  return c;
+}
+
+bool sameWeights(const Network& a, const Network& b) {
+  if (a.layers.size() != b.layers.size() || a.front.size() != b.front.size()) return false;
+  for (size_t l = 0; l < a.front.size(); ++l)
+    if (a.front[l].weights != b.front[l].weights || a.front[l].bias != b.front[l].bias) return false;
+  for (size_t l = 0; l < a.layers.size(); ++l)
+    if (a.layers[l].weights != b.layers[l].weights || a.layers[l].bias != b.layers[l].bias) return false;
+  return true;
+}
+
+double largestDifference(const Network& a, const Network& b) {
+  double d = 0;
+  for (size_t l = 0; l < a.front.size(); ++l)
+    if (a.front[l].isConv()) d = std::max<double>(d, (a.front[l].weights - b.front[l].weights).cwiseAbs().maxCoeff());
+  for (size_t l = 0; l < a.layers.size(); ++l)
+    d = std::max<double>(d, (a.layers[l].weights - b.layers[l].weights).cwiseAbs().maxCoeff());
+  return d;
+}
+
+std::unique_ptr<Trainer> trained(const TrainConfig& c, std::shared_ptr<Dataset> data) {
+  auto t = Trainer::create(c, data, nullptr);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error());
+  if (!t.ok()) return nullptr;
+  (*t)->train(1 << 20);
+  return std::move(t.value());
+}
+
+TEST(ConvSettings, LayersListTheConvLayersAfterTheInputs) {
+  const TrainConfig c = *presetConfig("tfjs-example");
+  EXPECT_EQ(c.layers, (std::vector<int>{784, 10}));
+  ASSERT_EQ(c.front.size(), 4u);
+  EXPECT_EQ(configToJson(c).at("layers"), json::parse(R"([784, "conv5x8", "pool2", "conv5x16", "pool2", 10])"));
+  auto back = applyConfigJson(TrainConfig{}, json{{"layers", configToJson(c).at("layers")}});
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_EQ(back->front.size(), 4u);
+  EXPECT_EQ(back->layers, c.layers);
+}
+
+TEST(ConvSettings, RefusalsNameTheLayerAndTheProblem) {
+  const auto error = [](const char* layers) {
+    auto r = applyConfigJson(TrainConfig{}, json{{"layers", json::parse(layers)}});
+    return r ? std::string("accepted") : r.error();
+  };
+  EXPECT_EQ(error(R"([784, "conv5x8", "pool2", "conv5x16", "pool2", "conv5x4", 10])"),
+            "setting \"layers\" (Layer sizes) conv5x4 at position 6 gets a 4×4×16 input, smaller than its 5×5 kernel "
+            "(`same` padding would keep the size)");
+  EXPECT_EQ(error(R"([784, 100, "conv5x8", 10])"),
+            "setting \"layers\" (Layer sizes) has conv5x8 at position 3 after a dense layer: conv and pool layers come "
+            "right after the inputs");
+  EXPECT_EQ(error(R"([784, "conv5x8", "pool2"])"),
+            "setting \"layers\" (Layer sizes) needs at least 2 sizes (inputs and outputs), got 1");
+  EXPECT_EQ(error(R"(["conv5x8", 784, 10])"),
+            "setting \"layers\" (Layer sizes) must be an array of whole numbers, got \"conv5x8\" at position 1");
+  EXPECT_NE(error(R"([784, "conv5x", 10])").find("has an invalid layer at position 2: \"conv5x\" is not a layer"),
+            std::string::npos);
+  EXPECT_NE(error(R"([700, "conv5x8", 10])").find("700 inputs are not the pixels of one"), std::string::npos);
+}
+
+TEST(ConvTraining, SameSeedSameThreadsIsBitwiseIdentical) {
+  auto data = syntheticDigits(200, 4);
+  for (int threads : {1, 2}) {
+    TrainConfig c = smallConvnet();
+    c.threads = threads;
+    auto a = trained(c, data), b = trained(c, data);
+    ASSERT_TRUE(a && b);
+    EXPECT_TRUE(sameWeights(a->network(), b->network())) << threads << " threads";
+  }
+}
+
+TEST(ConvTraining, ThreadCountChangesOnlyRounding) {
+  auto data = syntheticDigits(200, 5);
+  TrainConfig c = smallConvnet();
+  auto one = trained(c, data);
+  c.threads = 2;
+  auto two = trained(c, data);
+  ASSERT_TRUE(one && two);
+  const double d = largestDifference(one->network(), two->network());
+  EXPECT_LT(d, 1e-4);
+  EXPECT_FALSE(sameWeights(one->network(), trained(smallConvnet(), syntheticDigits(200, 6))->network()));
+}
+
+TEST(ConvTraining, EveryOptimiserMovesTheConvWeights) {
+  auto data = syntheticDigits(64, 7);
+  for (Optimizer o : {Optimizer::Sgd, Optimizer::Momentum, Optimizer::Adam}) {
+    TrainConfig c = smallConvnet();
+    c.optimizer = o;
+    c.learningRate = o == Optimizer::Adam ? 0.001 : 0.05;
+    auto start = Trainer::create(c, data, nullptr);
+    ASSERT_TRUE(start.ok());
+    const Network before = (*start)->network();
+    (*start)->train(1 << 20);
+    const Network& after = (*start)->network();
+    for (size_t l : {size_t(0), size_t(2)}) {
+      EXPECT_GT((after.front[l].weights - before.front[l].weights).cwiseAbs().maxCoeff(), 0) << name(o) << " " << l;
+      EXPECT_GT((after.front[l].bias - before.front[l].bias).cwiseAbs().maxCoeff(), 0) << name(o) << " " << l;
+      EXPECT_TRUE(after.front[l].weights.allFinite());
+    }
+  }
+}
+
+TEST(ConvTraining, PredictionOfOneImageMatchesEvaluation) {
+  auto data = syntheticDigits(100, 8);
+  auto t = trained(smallConvnet(), data);
+  ASSERT_TRUE(t);
+  const Network& net = t->network();
+  const Evaluation ev = evaluate(net, *data, 0, 10, true);
+  for (size_t s = 0; s < 10; ++s) {
+    std::vector<float> pixels(784);
+    for (int i = 0; i < 784; ++i) pixels[i] = float(data->image(s)[i]) / 255.0f;
+    const Prediction p = forwardWithActivations(net, pixels.data());
+    EXPECT_EQ(p.predicted, ev.predicted[s]);
+    ASSERT_EQ(p.featureMaps.size(), 3u);
+    EXPECT_EQ(p.featureMaps[0].size(), size_t(12 * 12 * 4));
+    EXPECT_EQ(p.featureMaps[2].size(), size_t(6 * 6 * 6));
+    for (int k = 0; k < 10; ++k) EXPECT_NEAR(p.outputs()[k], ev.probabilities[s * 10 + k], 1e-6);
+  }
+}
+
+// The TF.js example's network learns real digits: 3,000 training digits of the fixture, 2 epochs.
+TEST(ConvLearning, TfjsExampleOnRealDigits) {
+  auto train = fixtureDigits("train");
+  auto test = fixtureDigits("t10k");
+  TrainConfig c = *presetConfig("tfjs-example");
+  c.epochs = 2;
+  auto t = Trainer::create(c, train, test);
+  ASSERT_TRUE(t.ok()) << t.error();
+  StepResult r = (*t)->train(1 << 20);
+  ASSERT_EQ(r.epochs.size(), 2u);
+  EXPECT_LT(*r.epochs.back().testError, 0.12);
+}
+
+}  // namespace
+}  // namespace digitrain
