@@ -28,6 +28,7 @@ nlohmann::json mat(const MatrixT<double>& m) {
 Expected<Inspection> inspectStep(const NetworkT<double>& net, const std::vector<double>& input,
                                  const std::vector<double>& target, double learningRate) {
   if (net.layers.empty()) return fail("the model has no layers");
+  if (!net.front.empty()) return fail("the inspector shows dense networks only; this model has conv/pool layers");
   if (static_cast<int>(input.size()) != net.inputs())
     return fail("the input has " + std::to_string(input.size()) + " values but the model has " +
                 std::to_string(net.inputs()) + " inputs");

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "config_json.h"
+#include "model_io.h"
+#include "npz.h"
 #include "presets.h"
 #include "session.h"
 #include "settings.h"
@@ -141,6 +143,77 @@ TEST(ConvTraining, PredictionOfOneImageMatchesEvaluation) {
     EXPECT_EQ(p.featureMaps[2].size(), size_t(6 * 6 * 6));
     for (int k = 0; k < 10; ++k) EXPECT_NEAR(p.outputs()[k], ev.probabilities[s * 10 + k], 1e-6);
   }
+}
+
+TEST(ConvModelFile, RoundTripsBitwiseAsVersionTwo) {
+  auto data = syntheticDigits(64, 9);
+  auto t = trained(smallConvnet(), data);
+  ASSERT_TRUE(t);
+  Model m;
+  m.network = t->network();
+  m.config = t->config();
+  const std::string text = modelToJson(m);
+  EXPECT_NE(text.find("\"version\": 2"), std::string::npos);
+  EXPECT_NE(text.find("\"type\": \"conv\", \"kernel\": 5, \"filters\": 4, \"stride\": 2, \"padding\": \"valid\""),
+            std::string::npos);
+  auto back = modelFromJson(text, "m.json");
+  ASSERT_TRUE(back) << back.error();
+  EXPECT_TRUE(sameWeights(back->network, m.network));
+  ASSERT_TRUE(back->config);
+  EXPECT_EQ(back->config->front.size(), 3u);
+  // The inspector's reading: the same numbers in double.
+  auto exact = networkInDoublePrecision(text, "m.json");
+  ASSERT_TRUE(exact) << exact.error();
+  EXPECT_EQ(exact->front[2].weights.cast<float>(), m.network.front[2].weights);
+  // The kernel is written (out, in, ky, kx): entry [o][c][ky][kx] is weights((ky·k + kx)·C + c, o).
+  const json doc = json::parse(text);
+  const auto& f = m.network.front[2];
+  EXPECT_EQ(doc["layers"][2]["weights"][5][3][2][1].get<float>(), f.weights((2 * 3 + 1) * 4 + 3, 5));
+  // A dense network is still written as version 1.
+  Model dense;
+  dense.network = m.network;
+  dense.network.front.clear();
+  dense.network.layers[0].weights.resize(784, 10);
+  dense.network.layers[0].weights.setZero();
+  EXPECT_NE(modelToJson(dense).find("\"version\": 1,"), std::string::npos);
+}
+
+TEST(ConvModelFile, RefusalsNameTheField) {
+  auto t = trained(smallConvnet(), syntheticDigits(32, 10));
+  ASSERT_TRUE(t);
+  Model m;
+  m.network = t->network();
+  json doc = json::parse(modelToJson(m));
+  const auto error = [](const json& d) {
+    auto r = modelFromJson(d.dump(), "m.json");
+    return r ? std::string("accepted") : r.error();
+  };
+  json v1 = doc;
+  v1["version"] = 1;
+  EXPECT_EQ(error(v1), "m.json: layers[0] has a \"type\", which version 1 files do not");
+  json wrongShape = doc;
+  wrongShape["layers"][0]["weights"][1] = json::array();
+  EXPECT_EQ(error(wrongShape), "m.json: layers[0].weights[1] must hold 1 input channels");
+  json wrongPadding = doc;
+  wrongPadding["layers"][2]["padding"] = "full";
+  EXPECT_EQ(error(wrongPadding), "m.json: layers[2].padding must be \"valid\" or \"same\", got \"full\"");
+  json wrongSize = doc;
+  wrongSize["layers"][2]["padding"] = "valid";  // 6×6 → 4×4: the dense layer no longer fits
+  EXPECT_EQ(error(wrongSize),
+            "m.json: the conv and pool layers give a 4×4×6 map = 96 values but layers[3].inputs is 216");
+  json late = doc;
+  late["layers"].push_back(doc["layers"][1]);
+  EXPECT_EQ(error(late), "m.json: layers[4].type is \"pool\": conv and pool layers come before the dense ones");
+}
+
+TEST(ConvModelFile, NpzHoldsTheKernelsAsOutInKhKw) {
+  auto t = trained(smallConvnet(), syntheticDigits(32, 11));
+  ASSERT_TRUE(t);
+  const std::vector<uint8_t> npz = networkToNpz(t->network());
+  const std::string bytes(npz.begin(), npz.end());
+  for (const char* header : {"conv1_w.npy", "'shape': (4, 1, 5, 5)", "conv1_b.npy", "conv2_w.npy",
+                             "'shape': (6, 4, 3, 3)", "w1.npy", "'shape': (216, 10)"})
+    EXPECT_NE(bytes.find(header), std::string::npos) << header;
 }
 
 // The TF.js example's network learns real digits: 3,000 training digits of the fixture, 2 epochs.
