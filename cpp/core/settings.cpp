@@ -309,8 +309,7 @@ std::string acceptedText(const Setting& s) {
   switch (s.type) {
     case SettingType::Layers:
       return "at least " + std::to_string(s.minCount) + " whole numbers " + rangeText(s) +
-             (s.lastValue ? ", the last " + std::to_string(s.lastValue) : std::string()) +
-             ", and after the first any conv/pool layers: " + kFrontSyntax;
+             (s.lastValue ? ", the last " + std::to_string(s.lastValue) : std::string());
     case SettingType::Int: return "a whole number " + rangeText(s);
     case SettingType::Number: return s.min || s.max ? "a number " + rangeText(s) : "a number";
     case SettingType::Seed: return "a whole number from 0 to 18446744073709551615";
