@@ -162,10 +162,15 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
   switch (field.kind) {
     case 'layers': {
       const parts = t.split(/[-,\s]+/).filter(Boolean);
-      const sizes = parts.map(Number);
+      // Conv and pool layers (conv5x8, pool2) after the inputs are passed on by name: the
+      // engine's settings table checks them and names the layer that does not fit.
+      const named = (p: string, i: number) => i > 0 && /^[a-z]/.test(p);
+      const value = parts.map((p, i) => (named(p, i) ? p : Number(p)));
+      const sizes = value.filter((v): v is number => typeof v === 'number');
       const last = field.last !== undefined ? `, the last ${field.last}` : '';
       if (
         sizes.length < (field.minCount ?? 1) ||
+        typeof value[value.length - 1] !== 'number' ||
         sizes.some((n) => !Number.isInteger(n) || !inRange(field, n)) ||
         (field.last !== undefined && sizes[sizes.length - 1] !== field.last)
       )
@@ -173,7 +178,7 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
           ok: false,
           error: `${name} must be at least ${field.minCount ?? 1} whole numbers ${rangeText(field)} separated by "-"${last}, got "${t.slice(0, 40)}"`,
         };
-      return { ok: true, value: sizes };
+      return { ok: true, value };
     }
     case 'enum':
       if (!field.options!.includes(t))
