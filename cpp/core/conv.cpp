@@ -11,8 +11,7 @@ const char* const kFrontSyntax =
     "or poolK[sS] (K×K max pooling, stride S, default K)";
 
 bool operator==(const FrontSpec& a, const FrontSpec& b) {
-  return a.kind == b.kind && a.kernel == b.kernel && a.filters == b.filters && a.stride == b.stride &&
-         a.same == b.same;
+  return a.kind == b.kind && a.kernel == b.kernel && a.filters == b.filters && a.stride == b.stride && a.same == b.same;
 }
 
 bool operator==(const Shape3& a, const Shape3& b) { return a.h == b.h && a.w == b.w && a.c == b.c; }

@@ -48,9 +48,9 @@ struct FrontGradientsT {
 
 template <class T>
 struct FrontWorkspace {
-  std::vector<MatrixT<T>> x, g;                                          // x[0..F], g[0..F]
+  std::vector<MatrixT<T>> x, g;                                            // x[0..F], g[0..F]
   std::vector<Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>> argmax;  // pool layers: per output
-  std::vector<T> col, dcol;                                              // one sample's patches
+  std::vector<T> col, dcol;                                                // one sample's patches
   int capacity = 0;
   bool inputGradient = false;  // compute g[0] too (the gradient checks read it)
 
@@ -94,8 +94,8 @@ void im2col(const FrontLayerT<T>& f, const T* in, T* col) {
           continue;
         }
         std::fill(row, row + kx0 * C, T(0));
-        std::copy(in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C, in + (static_cast<Eigen::Index>(y) * W + x0 + kx1) * C,
-                  row + kx0 * C);
+        std::copy(in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C,
+                  in + (static_cast<Eigen::Index>(y) * W + x0 + kx1) * C, row + kx0 * C);
         std::fill(row + kx1 * C, row + k * C, T(0));
       }
     }
@@ -168,8 +168,8 @@ void frontForward(const NetworkT<T>& net, FrontWorkspace<T>& fw, Workspace<T>& w
 // After propagateErrors: the front's gradients into g (added, or written with `overwrite`),
 // from the dense layers' first errors ws.e[0].
 template <class T>
-void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspace<T>& ws, int B,
-                   FrontGradientsT<T>& g, bool overwrite) {
+void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspace<T>& ws, int B, FrontGradientsT<T>& g,
+                   bool overwrite) {
   const size_t F = net.front.size();
   fw.g[F].leftCols(B).noalias() = net.layers.front().weights * ws.e[0].leftCols(B);
   for (size_t l = F; l-- > 0;) {
@@ -204,7 +204,8 @@ void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspac
       }
       if (!needInput) continue;
       Eigen::Map<MatrixT<T>> dcol(fw.dcol.data(), K, P);
-      dcol.noalias() = Eigen::Map<const WeightsT<T>>(f.weights.data(), K, Cout) * Eigen::Map<const MatrixT<T>>(ej, Cout, P);
+      dcol.noalias() =
+          Eigen::Map<const WeightsT<T>>(f.weights.data(), K, Cout) * Eigen::Map<const MatrixT<T>>(ej, Cout, P);
       T* gi = fw.g[l].col(j).data();
       std::fill(gi, gi + f.in.size(), T(0));
       col2imAdd(f, fw.dcol.data(), gi);

@@ -261,7 +261,8 @@ class ModelReader {
         return bad(path + " has an unknown field \"" + *key + "\" (known: type, kernel, stride)");
       spec.kind = FrontKind::Pool;
     } else if (type == "conv") {
-      if (auto key = unknownKey(layer, {"type", "kernel", "filters", "stride", "padding", "activation", "weights", "bias"}))
+      if (auto key =
+              unknownKey(layer, {"type", "kernel", "filters", "stride", "padding", "activation", "weights", "bias"}))
         return bad(path + " has an unknown field \"" + *key +
                    "\" (known: type, kernel, filters, stride, padding, activation, weights, bias)");
     } else {
@@ -293,7 +294,8 @@ class ModelReader {
     auto shaped = shapedFrontLayer<Scalar>(spec, in, activation);
     if (!shaped) return bad(path + " (" + frontToken(spec) + ") " + shaped.error());
     FrontLayer f = std::move(*shaped);
-    if (f.out.size() > kMaxLayerWeights) return bad(path + " gives a " + shapeText(f.out) + " map, more than the limit");
+    if (f.out.size() > kMaxLayerWeights)
+      return bad(path + " gives a " + shapeText(f.out) + " map, more than the limit");
     if (f.isConv()) {
       const long long weights = static_cast<long long>(f.patch()) * spec.filters;
       total += weights;
@@ -304,10 +306,14 @@ class ModelReader {
       const std::string shape = "[" + std::to_string(spec.filters) + "][" + std::to_string(C) + "][" +
                                 std::to_string(k) + "][" + std::to_string(k) + "]";
       f.weights.resize(f.patch(), spec.filters);
-      const auto sized = [](const json& v, long long n) { return v.is_array() && static_cast<long long>(v.size()) == n; };
-      if (!sized(*w, spec.filters)) return bad(path + ".weights must be an array shaped " + shape + " (out, in, ky, kx)");
+      const auto sized = [](const json& v, long long n) {
+        return v.is_array() && static_cast<long long>(v.size()) == n;
+      };
+      if (!sized(*w, spec.filters))
+        return bad(path + ".weights must be an array shaped " + shape + " (out, in, ky, kx)");
       for (int o = 0; o < spec.filters; ++o) {
-        if (!sized((*w)[o], C)) return bad(path + ".weights[" + std::to_string(o) + "] must hold " + std::to_string(C) + " input channels");
+        if (!sized((*w)[o], C))
+          return bad(path + ".weights[" + std::to_string(o) + "] must hold " + std::to_string(C) + " input channels");
         for (int c = 0; c < C; ++c) {
           if (!sized((*w)[o][c], k)) return bad(path + ".weights must be an array shaped " + shape);
           for (int ky = 0; ky < k; ++ky) {
@@ -368,7 +374,8 @@ class ModelReader {
       if (!layer.is_object()) return bad(path + " must be an object, got " + kindOf(layer));
       if (const json* type = find(layer, "type"); type && !(version_ >= 2 && *type == "dense"))
         return bad(path + ".type is " + shortText(*type) +
-                   (version_ >= 2 ? ": conv and pool layers come before the dense ones" : ", which version 1 files do not have"));
+                   (version_ >= 2 ? ": conv and pool layers come before the dense ones"
+                                  : ", which version 1 files do not have"));
       if (auto key = unknownKey(layer, {"type", "inputs", "outputs", "activation", "weights", "bias"}))
         return bad(path + " has an unknown field \"" + *key + "\" (known: inputs, outputs, activation, weights, bias)");
       LayerHeader h;

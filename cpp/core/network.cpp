@@ -113,8 +113,9 @@ Status validate(const Network& net) {
       return fail(where + ": " + name(f.activation) + " can only be the activation of the output layer");
   }
   if (!net.front.empty() && net.front.back().out.size() != net.layers.front().inputs())
-    return fail("layers[0].inputs is " + std::to_string(net.layers.front().inputs()) + " but the conv/pool layers give " +
-                shapeText(net.front.back().out) + " = " + std::to_string(net.front.back().out.size()) + " values");
+    return fail("layers[0].inputs is " + std::to_string(net.layers.front().inputs()) +
+                " but the conv/pool layers give " + shapeText(net.front.back().out) + " = " +
+                std::to_string(net.front.back().out.size()) + " values");
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& layer = net.layers[l];
     const std::string where = "layers[" + std::to_string(l) + "]";

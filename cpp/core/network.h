@@ -71,7 +71,7 @@ struct NetworkSpec {
   Loss loss = Loss::CrossEntropy;
   bool bias = false;
   Init init = Init::NormalSqrtN;
-  double initScale = 0.1;  // the half-width of `uniform`
+  double initScale = 0.1;                         // the half-width of `uniform`
   std::vector<FrontSpec> front{};                 // conv/pool layers between the inputs and the first dense layer
   Activation frontActivation = Activation::Relu;  // of the conv layers
 };

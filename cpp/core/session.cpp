@@ -105,7 +105,8 @@ Prediction forwardWithActivations(const Network& net, const float* input) {
     fw.resize(net, 1);
     fw.x[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
     frontForward(net, fw, ws, 1);
-    for (size_t l = 1; l < fw.x.size(); ++l) p.featureMaps.emplace_back(fw.x[l].data(), fw.x[l].data() + fw.x[l].size());
+    for (size_t l = 1; l < fw.x.size(); ++l)
+      p.featureMaps.emplace_back(fw.x[l].data(), fw.x[l].data() + fw.x[l].size());
   }
   forward(net, ws, 1);
   for (size_t l = 1; l < ws.a.size(); ++l) {

@@ -348,7 +348,7 @@ std::optional<std::string> typeProblem(const Setting& s, const json& v) {
       for (size_t i = 0; i < v.size(); ++i) {
         const std::string at = " at position " + std::to_string(i + 1);
         const bool layerName = v[i].is_string() && (v[i].get<std::string>().rfind("conv", 0) == 0 ||
-                                                     v[i].get<std::string>().rfind("pool", 0) == 0);
+                                                    v[i].get<std::string>().rfind("pool", 0) == 0);
         if (layerName && i > 0) {
           auto spec = parseFrontSpec(v[i].get<std::string>());
           if (!spec) return "has an invalid layer at position " + std::to_string(i + 1) + ": " + spec.error();

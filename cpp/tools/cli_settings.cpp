@@ -76,7 +76,8 @@ Expected<json> flagValue(const Setting& s, const std::string& flag, const std::s
           sizes.push_back(item);
         } else {
           auto n = parseInteger(flag, item, kLow, kHigh);
-          if (!n) return fail(flag + " needs whole numbers (and conv/pool layers) separated by commas, got " + quote(text));
+          if (!n)
+            return fail(flag + " needs whole numbers (and conv/pool layers) separated by commas, got " + quote(text));
           sizes.push_back(*n);
         }
         if (comma == std::string::npos) break;

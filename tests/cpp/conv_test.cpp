@@ -30,8 +30,8 @@ TEST(ConvSpec, ParsesAndWritesTheLayerSyntax) {
   EXPECT_EQ(pool.stride, 2);
   EXPECT_EQ(frontToken(*parseFrontSpec("pool2s2")), "pool2");
   EXPECT_EQ(frontToken(*parseFrontSpec("conv3x4s1")), "conv3x4");
-  for (const char* bad : {"conv", "conv5", "conv5x", "conv0x8", "conv5x8x", "conv33x8", "pool", "pool2same",
-                          "poolx2", "conv5x8s0", "dense", "conv5x8 ", "conv5x2000"}) {
+  for (const char* bad : {"conv", "conv5", "conv5x", "conv0x8", "conv5x8x", "conv33x8", "pool", "pool2same", "poolx2",
+                          "conv5x8s0", "dense", "conv5x8 ", "conv5x2000"}) {
     auto spec = parseFrontSpec(bad);
     ASSERT_FALSE(spec) << bad;
     EXPECT_NE(spec.error().find(std::string("\"") + bad + "\" is not a layer"), std::string::npos) << spec.error();
@@ -159,9 +159,7 @@ TEST(ConvGradients, EvenKernelSamePadding) { checkGradients({"conv2x2same"}, {5,
 TEST(ConvGradients, StrideTwoValid) { checkGradients({"conv3x4s2"}, {7, 7, 3}, Activation::Tanh, true); }
 TEST(ConvGradients, StrideTwoSame) { checkGradients({"conv3x2s2same"}, {7, 7, 2}, Activation::Sigmoid, true); }
 TEST(ConvGradients, StrideLargerThanKernel) { checkGradients({"conv2x2s3"}, {8, 8, 2}, Activation::Tanh, false); }
-TEST(ConvGradients, ReluConvPool) {
-  checkGradients({"conv3x3", "pool2"}, {7, 7, 1}, Activation::Relu, true);
-}
+TEST(ConvGradients, ReluConvPool) { checkGradients({"conv3x3", "pool2"}, {7, 7, 1}, Activation::Relu, true); }
 TEST(ConvGradients, OverlappingPoolOddSize) {
   checkGradients({"conv3x2same", "pool3s2", "conv2x3"}, {9, 9, 2}, Activation::Tanh, true);
 }
