@@ -10,7 +10,7 @@ export type { Slot, Split } from './engine';
 
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
 export type Loss = 'cross-entropy' | 'mse' | 'squared-error' | 'total-squared-error';
-export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal';
+export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal' | 'variance-scaling';
 export type BiasInit = 'zero' | 'like-weights';
 export type Reduction = 'sum' | 'mean';
 export type Optimizer = 'sgd' | 'momentum' | 'adam';
