@@ -330,7 +330,8 @@ class JsSession {
       return answer(session_.importModel(text, fileName), [](const Model* model) {
         const Network& net = model->network;
         json out;
-        out["layers"] = layerSizes(net);
+        // As the layers setting writes them, so a convnet lists its conv/pool layers by name.
+        out["layers"] = configToJson(configForNetwork(net)).at("layers");
         json activations = json::array();
         for (const auto& l : net.layers) activations.push_back(name(l.activation));
         out["activations"] = activations;

@@ -16,6 +16,8 @@ NetworkSpec TrainConfig::networkSpec() const {
   spec.biasInit = biasInit;
   spec.init = init;
   spec.initScale = initScale;
+  spec.front = front;
+  spec.frontActivation = hidden;
   return spec;
 }
 

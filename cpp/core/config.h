@@ -15,8 +15,9 @@
 namespace digitrain {
 
 struct TrainConfig {
-  std::string preset;  // the preset it started from, "" for none
-  std::vector<int> layers{784, 128, 64, 10};
+  std::string preset;                         // the preset it started from, "" for none
+  std::vector<int> layers{784, 128, 64, 10};  // the inputs, then each dense layer's units
+  std::vector<FrontSpec> front{};             // conv/pool layers between the inputs and the dense ones
   Activation hidden = Activation::Sigmoid;
   Activation output = Activation::Softmax;
   Loss loss = Loss::CrossEntropy;

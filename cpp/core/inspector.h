@@ -20,11 +20,25 @@ struct InspectedLayer {
   VectorT<double> biasAfter;
 };
 
+// A conv or pool layer of the step: its output map and errors (H×W×C, HWC as conv.h stores
+// maps), and for a conv layer the kernel's gradient and updated values, (out, in, ky, kx).
+struct InspectedFront {
+  std::string layer;               // "conv2x1s2", "pool2"
+  VectorT<double> a, e;            // output; e = ∂L/∂z for conv, ∂L/∂output for pool
+  MatrixT<double> weightGradient;  // conv: (k·k·C_in) × C_out, as conv.h stores it
+  VectorT<double> biasGradient;
+  MatrixT<double> weightsAfter;
+  VectorT<double> biasAfter;
+  FrontSpec spec;
+  int inChannels = 0;
+};
+
 struct Inspection {
   std::vector<double> input, target;
   double learningRate = 0;
   double lossBefore = 0, lossAfter = 0;
   std::vector<double> outputBefore, outputAfter;
+  std::vector<InspectedFront> front;  // the conv/pool layers, when the network has them
   std::vector<InspectedLayer> layers;
 };
 

@@ -40,13 +40,13 @@ struct alignas(64) Workspace {
   void resize(const NetworkT<T>& net, int cap, bool withDropout) {
     const size_t L = net.layers.size();
     capacity = cap;
-    sparse.resize(net.inputs(), cap);
+    sparse.resize(net.denseInputs(), cap);
     dropout = withDropout;
     z.resize(L);
     e.resize(L);
     a.resize(L + 1);
     mask.resize(withDropout ? L : 0);
-    a[0].resize(net.inputs(), cap);
+    a[0].resize(net.denseInputs(), cap);  // after a conv front, its flattened output
     for (size_t l = 0; l < L; ++l) {
       const int n = net.layers[l].outputs();
       z[l].resize(n, cap);

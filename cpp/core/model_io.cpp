@@ -180,6 +180,7 @@ class ModelReader {
     if (*v < 1)
       return bad("\"version\" is " + std::to_string(*v) + " but this digitrain reads version " +
                  std::to_string(kModelVersion));
+    version_ = static_cast<int>(*v);
 
     // Checked after the version: a newer format may well add fields.
     if (auto key = unknownKey(doc, {"format", "version", "loss", "input", "layers", "config", "history"}))
@@ -248,20 +249,134 @@ class ModelReader {
     return Ok{};
   }
 
+  // A conv or pool layer (version 2):
+  //   {"type": "conv", "kernel": 5, "filters": 8, "stride": 1, "padding": "valid" | "same",
+  //    "activation": "relu", "weights": [filters][in][kernel][kernel] numbers, "bias": [filters] | null}
+  //   {"type": "pool", "kernel": 2, "stride": 2}
+  Status readFrontLayer(const json& layer, const std::string& path, Shape3 in, long long& total, Model& model) const {
+    const std::string type = layer.at("type").is_string() ? layer.at("type").get<std::string>() : "";
+    FrontSpec spec;
+    if (type == "pool") {
+      if (auto key = unknownKey(layer, {"type", "kernel", "stride"}))
+        return bad(path + " has an unknown field \"" + *key + "\" (known: type, kernel, stride)");
+      spec.kind = FrontKind::Pool;
+    } else if (type == "conv") {
+      if (auto key =
+              unknownKey(layer, {"type", "kernel", "filters", "stride", "padding", "activation", "weights", "bias"}))
+        return bad(path + " has an unknown field \"" + *key +
+                   "\" (known: type, kernel, filters, stride, padding, activation, weights, bias)");
+    } else {
+      return bad(path + ".type is " + shortText(layer.at("type")) + ", expected \"conv\", \"pool\" or \"dense\"");
+    }
+    auto kernel = count(layer, "kernel", path, kMaxKernel);
+    if (!kernel) return fail(kernel.error());
+    auto stride = count(layer, "stride", path, kMaxKernel);
+    if (!stride) return fail(stride.error());
+    spec.kernel = static_cast<int>(*kernel);
+    spec.stride = static_cast<int>(*stride);
+    Activation activation = Activation::Identity;
+    if (spec.kind == FrontKind::Conv) {
+      auto filters = count(layer, "filters", path, kMaxFilters);
+      if (!filters) return fail(filters.error());
+      spec.filters = static_cast<int>(*filters);
+      const json* padding = find(layer, "padding");
+      if (!padding || !padding->is_string() ||
+          (padding->get<std::string>() != "valid" && padding->get<std::string>() != "same"))
+        return bad(path + ".padding must be \"valid\" or \"same\"" + (padding ? ", got " + shortText(*padding) : ""));
+      spec.same = padding->get<std::string>() == "same";
+      const json* act = find(layer, "activation");
+      if (!act) return bad(path + " is missing \"activation\"");
+      const auto parsed = act->is_string() ? parseActivation(act->get_ref<const std::string&>()) : std::nullopt;
+      if (!parsed || !allowedBeforeOutput(*parsed))
+        return bad(path + ".activation " + shortText(*act) + " is not an activation allowed before the output");
+      activation = *parsed;
+    }
+    auto shaped = shapedFrontLayer<Scalar>(spec, in, activation);
+    if (!shaped) return bad(path + " (" + frontToken(spec) + ") " + shaped.error());
+    FrontLayer f = std::move(*shaped);
+    if (f.out.size() > kMaxLayerWeights)
+      return bad(path + " gives a " + shapeText(f.out) + " map, more than the limit");
+    if (f.isConv()) {
+      const long long weights = static_cast<long long>(f.patch()) * spec.filters;
+      total += weights;
+      if (weights > kMaxLayerWeights || total > kMaxModelWeights) return bad(path + " has more weights than the limit");
+      const json* w = find(layer, "weights");
+      if (!w) return bad(path + " is missing \"weights\"");
+      const int k = spec.kernel, C = in.c;
+      const std::string shape = "[" + std::to_string(spec.filters) + "][" + std::to_string(C) + "][" +
+                                std::to_string(k) + "][" + std::to_string(k) + "]";
+      f.weights.resize(f.patch(), spec.filters);
+      const auto sized = [](const json& v, long long n) {
+        return v.is_array() && static_cast<long long>(v.size()) == n;
+      };
+      if (!sized(*w, spec.filters))
+        return bad(path + ".weights must be an array shaped " + shape + " (out, in, ky, kx)");
+      for (int o = 0; o < spec.filters; ++o) {
+        if (!sized((*w)[o], C))
+          return bad(path + ".weights[" + std::to_string(o) + "] must hold " + std::to_string(C) + " input channels");
+        for (int c = 0; c < C; ++c) {
+          if (!sized((*w)[o][c], k)) return bad(path + ".weights must be an array shaped " + shape);
+          for (int ky = 0; ky < k; ++ky) {
+            if (!sized((*w)[o][c][ky], k)) return bad(path + ".weights must be an array shaped " + shape);
+            for (int kx = 0; kx < k; ++kx) {
+              const json& v = (*w)[o][c][ky][kx];
+              const auto x = finiteFloat(v);
+              if (!x)
+                return bad(notFinite(path + ".weights[" + std::to_string(o) + "][" + std::to_string(c) + "][" +
+                                         std::to_string(ky) + "][" + std::to_string(kx) + "]",
+                                     v));
+              f.weights((ky * k + kx) * C + c, o) = *x;
+            }
+          }
+        }
+      }
+      if (const json* bias = find(layer, "bias"); bias && !bias->is_null()) {
+        if (!sized(*bias, spec.filters))
+          return bad(path + ".bias must be an array of " + std::to_string(spec.filters) + " numbers or null");
+        f.bias.resize(spec.filters);
+        for (int o = 0; o < spec.filters; ++o) {
+          const auto x = finiteFloat((*bias)[o]);
+          if (!x) return bad(notFinite(path + ".bias[" + std::to_string(o) + "]", (*bias)[o]));
+          f.bias(o) = *x;
+        }
+      }
+    }
+    model.network.front.push_back(std::move(f));
+    return Ok{};
+  }
+
   Status readLayers(const json& doc, Model& model) const {
     const json* layers = find(doc, "layers");
     if (!layers) return bad("\"layers\" is missing");
     if (!layers->is_array()) return bad(std::string("\"layers\" must be an array, got ") + kindOf(*layers));
     if (layers->empty()) return bad("\"layers\" is empty; a model needs at least one layer");
 
-    // First every layer's shape, so that nothing is allocated before all sizes are known.
-    std::vector<LayerHeader> headers;
+    // The conv and pool layers first (version 2), read whole: they are small.
+    size_t first = 0;
     long long total = 0;
-    for (size_t k = 0; k < layers->size(); ++k) {
+    Shape3 map{model.inputRows, model.inputCols, 1};
+    for (; first < layers->size(); ++first) {
+      const json& layer = (*layers)[first];
+      const json* type = layer.is_object() ? find(layer, "type") : nullptr;
+      if (!type || (type->is_string() && type->get<std::string>() == "dense")) break;
+      const std::string path = "layers[" + std::to_string(first) + "]";
+      if (version_ < 2) return bad(path + " has a \"type\", which version 1 files do not");
+      if (Status s = readFrontLayer(layer, path, map, total, model); !s) return s;
+      map = model.network.front.back().out;
+    }
+    if (first == layers->size()) return bad("\"layers\" has no dense layer; a model ends with one");
+
+    // First every dense layer's shape, so that nothing is allocated before all sizes are known.
+    std::vector<LayerHeader> headers;
+    for (size_t k = first; k < layers->size(); ++k) {
       const json& layer = (*layers)[k];
       const std::string path = "layers[" + std::to_string(k) + "]";
       if (!layer.is_object()) return bad(path + " must be an object, got " + kindOf(layer));
-      if (auto key = unknownKey(layer, {"inputs", "outputs", "activation", "weights", "bias"}))
+      if (const json* type = find(layer, "type"); type && !(version_ >= 2 && *type == "dense"))
+        return bad(path + ".type is " + shortText(*type) +
+                   (version_ >= 2 ? ": conv and pool layers come before the dense ones"
+                                  : ", which version 1 files do not have"));
+      if (auto key = unknownKey(layer, {"type", "inputs", "outputs", "activation", "weights", "bias"}))
         return bad(path + " has an unknown field \"" + *key + "\" (known: inputs, outputs, activation, weights, bias)");
       LayerHeader h;
       auto inputs = count(layer, "inputs", path, kMaxLayerWeights);
@@ -287,20 +402,24 @@ class ModelReader {
         return bad(path + ".activation " + shortText(*activation) + " is not one of " + allowedActivations());
       h.activation = *parsed;
       if (!find(layer, "weights")) return bad(path + " is missing \"weights\"");
-      if (k > 0 && h.inputs != headers.back().outputs)
+      if (k > first && h.inputs != headers.back().outputs)
         return bad(path + ".inputs is " + std::to_string(h.inputs) + " but layers[" + std::to_string(k - 1) +
                    "].outputs is " + std::to_string(headers.back().outputs) + " (shapes must chain)");
       headers.push_back(h);
     }
 
     const long long pixels = static_cast<long long>(model.inputRows) * model.inputCols;
-    if (pixels != headers.front().inputs)
+    const std::string dense0 = "layers[" + std::to_string(first) + "]";
+    if (first > 0 && map.size() != headers.front().inputs)
+      return bad("the conv and pool layers give a " + shapeText(map) + " map = " + std::to_string(map.size()) +
+                 " values but " + dense0 + ".inputs is " + std::to_string(headers.front().inputs));
+    if (first == 0 && pixels != headers.front().inputs)
       return bad("input is " + std::to_string(model.inputRows) + "×" + std::to_string(model.inputCols) + " = " +
                  std::to_string(pixels) + " pixels but layers[0].inputs is " + std::to_string(headers.front().inputs));
     std::vector<Activation> activations;
     for (const LayerHeader& h : headers) activations.push_back(h.activation);
     if (const auto broken = checkActivationRules(activations, model.network.loss)) {
-      const std::string where = "layers[" + std::to_string(broken->layer) + "].activation";
+      const std::string where = "layers[" + std::to_string(first + broken->layer) + "].activation";
       const char* is = name(activations[broken->layer]);
       if (broken->kind == ActivationRuleBreak::OutputOnlyBeforeOutput)
         return bad(where + " is " + is + ", which is only allowed on the last layer");
@@ -309,9 +428,9 @@ class ModelReader {
     }
 
     // Then the numbers.
-    for (size_t k = 0; k < headers.size(); ++k) {
+    for (size_t k = first; k < layers->size(); ++k) {
       const json& in = (*layers)[k];
-      const LayerHeader& h = headers[k];
+      const LayerHeader& h = headers[k - first];
       const std::string path = "layers[" + std::to_string(k) + "]";
       Layer layer;
       layer.activation = h.activation;
@@ -360,6 +479,7 @@ class ModelReader {
   }
 
   std::string file_;
+  int version_ = 1;
 };
 
 }  // namespace
@@ -370,15 +490,48 @@ std::string modelToJson(const Model& model) {
   out.reserve(64 + net.parameterCount() * 14);
   out += "{\n";
   out += "  \"format\": \"digitrain-model\",\n";
-  out += "  \"version\": " + std::to_string(kModelVersion) + ",\n";
+  out += "  \"version\": " + std::string(net.front.empty() ? "1" : "2") + ",\n";
   out += "  \"loss\": " + jsonText(name(net.loss)) + ",\n";
   out += "  \"input\": {\"rows\": " + std::to_string(model.inputRows) +
          ", \"cols\": " + std::to_string(model.inputCols) + ", \"scale\": \"pixel/255\"},\n";
 
   out += "  \"layers\": [";
+  for (size_t k = 0; k < net.front.size(); ++k) {
+    const FrontLayer& f = net.front[k];
+    out += k ? ",\n    {" : "\n    {";
+    out += "\"type\": " + std::string(f.isConv() ? "\"conv\"" : "\"pool\"") +
+           ", \"kernel\": " + std::to_string(f.spec.kernel);
+    if (!f.isConv()) {
+      out += ", \"stride\": " + std::to_string(f.spec.stride) + "}";
+      continue;
+    }
+    out += ", \"filters\": " + std::to_string(f.spec.filters) + ", \"stride\": " + std::to_string(f.spec.stride) +
+           ", \"padding\": " + (f.spec.same ? "\"same\"" : "\"valid\"") +
+           ", \"activation\": " + jsonText(name(f.activation)) + ",\n      \"weights\": [";
+    // (out, in, ky, kx), as the .npz export and PyTorch hold a kernel; one kernel row per line.
+    const int kk = f.spec.kernel, C = f.in.c;
+    for (int o = 0; o < f.spec.filters; ++o) {
+      out += o ? ",\n        [" : "\n        [";
+      for (int c = 0; c < C; ++c) {
+        out += c ? ", [" : "[";
+        for (int ky = 0; ky < kk; ++ky) {
+          Vector row(kk);
+          for (int kx = 0; kx < kk; ++kx) row(kx) = f.weights((ky * kk + kx) * C + c, o);
+          out += ky ? ", " : "";
+          appendNumbers(out, row);
+        }
+        out += "]";
+      }
+      out += "]";
+    }
+    out += "\n      ],\n      \"bias\": ";
+    if (f.hasBias()) appendNumbers(out, f.bias);
+    else out += "null";
+    out += "}";
+  }
   for (size_t k = 0; k < net.layers.size(); ++k) {
     const Layer& layer = net.layers[k];
-    out += k ? ",\n    {\n" : "\n    {\n";
+    out += k || !net.front.empty() ? ",\n    {\n" : "\n    {\n";
     out += "      \"inputs\": " + std::to_string(layer.inputs()) + ",\n";
     out += "      \"outputs\": " + std::to_string(layer.outputs()) + ",\n";
     out += "      \"activation\": " + jsonText(name(layer.activation)) + ",\n";
@@ -451,9 +604,25 @@ Expected<NetworkT<double>> networkInDoublePrecision(std::string_view text, const
     const json& layers = doc.at("layers");
     NetworkT<double> net;
     net.loss = checked.loss;
+    const size_t first = checked.front.size();
+    for (size_t k = 0; k < first; ++k) {
+      FrontLayerT<double> f = checked.front[k].cast<double>();
+      if (f.isConv()) {
+        const json& w = layers.at(k).at("weights");
+        const int kk = f.spec.kernel, C = f.in.c;
+        for (int o = 0; o < f.spec.filters; ++o)
+          for (int c = 0; c < C; ++c)
+            for (int ky = 0; ky < kk; ++ky)
+              for (int kx = 0; kx < kk; ++kx)
+                f.weights((ky * kk + kx) * C + c, o) = w.at(o).at(c).at(ky).at(kx).get<double>();
+        if (f.hasBias())
+          for (int o = 0; o < f.spec.filters; ++o) f.bias(o) = layers.at(k).at("bias").at(o).get<double>();
+      }
+      net.front.push_back(std::move(f));
+    }
     for (size_t k = 0; k < checked.layers.size(); ++k) {
       const Layer& shape = checked.layers[k];
-      const json& in = layers.at(k);
+      const json& in = layers.at(first + k);
       LayerT<double> layer;
       layer.activation = shape.activation;
       layer.weights.resize(shape.inputs(), shape.outputs());

@@ -25,7 +25,9 @@
 
 namespace digitrain {
 
-constexpr int kModelVersion = 1;
+// Version 2 adds conv and pool layers (written before the dense ones, see model_io.cpp); a
+// network without them is written as version 1, which every digitrain reads.
+constexpr int kModelVersion = 2;
 
 // Sizes past these are refused before anything is allocated: far beyond any MNIST network
 // (784·128 ≈ 10^5 weights), small enough that a corrupt or hostile file cannot exhaust the

@@ -18,12 +18,13 @@ constexpr Table<Loss, 4> kLosses{{{Loss::CrossEntropy, "cross-entropy"},
                                   {Loss::Mse, "mse"},
                                   {Loss::SquaredError, "squared-error"},
                                   {Loss::TotalSquaredError, "total-squared-error"}}};
-constexpr Table<Init, 6> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
+constexpr Table<Init, 7> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
                                  {Init::Uniform, "uniform"},
                                  {Init::Xavier, "xavier"},
                                  {Init::XavierBlog, "xavier-blog"},
                                  {Init::He, "he"},
-                                 {Init::XavierNormal, "xavier-normal"}}};
+                                 {Init::XavierNormal, "xavier-normal"},
+                                 {Init::VarianceScaling, "variance-scaling"}}};
 constexpr Table<BiasInit, 2> kBiasInits{{{BiasInit::Zero, "zero"}, {BiasInit::LikeWeights, "like-weights"}}};
 constexpr Table<Reduction, 2> kReductions{{{Reduction::Sum, "sum"}, {Reduction::Mean, "mean"}}};
 constexpr Table<Optimizer, 3> kOptimizers{

@@ -33,7 +33,10 @@ std::optional<SquaredLossFactors> squaredLossFactors(Loss loss);
 // xavier-blog:   (U[0,1) - 0.5)·√(6/(n_in+n_out)), the blog post's own variant (half as wide).
 // he:            N(0,1)·√(2/n_in).
 // xavier-normal: N(0,1)·√(2/(n_in+n_out)) (Glorot & Bengio's normal form).
-enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal };
+// variance-scaling: N(0,1)·√(1/n_in) truncated at 2σ (redrawn beyond), TensorFlow.js's
+//                   default `VarianceScaling` (scale 1, fan-in, normal).
+// For a conv kernel, n_in = k·k·C_in and n_out = k·k·C_out.
+enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal, VarianceScaling };
 
 // zero:         biases start at 0.
 // like-weights: the lab's layout, where the bias is an extra input fixed at 1: each layer is

@@ -15,6 +15,11 @@ double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
     case Init::XavierBlog: return (rng.uniform() - 0.5) * std::sqrt(6.0 / (m + n));
     case Init::He: return rng.normal() * std::sqrt(2.0 / m);
     case Init::XavierNormal: return rng.normal() * std::sqrt(2.0 / (m + n));
+    case Init::VarianceScaling: {
+      double x = rng.normal();
+      while (std::abs(x) > 2) x = rng.normal();
+      return x / std::sqrt(static_cast<double>(m));
+    }
   }
   return 0;
 }
@@ -36,6 +41,12 @@ Status validate(const NetworkSpec& spec) {
                 " output, got " + name(a));
   }
   if (!(spec.initScale > 0 && std::isfinite(spec.initScale))) return fail("--init-scale must be a positive number");
+  if (!spec.front.empty()) {
+    auto flat = frontOutputSize(spec.sizes[0], spec.front);
+    if (!flat) return fail("layers: " + flat.error());
+    if (!allowedBeforeOutput(spec.frontActivation))
+      return fail(std::string(name(spec.frontActivation)) + " can only be the activation of the output layer");
+  }
   return Ok{};
 }
 
@@ -43,8 +54,32 @@ Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng) {
   if (Status s = validate(spec); !s) return fail(s.error());
   Network net;
   net.loss = spec.loss;
+  if (!spec.front.empty()) {
+    Shape3 shape = *squareImage(spec.sizes[0]);
+    for (const FrontSpec& f : spec.front) {
+      auto made = shapedFrontLayer<Scalar>(f, shape, spec.frontActivation);
+      if (!made) return fail(made.error());
+      FrontLayer layer = std::move(*made);
+      if (layer.isConv()) {
+        const int k = f.kernel, c = layer.in.c, patch = layer.patch();
+        layer.weights.resize(patch, f.filters);
+        // Drawn in (out, in, ky, kx) order, the order NumPy and PyTorch fill such a kernel;
+        // fan-in k·k·C_in, fan-out k·k·C_out.
+        for (int o = 0; o < f.filters; ++o)
+          for (int ci = 0; ci < c; ++ci)
+            for (int ky = 0; ky < k; ++ky)
+              for (int kx = 0; kx < k; ++kx)
+                layer.weights((ky * k + kx) * c + ci, o) =
+                    static_cast<Scalar>(drawWeight(spec.init, patch, k * k * f.filters, spec.initScale, rng));
+        if (spec.bias) layer.bias = Vector::Zero(f.filters);
+      }
+      shape = layer.out;
+      net.front.push_back(std::move(layer));
+    }
+  }
   for (size_t l = 0; l + 1 < spec.sizes.size(); ++l) {
-    const int m = spec.sizes[l], n = spec.sizes[l + 1];
+    const int m = l == 0 && !net.front.empty() ? net.front.back().out.size() : spec.sizes[l];
+    const int n = spec.sizes[l + 1];
     Layer layer;
     layer.activation = spec.activations[l];
     layer.weights.resize(m, n);
@@ -68,6 +103,26 @@ Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng) {
 
 Status validate(const Network& net) {
   if (net.layers.empty()) return fail("the network has no layers");
+  for (size_t l = 0; l < net.front.size(); ++l) {
+    const FrontLayer& f = net.front[l];
+    const std::string where = "front[" + std::to_string(l) + "] (" + frontToken(f.spec) + ")";
+    if (l > 0 && !(f.in == net.front[l - 1].out))
+      return fail(where + " reads a " + shapeText(f.in) + " map but the layer before it gives " +
+                  shapeText(net.front[l - 1].out) + " (shapes must chain)");
+    auto out = outputShape(f.spec, f.in);
+    if (!out || !(*out == f.out)) return fail(where + " has an inconsistent output shape");
+    if (f.isConv() && (f.weights.rows() != f.patch() || f.weights.cols() != f.spec.filters))
+      return fail(where + ".weights has the wrong shape");
+    if (!f.isConv() && (f.weights.size() != 0 || f.hasBias())) return fail(where + " is a pool layer with weights");
+    if (f.hasBias() && f.bias.size() != f.spec.filters) return fail(where + ".bias has the wrong size");
+    if (!f.weights.allFinite() || !f.bias.allFinite()) return fail(where + " contains a number that is not finite");
+    if (!allowedBeforeOutput(f.activation))
+      return fail(where + ": " + name(f.activation) + " can only be the activation of the output layer");
+  }
+  if (!net.front.empty() && net.front.back().out.size() != net.layers.front().inputs())
+    return fail("layers[0].inputs is " + std::to_string(net.layers.front().inputs()) +
+                " but the conv/pool layers give " + shapeText(net.front.back().out) + " = " +
+                std::to_string(net.front.back().out.size()) + " values");
   for (size_t l = 0; l < net.layers.size(); ++l) {
     const Layer& layer = net.layers[l];
     const std::string where = "layers[" + std::to_string(l) + "]";

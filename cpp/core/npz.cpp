@@ -47,6 +47,19 @@ std::vector<uint8_t> npyMatrix(const Matrix& m) {
   return out;
 }
 
+// A conv kernel as (out, in, kh, kw), the order PyTorch and most NumPy code keep one in
+// (conv.h stores it as a (kh·kw·in) × out matrix).
+std::vector<uint8_t> npyKernel(const FrontLayer& f) {
+  const int k = f.spec.kernel, C = f.in.c, O = f.spec.filters;
+  auto out = npyHeader("(" + std::to_string(O) + ", " + std::to_string(C) + ", " + std::to_string(k) + ", " +
+                       std::to_string(k) + ")");
+  for (int o = 0; o < O; ++o)
+    for (int c = 0; c < C; ++c)
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx) putFloat(out, f.weights((ky * k + kx) * C + c, o));
+  return out;
+}
+
 std::vector<uint8_t> npyVector(const Vector& v) {
   auto out = npyHeader("(" + std::to_string(v.size()) + ",)");
   for (Eigen::Index j = 0; j < v.size(); ++j) putFloat(out, v(j));
@@ -110,6 +123,13 @@ std::vector<uint8_t> networkToNpz(const Network& network) {
     entries.push_back(e);
   };
 
+  int conv = 0;
+  for (const FrontLayer& f : network.front) {
+    if (!f.isConv()) continue;
+    const std::string n = std::to_string(++conv);  // conv1_w, conv1_b: the conv layers, from 1
+    add("conv" + n + "_w.npy", npyKernel(f));
+    if (f.hasBias()) add("conv" + n + "_b.npy", npyVector(f.bias));
+  }
   for (size_t k = 0; k < network.layers.size(); ++k) {
     const Layer& layer = network.layers[k];
     const std::string n = std::to_string(k + 1);  // w1, b1: the labs count layers from 1

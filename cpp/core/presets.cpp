@@ -110,6 +110,16 @@ std::vector<Preset> makePresets() {
                            "epochs": 30, "step_decay_every": 6, "step_decay_factor": 0.5, "shuffle": true,
                            "augment": true, "augment_shift": 2, "augment_rotation": 12, "augment_scale": 0.12,
                            "augment_shear": 0.15, "elastic_alpha": 34, "elastic_sigma": 5})"));
+  // The TensorFlow.js MNIST example (tensorflow/tfjs-examples, mnist/index.js): its network,
+  // initialiser, optimiser and batch; Keras's categorical cross-entropy is a batch mean. (The
+  // codelab's variant trains the same network with Adam, batch 512.)
+  out.push_back(preset("tfjs-example", "TensorFlow.js MNIST example (tfjs-examples, mnist/index.js)",
+                       "28×28 → conv 5×5×8 ReLU → max-pool 2 → conv 5×5×16 ReLU → max-pool 2 → 256 → 10 softmax, "
+                       "variance-scaling init, SGD lr 0.1, batch 64, 3 epochs",
+                       R"({"layers": [784, "conv5x8", "pool2", "conv5x16", "pool2", 10], "hidden": "relu",
+                           "output": "softmax", "loss": "cross-entropy", "bias": true, "init": "variance-scaling",
+                           "reduction": "mean", "optimizer": "sgd", "learning_rate": 0.1, "batch_size": 64,
+                           "epochs": 3, "shuffle": true})"));
   return out;
 }
 

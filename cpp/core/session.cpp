@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "config_json.h"
+#include "conv_math.h"
 #include "layer_math.h"
 #include "npz.h"
 #include "presets.h"
@@ -84,7 +85,9 @@ TrainConfig configForNetwork(const Network& net) {
   TrainConfig c;
   c.preset.clear();
   c.layers = layerSizes(net);
+  for (const FrontLayer& f : net.front) c.front.push_back(f.spec);
   if (net.layers.size() > 1) c.hidden = net.layers.front().activation;
+  else if (!net.front.empty() && net.front.front().isConv()) c.hidden = net.front.front().activation;
   c.output = net.layers.back().activation;
   c.loss = net.loss;
   c.bias = net.layers.front().hasBias();
@@ -94,9 +97,18 @@ TrainConfig configForNetwork(const Network& net) {
 Prediction forwardWithActivations(const Network& net, const float* input) {
   Workspace<Scalar> ws;
   ws.resize(net, 1, false);
-  ws.a[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
-  forward(net, ws, 1);
   Prediction p;
+  if (net.front.empty()) {
+    ws.a[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
+  } else {
+    FrontWorkspace<Scalar> fw;
+    fw.resize(net, 1);
+    fw.x[0].col(0) = Eigen::Map<const Vector>(input, net.inputs());
+    frontForward(net, fw, ws, 1);
+    for (size_t l = 1; l < fw.x.size(); ++l)
+      p.featureMaps.emplace_back(fw.x[l].data(), fw.x[l].data() + fw.x[l].size());
+  }
+  forward(net, ws, 1);
   for (size_t l = 1; l < ws.a.size(); ++l) {
     const auto col = ws.a[l].col(0);
     p.activations.emplace_back(col.data(), col.data() + col.size());

@@ -124,6 +124,7 @@ struct SplitEvaluation {
 
 struct Prediction {
   std::vector<std::vector<float>> activations;  // [l] = layer l's output; the last is the network's
+  std::vector<std::vector<float>> featureMaps;  // [l] = conv/pool layer l's output (H×W×C, HWC)
   int predicted = 0;                            // the index of the largest output
   const std::vector<float>& outputs() const { return activations.back(); }
 };

@@ -40,7 +40,6 @@ constexpr int kIntMax = std::numeric_limits<int>::max();
 // ---- field access: one pair of functions per TrainConfig member, chosen by its type ----
 
 json toJson(const std::string& v) { return v; }
-json toJson(const std::vector<int>& v) { return v; }
 json toJson(int v) { return v; }
 json toJson(double v) { return v; }
 json toJson(bool v) { return v; }
@@ -56,10 +55,6 @@ void fromJson(const json& v, double& out) { out = v.get<double>(); }
 void fromJson(const json& v, bool& out) { out = v.get<bool>(); }
 void fromJson(const json& v, uint64_t& out) {
   out = v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(*wholeNumber(v));
-}
-void fromJson(const json& v, std::vector<int>& out) {
-  out.clear();
-  for (const json& n : v) out.push_back(static_cast<int>(*wholeNumber(n)));
 }
 void fromJson(const json& v, Activation& out) { out = *parseActivation(v.get<std::string>()); }
 void fromJson(const json& v, Loss& out) { out = *parseLoss(v.get<std::string>()); }
@@ -78,6 +73,26 @@ void setField(TrainConfig& c, const json& v) {
 }
 
 #define DIGITRAIN_FIELD(MEMBER) &getField<&TrainConfig::MEMBER>, &setField<&TrainConfig::MEMBER>
+
+// One list holds both TrainConfig::layers and ::front: the inputs, the conv/pool layers by
+// their tokens, then the dense sizes: [784, "conv5x8", "pool2", 10].
+json getLayers(const TrainConfig& c) {
+  json out = json::array();
+  for (size_t i = 0; i < c.layers.size(); ++i) {
+    out.push_back(c.layers[i]);
+    if (i == 0)
+      for (const FrontSpec& f : c.front) out.push_back(frontToken(f));
+  }
+  return out;
+}
+void setLayers(TrainConfig& c, const json& v) {
+  c.layers.clear();
+  c.front.clear();
+  for (const json& n : v) {
+    if (n.is_string()) c.front.push_back(*parseFrontSpec(n.get<std::string>()));
+    else c.layers.push_back(static_cast<int>(*wholeNumber(n)));
+  }
+}
 
 // ---- rows ----
 
@@ -127,8 +142,10 @@ std::vector<Setting> buildTable() {
                   "--preset", DIGITRAIN_FIELD(preset)));
 
   Setting layers =
-      ranged(row("layers", T::Layers, "Layer sizes", "unit counts, inputs first; the last is the 10 digits", "--layers",
-                 DIGITRAIN_FIELD(layers)),
+      ranged(row("layers", T::Layers, "Layer sizes",
+                 "unit counts, inputs first; the last is the 10 digits; conv/pool layers (conv5x8, pool2) may follow "
+                 "the inputs",
+                 "--layers", &getLayers, &setLayers),
              atLeast(1), atMost(kMaxLayerUnits));
   layers.minCount = 2;
   layers.lastValue = kClasses;
@@ -364,12 +381,26 @@ std::optional<std::string> typeProblem(const Setting& s, const json& v) {
     case SettingType::Enum:
       if (!v.is_string()) return "must be one of " + joined(s.values) + got();
       return enumProblem(s, v.get<std::string>());
-    case SettingType::Layers:
+    case SettingType::Layers: {
       if (!v.is_array()) return "must be an array of whole numbers" + got();
-      for (size_t i = 0; i < v.size(); ++i)
-        if (!wholeNumber(v[i]))
-          return "must be an array of whole numbers, got " + shortText(v[i]) + " at position " + std::to_string(i + 1);
+      bool dense = false;  // a dense size after the inputs was seen
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string at = " at position " + std::to_string(i + 1);
+        const bool layerName = v[i].is_string() && (v[i].get<std::string>().rfind("conv", 0) == 0 ||
+                                                    v[i].get<std::string>().rfind("pool", 0) == 0);
+        if (layerName && i > 0) {
+          auto spec = parseFrontSpec(v[i].get<std::string>());
+          if (!spec) return "has an invalid layer at position " + std::to_string(i + 1) + ": " + spec.error();
+          if (dense)
+            return "has " + v[i].get<std::string>() + at +
+                   " after a dense layer: conv and pool layers come right after the inputs";
+          continue;
+        }
+        if (!wholeNumber(v[i])) return "must be an array of whole numbers, got " + shortText(v[i]) + at;
+        dense = i > 0;
+      }
       return std::nullopt;
+    }
   }
   return std::nullopt;
 }
@@ -387,17 +418,25 @@ std::optional<std::string> rangeProblem(const Setting& s, const json& v) {
       return std::nullopt;
     }
     case SettingType::Layers: {
-      if (v.size() < s.minCount)
+      size_t sizes = 0;
+      for (const json& n : v) sizes += n.is_string() ? 0 : 1;
+      if (sizes < s.minCount)
         return "needs at least " + std::to_string(s.minCount) + " sizes (inputs and outputs), got " +
-               std::to_string(v.size());
+               std::to_string(sizes);
+      std::vector<FrontSpec> front;
       for (size_t i = 0; i < v.size(); ++i) {
+        if (v[i].is_string()) {
+          front.push_back(*parseFrontSpec(v[i].get<std::string>()));
+          continue;
+        }
         const int64_t n = *wholeNumber(v[i]);
         if (!inRange(s, static_cast<double>(n)))
           return "must be " + acceptedText(s) + ", got " + std::to_string(n) + " at position " + std::to_string(i + 1);
       }
-      if (s.lastValue && *wholeNumber(v.back()) != s.lastValue)
+      if (s.lastValue && (v.back().is_string() || *wholeNumber(v.back()) != s.lastValue))
         return "must end with " + std::to_string(s.lastValue) + " units (one per digit), got " +
-               std::to_string(*wholeNumber(v.back()));
+               (v.back().is_string() ? v.back().get<std::string>() : std::to_string(*wholeNumber(v.back())));
+      if (auto flat = frontOutputSize(static_cast<int>(*wholeNumber(v.front())), front); !flat) return flat.error();
       return std::nullopt;
     }
     case SettingType::Enum: return enumProblem(s, v.get<std::string>());

@@ -53,6 +53,25 @@ void gather(const Dataset& set, const uint32_t* indices, int count, Workspace<Sc
   gatherTargets(set, indices, count, ws);
 }
 
+// The same through the conv front when there is one (fw non-null): the images into fw, and the
+// front's flattened output into the dense layers' inputs.
+void gather(const Network& net, const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws,
+            FrontWorkspace<Scalar>* fw) {
+  if (!fw) return gather(set, indices, count, ws);
+  gatherFrontInputs([&](int j) { return set.image(indices[j]); }, count, set.features(), *fw);
+  gatherTargets(set, indices, count, ws);
+  frontForward(net, *fw, ws, count);
+}
+
+// The shapes of the front's parameters as a network, for an update rule's state.
+Network frontParameters(const Network& net) {
+  Network shapes;
+  for (const FrontLayer& f : net.front)
+    shapes.layers.push_back({Activation::Identity, WeightsT<Scalar>::Zero(f.weights.rows(), f.weights.cols()),
+                             Vector::Zero(f.bias.size())});
+  return shapes;
+}
+
 int argmax(const Eigen::Ref<const Vector>& v) {
   Eigen::Index k;
   v.maxCoeff(&k);
@@ -101,8 +120,9 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
 void Trainer::gatherTraining(int t, size_t position, int count) {
   Workspace<Scalar>& ws = workspaces_[t];
   const uint32_t* indices = order_.data() + position;
+  FrontWorkspace<Scalar>* fw = net_.front.empty() ? nullptr : &frontWorkspaces_[t];
   if (!augmenter_) {
-    gather(*train_, indices, count, ws);
+    gather(net_, *train_, indices, count, ws, fw);
     return;
   }
   const int n = train_->features();
@@ -110,8 +130,11 @@ void Trainer::gatherTraining(int t, size_t position, int count) {
   const int epochIndex = epoch();
   for (int j = 0; j < count; ++j)
     augmenter_->apply(train_->image(indices[j]), bytes + size_t(j) * n, epochIndex, indices[j], augmentScratch_[t]);
-  gatherImages([&](int j) { return bytes + size_t(j) * n; }, count, n, ws);
+  auto image = [&](int j) { return bytes + size_t(j) * n; };
+  if (fw) gatherFrontInputs(image, count, n, *fw);  // a convnet reads the distorted image as its map
+  else gatherImages(image, count, n, ws);
   gatherTargets(*train_, indices, count, ws);
+  if (fw) frontForward(net_, *fw, ws, count);
 }
 
 Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, std::shared_ptr<const Dataset> train,
@@ -120,6 +143,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   if (Status s = validate(config); !s) return fail(s.error());
   if (!train || train->count() == 0) return fail("no training data: load the training images and labels first");
   const int inputs = config.layers.front();
+  if (!config.front.empty() && train->rows != train->cols)
+    return fail("--layers: conv and pool layers need square images, but the training images are " +
+                std::to_string(train->rows) + "×" + std::to_string(train->cols));
   if (train->features() != inputs)
     return fail("--layers: the network has " + std::to_string(inputs) + " inputs but the training images are " +
                 std::to_string(train->rows) + "×" + std::to_string(train->cols) + " = " +
@@ -130,9 +156,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   Network net;
   if (start) {
     if (Status s = validate(*start); !s) return fail("the starting model: " + s.error());
-    bool same = start->layers.size() + 1 == config.layers.size();
-    for (size_t l = 0; same && l < start->layers.size(); ++l)
-      same = start->layers[l].inputs() == config.layers[l] && start->layers[l].outputs() == config.layers[l + 1];
+    bool same = start->layers.size() + 1 == config.layers.size() && start->inputs() == config.layers[0] &&
+                start->front.size() == config.front.size();
+    for (size_t l = 0; same && l < start->front.size(); ++l) same = start->front[l].spec == config.front[l];
+    for (size_t l = 0; same && l < start->layers.size(); ++l) same = start->layers[l].outputs() == config.layers[l + 1];
     if (!same) return fail("the starting model's layer sizes differ from --layers");
     net = std::move(*start);
   } else {
@@ -200,6 +227,16 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   }
   if (config_.threads > 0) threads_ = usable;
   rule_ = makeUpdateRule(config_, net_);
+  if (!net_.front.empty()) {
+    // One per workspace, like the augmentation buffers: `auto` measures every count up to the pool's.
+    frontWorkspaces_.resize(workspaces_.size());
+    frontGradients_.resize(workspaces_.size());
+    for (size_t t = 0; t < workspaces_.size(); ++t) {
+      frontWorkspaces_[t].resize(net_, workspaces_[t].capacity);
+      frontGradients_[t].resize(net_);
+    }
+    frontRule_ = makeUpdateRule(config_, frontParameters(net_));
+  }
   learningRate_ = scheduledLearningRate(config_, history_);
   snapshot_ = net_;
 }
@@ -219,9 +256,17 @@ void Trainer::chooseThreadCount() {
   ThreadWork work;
   work.batch = batchSize_;
   work.maxThreads = threads_;
-  // Forward products, update products, and the errors carried back through every layer but the first.
+  // Forward products, update products, and the errors carried back through every layer but the
+  // network's first (a dense layer after a conv front carries them back too).
   for (size_t l = 0; l < net_.layers.size(); ++l)
-    work.flopPerSample += (l == 0 ? 4.0 : 6.0) * net_.layers[l].inputs() * net_.layers[l].outputs();
+    work.flopPerSample +=
+        (l == 0 && net_.front.empty() ? 4.0 : 6.0) * net_.layers[l].inputs() * net_.layers[l].outputs();
+  // A conv layer: its im2col products at every output position, forward, kernel gradient and
+  // (but for the first) the errors carried back to its input map.
+  for (size_t l = 0; l < net_.front.size(); ++l)
+    if (net_.front[l].isConv())
+      work.flopPerSample += (l == 0 ? 4.0 : 6.0) * net_.front[l].patch() * net_.front[l].spec.filters *
+                            net_.front[l].out.h * net_.front[l].out.w;
   std::vector<ThreadTrial> trials;
   const std::vector<int> candidates = threadCandidates(work);
   if (!candidates.empty()) {
@@ -230,6 +275,7 @@ void Trainer::chooseThreadCount() {
     // The measurement trained a copy of the run: start the run itself from where it was.
     net_ = snapshot_;
     rule_ = makeUpdateRule(config_, net_);
+    if (frontRule_) frontRule_ = makeUpdateRule(config_, frontParameters(net_));
     batchInEpoch_ = 0;
   }
   const ThreadChoice choice = chooseThreads(work, trials);
@@ -388,13 +434,17 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
   const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, threads_) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
-  fusedSgd_ = threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
+  // (A conv front keeps its gradients in buffers, so the dense layers do too.)
+  const bool front = !net_.front.empty();
+  fusedSgd_ = !front && threads == 1 && rule_->stateless() && size <= workspaces_[0].capacity;
   // Several threads, plain SGD, each thread's share in one chunk: every thread keeps its
   // samples' activations and errors, and the step is taken straight from them (parallelSgd).
   // A stateful rule likewise (parallelRule), its step begun here: a batch that turns out not to
-  // be finite stops the run, so the step count it took is never used.
+  // be finite stops the run, so the step count it took is never used. Neither with a conv
+  // front: its backward pass reads the dense layers' errors after the batch, and its gradients
+  // live in buffers that only applyUpdate's generic step reads.
   parallelSgd_ = parallelRule_ = false;
-  if (threads > 1) {
+  if (!front && threads > 1) {
     bool fits = true;
     for (int t = 0; t < threads; ++t) fits = fits && shareOf(size, threads, t).second <= workspaces_[t].capacity;
     parallelSgd_ = fits && rule_->stateless();
@@ -424,6 +474,7 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
       propagateErrors(net_, ws, n, keep);
       if (!errorsFinite(ws, n)) tally_[t].finite = false;
       if (fusedSgd_ || parallelSgd_ || parallelRule_) continue;  // stepped once the loss is known to be finite
+      if (!net_.front.empty()) frontBackward(net_, frontWorkspaces_[t], ws, n, frontGradients_[t], overwrite);
       accumulateGradients(net_, ws, n, gradients_[t], overwrite);
       overwrite = false;
     }
@@ -483,6 +534,26 @@ void Trainer::applyUpdate(int size) {
       rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
     }
   });
+  if (!net_.front.empty()) applyFrontUpdate(step);
+}
+
+// The front's step, on the calling thread (its parameters are few: 3,400 in the TF.js
+// example), from the threads' gradients added in thread order.
+void Trainer::applyFrontUpdate(const StepSize<Scalar>& step) {
+  frontRule_->beginStep();
+  for (size_t l = 0; l < net_.front.size(); ++l) {
+    FrontLayer& f = net_.front[l];
+    if (!f.isConv()) continue;
+    auto& gW = frontGradients_[0].weights[l];
+    auto& gb = frontGradients_[0].bias[l];
+    for (int u = 1; u < activeThreads_; ++u) {
+      if (!tally_[u].used) continue;
+      gW += frontGradients_[u].weights[l];
+      if (f.hasBias()) gb += frontGradients_[u].bias[l];
+    }
+    frontRule_->updateWeights(l, 0, f.weights.middleCols(0, f.weights.cols()), gW.middleCols(0, gW.cols()), step);
+    if (f.hasBias()) frontRule_->updateBiases(l, 0, f.bias.segment(0, f.bias.size()), gb.segment(0, gb.size()), step);
+  }
 }
 
 StepResult Trainer::train(int maxBatches) {
@@ -501,6 +572,7 @@ StepResult Trainer::train(int maxBatches) {
       if (!net_.layers.empty()) {
         bool finiteWeights = true;
         for (const auto& l : net_.layers) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
+        for (const auto& l : net_.front) finiteWeights = finiteWeights && l.weights.allFinite() && l.bias.allFinite();
         if (!finiteWeights) net_ = snapshot_;
       }
       diverged_ = "training diverged at epoch " + std::to_string(epoch() + 1) + ", batch " +
@@ -627,12 +699,14 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     DenormalsAreZero flush;
     Workspace<Scalar> ws;
     ws.resize(net, static_cast<int>(std::min<size_t>(kChunk, to - from)), false);
+    FrontWorkspace<Scalar> fw;
+    if (!net.front.empty()) fw.resize(net, ws.capacity);
     std::vector<uint32_t> idx(ws.capacity);
     auto& confusion = sums[t].confusion;
     for (size_t c = from; c < to; c += ws.capacity) {
       const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
       std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
-      gather(set, idx.data(), n, ws);
+      gather(net, set, idx.data(), n, ws, net.front.empty() ? nullptr : &fw);
       forward(net, ws, n);
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j) {

@@ -27,6 +27,7 @@
 
 #include "augment.h"
 #include "config.h"
+#include "conv_math.h"
 #include "dataset.h"
 #include "layer_math.h"
 #include "network.h"
@@ -153,6 +154,12 @@ class Trainer {
   std::vector<std::vector<uint8_t>> augmented_;
   std::vector<Augmenter::Scratch> augmentScratch_;
   void gatherTraining(int t, size_t position, int count);
+  // The conv/pool front, when the network has one (conv_math.h): per-thread workspaces and
+  // gradients, and its own update rule (state shaped like the front's parameters).
+  std::vector<FrontWorkspace<Scalar>> frontWorkspaces_;
+  std::vector<FrontGradientsT<Scalar>> frontGradients_;
+  std::unique_ptr<UpdateRule<Scalar>> frontRule_;
+  void applyFrontUpdate(const StepSize<Scalar>& step);
 };
 
 // How many of `loaded` training samples a run holds out when `requested` are asked for, with

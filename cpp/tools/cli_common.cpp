@@ -134,6 +134,16 @@ std::string shortNumber(double value, int digits) {
   return buf;
 }
 
+std::string layerText(const TrainConfig& config) {
+  std::string out;
+  for (size_t i = 0; i < config.layers.size(); ++i) {
+    out += (i ? "-" : "") + std::to_string(config.layers[i]);
+    if (i == 0)
+      for (const FrontSpec& f : config.front) out += "-" + frontToken(f);
+  }
+  return out;
+}
+
 std::string layerText(const std::vector<int>& sizes) {
   std::string out;
   for (size_t i = 0; i < sizes.size(); ++i) out += (i ? "-" : "") + std::to_string(sizes[i]);

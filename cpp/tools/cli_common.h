@@ -63,5 +63,7 @@ std::string thousands(double value);
 std::string shortNumber(double value, int digits = 6);
 // "784-128-64-10".
 std::string layerText(const std::vector<int>& sizes);
+// The same with a convnet's conv/pool layers after the inputs: "784-conv5x8-pool2-10".
+std::string layerText(const TrainConfig& config);
 
 }  // namespace digitrain::cli

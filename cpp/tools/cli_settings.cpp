@@ -2,6 +2,7 @@
 // all read off the settings table so that a new setting or a new name needs no edit here.
 #include "cli_settings.h"
 
+#include <cctype>
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ using nlohmann::json;
 std::string metavar(const Setting& s) {
   switch (s.type) {
     case SettingType::Text: return "NAME";
-    case SettingType::Layers: return "N,N,...";
+    case SettingType::Layers: return "N,[conv5x8,pool2,...,]N,...";
     case SettingType::Enum: return "NAME";
     case SettingType::Bool: return "on|off";
     case SettingType::Int: {
@@ -71,10 +72,18 @@ Expected<json> flagValue(const Setting& s, const std::string& flag, const std::s
       size_t start = 0;
       for (;;) {
         const size_t comma = text.find(',', start);
-        auto n =
-            parseInteger(flag, text.substr(start, comma == std::string::npos ? comma : comma - start), kLow, kHigh);
-        if (!n) return fail(flag + " needs whole numbers separated by commas, got " + quote(text));
-        sizes.push_back(*n);
+        const std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+        if (!sizes.empty() && !item.empty() && std::isalpha(static_cast<unsigned char>(item[0]))) {
+          // A conv or pool layer: its token, checked with the rest by the settings table.
+          auto spec = parseFrontSpec(item);
+          if (!spec) return fail(flag + ": " + spec.error());
+          sizes.push_back(item);
+        } else {
+          auto n = parseInteger(flag, item, kLow, kHigh);
+          if (!n)
+            return fail(flag + " needs whole numbers (and conv/pool layers) separated by commas, got " + quote(text));
+          sizes.push_back(*n);
+        }
         if (comma == std::string::npos) break;
         start = comma + 1;
       }
@@ -90,7 +99,7 @@ std::string cliText(const Setting& s, const json& v) {
   if (v.is_string()) return v.get<std::string>().empty() ? "\"\"" : v.get<std::string>();
   if (s.type == SettingType::Layers) {
     std::string out;
-    for (const json& n : v) out += (out.empty() ? "" : ",") + n.dump();
+    for (const json& n : v) out += (out.empty() ? "" : ",") + (n.is_string() ? n.get<std::string>() : n.dump());
     return out;
   }
   return v.dump();

@@ -134,8 +134,8 @@ void printEpoch(const EpochMetrics& m, int epochs, bool json) {
 
 void printHeader(const TrainConfig& c, const Trainer& t, bool hasTest) {
   std::printf("preset %s: %s, %s hidden, %s output, %s loss, %s, %s init\n",
-              c.preset.empty() ? "(none)" : c.preset.c_str(), layerText(c.layers).c_str(), name(c.hidden),
-              name(c.output), name(c.loss), c.bias ? "biases" : "no biases", name(c.init));
+              c.preset.empty() ? "(none)" : c.preset.c_str(), layerText(c).c_str(), name(c.hidden), name(c.output),
+              name(c.loss), c.bias ? "biases" : "no biases", name(c.init));
   std::string batch = c.batchSize == 0 ? std::string("full batch") : "batch " + std::to_string(c.batchSize);
   std::printf("%s, lr %s, %s (%s), %d epochs, seed %llu, %s\n", name(c.optimizer), shortNumber(c.learningRate).c_str(),
               batch.c_str(), name(c.reduction), c.epochs, static_cast<unsigned long long>(c.seed),

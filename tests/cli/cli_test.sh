@@ -194,6 +194,32 @@ case_step_lab() {
   bad_input "--input" step --model "$model" --input '[0.8]' --target '[0.4]'
 }
 
+# A hand-computable convnet step: 4×4 input 1..16, a 2×2 kernel [[0.5, 0], [0, 0.5]] at stride 2
+# (outputs 3.5, 5.5, 11.5, 13.5), ReLU, 2×2 max pool (13.5), dense 0.1 with identity output and
+# squared error against 1: z = 1.35, L = ½·0.35² = 0.06125, e = 0.35, dW = 13.5·0.35 = 4.725;
+# the pool passes w·e = 0.035 to the last window, whose patch is [[11, 12], [15, 16]]:
+# dK = 0.035·[[11, 12], [15, 16]] = [[0.385, 0.42], [0.525, 0.56]], db = 0.035. Every number
+# is checked to 12 decimals (the printed doubles differ from them only in the 16th digit).
+case_step_conv() {
+  # near X: a regex for a printed double within ~1e-12 of the decimal X (its digits, then
+  # zeros or nines up to the 12th decimal).
+  near() {
+    local decimals=${1#*.} pad
+    pad=$((12 - ${#decimals}))
+    printf '%s(0{%d}[0-9]*|9{%d}[0-9]*)?' "${1//./\\.}" "$pad" "$pad"
+  }
+  run step --model "$FIX/models/conv-4x4.json" --input '[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]' --target '[1]' --lr 1
+  expect_rc 0
+  expect_out_lines 1
+  expect_out '"a":\[3\.5,5\.5,11\.5,13\.5\]'
+  expect_out "\"loss_before\":$(near 0.06125),"
+  expect_out "\"weight_gradient\":\[\[$(near 4.725)\]\]"
+  expect_out "\"e\":\[0\.0,0\.0,0\.0,$(near 0.035)\]"
+  expect_out "\"weight_gradient\":\[\[\[\[$(near 0.385),$(near 0.42)\],\[$(near 0.525),$(near 0.56)\]\]\]\]"
+  expect_out "\"bias_gradient\":\[$(near 0.035)\]"
+  expect_out '"loss_after":0\.5,'
+}
+
 case_bad_input() {
   bad_input "$TMP/missing.gz" info "$TMP/missing.gz"
   bad_input "png-magic-idx3-ubyte" info "$BAD/png-magic-idx3-ubyte"
@@ -326,8 +352,8 @@ case_bench() {
   expect_err '^error: .*train-labels-idx1-ubyte.gz: images are not 2-D per sample'
 }
 
-ALL=(info_gz info_raw train_json preset_override lab_subset save_eval_predict step_lab bad_input diverge help settings
-  bench)
+ALL=(info_gz info_raw train_json preset_override lab_subset save_eval_predict step_lab step_conv bad_input diverge help
+  settings bench)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for CASE in "$@"; do
   if ! declare -F "case_$CASE" >/dev/null; then

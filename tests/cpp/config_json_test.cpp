@@ -79,7 +79,7 @@ TEST(ConfigJson, WritesEnumsByTheirNames) {
   EXPECT_EQ(j["init"], "he");
   EXPECT_EQ(j["reduction"], "mean");
   EXPECT_EQ(j["optimizer"], "adam");
-  EXPECT_EQ(j["layers"], json({784, 32, 16, 10}));
+  EXPECT_EQ(j["layers"], json({784, "conv3x4", "pool2", 32, 16, 10}));
   EXPECT_EQ(j["bias"], true);
   EXPECT_EQ(j["seed"].get<uint64_t>(), std::numeric_limits<uint64_t>::max());
 }

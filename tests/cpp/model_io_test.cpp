@@ -247,7 +247,7 @@ TEST(ModelIo, RefusesAWrongFormat) {
 
 TEST(ModelIo, RefusesANewerVersion) {
   EXPECT_EQ(refusal(edited([](json& d) { d["version"] = 99; })),
-            "model.json: \"version\" is 99 but this digitrain reads version 1 — the file was "
+            "model.json: \"version\" is 99 but this digitrain reads version 2 — the file was "
             "written by a newer digitrain");
 }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -73,6 +74,7 @@ inline TrainConfig everyFieldChanged() {
   TrainConfig c;
   c.preset = "blog";
   c.layers = {784, 32, 16, 10};
+  c.front = {*parseFrontSpec("conv3x4"), *parseFrontSpec("pool2")};
   c.hidden = Activation::Relu;
   c.output = Activation::Sigmoid;
   c.loss = Loss::Mse;
@@ -116,6 +118,9 @@ inline TrainConfig everyFieldChanged() {
 inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.preset, b.preset);
   EXPECT_EQ(a.layers, b.layers);
+  EXPECT_EQ(a.front.size(), b.front.size());
+  for (size_t l = 0; l < std::min(a.front.size(), b.front.size()); ++l)
+    EXPECT_EQ(frontToken(a.front[l]), frontToken(b.front[l])) << "front[" << l << "]";
   EXPECT_EQ(a.hidden, b.hidden);
   EXPECT_EQ(a.output, b.output);
   EXPECT_EQ(a.loss, b.loss);

@@ -68,7 +68,26 @@ const cases: Case[] = [
       seed: 3,
     },
   },
+  {
+    name: 'a convnet (conv 3×3×2, max-pool 2), momentum, augmented, shuffled',
+    config: {
+      ...base,
+      preset: '',
+      layers: [784, 'conv3x2', 'pool2', 10],
+      hidden: 'relu',
+      bias: true,
+      init: 'variance-scaling',
+      reduction: 'mean',
+      optimizer: 'momentum',
+      learning_rate: 0.05,
+      augment: true,
+      elastic_alpha: 8,
+      shuffle: true,
+      seed: 5,
+    },
+  },
 ];
+const convnet = cases[cases.length - 1].config;
 
 const tmp = mkdtempSync(join(tmpdir(), 'digitrain-parity-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -151,5 +170,38 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, ()
         s.dispose();
       }
     });
+  });
+});
+
+// The same convnet twice in one engine: bitwise the same weights (what the seed decides is
+// everything), and a different seed trains different ones.
+describe('a convnet trains deterministically', () => {
+  it.each(BUILDS)('%s build', async (build) => {
+    const s = new EngineSession(await engineFor(build));
+    try {
+      for (const [slot, images, labels] of [
+        ['train', digits.trainImages(), digits.trainLabels()],
+        ['test', digits.testImages(), digits.testLabels()],
+      ] as const) {
+        const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
+        expect(failed(r) ? r.error : '').toBe('');
+      }
+      const weightsAfter = (config: TrainConfig): string => {
+        const run = s.configure(config);
+        if (failed(run)) throw new Error(run.error);
+        const r = s.train(20);
+        if (failed(r)) throw new Error(r.error);
+        expect(r.batches).toBe(20);
+        const model = s.exportModel();
+        if (failed(model)) throw new Error(model.error);
+        return JSON.stringify((JSON.parse(model.text) as { layers: unknown[] }).layers);
+      };
+      const first = weightsAfter(convnet);
+      expect(JSON.parse(first)).toHaveLength(3); // conv, pool, dense
+      expect(weightsAfter(convnet)).toBe(first);
+      expect(weightsAfter({ ...convnet, seed: 6 })).not.toBe(first);
+    } finally {
+      s.dispose();
+    }
   });
 });

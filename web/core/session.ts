@@ -10,15 +10,19 @@ export type { Slot, Split } from './engine';
 
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
 export type Loss = 'cross-entropy' | 'mse' | 'squared-error' | 'total-squared-error';
-export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal';
+export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal' | 'variance-scaling';
 export type BiasInit = 'zero' | 'like-weights';
 export type Reduction = 'sum' | 'mean';
 export type Optimizer = 'sgd' | 'momentum' | 'adam';
 
+/** One entry of the layers setting: a unit count, or a conv/pool layer by name after the
+ *  inputs (784, "conv5x8", "pool2", 10). */
+export type LayerEntry = number | string;
+
 /** Every setting of a run (cpp/core/config_json.cpp configToJson). */
 export interface TrainConfig {
   preset: string;
-  layers: number[];
+  layers: LayerEntry[];
   hidden: Activation;
   output: Activation;
   loss: Loss;
@@ -224,9 +228,9 @@ export interface Prediction {
 
 /** importModel: what the file holds. */
 export interface ModelInfo {
-  /** Unit counts, inputs first: [784, 128, 64, 10]. */
-  layers: number[];
-  /** One per layer. */
+  /** Unit counts, inputs first: [784, 128, 64, 10]; conv/pool layers by name after the inputs. */
+  layers: LayerEntry[];
+  /** One per dense layer. */
   activations: Activation[];
   loss: Loss;
   bias: boolean;

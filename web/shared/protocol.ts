@@ -39,6 +39,7 @@ export type {
   Init,
   InspectedLayer,
   Inspection,
+  LayerEntry,
   Loss,
   ModelInfo,
   Optimizer,
@@ -162,7 +163,7 @@ export interface WorkerApi {
   predict: { args: { pixels: Float32Array }; result: Prediction };
   evaluate: { args: { split: 'train' | 'validation' | 'test'; keepPredictions: boolean }; result: Evaluation };
   exportModel: { args: Record<string, never>; result: { json: string } };
-  /** What the engine read in the file: layers (input first: 784-128-64-10), its settings and history. */
+  /** What the engine read in the file: layers (input first: 784-128-64-10, 784-conv5x8-pool2-10), its settings and history. */
   importModel: { args: { json: string; fileName: string }; result: ModelInfo };
   exportNpz: { args: Record<string, never>; result: { bytes: Uint8Array } };
   samples: { args: { slot: 'train' | 'test'; start: number; count: number }; result: Samples };

@@ -7,7 +7,7 @@
 // URL values are checked like file contents: an unknown key or an out-of-range value is
 // refused with a message naming it, never passed on to the engine; the ranges are the
 // engine's own, so the page refuses exactly what the engine would. No DOM here.
-import type { PresetInfo, SettingSchema, TrainConfig } from '../shared/protocol';
+import type { LayerEntry, PresetInfo, SettingSchema, TrainConfig } from '../shared/protocol';
 import { VIEW_KEYS } from './view-params';
 
 /** URL keys that are not training settings: the build, the test hook, the view (web/ui/view-params.ts). */
@@ -132,7 +132,7 @@ function fields(): Field[] {
 
 /** The text a field shows (and a URL carries) for a value. */
 export function formatValue(field: Field, value: unknown): string {
-  if (field.kind === 'layers') return (value as number[]).join('-');
+  if (field.kind === 'layers') return (value as LayerEntry[]).join('-');
   if (field.kind === 'bool') return value ? '1' : '0';
   return String(value);
 }
@@ -162,10 +162,15 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
   switch (field.kind) {
     case 'layers': {
       const parts = t.split(/[-,\s]+/).filter(Boolean);
-      const sizes = parts.map(Number);
+      // Conv and pool layers (conv5x8, pool2) after the inputs are passed on by name: the
+      // engine's settings table checks them and names the layer that does not fit.
+      const named = (p: string, i: number) => i > 0 && /^[a-z]/.test(p);
+      const value = parts.map((p, i) => (named(p, i) ? p : Number(p)));
+      const sizes = value.filter((v): v is number => typeof v === 'number');
       const last = field.last !== undefined ? `, the last ${field.last}` : '';
       if (
         sizes.length < (field.minCount ?? 1) ||
+        typeof value[value.length - 1] !== 'number' ||
         sizes.some((n) => !Number.isInteger(n) || !inRange(field, n)) ||
         (field.last !== undefined && sizes[sizes.length - 1] !== field.last)
       )
@@ -173,7 +178,7 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
           ok: false,
           error: `${name} must be at least ${field.minCount ?? 1} whole numbers ${rangeText(field)} separated by "-"${last}, got "${t.slice(0, 40)}"`,
         };
-      return { ok: true, value: sizes };
+      return { ok: true, value };
     }
     case 'enum':
       if (!field.options!.includes(t))

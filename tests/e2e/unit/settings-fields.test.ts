@@ -43,6 +43,12 @@ describe('fields built from the engine settings table', () => {
     expect(accepts('layers', '784-65536-10')).toBe(true);
     expect(accepts('layers', '784-65537-10')).toBe(false);
     expect(accepts('layers', '784-30-9')).toBe(false);
+    expect(parseValue(field('layers'), '784-conv5x8-pool2-10')).toEqual({
+      ok: true,
+      value: [784, 'conv5x8', 'pool2', 10],
+    });
+    expect(accepts('layers', 'conv5x8-784-10')).toBe(false);
+    expect(accepts('layers', '784-10-pool2')).toBe(false);
     expect(accepts('hidden', 'softmax')).toBe(false);
     expect(accepts('output', 'softmax')).toBe(true);
   });
