@@ -5,6 +5,9 @@
 // stored digit (the ratio is the share of a step that distorting adds), the step with
 // augmentation on, and the share of non-zero pixels before and after distortion (the work of
 // the sparse first layer follows it). Every figure is the median of REPS runs, with min–max.
+// `digitrain augment` times with clock(): processor time natively, but wall time under
+// Emscripten, whose clock() reads Date.now() (1 ms steps: hence every demo digit, ~100 ms of
+// distorting); the ratios compare like with like.
 
 /** Repetitions of each measurement; the report prints their median and range. */
 export const REPS = 3;
@@ -32,7 +35,6 @@ export function spread(xs) {
  */
 export function measureAugment({ build, cli, images, labels, seconds, parse }) {
   // One thread: the per-sample costs of distorting and of the step, not of sharing the batch.
-  // Every demo digit is distorted, so the distortion time spans tens of milliseconds.
   const common = ['augment', '--json', '--preset', 'best-augmented', '--threads', '1', '--count', '8000'];
   const data = ['--train-images', images, '--train-labels', labels];
   /** @param {string[]} extra */
@@ -90,7 +92,8 @@ export function augmentReport(figures) {
   const f0 = figures[0];
   const out = [
     `Augmentation cost (digitrain augment, ${f0.preset}'s ranges, ${f0.count} demo digits, ${f0.threads} thread, ` +
-      `processor time; median of ${f0.reps} (min–max)):`,
+      `median of ${f0.reps} (min–max); native in processor time, wasm in wall time, which is what Emscripten's ` +
+      `clock() counts, so a busy machine inflates the wasm figures):`,
   ];
   const head = ['build', 'affine µs', '÷ step', 'affine+elastic µs', '÷ step', 'step µs', 'step augmented µs'];
   const body = figures.map((f) => [
