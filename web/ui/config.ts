@@ -163,8 +163,9 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
     case 'layers': {
       const parts = t.split(/[-,\s]+/).filter(Boolean);
       // Conv and pool layers (conv5x8, pool2) after the inputs are passed on by name: the
-      // engine's settings table checks them and names the layer that does not fit.
-      const named = (p: string, i: number) => i > 0 && /^[a-z]/.test(p);
+      // engine's settings table checks them and names the layer that does not fit. Any other
+      // word is no layer at all and is refused here, in the field's own words.
+      const named = (p: string, i: number) => i > 0 && /^(conv|pool)/.test(p);
       const value = parts.map((p, i) => (named(p, i) ? p : Number(p)));
       const sizes = value.filter((v): v is number => typeof v === 'number');
       const last = field.last !== undefined ? `, the last ${field.last}` : '';
