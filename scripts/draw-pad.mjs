@@ -11,6 +11,10 @@
  */
 export async function drawStrokes(page, strokes, scope = page) {
   const canvas = scope.locator('#draw-canvas');
+  // A cross-origin frame scrolled out of the host page's view does not paint, so its pad would
+  // never read as stable: scroll the host page to the pad first.
+  const outer = scope === page ? null : await canvas.boundingBox();
+  if (outer) await page.evaluate((dy) => window.scrollBy(0, dy), outer.y - 40);
   await canvas.scrollIntoViewIfNeeded();
   const box = /** @type {{ x: number, y: number, width: number, height: number }} */ (await canvas.boundingBox());
   for (const stroke of strokes) {
