@@ -120,6 +120,17 @@ const expectClose = (wasm: number | null, nat: number | null, tol: number, what:
   expect(Math.abs(wasm! - nat), `${what}: wasm ${wasm}, native ${nat}`).toBeLessThanOrEqual(tol);
 };
 
+/** The fixture digits in a session's train and test slots, as the page loads them. */
+const loadDigits = (s: EngineSession): void => {
+  for (const [slot, images, labels] of [
+    ['train', digits.trainImages(), digits.trainLabels()],
+    ['test', digits.testImages(), digits.testLabels()],
+  ] as const) {
+    const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
+    expect(failed(r) ? r.error : '').toBe('');
+  }
+};
+
 describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, () => {
   describe.each(cases.map((c, i) => ({ ...c, i })))('$name', (c) => {
     const expected = native ? runNative(c, c.i) : [];
@@ -127,13 +138,7 @@ describe.skipIf(!native)(`per-epoch metrics equal the native CLI's (${why})`, ()
     it.each(BUILDS)('%s build', async (build) => {
       const s = new EngineSession(await engineFor(build));
       try {
-        for (const [slot, images, labels] of [
-          ['train', digits.trainImages(), digits.trainLabels()],
-          ['test', digits.testImages(), digits.testLabels()],
-        ] as const) {
-          const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
-          expect(failed(r) ? r.error : '').toBe('');
-        }
+        loadDigits(s);
         const run = s.configure(c.config);
         if (failed(run)) throw new Error(run.error);
         const epochs: EpochMetrics[] = [];
@@ -179,13 +184,7 @@ describe('a convnet trains deterministically', () => {
   it.each(BUILDS)('%s build', async (build) => {
     const s = new EngineSession(await engineFor(build));
     try {
-      for (const [slot, images, labels] of [
-        ['train', digits.trainImages(), digits.trainLabels()],
-        ['test', digits.testImages(), digits.testLabels()],
-      ] as const) {
-        const r = s.setDataset(slot, `${slot}-images`, images, `${slot}-labels`, labels);
-        expect(failed(r) ? r.error : '').toBe('');
-      }
+      loadDigits(s);
       const weightsAfter = (config: TrainConfig): string => {
         const run = s.configure(config);
         if (failed(run)) throw new Error(run.error);
