@@ -272,6 +272,11 @@ class JsSession {
         out["finished"] = r.step.finished;
         out["diverged"] = nullIfEmpty(r.step.diverged);
         out["warning"] = nullIfEmpty(r.step.warning);
+        // `auto` moved to another thread count during the call: the count now, and why.
+        if (r.step.threadChanges.empty()) out["threads"] = nullptr;
+        else
+          out["threads"] = {{"used", r.step.threadChanges.back().threads},
+                            {"reason", r.step.threadChanges.back().reason}};
         out["epoch"] = r.epoch;
         out["batch_in_epoch"] = r.batchInEpoch;
         out["batches_per_epoch"] = r.batchesPerEpoch;

@@ -133,4 +133,46 @@ ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial
                       " one thread's speed at batch " + std::to_string(work.batch)};
 }
 
+ThreadAdapter::ThreadAdapter(std::vector<int> candidates, int current, int batch, AdaptPolicy policy)
+    : candidates_(std::move(candidates)), policy_(policy), batch_(batch), current_(current) {}
+
+bool ThreadAdapter::record(int threads, int samples, double seconds) {
+  if (candidates_.size() < 2) return false;
+  if (!probing_) {
+    if (threads != current_) return false;
+    runSeconds_ += seconds;
+    runSamples_ += samples;
+    if (++runBatches_ < policy_.intervalBatches || runSeconds_ < policy_.intervalSeconds) return false;
+    // Time for a probe: the next of the other candidates.
+    std::vector<int> others;
+    for (int n : candidates_)
+      if (n != current_) others.push_back(n);
+    probe_ = others[nextProbe_++ % others.size()];
+    probing_ = true;
+    probeSeconds_ = probeSamples_ = 0;
+    probeBatches_ = 0;
+    return false;
+  }
+  if (threads != probe_) return false;
+  probeSeconds_ += seconds;
+  probeSamples_ += samples;
+  if (++probeBatches_ < policy_.probeBatches || probeSeconds_ < policy_.probeSeconds) return false;
+  probing_ = false;
+  const double ours = runSeconds_ > 0 ? runSamples_ / runSeconds_ : 0;
+  const double theirs = probeSeconds_ > 0 ? probeSamples_ / probeSeconds_ : 0;
+  runSeconds_ = runSamples_ = 0;
+  runBatches_ = 0;
+  // chooseThreads' rule between two counts: more threads must gain kThreadGain; fewer win
+  // unless they lose more than that.
+  const bool move = probe_ > current_ ? theirs >= kThreadGain * ours : theirs * kThreadGain >= ours;
+  if (!move || ours <= 0) return false;
+  reason_ = threadsText(probe_) + ": measured " + ratioText(theirs / ours) + " the speed of " + threadsText(current_) +
+            " at batch " + std::to_string(batch_) + " while training" +
+            (probe_ > current_ ? ""
+             : theirs >= ours  ? " (the other cores are busy)"
+                               : " (as fast, within 5 %, on fewer cores)");
+  current_ = probe_;
+  return true;
+}
+
 }  // namespace digitrain

@@ -112,4 +112,48 @@ std::vector<int> threadCandidates(const ThreadWork& work);
 // threads the batch can use.
 ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial>& trials);
 
+// ---- `auto` while training: re-measuring as the load changes ----------------------------
+
+// How often and how long the run's own batches try another thread count. A probe trains real
+// batches (the run is then bitwise the run with the same sequence of counts), so it is short
+// and rare: at most probeSeconds / intervalSeconds of the time goes to a count that may be
+// slower.
+struct AdaptPolicy {
+  double intervalSeconds = 2.0;  // of training at the current count between probes, at least ...
+  int intervalBatches = 20;      // ... and this many batches (full-batch steps are long)
+  double probeSeconds = 0.05;    // a probe trains at least this long, and ...
+  int probeBatches = 1;          // ... at least this many batches
+};
+
+// Keeps `auto`'s thread count right while the run trains: the throughput of the batches it
+// trains at the current count is compared, now and then, with a short probe at another
+// candidate count (the others in turn), and the run moves there when the probe was faster by
+// the same rule as chooseThreads (more threads for a gain of kThreadGain, fewer when they lose
+// less than that). Fed with the batches' measured times, so it decides from real timings in
+// the trainer and from synthetic ones in tests.
+class ThreadAdapter {
+ public:
+  ThreadAdapter(std::vector<int> candidates, int current, int batch, AdaptPolicy policy = {});
+  // The count the next batch trains at.
+  int next() const { return probing_ ? probe_ : current_; }
+  // A batch trained at `threads` (what next() said): its samples and seconds.
+  // Returns true when the count changed for the batches after it (reason() says why).
+  bool record(int threads, int samples, double seconds);
+  int current() const { return current_; }
+  const std::vector<int>& candidates() const { return candidates_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::vector<int> candidates_;
+  AdaptPolicy policy_;
+  int batch_;
+  int current_;
+  bool probing_ = false;
+  int probe_ = 0;
+  size_t nextProbe_ = 0;  // index into the other candidates, in turn
+  double runSeconds_ = 0, runSamples_ = 0, probeSeconds_ = 0, probeSamples_ = 0;
+  int runBatches_ = 0, probeBatches_ = 0;
+  std::string reason_;
+};
+
 }  // namespace digitrain

@@ -281,6 +281,18 @@ void Trainer::chooseThreadCount() {
   const ThreadChoice choice = chooseThreads(work, trials);
   threads_ = choice.threads;
   threadsReason_ = choice.reason;
+  if (!candidates.empty()) adapter_ = std::make_unique<ThreadAdapter>(candidates, threads_, batchSize_);
+}
+
+void Trainer::holdThreads(int threads) {
+  adapter_.reset();
+  threads_ = std::clamp(threads, 1, static_cast<int>(workspaces_.size()));
+  threadsReason_ = threadsText(threads_) + ", as held";
+}
+
+void Trainer::adaptThreads(const AdaptPolicy& policy) {
+  if (adapter_)
+    adapter_ = std::make_unique<ThreadAdapter>(adapter_->candidates(), adapter_->current(), batchSize_, policy);
 }
 
 double Trainer::measureSamplesPerSecond(int threads) {
@@ -565,9 +577,16 @@ StepResult Trainer::train(int maxBatches) {
     const size_t first = static_cast<size_t>(batchInEpoch_) * batchSize_;
     const int size = static_cast<int>(std::min<size_t>(batchSize_, trainCount_ - first));
     int wrong = 0;
+    if (adapter_) threads_ = adapter_->next();
     const double loss = trainBatch(first, size, &wrong);
     const bool finiteLoss = std::isfinite(loss);
     if (finiteLoss) applyUpdate(size);
+    if (adapter_ && adapter_->record(threads_, size, std::chrono::duration<double>(Clock::now() - t0).count())) {
+      threadsReason_ = adapter_->reason();
+      const bool lastOfEpoch = batchInEpoch_ + 1 == batchesPerEpoch_;
+      result.threadChanges.push_back({epoch() + 1 + (lastOfEpoch ? 1 : 0), lastOfEpoch ? 1 : batchInEpoch_ + 2,
+                                      adapter_->current(), threadsReason_});
+    }
     if (!finiteLoss) {
       if (!net_.layers.empty()) {
         bool finiteWeights = true;

@@ -10,13 +10,16 @@
 // changes only the order in which per-thread gradient sums are added (float addition is not
 // associative), so results agree to rounding, not bitwise.
 //
-// Threads `auto` (config.threads 0): the count is chosen once, when the trainer is created,
+// Threads `auto` (config.threads 0): the count is first chosen when the trainer is created,
 // from the batch's work and a short measurement (parallel.h, chooseThreads): a few batches of
 // this run's own network and data timed at each candidate count, on a copy of the starting
-// state that is then thrown away. The run itself trains at the chosen count from its first
-// batch, so it is bitwise the run that sets that count explicitly; threads() and
-// threadsReason() report it. Which count is chosen depends on the machine's speed and load at
-// that moment: a run that must reproduce bit for bit elsewhere sets the count.
+// state that is then thrown away. While it trains, the run keeps timing its batches and, every
+// couple of seconds, trains a few of them at another candidate count (ThreadAdapter), moving
+// there when that was faster: the load of a machine changes, and a busy core stalls every
+// batch split over it. The run is therefore bitwise the run that trains the same sequence of
+// counts (holdThreads replays one); threads() and threadsReason() report the current count and
+// StepResult::threadChanges each change. Which counts are used depends on the machine's speed
+// and load: a run that must reproduce bit for bit elsewhere sets the count.
 #pragma once
 
 #include <array>
@@ -43,6 +46,13 @@ struct StepResult {
   bool finished = false;             // all configured epochs are done
   std::string diverged;              // non-empty: training stopped; what happened, what to try
   std::string warning;               // non-empty: training goes on, but something looks wrong
+  // `auto` moved to another thread count during this call (Trainer::threads() is the last).
+  struct ThreadChange {
+    int epoch = 0, batch = 0;  // the first batch at the new count, both counted from 1
+    int threads = 1;
+    std::string reason;  // "1 thread: measured 1.43× the speed of 2 threads at batch 64 while training …"
+  };
+  std::vector<ThreadChange> threadChanges;
 };
 
 struct Evaluation {
@@ -82,7 +92,14 @@ class Trainer {
   bool finished() const { return epoch() >= config_.epochs || !diverged_.empty(); }
   // The threads sharing each batch of this run (a batch too small to share takes fewer), and
   // why: "2 threads: measured 1.71× one thread's speed at batch 64".
-  int threads() const { return threads_; }
+  int threads() const { return adapter_ ? adapter_->current() : threads_; }
+  // The count the next batch trains at: threads(), or another while `auto` probes it.
+  int nextBatchThreads() const { return adapter_ ? adapter_->next() : threads_; }
+  // Trains the following batches at `threads` (at most the pool's), no longer adapting: how a
+  // test replays an `auto` run's sequence of counts.
+  void holdThreads(int threads);
+  // How `auto` re-measures while training (tests shorten the interval).
+  void adaptThreads(const AdaptPolicy& policy);
   const std::string& threadsReason() const { return threadsReason_; }
   size_t count(Split split) const;
   // Non-empty when the configured validation split did not fit the data and was changed.
@@ -140,6 +157,7 @@ class Trainer {
   int activeThreads_ = 1;         // threads the current batch is split over
   int threads_ = 1;               // threads a batch may be split over (≤ the pool's size)
   std::string threadsReason_;
+  std::unique_ptr<ThreadAdapter> adapter_;  // `auto` with counts to choose from; else null
   // One thread's results of the current batch, on a cache line of its own: the threads
   // update theirs per sample, and sharing a line would make them wait on each other.
   struct alignas(64) ThreadTally {

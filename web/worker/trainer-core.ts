@@ -395,6 +395,7 @@ export class TrainerCore {
       );
     }
     if (r.warning) this.emit({ type: 'warning', message: r.warning });
+    if (r.threads) this.emit({ type: 'threads', ...r.threads });
     if (r.diverged) this.setState('diverged', r.diverged);
     else if (r.finished) {
       this.progress();
