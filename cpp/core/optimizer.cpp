@@ -20,10 +20,10 @@ class BlockRule : public UpdateRule<T> {
   }
 
   void updateWeights(size_t l, Eigen::Index c0, WeightColumns theta, WeightColumns g, const StepSize<T>& step) final {
-    if (step.l2 != T(0)) g += step.l2 * theta;
-    apply(
-        theta, g, step, [&](GradientsT<T>& s) { return s.weights[l].middleCols(c0, theta.cols()); },
-        std::make_index_sequence<States>{});
+    auto pick = [&](GradientsT<T>& s) { return s.weights[l].middleCols(c0, theta.cols()); };
+    // L2's g + λθ inside the rule's own pass over the block, rather than a pass of its own.
+    if (step.l2 != T(0)) apply(theta, g + step.l2 * theta, step, pick, std::make_index_sequence<States>{});
+    else apply(theta, g, step, pick, std::make_index_sequence<States>{});
   }
 
   void updateBiases(size_t l, Eigen::Index c0, BiasSegment theta, BiasSegment g, const StepSize<T>& step) final {

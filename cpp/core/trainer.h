@@ -124,6 +124,7 @@ class Trainer {
   double batchLoss(int threads) const;
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
   void parallelRuleShare(int t, int size);
+  void ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const StepSize<Scalar>& step);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
   // Thread t's part of `size` items (samples, output columns or input rows): first, count.
