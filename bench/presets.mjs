@@ -25,6 +25,8 @@
 //   --only LIST     native,v2,node,chromium,tfjs (default all)
 //   --only-presets LIST   some presets only
 //   --no-build      measure what is built
+//   --paths         instead: plain SGD against momentum, Adam, L2, dropout and biases on one
+//                   network, natively at 1 and 2 threads (bench/paths.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -47,6 +49,8 @@ function fatal(message) {
 
 /** @param {string[]} argv */
 export async function runPresets(argv) {
+  // What each optimiser path adds to a step of the same network: bench/paths.mjs.
+  if (argv.includes('--paths')) return (await import('./paths.mjs')).runPaths(argv);
   const opts = {
     json: false,
     dir: '',

@@ -35,6 +35,7 @@
 //   --no-build      use what is built; build nothing
 //   --presets       every preset at its own batch size, native, wasm and TF.js, medians of 3
 //                   (bench/presets.mjs lists its options: --data DIR, --load, --json, ...)
+//   --presets --paths   plain SGD against momentum, Adam, L2, dropout and biases (bench/paths.mjs)
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

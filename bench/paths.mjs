@@ -1,0 +1,190 @@
+// `npm run bench -- --presets --paths`: what each optimiser path adds to a training step of the
+// same network. The `best` preset's network (784-256-128-10 ReLU + softmax, batch 64) trains
+// with plain SGD and no biases, then with one thing changed at a time: biases, momentum, Adam,
+// L2, dropout, and all of best's own settings at once. The variants take turns within each
+// repetition (round-robin, back to back), so a change in the machine's load touches them alike;
+// a repetition's figure is its fastest epoch of --epochs (default 8 of the first --limit 4,000
+// digits), the one least disturbed by other programs. The table prints each variant's samples/s
+// (median, min–max) and its time per sample against plain SGD's from the same repetition
+// (median and range of those ratios).
+//
+//   native   build-native/digitrain train (or build/digitrain) at --threads 1 and 2
+//
+// Options (after --presets --paths): --data DIR, --limit N, --reps N, --epochs E, --load,
+// --no-build, as for --presets; --threads LIST (default 1,2); --cli A,B: these CLIs instead of
+// the build, each variant on each in turn (a build before and after a change, back to back).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nativeBuild } from '../scripts/native.mjs';
+import { jsonLines, note } from './lib/groups.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Plain SGD on best's network; each variant is these flags plus its own.
+const base = [
+  ['--layers', '784,256,128,10'],
+  ['--hidden', 'relu'],
+  ['--output', 'softmax'],
+  ['--loss', 'cross-entropy'],
+  ['--init', 'he'],
+  ['--reduction', 'mean'],
+  ['--batch', '64'],
+  ['--lr', '0.05'],
+  ['--optimizer', 'sgd'],
+  ['--bias', 'false'],
+  ['--dropout', '0'],
+  ['--l2', '0'],
+  ['--shuffle', 'true'],
+].flat();
+
+/** @type {[string, string[]][]} */
+const variants = [
+  ['sgd', []],
+  ['+ biases', ['--bias', 'true']],
+  ['+ momentum 0.9', ['--optimizer', 'momentum', '--momentum', '0.9']],
+  ['+ adam', ['--optimizer', 'adam', '--lr', '0.001']],
+  ['+ l2 1e-4', ['--l2', '0.0001']],
+  ['+ dropout 0.2', ['--dropout', '0.2']],
+  ['best (all of them)', ['--bias', 'true', '--optimizer', 'momentum', '--momentum', '0.9', '--dropout', '0.2']],
+];
+
+/** @param {string} message @returns {never} */
+function fatal(message) {
+  console.error(`bench --presets --paths: ${message}`);
+  process.exit(2);
+}
+
+/** @param {number[]} xs */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** @param {string[]} argv */
+export async function runPaths(argv) {
+  const opts = { dir: '', limit: NaN, reps: 3, epochs: 8, load: false, threads: [1, 2], build: true, clis: [''] };
+  opts.clis = [];
+  for (let i = 0; i < argv.length; i++) {
+    const [key, inline] = argv[i].split('=');
+    const value = () => inline ?? argv[++i] ?? '';
+    if (key === '--presets' || key === '--paths') continue;
+    else if (key === '--data') opts.dir = value();
+    else if (key === '--limit') opts.limit = Number(value());
+    else if (key === '--reps') opts.reps = Number(value());
+    else if (key === '--epochs') opts.epochs = Number(value());
+    else if (key === '--load') opts.load = true;
+    else if (key === '--threads') opts.threads = value().split(',').map(Number);
+    else if (key === '--no-build') opts.build = false;
+    else if (key === '--cli') opts.clis = value().split(',');
+    else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
+  }
+  if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
+  if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
+
+  const build = nativeBuild({ arch: 'native' });
+  if (opts.build) {
+    if (!existsSync(join(root, build.dir, 'CMakeCache.txt')))
+      spawnSync('cmake', ['-S', '.', '-B', build.dir, ...build.args, '-DDIGITRAIN_TESTS=OFF'], { cwd: root });
+    note(`• build: ${build.dir}/`);
+    spawnSync('cmake', ['--build', build.dir, '--target', 'digitrain', `-j${Math.max(2, availableParallelism())}`], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
+  const built = [join(root, build.dir, 'digitrain'), join(root, 'build', 'digitrain')].find(existsSync);
+  const clis = opts.clis.length ? opts.clis : built ? [built] : [];
+  if (!clis.length) fatal('no digitrain CLI (build one: node scripts/native.mjs build)');
+  for (const c of clis) if (!existsSync(c)) fatal(`--cli: ${c} is missing`);
+
+  /** @type {{ images: string, labels: string }} */
+  let files;
+  if (opts.dir) {
+    files = { images: join(opts.dir, 'train-images-idx3-ubyte'), labels: join(opts.dir, 'train-labels-idx1-ubyte') };
+    if (Number.isNaN(opts.limit)) opts.limit = 4000;
+  } else {
+    const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
+    await ensureDemoData();
+    const { DEMO_FILES } = await import('../web/data/demo-files.js');
+    files = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
+    if (Number.isNaN(opts.limit)) opts.limit = 0;
+  }
+
+  const spinner = opts.load ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
+  const load = loadavg()[0].toFixed(1);
+  /** @type {Map<string, number[]>} samples/s per `${threads} ${variant}`, one per repetition */
+  const rates = new Map();
+  try {
+    for (let rep = 0; rep < opts.reps; rep++) {
+      for (const threads of opts.threads) {
+        for (const [name, flags] of variants)
+          for (const cli of clis) {
+            const args = ['train', '--train-images', files.images, '--train-labels', files.labels, ...base, ...flags];
+            args.push('--limit', String(opts.limit), '--validation', '0', '--epochs', String(opts.epochs));
+            args.push('--threads', String(threads), '--json');
+            const r = spawnSync(cli, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+            if (r.status !== 0) fatal(`${cli} ${args.join(' ')} failed: ${(r.stderr || '').trim()}`);
+            // The fastest epoch: on a machine others load, the least disturbed figure of the run.
+            const fastest = Math.max(...jsonLines(r.stdout).map((e) => e.samples_per_second));
+            const key = `${cli} ${threads} ${name}`;
+            rates.set(key, [...(rates.get(key) ?? []), fastest]);
+          }
+      }
+      note(`  repetition ${rep + 1} of ${opts.reps} done`);
+    }
+  } finally {
+    spinner?.kill();
+  }
+
+  const k = (/** @type {number} */ x) => `${(x / 1000).toFixed(x < 10000 ? 1 : 0)}k`;
+  const pct = (/** @type {number} */ c) => `${c >= 1 ? '+' : ''}${((c - 1) * 100).toFixed(0)} %`;
+  const label = (/** @type {string} */ cli) => cli.replace(`${root}/`, '');
+  const out = [
+    `Training samples/s of best's network (784-256-128-10, batch 64) per optimiser path,` +
+      ` the fastest of ${opts.epochs} epochs of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
+      ` per repetition, median of ${opts.reps} (min–max); cost: time per sample against plain SGD's (same CLI, same` +
+      ` repetition), median (min–max). Load average ${load} at the start${opts.load ? ', one core kept busy (--load)' : ''}.`,
+    '',
+    '| CLI | path | threads | samples/s | cost vs sgd |',
+    '|---|---|--:|--:|--:|',
+  ];
+  for (const cli of clis)
+    for (const threads of opts.threads) {
+      const sgd = rates.get(`${cli} ${threads} sgd`) ?? [];
+      for (const [name] of variants) {
+        const xs = rates.get(`${cli} ${threads} ${name}`) ?? [];
+        const costs = xs.map((x, i) => sgd[i] / x);
+        const cost =
+          name === 'sgd' ? '—' : `${pct(median(costs))} (${pct(Math.min(...costs))} to ${pct(Math.max(...costs))})`;
+        out.push(
+          `| ${label(cli)} | ${name} | ${threads} | ${k(median(xs))} (${k(Math.min(...xs))}–${k(Math.max(...xs))}) | ${cost} |`,
+        );
+      }
+    }
+  for (const cli of clis)
+    for (const threads of opts.threads.filter((t) => t > 1)) {
+      out.push('');
+      out.push(`${label(cli)}: ${threads} threads / 1 thread, median of the same repetitions' ratios:`);
+      for (const [name] of variants) {
+        const one = rates.get(`${cli} 1 ${name}`);
+        const many = rates.get(`${cli} ${threads} ${name}`);
+        if (!one || !many) continue;
+        out.push(`  ${name.padEnd(20)} ${median(many.map((x, i) => x / one[i])).toFixed(2)}×`);
+      }
+    }
+  if (clis.length > 1) {
+    out.push('');
+    out.push(`Each CLI against ${label(clis[0])}, samples/s, median of the same repetitions' ratios:`);
+    for (const cli of clis.slice(1))
+      for (const threads of opts.threads)
+        for (const [name] of variants) {
+          const a = rates.get(`${clis[0]} ${threads} ${name}`) ?? [];
+          const b = rates.get(`${cli} ${threads} ${name}`) ?? [];
+          out.push(`  ${label(cli)} ${name} ${threads}T: ${median(b.map((x, i) => x / a[i])).toFixed(2)}×`);
+        }
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
