@@ -12,7 +12,9 @@
 //
 // Options (after --presets --paths): --data DIR, --limit N, --reps N, --epochs E, --load,
 // --no-build, as for --presets; --threads LIST (default 1,2); --cli A,B: these CLIs instead of
-// the build, each variant on each in turn (a build before and after a change, back to back).
+// the build, each variant on each in turn (a build before and after a change, back to back);
+// --cpu: samples per CPU second instead, on one thread (GNU time's user + system time of
+// 2 + E epochs less that of 2), which a loaded machine distorts far less than wall time.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -65,7 +67,17 @@ const median = (xs) => {
 
 /** @param {string[]} argv */
 export async function runPaths(argv) {
-  const opts = { dir: '', limit: NaN, reps: 3, epochs: 8, load: false, threads: [1, 2], build: true, clis: [''] };
+  const opts = {
+    dir: '',
+    limit: NaN,
+    reps: 3,
+    epochs: 8,
+    load: false,
+    threads: [1, 2],
+    build: true,
+    clis: [''],
+    cpu: false,
+  };
   opts.clis = [];
   for (let i = 0; i < argv.length; i++) {
     const [key, inline] = argv[i].split('=');
@@ -79,11 +91,15 @@ export async function runPaths(argv) {
     else if (key === '--threads') opts.threads = value().split(',').map(Number);
     else if (key === '--no-build') opts.build = false;
     else if (key === '--cli') opts.clis = value().split(',');
+    else if (key === '--cpu') opts.cpu = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
   if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
+  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
+  // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
+  if (opts.cpu) opts.threads = [1];
 
   const build = nativeBuild({ arch: 'native' });
   if (opts.build) {
@@ -122,14 +138,28 @@ export async function runPaths(argv) {
       for (const threads of opts.threads) {
         for (const [name, flags] of variants)
           for (const cli of clis) {
-            const args = ['train', '--train-images', files.images, '--train-labels', files.labels, ...base, ...flags];
-            args.push('--limit', String(opts.limit), '--validation', '0', '--epochs', String(opts.epochs));
-            args.push('--threads', String(threads), '--json');
-            const r = spawnSync(cli, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
-            if (r.status !== 0) fatal(`${cli} ${args.join(' ')} failed: ${(r.stderr || '').trim()}`);
-            // The fastest epoch: on a machine others load, the least disturbed figure of the run.
-            const fastest = Math.max(...jsonLines(r.stdout).map((e) => e.samples_per_second));
+            /** @param {number} epochs */
+            const train = (epochs) => {
+              const args = ['train', '--train-images', files.images, '--train-labels', files.labels, ...base, ...flags];
+              args.push('--limit', String(opts.limit), '--validation', '0', '--epochs', String(epochs));
+              args.push('--threads', String(threads), '--json');
+              const [cmd, all] = opts.cpu ? ['/usr/bin/time', ['-f', 'cpu %U %S', cli, ...args]] : [cli, args];
+              const r = spawnSync(cmd, all, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+              if (r.status !== 0) fatal(`${cmd} ${all.join(' ')} failed: ${(r.stderr || '').trim()}`);
+              const cpu = /^cpu ([\d.]+) ([\d.]+)$/m.exec(r.stderr ?? '');
+              return { epochs: jsonLines(r.stdout), cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
+            };
             const key = `${cli} ${threads} ${name}`;
+            let fastest;
+            if (opts.cpu) {
+              // CPU time, which waiting for a core does not add to: two runs, 2 and 2 + E epochs,
+              // so loading the data and starting up cancel out.
+              const short = train(2).cpu;
+              fastest = (opts.epochs * (opts.limit || 8000)) / (train(2 + opts.epochs).cpu - short);
+            } else {
+              // The fastest epoch: on a machine others load, the least disturbed figure of the run.
+              fastest = Math.max(...train(opts.epochs).epochs.map((e) => e.samples_per_second));
+            }
             rates.set(key, [...(rates.get(key) ?? []), fastest]);
           }
       }
@@ -144,7 +174,10 @@ export async function runPaths(argv) {
   const label = (/** @type {string} */ cli) => cli.replace(`${root}/`, '');
   const out = [
     `Training samples/s of best's network (784-256-128-10, batch 64) per optimiser path,` +
-      ` the fastest of ${opts.epochs} epochs of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
+      (opts.cpu
+        ? ` per CPU second (the CPU time of ${opts.epochs} more epochs)`
+        : ` the fastest of ${opts.epochs} epochs`) +
+      ` of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
       ` per repetition, median of ${opts.reps} (min–max); cost: time per sample against plain SGD's (same CLI, same` +
       ` repetition), median (min–max). Load average ${load} at the start${opts.load ? ', one core kept busy (--load)' : ''}.`,
     '',
