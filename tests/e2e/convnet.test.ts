@@ -54,7 +54,7 @@ describe('a convnet in "Understand the model"', () => {
     expect(await page().getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
     expect(await page().textContent('#prediction')).toMatch(/^Prediction: \d \(\d+\.\d%\)$/);
     // One group per conv and pool layer, one image per channel: 8 + 8 + 16 + 16.
-    await expect.poll(() => page().locator('#feature-maps canvas').count()).toBe(48);
+    await expect.poll(() => page().locator('#feature-maps canvas').count(), { timeout: 10_000 }).toBe(48);
     expect(await page().locator('#feature-maps figure > figcaption').allTextContents()).toEqual([
       'Layer 1, conv5x8: 8 maps of 24×24, after its activation',
       'Layer 2, pool2: 8 maps of 12×12, max pooled',
@@ -82,17 +82,21 @@ describe('a convnet in "Understand the model"', () => {
     const before = await mapUpdates(page());
     await page().click('#clear-button');
     await drawStrokes(page(), ONE);
-    await expect.poll(() => mapUpdates(page())).toBeGreaterThan(before);
+    await expect.poll(() => mapUpdates(page()), { timeout: 10_000 }).toBeGreaterThan(before);
     await expect
-      .poll(async () => (await mapPixels(page())).filter((url, i) => url !== seven[i]).length)
+      .poll(async () => (await mapPixels(page())).filter((url, i) => url !== seven[i]).length, { timeout: 10_000 })
       .toBeGreaterThan(0);
 
     // The keyboard's way in: a test digit chosen by number gets its feature maps too.
     const afterOne = await mapPixels(page());
     await page().fill('#test-index', '3');
     await page().click('#classify-test');
-    await expect.poll(() => page().getAttribute('#prediction', 'data-digit')).toMatch(/^\d$/);
-    await expect.poll(async () => (await mapPixels(page())).some((url, i) => url !== afterOne[i])).toBe(true);
+    await expect
+      .poll(() => page().textContent('#prediction'), { timeout: 10_000 })
+      .toMatch(/^Test digit #3 \(labelled \d\): Prediction: \d/);
+    await expect
+      .poll(async () => (await mapPixels(page())).some((url, i) => url !== afterOne[i]), { timeout: 10_000 })
+      .toBe(true);
 
     expect(await axeViolations(page())).toEqual([]);
     await shot(page(), 'convnet-page');
@@ -107,10 +111,10 @@ describe('a convnet in "Understand the model"', () => {
     await setField(page(), 'epochs', '1');
     await trainToEnd(page(), 60_000);
     await expect.poll(() => page().textContent('#weights-hint'), { timeout: 10_000 }).toMatch(/4 filters' 3×3/);
-    await expect.poll(() => page().locator('#weights canvas').count()).toBe(4);
+    await expect.poll(() => page().locator('#weights canvas').count(), { timeout: 10_000 }).toBe(4);
     // The drawing stays on the pad: its maps follow the new network (14×14 after stride 2).
     await expect
-      .poll(() => page().locator('#feature-maps figure > figcaption').allTextContents())
+      .poll(() => page().locator('#feature-maps figure > figcaption').allTextContents(), { timeout: 10_000 })
       .toEqual([
         'Layer 1, conv3x4s2same: 4 maps of 14×14, after its activation',
         'Layer 2, pool2: 4 maps of 7×7, max pooled',
@@ -122,7 +126,7 @@ describe('a convnet in "Understand the model"', () => {
     await setField(page(), 'batch_size', '32');
     await trainToEnd(page(), 60_000);
     await expect.poll(() => page().textContent('#weights-title'), { timeout: 10_000 }).toBe('First-layer weights');
-    await expect.poll(() => page().locator('#weights canvas').count()).toBe(64);
+    await expect.poll(() => page().locator('#weights canvas').count(), { timeout: 10_000 }).toBe(64);
     expect(await page().isVisible('#feature-maps-section')).toBe(false);
     expect(await page().textContent('#weights-hint')).toMatch(/784 weights into one hidden unit/);
   });
