@@ -137,6 +137,13 @@ val copyToJs(const char* arrayType, const T* data, size_t n) {
   return out;
 }
 
+// A typed array (or array) of numbers from JavaScript, copied in one call.
+std::vector<float> floatsFromJs(const val& array) {
+  std::vector<float> out(array["length"].as<size_t>());
+  if (!out.empty()) val(emscripten::typed_memory_view(out.size(), out.data())).call<void>("set", array);
+  return out;
+}
+
 val emptyBytes() { return val::global("Uint8Array").new_(0); }
 
 json confusionJson(const Evaluation& ev) {
@@ -311,9 +318,7 @@ class JsSession {
   std::string predict(const val& pixelsJs) {
     return guarded("predict", [&] {
       if (!pixelsJs["length"].isNumber()) return errorJson("predict: expected a Float32Array of pixels");
-      std::vector<float> pixels(pixelsJs["length"].as<size_t>());
-      if (!pixels.empty()) val(emscripten::typed_memory_view(pixels.size(), pixels.data())).call<void>("set", pixelsJs);
-      return answer(session_.predict(pixels), [](const Prediction& p) {
+      return answer(session_.predict(floatsFromJs(pixelsJs)), [](const Prediction& p) {
         json out;
         out["probabilities"] = p.outputs();
         out["predicted"] = p.predicted;
@@ -321,6 +326,42 @@ class JsSession {
         return out;
       });
     });
+  }
+
+  // An object, not JSON text, so each map comes back as one Float32Array: {ok: true, layers:
+  // [{layer: "conv5x8", kind: "conv" | "pool", rows, cols, channels, values}]} (values HWC), or
+  // {ok: false, error}.
+  val featureMaps(const val& pixelsJs) {
+    val out = val::object();
+    try {
+      if (!pixelsJs["length"].isNumber()) {
+        out.set("ok", false);
+        out.set("error", std::string("featureMaps: expected a Float32Array of pixels"));
+        return out;
+      }
+      auto maps = session_.featureMaps(floatsFromJs(pixelsJs));
+      out.set("ok", maps.ok());
+      if (!maps) {
+        out.set("error", maps.error());
+        return out;
+      }
+      val layers = val::array();
+      for (const FeatureMap& m : *maps) {
+        val layer = val::object();
+        layer.set("layer", frontToken(m.spec));
+        layer.set("kind", std::string(m.spec.kind == FrontKind::Conv ? "conv" : "pool"));
+        layer.set("rows", m.shape.h);
+        layer.set("cols", m.shape.w);
+        layer.set("channels", m.shape.c);
+        layer.set("values", copyToJs("Float32Array", m.values.data(), m.values.size()));
+        layers.call<void>("push", layer);
+      }
+      out.set("layers", layers);
+    } catch (const std::exception& e) {
+      out.set("ok", false);
+      out.set("error", std::string("featureMaps: internal error: ") + e.what());
+    }
+    return out;
   }
 
   std::string exportModel() {
@@ -429,6 +470,7 @@ EMSCRIPTEN_BINDINGS(digitrain) {
       .function("train", &Session::train)
       .function("evaluate", &Session::evaluate)
       .function("predict", &Session::predict)
+      .function("featureMaps", &Session::featureMaps)
       .function("exportModel", &Session::exportModel)
       .function("importModel", &Session::importModel)
       .function("exportNpz", &Session::exportNpz)

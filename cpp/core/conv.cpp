@@ -39,6 +39,21 @@ bool startsWith(const std::string& text, size_t pos, const char* word) {
 
 }  // namespace
 
+const std::vector<std::string>& frontPrefixes() {
+  static const std::vector<std::string> prefixes = {"conv", "pool"};
+  return prefixes;
+}
+
+namespace {
+const std::string& frontPrefix(FrontKind kind) { return frontPrefixes()[static_cast<size_t>(kind)]; }
+}  // namespace
+
+bool namesFrontLayer(const std::string& token) {
+  for (const std::string& p : frontPrefixes())
+    if (token.rfind(p, 0) == 0) return true;
+  return false;
+}
+
 Expected<FrontSpec> parseFrontSpec(const std::string& token) {
   const auto bad = [&] {
     return fail("\"" + token + "\" is not a layer: expected a number of units, " + std::string(kFrontSyntax) +
@@ -47,15 +62,15 @@ Expected<FrontSpec> parseFrontSpec(const std::string& token) {
   };
   FrontSpec spec;
   size_t pos = 0;
-  if (startsWith(token, 0, "conv")) {
-    pos = 4;
+  if (startsWith(token, 0, frontPrefix(FrontKind::Conv).c_str())) {
+    pos = frontPrefix(FrontKind::Conv).size();
     if (!readNumber(token, pos, kMaxKernel, spec.kernel)) return bad();
     if (pos >= token.size() || token[pos] != 'x') return bad();
     ++pos;
     if (!readNumber(token, pos, kMaxFilters, spec.filters)) return bad();
-  } else if (startsWith(token, 0, "pool")) {
+  } else if (startsWith(token, 0, frontPrefix(FrontKind::Pool).c_str())) {
     spec.kind = FrontKind::Pool;
-    pos = 4;
+    pos = frontPrefix(FrontKind::Pool).size();
     if (!readNumber(token, pos, kMaxKernel, spec.kernel)) return bad();
     spec.stride = spec.kernel;
   } else {
@@ -75,8 +90,9 @@ Expected<FrontSpec> parseFrontSpec(const std::string& token) {
 
 std::string frontToken(const FrontSpec& spec) {
   if (spec.kind == FrontKind::Pool)
-    return "pool" + std::to_string(spec.kernel) + (spec.stride != spec.kernel ? "s" + std::to_string(spec.stride) : "");
-  return "conv" + std::to_string(spec.kernel) + "x" + std::to_string(spec.filters) +
+    return frontPrefix(spec.kind) + std::to_string(spec.kernel) +
+           (spec.stride != spec.kernel ? "s" + std::to_string(spec.stride) : "");
+  return frontPrefix(spec.kind) + std::to_string(spec.kernel) + "x" + std::to_string(spec.filters) +
          (spec.stride != 1 ? "s" + std::to_string(spec.stride) : "") + (spec.same ? "same" : "");
 }
 

@@ -37,6 +37,12 @@ inline bool operator!=(const FrontSpec& a, const FrontSpec& b) { return !(a == b
 constexpr int kMaxKernel = 32;
 constexpr int kMaxFilters = 1024;
 
+// The word each kind's token starts with ("conv", "pool"): what tells a layer from a unit count
+// wherever a layer list is read (the settings' check, the page's field through the schema).
+const std::vector<std::string>& frontPrefixes();  // in FrontKind order
+// Whether `token` starts like a conv or pool layer (parseFrontSpec says whether the rest is right).
+bool namesFrontLayer(const std::string& token);
+
 // "conv5x8" (5×5 kernel, 8 filters, stride 1, valid), "conv3x32s2same", "pool2" (2×2 window,
 // stride 2), "pool3s2". Refuses anything else with what the syntax is.
 Expected<FrontSpec> parseFrontSpec(const std::string& token);

@@ -387,15 +387,33 @@ Expected<SplitEvaluation> Session::evaluate(Split split, bool keepPredictions) c
   return out;
 }
 
-Expected<Prediction> Session::predict(const std::vector<float>& pixels) const {
+Expected<const Network*> Session::networkReading(const std::vector<float>& pixels, const char* call) const {
   const Network* net = network();
   if (!net) return fail("no model: configure a run or import a model first");
   if (pixels.size() != static_cast<size_t>(net->inputs()))
-    return fail("predict: got " + std::to_string(pixels.size()) + " values but the model has " +
+    return fail(std::string(call) + ": got " + std::to_string(pixels.size()) + " values but the model has " +
                 std::to_string(net->inputs()) + " inputs");
   for (size_t i = 0; i < pixels.size(); ++i)
-    if (!std::isfinite(pixels[i])) return fail("predict: pixel " + std::to_string(i) + " is not a number");
-  return forwardWithActivations(*net, pixels.data());
+    if (!std::isfinite(pixels[i])) return fail(std::string(call) + ": pixel " + std::to_string(i) + " is not a number");
+  return net;
+}
+
+Expected<Prediction> Session::predict(const std::vector<float>& pixels) const {
+  auto net = networkReading(pixels, "predict");
+  if (!net) return fail(net.error());
+  return forwardWithActivations(**net, pixels.data());
+}
+
+Expected<std::vector<FeatureMap>> Session::featureMaps(const std::vector<float>& pixels) const {
+  auto net = networkReading(pixels, "featureMaps");
+  if (!net) return fail(net.error());
+  const Network& n = **net;
+  std::vector<FeatureMap> maps;
+  if (n.front.empty()) return maps;
+  Prediction p = forwardWithActivations(n, pixels.data());
+  for (size_t l = 0; l < n.front.size(); ++l)
+    maps.push_back({n.front[l].spec, n.front[l].out, std::move(p.featureMaps[l])});
+  return maps;
 }
 
 Expected<Model> Session::exportModel() const {

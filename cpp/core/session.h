@@ -129,6 +129,14 @@ struct Prediction {
   const std::vector<float>& outputs() const { return activations.back(); }
 };
 
+// One conv or pool layer's output for one input, after its activation: what the page draws as
+// feature maps. `values` holds shape.h × shape.w × shape.c numbers, HWC (see conv.h).
+struct FeatureMap {
+  FrontSpec spec;
+  Shape3 shape;
+  std::vector<float> values;
+};
+
 // The view of samples [start, start + count) of a slot; count is 0 when there are none.
 struct SampleView {
   const uint8_t* images = nullptr;  // count × imageBytes
@@ -184,6 +192,8 @@ class Session {
   Expected<SplitEvaluation> evaluate(Split split, bool keepPredictions) const;
   // One input of the network's `inputs()` values in [0, 1], with every layer's output.
   Expected<Prediction> predict(const std::vector<float>& pixels) const;
+  // The same input's conv and pool layers' outputs, first layer first; none for a dense network.
+  Expected<std::vector<FeatureMap>> featureMaps(const std::vector<float>& pixels) const;
 
   // Training samples [start, start + count) as augmentation shows them to the network: each
   // under its distortions of epochs epoch, epoch + 1, … (`variants` of them, epoch 0-based),
@@ -208,6 +218,8 @@ class Session {
   Loaded& slot(Slot s) { return s == Slot::Train ? train_ : test_; }
   const Loaded& slot(Slot s) const { return s == Slot::Train ? train_ : test_; }
   void dropTrainer();
+  // The current network, when `pixels` is one input it reads (`call` starts the message).
+  Expected<const Network*> networkReading(const std::vector<float>& pixels, const char* call) const;
 
   ThreadBudget& budget_;
   IdxLimits idxLimits_;

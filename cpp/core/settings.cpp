@@ -386,8 +386,7 @@ std::optional<std::string> typeProblem(const Setting& s, const json& v) {
       bool dense = false;  // a dense size after the inputs was seen
       for (size_t i = 0; i < v.size(); ++i) {
         const std::string at = " at position " + std::to_string(i + 1);
-        const bool layerName = v[i].is_string() && (v[i].get<std::string>().rfind("conv", 0) == 0 ||
-                                                    v[i].get<std::string>().rfind("pool", 0) == 0);
+        const bool layerName = v[i].is_string() && namesFrontLayer(v[i].get<std::string>());
         if (layerName && i > 0) {
           auto spec = parseFrontSpec(v[i].get<std::string>());
           if (!spec) return "has an invalid layer at position " + std::to_string(i + 1) + ": " + spec.error();
@@ -493,6 +492,7 @@ ordered_json settingsSchema() {
     if (s.type == SettingType::Layers) {
       j["min_count"] = s.minCount;
       if (s.lastValue) j["last"] = s.lastValue;
+      j["layer_prefixes"] = frontPrefixes();
     }
     if (!s.words.empty()) {
       ordered_json words = ordered_json::object();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../web/core/engine';
-import { BUILDS, engineFor, root } from './helpers';
+import { BUILDS, digits, engineFor, root } from './helpers';
 
 const dts = readFileSync(join(root, 'web', 'core', 'engine.d.ts'), 'utf8');
 
@@ -42,6 +42,7 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
       'evaluate',
       'exportModel',
       'exportNpz',
+      'featureMaps',
       'importModel',
       'inspect',
       'predict',
@@ -115,5 +116,30 @@ describe.each(BUILDS)('%s build', (build) => {
     const preview = s.augmentPreview('{"augment":true}', 0, 1, 0, 1);
     expect(preview.ok).toBe(false);
     expect(preview.ok ? '' : preview.error).toMatch(/no training data/);
+    const maps = s.featureMaps(new Float32Array(784));
+    expect(maps.ok ? '' : maps.error).toMatch(/^no model: /);
+  });
+
+  it("gives a convnet's feature maps as one Float32Array per conv and pool layer", async () => {
+    const engine = await engineFor(build);
+    const s = new engine.Session();
+    live.push(s);
+    expect(JSON.parse(s.setDataset('train', 'i', digits.trainImages(), 'l', digits.trainLabels())).ok).toBe(true);
+    const run = JSON.parse(s.configure('{"preset":"tfjs-example","layers":[784,"conv5x3","pool2s1",10]}', ''));
+    expect(run.ok, run.error).toBe(true);
+    const maps = s.featureMaps(new Float32Array(784).fill(0.5));
+    if (!maps.ok) throw new Error(maps.error);
+    expect(maps.layers.map(({ values: _, ...shape }) => shape)).toEqual([
+      { layer: 'conv5x3', kind: 'conv', rows: 24, cols: 24, channels: 3 },
+      { layer: 'pool2s1', kind: 'pool', rows: 23, cols: 23, channels: 3 },
+    ]);
+    expect(maps.layers[0].values).toBeInstanceOf(Float32Array);
+    expect(maps.layers[0].values.length).toBe(24 * 24 * 3);
+    expect(maps.layers[1].values.length).toBe(23 * 23 * 3);
+    // After ReLU: none negative, and an even grey input lights some filter.
+    expect(Math.min(...maps.layers[0].values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...maps.layers[0].values)).toBeGreaterThan(0);
+    const refused = s.featureMaps(new Float32Array(10));
+    expect(refused.ok ? '' : refused.error).toBe('featureMaps: got 10 values but the model has 784 inputs');
   });
 });

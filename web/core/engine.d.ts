@@ -16,6 +16,21 @@ export type AugmentPreviewAnswer =
   | { ok: true; count: number; variants: number; rows: number; cols: number; images: Uint8Array }
   | { ok: false; error: string };
 
+/** One conv or pool layer's output for one input, after its activation: `values` holds
+ *  rows × cols × channels numbers, HWC (element (y, x, c) at (y·cols + x)·channels + c). */
+export interface FeatureMapLayer {
+  /** The layer as the `layers` setting names it: "conv5x8", "pool2". */
+  layer: string;
+  kind: 'conv' | 'pool';
+  rows: number;
+  cols: number;
+  channels: number;
+  values: Float32Array;
+}
+
+/** featureMaps' answer: every conv and pool layer, first layer first (none for a dense network). */
+export type FeatureMapsAnswer = { ok: true; layers: FeatureMapLayer[] } | { ok: false; error: string };
+
 export interface Session {
   /** Parses one IDX buffer (already gunzipped) and says what it holds: JSON of
    *  `{ok, type, dims, count, kind: 'images'|'labels'|'other', labels_shape, histogram?, rows?, cols?}`
@@ -62,6 +77,9 @@ export interface Session {
   /** One input of `inputs` values in [0,1]: JSON `{ok, probabilities, predicted, activations}`
    *  where activations[l] is layer l's output (the last one equals `probabilities`). */
   predict(pixels: Float32Array): string;
+  /** The conv and pool layers' outputs for one input of `inputs` values in [0,1] (the same
+   *  forward pass as predict's), each map a fresh Float32Array. */
+  featureMaps(pixels: Float32Array): FeatureMapsAnswer;
   /** The current model (weights, config, history) as the digitrain model file, or
    *  `{"error":...,"ok":false}` when there is none. */
   exportModel(): string;

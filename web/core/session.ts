@@ -4,7 +4,7 @@
 // exceptions left are programming errors (calling after dispose()) and an engine abort.
 //
 // Keys stay snake_case, exactly as the engine, the model file and the CLI's --json write them.
-import type { AugmentPreviewAnswer, Engine, Session as RawSession, Slot, Split } from './engine';
+import type { AugmentPreviewAnswer, Engine, FeatureMapsAnswer, Session as RawSession, Slot, Split } from './engine';
 
 export type { Slot, Split } from './engine';
 
@@ -91,6 +91,9 @@ export interface SettingSchema {
   /** layers: how many sizes at least, and what the last must be. */
   min_count?: number;
   last?: number;
+  /** layers: the words a conv or pool layer starts with (["conv", "pool"]): an entry after the
+   *  inputs that starts with one is a layer by name, checked by the engine. */
+  layer_prefixes?: string[];
   /** CLI words for a number ({full: 0}). */
   words?: Record<string, number>;
   /** loss: the output activation a loss needs ({"cross-entropy": "softmax"}). */
@@ -100,6 +103,11 @@ export interface SettingSchema {
 /** Training digits as augmentation redraws them (Session.augmentPreview): count × (1 + variants)
  *  images of rows·cols bytes, each digit's stored image first. */
 export type AugmentPreview = Omit<Extract<AugmentPreviewAnswer, { ok: true }>, 'ok'>;
+
+/** A convnet's feature maps for one input (Session.featureMaps): every conv and pool layer's
+ *  output, first layer first; no layers for a dense network. */
+export type FeatureMaps = Omit<Extract<FeatureMapsAnswer, { ok: true }>, 'ok'>;
+export type { FeatureMapLayer } from './engine';
 
 export interface Preset {
   name: string;
@@ -350,6 +358,11 @@ export class EngineSession {
   /** `pixels`: the model's inputs (784 for MNIST) in [0, 1]. */
   predict(pixels: Float32Array): Result<Prediction> {
     return parse(this.s.predict(pixels));
+  }
+
+  /** Every conv and pool layer's output for `pixels` (as predict takes them). */
+  featureMaps(pixels: Float32Array): Result<FeatureMaps> {
+    return this.s.featureMaps(pixels);
   }
 
   /** The current model as the text of a digitrain model file. */

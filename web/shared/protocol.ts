@@ -21,6 +21,7 @@ import type {
   EpochMetrics,
   Evaluation,
   Failure,
+  FeatureMaps,
   IdxDescription,
   Inspection,
   ModelInfo,
@@ -36,6 +37,8 @@ export type {
   Activation,
   EpochMetrics,
   Evaluation,
+  FeatureMapLayer,
+  FeatureMaps,
   Init,
   InspectedLayer,
   Inspection,
@@ -161,6 +164,8 @@ export interface WorkerApi {
   /** Ends the run; the weights trained so far stay for drawing and evaluation. */
   stop: { args: Record<string, never>; result: TrainState };
   predict: { args: { pixels: Float32Array }; result: Prediction };
+  /** Every conv and pool layer's output for the same input: the feature maps the page draws. */
+  featureMaps: { args: { pixels: Float32Array }; result: FeatureMaps };
   evaluate: { args: { split: 'train' | 'validation' | 'test'; keepPredictions: boolean }; result: Evaluation };
   exportModel: { args: Record<string, never>; result: { json: string } };
   /** What the engine read in the file: layers (input first: 784-128-64-10, 784-conv5x8-pool2-10), its settings and history. */

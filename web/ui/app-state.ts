@@ -58,6 +58,9 @@ export interface AppState {
   outputActivation: Activation | null;
   /** Counts changes of the worker's network: what shows the model redraws when it moves. */
   modelVersion: number;
+  /** What the draw panel last showed the network (the drawing, or a test digit chosen by
+   *  number), as its inputs in [0, 1]; null when there is none. */
+  drawnInput: Float32Array | null;
   /** The training panel's message box (null: hidden). */
   trainError: string | null;
   /** A line for the training status until progress replaces it (a new object shows it again). */
@@ -92,6 +95,7 @@ export function initialState(): AppState {
     hasModel: false,
     outputActivation: null,
     modelVersion: 0,
+    drawnInput: null,
     trainError: null,
     trainNote: null,
     runs: [],

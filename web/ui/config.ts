@@ -29,6 +29,8 @@ export interface Field {
   /** layers: how many sizes at least, and what the last must be. */
   minCount?: number;
   last?: number;
+  /** layers: the words conv and pool layers start with (the engine's, from its table). */
+  layerPrefixes?: string[];
   step?: string;
   help?: string;
 }
@@ -61,7 +63,14 @@ export function fieldsFromSchema(schema: SettingSchema[]): Field[] {
       case 'text':
         break;
       case 'layers':
-        fields.push({ ...base, kind: 'layers', ...bounds, minCount: s.min_count, last: s.last });
+        fields.push({
+          ...base,
+          kind: 'layers',
+          ...bounds,
+          minCount: s.min_count,
+          last: s.last,
+          layerPrefixes: s.layer_prefixes ?? [],
+        });
         break;
       case 'enum':
         fields.push({ ...base, kind: 'enum', options: s.values ?? [] });
@@ -164,8 +173,9 @@ export function parseValue(field: Field, text: string): { ok: true; value: unkno
       const parts = t.split(/[-,\s]+/).filter(Boolean);
       // Conv and pool layers (conv5x8, pool2) after the inputs are passed on by name: the
       // engine's settings table checks them and names the layer that does not fit. Any other
-      // word is no layer at all and is refused here, in the field's own words.
-      const named = (p: string, i: number) => i > 0 && /^(conv|pool)/.test(p);
+      // word is no layer at all and is refused here, in the field's own words. Which words start
+      // a layer is the engine's rule, handed over with its table.
+      const named = (p: string, i: number) => i > 0 && (field.layerPrefixes ?? []).some((w) => p.startsWith(w));
       const value = parts.map((p, i) => (named(p, i) ? p : Number(p)));
       const sizes = value.filter((v): v is number => typeof v === 'number');
       const last = field.last !== undefined ? `, the last ${field.last}` : '';

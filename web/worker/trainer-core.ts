@@ -238,6 +238,11 @@ export class TrainerCore {
       return prediction;
     },
 
+    featureMaps: ({ pixels }) => {
+      const { ok: _, ...maps } = unwrap(this.need().featureMaps(pixels));
+      return maps;
+    },
+
     evaluate: ({ split, keepPredictions }) => {
       const { ok: _, ...evaluation } = unwrap(this.need().evaluate(split, keepPredictions));
       return evaluation;

@@ -4,7 +4,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SettingSchema } from '../../../web/core/session';
 import type { PresetInfo, TrainConfig } from '../../../web/shared/protocol';
-import { activationRules, configFromQuery, FIELDS, parseValue, type Field } from '../../../web/ui/config';
+import {
+  activationRules,
+  configFromQuery,
+  FIELDS,
+  fieldsFromSchema,
+  parseValue,
+  type Field,
+} from '../../../web/ui/config';
 import { EXAMPLES, inspectorActivations, inspectorLosses, structureError } from '../../../web/ui/inspector-model';
 import { installEngineSettings } from './settings-schema';
 
@@ -48,9 +55,21 @@ describe('fields built from the engine settings table', () => {
       value: [784, 'conv5x8', 'pool2', 10],
     });
     expect(accepts('layers', 'conv5x8-784-10')).toBe(false);
+    expect(accepts('layers', '784-dense5-10')).toBe(false);
     expect(accepts('layers', '784-10-pool2')).toBe(false);
     expect(accepts('hidden', 'softmax')).toBe(false);
     expect(accepts('output', 'softmax')).toBe(true);
+  });
+
+  it("lets through by name exactly the layers the engine's table names", () => {
+    const layers = schema.find((s) => s.key === 'layers')!;
+    expect(layers.layer_prefixes).toEqual(['conv', 'pool']);
+    expect(field('layers').layerPrefixes).toEqual(layers.layer_prefixes);
+    // The rule is the table's: a table naming only conv layers makes pool2 an unknown word.
+    const convOnly = fieldsFromSchema(schema.map((s) => (s.key === 'layers' ? { ...s, layer_prefixes: ['conv'] } : s)));
+    const layersField = convOnly.find((f) => f.key === 'layers')!;
+    expect(parseValue(layersField, '784-conv5x8-10').ok).toBe(true);
+    expect(parseValue(layersField, '784-conv5x8-pool2-10').ok).toBe(false);
   });
 
   it('probes every bound of the table from both sides', () => {

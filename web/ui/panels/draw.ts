@@ -62,9 +62,9 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
     try {
       const sample = await client.call('samples', { slot: 'test', start: index, count: 1 });
       drawDigit(previewCanvas.getContext('2d')!, sample.images, 0, sample.rows, sample.cols, 0, 0, 1);
-      const { probabilities, activations: layers } = await client.call('predict', {
-        pixels: Float32Array.from(sample.images, (v) => v / 255),
-      });
+      const pixels = Float32Array.from(sample.images, (v) => v / 255);
+      store.update({ drawnInput: pixels });
+      const { probabilities, activations: layers } = await client.call('predict', { pixels: pixels.slice() });
       const kind = dataKind(dataset);
       show(probabilities, layers, `Test ${kind.item} #${index} (labelled ${className(kind, sample.labels[0])}): `);
     } catch (e) {
@@ -81,6 +81,7 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
     // the text as it is (a message appearing mid-stroke would move the pad under the pen).
     if (pixels && size < MIN_INK_FRACTION && penDown) return void settle();
     if (!pixels || size < MIN_INK_FRACTION) {
+      store.update({ drawnInput: null });
       renderBars(bars, null);
       barsNote.hidden = true;
       prediction.textContent = !pixels
@@ -92,6 +93,8 @@ export function mountDraw(store: AppStore, { client }: Deps): void {
       return;
     }
     prediction.classList.remove('advice');
+    // A copy: the prediction's array moves to the worker.
+    store.update({ drawnInput: pixels.slice() });
     if (!store.get().hasModel) {
       prediction.textContent = 'Train (or load) a model first; then the bars show what it thinks.';
       settle();

@@ -43,7 +43,13 @@ export function mountSettings(store: AppStore, { params }: Deps): { readForm: ()
         );
       else if (field.kind === 'bool') input = el('input', { id, type: 'checkbox' });
       else if (field.kind === 'layers')
-        input = el('input', { id, type: 'text', inputmode: 'numeric', spellcheck: 'false' });
+        // A phone's number pad has no letters: only a field of unit counts alone may ask for it.
+        input = el('input', {
+          id,
+          type: 'text',
+          inputmode: field.layerPrefixes?.length ? 'text' : 'numeric',
+          spellcheck: 'false',
+        });
       else
         input = el('input', {
           id,
