@@ -10,6 +10,7 @@
 
 #include "augment.h"
 #include "config_json.h"
+#include "crop.h"
 #include "presets.h"
 #include "types.h"
 
@@ -196,6 +197,12 @@ std::vector<Setting> buildTable() {
   t.push_back(
       ranged(row("epsilon", T::Number, "Adam ε", "added to Adam's denominator", "--epsilon", DIGITRAIN_FIELD(epsilon)),
              above(0), std::nullopt));
+  t.push_back(ranged(row("rho", T::Number, "Adadelta ρ", "decay of Adadelta's mean squared gradient and step", "--rho",
+                         DIGITRAIN_FIELD(rho)),
+                     atLeast(0), below(1)));
+  t.push_back(ranged(row("adadelta_epsilon", T::Number, "Adadelta ε", "added inside Adadelta's square roots",
+                         "--adadelta-epsilon", DIGITRAIN_FIELD(adadeltaEpsilon)),
+                     above(0), std::nullopt));
 
   Setting batch =
       ranged(row("batch_size", T::Int, "Batch size", "samples per step; 0 (or `full`) = the whole training set",
@@ -264,6 +271,11 @@ std::vector<Setting> buildTable() {
                          "width of the Gaussian smoothing the elastic displacements: larger is smoother",
                          "--elastic-sigma", DIGITRAIN_FIELD(elasticSigma)),
                      atLeast(kMinElasticSigma), atMost(kMaxElasticSigma)));
+  t.push_back(ranged(row("crop", T::Int, "Random crop (px)",
+                         "train on a random crop×crop window of each digit, predict from the mean of 4 windows; "
+                         "the network then has crop² inputs (0 = off)",
+                         "--crop", DIGITRAIN_FIELD(crop)),
+                     atLeast(0), atMost(kMaxCrop)));
   t.push_back(row("seed", T::Seed, "Seed", "seed of every random draw (weights, order, dropout)", "--seed",
                   DIGITRAIN_FIELD(seed)));
   Setting threads = ranged(row("threads", T::Int, "Threads",

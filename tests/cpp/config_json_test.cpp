@@ -41,6 +41,8 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "beta1",
                                        "beta2",
                                        "epsilon",
+                                       "rho",
+                                       "adadelta_epsilon",
                                        "batch_size",
                                        "epochs",
                                        "validation",
@@ -61,6 +63,7 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "augment_shear",
                                        "elastic_alpha",
                                        "elastic_sigma",
+                                       "crop",
                                        "seed",
                                        "threads"};
   const json j = configToJson(TrainConfig{});
