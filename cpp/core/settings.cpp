@@ -167,7 +167,8 @@ std::vector<Setting> buildTable() {
       choice(row("loss", T::Enum, "Loss", "what training minimises", "--loss", DIGITRAIN_FIELD(loss)), lossNames()));
   t.push_back(row("bias", T::Bool, "Biases", "a bias on every unit", "--bias", DIGITRAIN_FIELD(bias)));
   t.push_back(choice(row("bias_init", T::Enum, "Bias init",
-                         "zero, or like-weights: drawn with the weights as one more input row fixed at 1",
+                         "zero; like-weights: drawn with the weights as one more input row fixed at 1; "
+                         "relu-0.1: 0.1 in ReLU layers, else 0",
                          "--bias-init", DIGITRAIN_FIELD(biasInit)),
                      biasInitNames()));
   t.push_back(

@@ -14,6 +14,9 @@
 namespace digitrain {
 namespace {
 
+using testing::contains;
+using testing::syntheticDigits;
+
 TEST(Crop, OffsetsCoverZeroToSideMinusCropMinusOneLikeConvNetJs) {
   std::set<int> xs, ys;
   for (uint64_t sample = 0; sample < 400; ++sample) {
