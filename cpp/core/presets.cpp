@@ -129,11 +129,13 @@ std::vector<Preset> makePresets() {
   // layers 0.1 (bias_pref), others 0; a random 24×24 window of each 28×28 digit (offsets 0–3),
   // and a test digit read as the mean of 4 such windows. The demo samples digits at random
   // for as long as the page is open; here each epoch visits every digit once.
-  out.push_back(preset("convnetjs", "ConvNetJS MNIST demo (karpathy/convnetjs, demo/mnist.html)",
-                       "24×24 random crops → conv 5×5×8 same ReLU → max-pool 2 → conv 5×5×16 same ReLU → "
-                       "max-pool 3 → 256 → 10 softmax, N(0, 1/fan-in) init, ReLU biases 0.1, Adadelta ρ 0.95 "
-                       "ε 1e-6, L2 0.001, batch 20; predictions average 4 random crops",
-                       R"({"layers": [576, "conv5x8same", "pool2", "conv5x16same", "pool3", 10], "hidden": "relu",
+  out.push_back(
+      preset("convnetjs", "ConvNetJS MNIST demo (karpathy/convnetjs, demo/mnist.html)",
+             "24×24 random crops → conv 5×5×8 same ReLU → max-pool 2 → conv 5×5×16 same ReLU → "
+             "max-pool 3 → 256 → 10 softmax, N(0, 1/fan-in) init, ReLU biases 0.1, Adadelta ρ 0.95 "
+             "ε 1e-6, L2 0.001, batch 20, 5 epochs; predictions average 4 random crops (measured on full MNIST: "
+             "0.78-1.13% test error after 5 epochs, seeds 1-3)",
+             R"({"layers": [576, "conv5x8same", "pool2", "conv5x16same", "pool3", 10], "hidden": "relu",
                            "output": "softmax", "loss": "cross-entropy", "bias": true, "bias_init": "relu-0.1",
                            "init": "lecun-normal", "reduction": "mean", "optimizer": "adadelta",
                            "learning_rate": 1, "rho": 0.95, "adadelta_epsilon": 1e-6, "l2": 0.001,
@@ -143,7 +145,7 @@ std::vector<Preset> makePresets() {
   out.push_back(preset("best-cnn", "digitrain's own convnet for full MNIST (not a course lab)",
                        "28×28 → conv 5×5×16 same ReLU → max-pool 2 → conv 5×5×32 ReLU → max-pool 2 → 800 → 128 "
                        "ReLU → 10 softmax, He init, momentum 0.9 lr 0.05 x0.5 every 5 epochs, batch 64, 20 epochs, "
-                       "augmented as best-augmented",
+                       "augmented as best-augmented (measured on full MNIST: 0.50% test error, seed 1)",
                        R"({"layers": [784, "conv5x16same", "pool2", "conv5x32", "pool2", 128, 10], "hidden": "relu",
                            "output": "softmax", "loss": "cross-entropy", "bias": true, "init": "he",
                            "reduction": "mean", "optimizer": "momentum", "momentum": 0.9, "learning_rate": 0.05,
