@@ -94,11 +94,15 @@ bool sameFront(const Network& a, const Network& b) {
 
 TEST(Crop, TrainingIsRepeatableAndTheCropsMatter) {
   auto data = syntheticDigits(120, 5, 24);
-  TrainConfig c = smallCroppedRun();
-  auto a = trained(c, data), b = trained(c, data);
-  EXPECT_TRUE(sameFront(a->network(), b->network()));
-  c.seed = 2;  // other windows (and other initial weights)
-  EXPECT_FALSE(sameFront(a->network(), trained(c, data)->network()));
+  for (const int threads : {1, 2}) {
+    TrainConfig c = smallCroppedRun();
+    c.threads = threads;
+    c.batchSize = 40;  // enough for two threads to share
+    auto a = trained(c, data), b = trained(c, data);
+    EXPECT_TRUE(sameFront(a->network(), b->network())) << threads << " threads";
+    c.seed = 2;  // other windows (and other initial weights)
+    EXPECT_FALSE(sameFront(a->network(), trained(c, data)->network())) << threads << " threads";
+  }
 }
 
 TEST(Crop, TheNetworkMustReadTheWindow) {
