@@ -30,6 +30,7 @@ struct TrainConfig {
   double learningRate = 0.001;
   double momentum = 0.9;                              // `momentum` optimiser
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  // `adam`
+  double rho = 0.95, adadeltaEpsilon = 1e-6;          // `adadelta` (ConvNetJS's and PyTorch's defaults)
   int batchSize = 1;                                  // 0 = the whole training set in one batch
   int epochs = 30;
   int validation = 0;         // hold out the last K training samples (fitted: validationSplit)
@@ -51,6 +52,7 @@ struct TrainConfig {
   double augmentShear = 0.1;    // x += shear·y, shear uniform in [−shear, shear]
   double elasticAlpha = 0;      // elastic distortion's scale α in pixels (0 = none)
   double elasticSigma = 4;      // the Gaussian width σ smoothing its random field, pixels
+  int crop = 0;                 // train on random crop×crop windows, predict from several (crop.h); 0 = off
   uint64_t seed = 1;
   int threads = 0;  // 0: auto, chosen when training starts (trainer.h)
 

@@ -18,17 +18,21 @@ constexpr Table<Loss, 4> kLosses{{{Loss::CrossEntropy, "cross-entropy"},
                                   {Loss::Mse, "mse"},
                                   {Loss::SquaredError, "squared-error"},
                                   {Loss::TotalSquaredError, "total-squared-error"}}};
-constexpr Table<Init, 7> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
+constexpr Table<Init, 8> kInits{{{Init::NormalSqrtN, "normal-sqrt-n"},
                                  {Init::Uniform, "uniform"},
                                  {Init::Xavier, "xavier"},
                                  {Init::XavierBlog, "xavier-blog"},
                                  {Init::He, "he"},
                                  {Init::XavierNormal, "xavier-normal"},
-                                 {Init::VarianceScaling, "variance-scaling"}}};
-constexpr Table<BiasInit, 2> kBiasInits{{{BiasInit::Zero, "zero"}, {BiasInit::LikeWeights, "like-weights"}}};
+                                 {Init::VarianceScaling, "variance-scaling"},
+                                 {Init::LecunNormal, "lecun-normal"}}};
+constexpr Table<BiasInit, 3> kBiasInits{
+    {{BiasInit::Zero, "zero"}, {BiasInit::LikeWeights, "like-weights"}, {BiasInit::Relu01, "relu-0.1"}}};
 constexpr Table<Reduction, 2> kReductions{{{Reduction::Sum, "sum"}, {Reduction::Mean, "mean"}}};
-constexpr Table<Optimizer, 3> kOptimizers{
-    {{Optimizer::Sgd, "sgd"}, {Optimizer::Momentum, "momentum"}, {Optimizer::Adam, "adam"}}};
+constexpr Table<Optimizer, 4> kOptimizers{{{Optimizer::Sgd, "sgd"},
+                                           {Optimizer::Momentum, "momentum"},
+                                           {Optimizer::Adam, "adam"},
+                                           {Optimizer::Adadelta, "adadelta"}}};
 
 template <class E, size_t N>
 const char* lookup(const Table<E, N>& table, E value) {

@@ -35,19 +35,23 @@ std::optional<SquaredLossFactors> squaredLossFactors(Loss loss);
 // xavier-normal: N(0,1)·√(2/(n_in+n_out)) (Glorot & Bengio's normal form).
 // variance-scaling: N(0,1)·√(1/n_in) truncated at 2σ (redrawn beyond), TensorFlow.js's
 //                   default `VarianceScaling` (scale 1, fan-in, normal).
+// lecun-normal: N(0,1)·√(1/n_in), not truncated: ConvNetJS's Vol, which draws every conv
+//               filter and fully connected layer so.
 // For a conv kernel, n_in = k·k·C_in and n_out = k·k·C_out.
-enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal, VarianceScaling };
+enum class Init { NormalSqrtN, Uniform, Xavier, XavierBlog, He, XavierNormal, VarianceScaling, LecunNormal };
 
 // zero:         biases start at 0.
 // like-weights: the lab's layout, where the bias is an extra input fixed at 1: each layer is
 //               drawn as one (m+1, n) matrix by its weight init, the bias the last row.
-enum class BiasInit { Zero, LikeWeights };
+// relu-0.1:     0.1 for the layers with a ReLU activation, 0 for the others: ConvNetJS's
+//               bias_pref, "relus like a bit of positive bias to get gradients early".
+enum class BiasInit { Zero, LikeWeights, Relu01 };
 
 // How the per-sample gradients of one batch are combined: the TP's δw = aᵀ·e is a `sum`;
 // the lab and the blog divide by the batch size (`mean`).
 enum class Reduction { Sum, Mean };
 
-enum class Optimizer { Sgd, Momentum, Adam };
+enum class Optimizer { Sgd, Momentum, Adam, Adadelta };
 
 const char* name(Activation a);
 const char* name(Loss l);

@@ -20,8 +20,14 @@ double drawWeight(Init init, int m, int n, double scale, Rng& rng) {
       while (std::abs(x) > 2) x = rng.normal();
       return x / std::sqrt(static_cast<double>(m));
     }
+    case Init::LecunNormal: return rng.normal() / std::sqrt(static_cast<double>(m));
   }
   return 0;
+}
+
+// The starting value of every bias of a layer (like-weights draws its own after this).
+Scalar initialBias(BiasInit init, Activation activation) {
+  return init == BiasInit::Relu01 && activation == Activation::Relu ? Scalar(0.1) : Scalar(0);
 }
 
 }  // namespace
@@ -71,7 +77,7 @@ Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng) {
               for (int kx = 0; kx < k; ++kx)
                 layer.weights((ky * k + kx) * c + ci, o) =
                     static_cast<Scalar>(drawWeight(spec.init, patch, k * k * f.filters, spec.initScale, rng));
-        if (spec.bias) layer.bias = Vector::Zero(f.filters);
+        if (spec.bias) layer.bias = Vector::Constant(f.filters, initialBias(spec.biasInit, spec.frontActivation));
       }
       shape = layer.out;
       net.front.push_back(std::move(layer));
@@ -92,7 +98,7 @@ Expected<Network> makeNetwork(const NetworkSpec& spec, Rng& rng) {
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < n; ++j)
         layer.weights(i, j) = static_cast<Scalar>(drawWeight(spec.init, fanIn, n, spec.initScale, rng));
-    if (spec.bias) layer.bias = Vector::Zero(n);
+    if (spec.bias) layer.bias = Vector::Constant(n, initialBias(spec.biasInit, layer.activation));
     if (drawBias)
       for (int j = 0; j < n; ++j)
         layer.bias(j) = static_cast<Scalar>(drawWeight(spec.init, fanIn, n, spec.initScale, rng));

@@ -96,6 +96,31 @@ class Adam final : public BlockRule<T, Adam<T>, 2> {
   T c1_ = 1, c2_ = 1;
 };
 
+// Zeiler's Adadelta as ConvNetJS's trainer writes it: Δ is computed with the squared-step
+// average of the steps before this one (ConvNetJS: "xsum lags behind gsum by 1"), and ε sits
+// inside both square roots. The learning rate scales the applied step only (PyTorch's
+// convention; ConvNetJS has none, i.e. lr 1), so the step average is the rule's own.
+template <class T>
+class Adadelta final : public BlockRule<T, Adadelta<T>, 2> {
+ public:
+  Adadelta(const NetworkT<T>& net, double rho, double epsilon)
+      : BlockRule<T, Adadelta<T>, 2>(net), rho_(T(rho)), eps_(T(epsilon)) {}
+
+  template <class P, class G, class U, class X>
+  void step(P theta, G g, const StepSize<T>& s, U u, X x) const {
+    u = rho_ * u + ((T(1) - rho_) * s.scale * s.scale) * g.cwiseAbs2();
+    for (Eigen::Index j = 0; j < theta.cols(); ++j)
+      for (Eigen::Index i = 0; i < theta.rows(); ++i) {
+        const T delta = std::sqrt((x(i, j) + eps_) / (u(i, j) + eps_)) * (s.scale * g(i, j));
+        x(i, j) = rho_ * x(i, j) + (T(1) - rho_) * delta * delta;
+        theta(i, j) -= s.learningRate * delta;
+      }
+  }
+
+ private:
+  T rho_, eps_;
+};
+
 }  // namespace
 
 template <class T>
@@ -104,6 +129,7 @@ std::unique_ptr<UpdateRule<T>> makeUpdateRule(const TrainConfig& config, const N
     case Optimizer::Sgd: return std::make_unique<Sgd<T>>(net);
     case Optimizer::Momentum: return std::make_unique<Momentum<T>>(net, config.momentum);
     case Optimizer::Adam: return std::make_unique<Adam<T>>(net, config.beta1, config.beta2, config.epsilon);
+    case Optimizer::Adadelta: return std::make_unique<Adadelta<T>>(net, config.rho, config.adadeltaEpsilon);
   }
   return nullptr;
 }

@@ -9,6 +9,8 @@
 //   momentum:  v ← μ·v − lr·ĝ;  θ ← θ + v                         (v starts at 0)
 //   adam:      t ← t + 1;  m ← β₁·m + (1 − β₁)·ĝ;  u ← β₂·u + (1 − β₂)·ĝ²   (m, u start at 0)
 //              θ ← θ − lr·(m / (1 − β₁ᵗ)) / (√(u / (1 − β₂ᵗ)) + ε)
+//   adadelta:  u ← ρ·u + (1 − ρ)·ĝ²;  Δ = √((x + ε) / (u + ε))·ĝ;  x ← ρ·x + (1 − ρ)·Δ²;
+//              θ ← θ − lr·Δ                                       (u, x start at 0; ConvNetJS: lr 1)
 // tests/reference/check_optimizers.py recomputes these in NumPy from the formulas above.
 #pragma once
 
@@ -56,7 +58,7 @@ class UpdateRule {
 };
 
 // The rule config.optimizer names, with its hyper-parameters (momentum, beta1, beta2,
-// epsilon) from config and zero state shaped like `net`.
+// epsilon, rho, adadeltaEpsilon) from config and zero state shaped like `net`.
 template <class T>
 std::unique_ptr<UpdateRule<T>> makeUpdateRule(const TrainConfig& config, const NetworkT<T>& net);
 

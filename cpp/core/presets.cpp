@@ -120,6 +120,38 @@ std::vector<Preset> makePresets() {
                            "output": "softmax", "loss": "cross-entropy", "bias": true, "init": "variance-scaling",
                            "reduction": "mean", "optimizer": "sgd", "learning_rate": 0.1, "batch_size": 64,
                            "epochs": 3, "shuffle": true})"));
+  // The ConvNetJS MNIST demo (karpathy/convnetjs, demo/mnist.html and the library it loads):
+  // input 24×24×1 → conv 5×5, 8 filters, stride 1, pad 2, ReLU → pool 2×2 stride 2 → conv
+  // 5×5, 16 filters, pad 2, ReLU → pool 3×3 stride 3 → softmax 10 (ConvNetJS inserts the
+  // fully connected layer); SGDTrainer {method: 'adadelta', batch_size: 20, l2_decay: 0.001}
+  // with its defaults ρ 0.95, ε 1e-6, the summed gradient plus l2_decay·w (filters and weights,
+  // not biases) divided by the batch size; every Vol drawn N(0, 1/fan-in), the biases of ReLU
+  // layers 0.1 (bias_pref), others 0; a random 24×24 window of each 28×28 digit (offsets 0–3),
+  // and a test digit read as the mean of 4 such windows. The demo samples digits at random
+  // for as long as the page is open; here each epoch visits every digit once.
+  out.push_back(
+      preset("convnetjs", "ConvNetJS MNIST demo (karpathy/convnetjs, demo/mnist.html)",
+             "24×24 random crops → conv 5×5×8 same ReLU → max-pool 2 → conv 5×5×16 same ReLU → "
+             "max-pool 3 → 256 → 10 softmax, N(0, 1/fan-in) init, ReLU biases 0.1, Adadelta ρ 0.95 "
+             "ε 1e-6, L2 0.001, batch 20, 5 epochs; predictions average 4 random crops (measured on full MNIST: "
+             "0.78-1.13% test error after 5 epochs, seeds 1-3)",
+             R"({"layers": [576, "conv5x8same", "pool2", "conv5x16same", "pool3", 10], "hidden": "relu",
+                           "output": "softmax", "loss": "cross-entropy", "bias": true, "bias_init": "relu-0.1",
+                           "init": "lecun-normal", "reduction": "mean", "optimizer": "adadelta",
+                           "learning_rate": 1, "rho": 0.95, "adadelta_epsilon": 1e-6, "l2": 0.001,
+                           "batch_size": 20, "epochs": 5, "crop": 24, "shuffle": true})"));
+  // Not a lab: digitrain's convnet for full MNIST, best-augmented's distortions on a LeNet-like
+  // network small enough to train in the page (README, Augmentation: how it was chosen).
+  out.push_back(preset("best-cnn", "digitrain's own convnet for full MNIST (not a course lab)",
+                       "28×28 → conv 5×5×16 same ReLU → max-pool 2 → conv 5×5×32 ReLU → max-pool 2 → 800 → 128 "
+                       "ReLU → 10 softmax, He init, momentum 0.9 lr 0.05 x0.5 every 5 epochs, batch 64, 20 epochs, "
+                       "augmented as best-augmented (measured on full MNIST: 0.50% test error, seed 1)",
+                       R"({"layers": [784, "conv5x16same", "pool2", "conv5x32", "pool2", 128, 10], "hidden": "relu",
+                           "output": "softmax", "loss": "cross-entropy", "bias": true, "init": "he",
+                           "reduction": "mean", "optimizer": "momentum", "momentum": 0.9, "learning_rate": 0.05,
+                           "batch_size": 64, "epochs": 20, "step_decay_every": 5, "step_decay_factor": 0.5,
+                           "shuffle": true, "augment": true, "augment_shift": 2, "augment_rotation": 12,
+                           "augment_scale": 0.12, "augment_shear": 0.15, "elastic_alpha": 34, "elastic_sigma": 5})"));
   return out;
 }
 

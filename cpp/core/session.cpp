@@ -7,6 +7,7 @@
 
 #include "config_json.h"
 #include "conv_math.h"
+#include "crop.h"
 #include "layer_math.h"
 #include "npz.h"
 #include "presets.h"
@@ -118,8 +119,47 @@ Prediction forwardWithActivations(const Network& net, const float* input) {
   return p;
 }
 
+Expected<Prediction> predictImage(const Network& net, int crop, const std::vector<float>& pixels, uint64_t sample,
+                                  const char* call) {
+  for (size_t i = 0; i < pixels.size(); ++i)
+    if (!std::isfinite(pixels[i])) return fail(std::string(call) + ": pixel " + std::to_string(i) + " is not a number");
+  if (crop == 0) {
+    if (pixels.size() != static_cast<size_t>(net.inputs()))
+      return fail(std::string(call) + ": got " + std::to_string(pixels.size()) + " values but the model has " +
+                  std::to_string(net.inputs()) + " inputs");
+    return forwardWithActivations(net, pixels.data());
+  }
+  const int side = static_cast<int>(std::lround(std::sqrt(double(pixels.size()))));
+  if (size_t(side) * size_t(side) != pixels.size() || side <= crop)
+    return fail(std::string(call) + ": got " + std::to_string(pixels.size()) + " values but the model reads " +
+                std::to_string(crop) + "×" + std::to_string(crop) + " windows of a larger square image");
+  std::vector<float> window(size_t(crop) * crop);
+  Prediction p;
+  std::vector<float> mean;
+  for (int view = 0; view < kCropViews; ++view) {
+    cropImage(pixels.data(), side, predictionCropOffset(sample, view, side, crop), crop, window.data());
+    Prediction v = forwardWithActivations(net, window.data());
+    const std::vector<float>& out = v.activations.back();
+    if (view == 0) {
+      mean = out;
+      p = std::move(v);
+    } else
+      for (size_t k = 0; k < mean.size(); ++k) mean[k] += out[k];
+  }
+  for (float& m : mean) m /= float(kCropViews);
+  p.activations.back() = mean;
+  p.predicted = static_cast<int>(std::max_element(mean.begin(), mean.end()) - mean.begin());
+  return p;
+}
+
+int modelCrop(const Model& model) { return model.config ? model.config->crop : 0; }
+
 Status checkModelReads(const Network& net, const std::string& modelName, const Dataset& set,
-                       const std::string& imagesName) {
+                       const std::string& imagesName, int crop) {
+  if (crop > 0) {
+    if (Status s = checkCrop(crop, net.inputs(), set.rows, set.cols); !s) return fail(modelName + ": " + s.error());
+    return Ok{};
+  }
   if (net.inputs() != set.features())
     return fail(modelName + ": the model reads " + std::to_string(net.inputs()) + " inputs but " + imagesName +
                 " holds images of " + std::to_string(set.rows) + "×" + std::to_string(set.cols) + " = " +
@@ -128,14 +168,14 @@ Status checkModelReads(const Network& net, const std::string& modelName, const D
 }
 
 Expected<Evaluation> evaluateModel(const Network& net, const std::string& modelName, const Dataset& set,
-                                   const std::string& imagesName, size_t count, bool keepPredictions,
-                                   ThreadPool* pool) {
+                                   const std::string& imagesName, size_t count, bool keepPredictions, ThreadPool* pool,
+                                   int crop) {
   if (net.outputs() != kClasses)
     return fail(modelName + ": the model has " + std::to_string(net.outputs()) +
                 " output(s); evaluating on digits needs " + std::to_string(kClasses));
-  if (Status s = checkModelReads(net, modelName, set, imagesName); !s) return fail(s.error());
+  if (Status s = checkModelReads(net, modelName, set, imagesName, crop); !s) return fail(s.error());
   const size_t end = count > 0 ? std::min(count, set.count()) : set.count();
-  return evaluate(net, set, 0, end, keepPredictions, pool);
+  return evaluate(net, set, 0, end, keepPredictions, pool, crop);
 }
 
 Expected<std::vector<double>> numbersFromJson(std::string_view text, const std::string& where) {
@@ -380,39 +420,31 @@ Expected<SplitEvaluation> Session::evaluate(Split split, bool keepPredictions) c
   const Loaded& loaded = slot(split == Split::Train ? Slot::Train : Slot::Test);
   if (!loaded.data || loaded.data->count() == 0)
     return fail(std::string("no ") + (split == Split::Train ? "training" : "test") + " data loaded");
-  auto ev = evaluateModel(imported_->network, importedName_, *loaded.data, loaded.imagesName, 0, keepPredictions);
+  auto ev = evaluateModel(imported_->network, importedName_, *loaded.data, loaded.imagesName, 0, keepPredictions,
+                          nullptr, modelCrop(*imported_));
   if (!ev) return fail(ev.error());
   out.evaluation = std::move(ev.value());
   out.outputs = imported_->network.outputs();
   return out;
 }
 
-Expected<const Network*> Session::networkReading(const std::vector<float>& pixels, const char* call) const {
+Expected<Prediction> Session::networkReading(const std::vector<float>& pixels, const char* call) const {
   const Network* net = network();
   if (!net) return fail("no model: configure a run or import a model first");
-  if (pixels.size() != static_cast<size_t>(net->inputs()))
-    return fail(std::string(call) + ": got " + std::to_string(pixels.size()) + " values but the model has " +
-                std::to_string(net->inputs()) + " inputs");
-  for (size_t i = 0; i < pixels.size(); ++i)
-    if (!std::isfinite(pixels[i])) return fail(std::string(call) + ": pixel " + std::to_string(i) + " is not a number");
-  return net;
+  return predictImage(*net, trainer_ ? trainer_->config().crop : modelCrop(*imported_), pixels, 0, call);
 }
 
 Expected<Prediction> Session::predict(const std::vector<float>& pixels) const {
-  auto net = networkReading(pixels, "predict");
-  if (!net) return fail(net.error());
-  return forwardWithActivations(**net, pixels.data());
+  return networkReading(pixels, "predict");
 }
 
 Expected<std::vector<FeatureMap>> Session::featureMaps(const std::vector<float>& pixels) const {
-  auto net = networkReading(pixels, "featureMaps");
-  if (!net) return fail(net.error());
-  const Network& n = **net;
+  auto p = networkReading(pixels, "featureMaps");
+  if (!p) return fail(p.error());
+  const Network& n = *network();
   std::vector<FeatureMap> maps;
-  if (n.front.empty()) return maps;
-  Prediction p = forwardWithActivations(n, pixels.data());
   for (size_t l = 0; l < n.front.size(); ++l)
-    maps.push_back({n.front[l].spec, n.front[l].out, std::move(p.featureMaps[l])});
+    maps.push_back({n.front[l].spec, n.front[l].out, std::move(p->featureMaps[l])});
   return maps;
 }
 
@@ -423,8 +455,8 @@ Expected<Model> Session::exportModel() const {
     m.config = trainer_->config();
     m.history = trainer_->history();
     if (train_.data) {
-      m.inputRows = train_.data->rows;
-      m.inputCols = train_.data->cols;
+      m.inputRows = networkSide(m.config->crop, train_.data->rows);
+      m.inputCols = networkSide(m.config->crop, train_.data->cols);
     }
     return m;
   }

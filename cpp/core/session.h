@@ -218,8 +218,8 @@ class Session {
   Loaded& slot(Slot s) { return s == Slot::Train ? train_ : test_; }
   const Loaded& slot(Slot s) const { return s == Slot::Train ? train_ : test_; }
   void dropTrainer();
-  // The current network, when `pixels` is one input it reads (`call` starts the message).
-  Expected<const Network*> networkReading(const std::vector<float>& pixels, const char* call) const;
+  // The current network's reading of `pixels` (predictImage; `call` starts a refusal's message).
+  Expected<Prediction> networkReading(const std::vector<float>& pixels, const char* call) const;
 
   ThreadBudget& budget_;
   IdxLimits idxLimits_;
@@ -240,16 +240,27 @@ TrainConfig configForNetwork(const Network& net);
 // Every layer's output for one input, from the same forward pass training uses.
 Prediction forwardWithActivations(const Network& net, const float* input);
 
+// The prediction for one side×side image, as evaluation reads a digit: with crop 0 the
+// network's (forwardWithActivations); with crop > 0 (crop.h) the activations and feature maps
+// of its first window, but the output, and so `predicted`, the mean over its kCropViews
+// windows, those evaluation reads the digit with index `sample` from (a drawing: 0). Refused
+// when the image does not fit the network.
+Expected<Prediction> predictImage(const Network& net, int crop, const std::vector<float>& pixels, uint64_t sample = 0,
+                                  const char* call = "predict");
+
+// The crop a model's predictions use: its settings', 0 when it has none.
+int modelCrop(const Model& model);
+
 // A model reads these images when it has as many inputs as they have pixels; the message
 // names the model and the images.
 Status checkModelReads(const Network& net, const std::string& modelName, const Dataset& set,
-                       const std::string& imagesName);
+                       const std::string& imagesName, int crop = 0);
 
 // A model's error, loss and confusion on samples [0, count) of `set` (all when 0). Refused,
 // naming the model, unless it has ten outputs (one per digit) and reads these images.
 Expected<Evaluation> evaluateModel(const Network& net, const std::string& modelName, const Dataset& set,
                                    const std::string& imagesName, size_t count, bool keepPredictions,
-                                   ThreadPool* pool = nullptr);
+                                   ThreadPool* pool = nullptr, int crop = 0);
 
 // A JSON array of numbers (or a single number) from `text`; `where` starts each message
 // ("--input: element 1 is not a number (got \"a\")").

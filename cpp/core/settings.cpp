@@ -10,6 +10,7 @@
 
 #include "augment.h"
 #include "config_json.h"
+#include "crop.h"
 #include "presets.h"
 #include "types.h"
 
@@ -166,7 +167,8 @@ std::vector<Setting> buildTable() {
       choice(row("loss", T::Enum, "Loss", "what training minimises", "--loss", DIGITRAIN_FIELD(loss)), lossNames()));
   t.push_back(row("bias", T::Bool, "Biases", "a bias on every unit", "--bias", DIGITRAIN_FIELD(bias)));
   t.push_back(choice(row("bias_init", T::Enum, "Bias init",
-                         "zero, or like-weights: drawn with the weights as one more input row fixed at 1",
+                         "zero; like-weights: drawn with the weights as one more input row fixed at 1; "
+                         "relu-0.1: 0.1 in ReLU layers, else 0",
                          "--bias-init", DIGITRAIN_FIELD(biasInit)),
                      biasInitNames()));
   t.push_back(
@@ -196,6 +198,12 @@ std::vector<Setting> buildTable() {
   t.push_back(
       ranged(row("epsilon", T::Number, "Adam ε", "added to Adam's denominator", "--epsilon", DIGITRAIN_FIELD(epsilon)),
              above(0), std::nullopt));
+  t.push_back(ranged(row("rho", T::Number, "Adadelta ρ", "decay of Adadelta's mean squared gradient and step", "--rho",
+                         DIGITRAIN_FIELD(rho)),
+                     atLeast(0), below(1)));
+  t.push_back(ranged(row("adadelta_epsilon", T::Number, "Adadelta ε", "added inside Adadelta's square roots",
+                         "--adadelta-epsilon", DIGITRAIN_FIELD(adadeltaEpsilon)),
+                     above(0), std::nullopt));
 
   Setting batch =
       ranged(row("batch_size", T::Int, "Batch size", "samples per step; 0 (or `full`) = the whole training set",
@@ -264,6 +272,11 @@ std::vector<Setting> buildTable() {
                          "width of the Gaussian smoothing the elastic displacements: larger is smoother",
                          "--elastic-sigma", DIGITRAIN_FIELD(elasticSigma)),
                      atLeast(kMinElasticSigma), atMost(kMaxElasticSigma)));
+  t.push_back(ranged(row("crop", T::Int, "Random crop (px)",
+                         "train on a random crop×crop window of each digit, predict from the mean of 4 windows; "
+                         "the network then has crop² inputs (0 = off)",
+                         "--crop", DIGITRAIN_FIELD(crop)),
+                     atLeast(0), atMost(kMaxCrop)));
   t.push_back(row("seed", T::Seed, "Seed", "seed of every random draw (weights, order, dropout)", "--seed",
                   DIGITRAIN_FIELD(seed)));
   Setting threads = ranged(row("threads", T::Int, "Threads",

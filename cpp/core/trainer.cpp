@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 
+#include "crop.h"
 #include "settings.h"
 
 namespace digitrain {
@@ -115,21 +116,61 @@ void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Worksp
   gatherImages([&](int j) { return set.image(indices[j]); }, count, set.features(), ws);
 }
 
+namespace {
+
+// The outputs of samples indices[0..count) of `set` as a prediction with crops reads them:
+// the mean of the outputs on each sample's kCropViews windows, left in ws.a.back() with the
+// targets, as the uncropped forward pass leaves them.
+void forwardCropViews(const Network& net, const Dataset& set, const uint32_t* indices, int count, int crop,
+                      Workspace<Scalar>& ws, FrontWorkspace<Scalar>& fw, std::vector<uint8_t>& windows, Matrix& mean) {
+  const int n = crop * crop;
+  for (int view = 0; view < kCropViews; ++view) {
+    for (int j = 0; j < count; ++j)
+      cropImage(set.image(indices[j]), set.cols, predictionCropOffset(indices[j], view, set.rows, crop), crop,
+                windows.data() + size_t(j) * n);
+    auto image = [&](int j) { return windows.data() + size_t(j) * n; };
+    if (net.front.empty()) gatherImages(image, count, n, ws);
+    else {
+      gatherFrontInputs(image, count, n, fw);
+      frontForward(net, fw, ws, count);
+    }
+    forward(net, ws, count);
+    if (view == 0) mean = ws.a.back().leftCols(count);
+    else mean += ws.a.back().leftCols(count);
+  }
+  ws.a.back().leftCols(count) = mean / Scalar(kCropViews);
+  gatherTargets(set, indices, count, ws);
+}
+
+}  // namespace
+
 // Thread t's chunk of training samples order_[position, position + count): with augmentation,
 // each image is distorted into the thread's buffer first (what the sparse index then reads).
 void Trainer::gatherTraining(int t, size_t position, int count) {
   Workspace<Scalar>& ws = workspaces_[t];
   const uint32_t* indices = order_.data() + position;
   FrontWorkspace<Scalar>* fw = net_.front.empty() ? nullptr : &frontWorkspaces_[t];
-  if (!augmenter_) {
+  const int crop = config_.crop;
+  if (!augmenter_ && crop == 0) {
     gather(net_, *train_, indices, count, ws, fw);
     return;
   }
-  const int n = train_->features();
-  uint8_t* bytes = augmented_[t].data();
+  int n = train_->features();
+  uint8_t* bytes = augmenter_ ? augmented_[t].data() : nullptr;
   const int epochIndex = epoch();
-  for (int j = 0; j < count; ++j)
-    augmenter_->apply(train_->image(indices[j]), bytes + size_t(j) * n, epochIndex, indices[j], augmentScratch_[t]);
+  if (augmenter_)
+    for (int j = 0; j < count; ++j)
+      augmenter_->apply(train_->image(indices[j]), bytes + size_t(j) * n, epochIndex, indices[j], augmentScratch_[t]);
+  if (crop > 0) {
+    // The window is cut from the distorted digit when there is one, as the demo crops last.
+    uint8_t* windows = cropped_[t].data();
+    for (int j = 0; j < count; ++j)
+      cropImage(bytes ? bytes + size_t(j) * n : train_->image(indices[j]), train_->cols,
+                trainingCropOffset(config_.seed, epochIndex, indices[j], train_->rows, crop), crop,
+                windows + size_t(j) * crop * crop);
+    bytes = windows;
+    n = crop * crop;
+  }
   auto image = [&](int j) { return bytes + size_t(j) * n; };
   if (fw) gatherFrontInputs(image, count, n, *fw);  // a convnet reads the distorted image as its map
   else gatherImages(image, count, n, ws);
@@ -146,11 +187,13 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const TrainConfig& config, st
   if (!config.front.empty() && train->rows != train->cols)
     return fail("--layers: conv and pool layers need square images, but the training images are " +
                 std::to_string(train->rows) + "×" + std::to_string(train->cols));
-  if (train->features() != inputs)
+  if (config.crop > 0) {
+    if (Status s = checkCrop(config.crop, inputs, train->rows, train->cols); !s) return fail(s.error());
+  } else if (train->features() != inputs)
     return fail("--layers: the network has " + std::to_string(inputs) + " inputs but the training images are " +
                 std::to_string(train->rows) + "×" + std::to_string(train->cols) + " = " +
                 std::to_string(train->features()) + " pixels");
-  if (test && test->count() > 0 && test->features() != inputs)
+  if (test && test->count() > 0 && (test->rows != train->rows || test->cols != train->cols))
     return fail("the test images are " + std::to_string(test->rows) + "×" + std::to_string(test->cols) +
                 " but the training images are " + std::to_string(train->rows) + "×" + std::to_string(train->cols));
   Network net;
@@ -224,6 +267,11 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
     augmented_.resize(buffers);
     for (int t = 0; t < buffers; ++t) augmented_[t].resize(size_t(workspaces_[t].capacity) * train_->features());
     augmentScratch_.resize(buffers);
+  }
+  if (config_.crop > 0) {
+    cropped_.resize(workspaces_.size());
+    for (size_t t = 0; t < workspaces_.size(); ++t)
+      cropped_[t].resize(size_t(workspaces_[t].capacity) * config_.crop * config_.crop);
   }
   if (config_.threads > 0) threads_ = usable;
   rule_ = makeUpdateRule(config_, net_);
@@ -707,19 +755,20 @@ EpochMetrics Trainer::finishEpoch() {
 
 Evaluation Trainer::evaluate(Split split, bool keepPredictions) const {
   switch (split) {
-    case Split::Train: return digitrain::evaluate(net_, *train_, 0, trainCount_, keepPredictions, pool_.get());
+    case Split::Train:
+      return digitrain::evaluate(net_, *train_, 0, trainCount_, keepPredictions, pool_.get(), config_.crop);
     case Split::Validation:
       return digitrain::evaluate(net_, *train_, validationBegin_, validationBegin_ + validationCount_, keepPredictions,
-                                 pool_.get());
+                                 pool_.get(), config_.crop);
     case Split::Test:
       if (!test_) return {};
-      return digitrain::evaluate(net_, *test_, 0, testCount_, keepPredictions, pool_.get());
+      return digitrain::evaluate(net_, *test_, 0, testCount_, keepPredictions, pool_.get(), config_.crop);
   }
   return {};
 }
 
 Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end, bool keepPredictions,
-                    ThreadPool* pool) {
+                    ThreadPool* pool, int crop) {
   Evaluation ev;
   ev.count = end > begin ? end - begin : 0;
   if (ev.count == 0) return ev;
@@ -744,12 +793,17 @@ Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t
     FrontWorkspace<Scalar> fw;
     if (!net.front.empty()) fw.resize(net, ws.capacity);
     std::vector<uint32_t> idx(ws.capacity);
+    std::vector<uint8_t> windows(crop > 0 ? size_t(ws.capacity) * crop * crop : 0);
+    Matrix mean;
     auto& confusion = sums[t].confusion;
     for (size_t c = from; c < to; c += ws.capacity) {
       const int n = static_cast<int>(std::min<size_t>(ws.capacity, to - c));
       std::iota(idx.begin(), idx.begin() + n, static_cast<uint32_t>(c));
-      gather(net, set, idx.data(), n, ws, net.front.empty() ? nullptr : &fw);
-      forward(net, ws, n);
+      if (crop > 0) forwardCropViews(net, set, idx.data(), n, crop, ws, fw, windows, mean);
+      else {
+        gather(net, set, idx.data(), n, ws, net.front.empty() ? nullptr : &fw);
+        forward(net, ws, n);
+      }
       const auto& out = ws.a.back();
       for (int j = 0; j < n; ++j) {
         const int predicted = argmax(out.col(j));

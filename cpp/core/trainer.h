@@ -172,6 +172,8 @@ class Trainer {
   std::unique_ptr<Augmenter> augmenter_;
   std::vector<std::vector<uint8_t>> augmented_;
   std::vector<Augmenter::Scratch> augmentScratch_;
+  // Random crops (crop.h): empty when off; else each thread's chunk of crop×crop windows.
+  std::vector<std::vector<uint8_t>> cropped_;
   void gatherTraining(int t, size_t position, int count);
   // The conv/pool front, when the network has one (conv_math.h): per-thread workspaces and
   // gradients, and its own update rule (state shaped like the front's parameters).
@@ -196,8 +198,10 @@ ValidationSplit validationSplit(size_t requested, size_t loaded, const std::stri
 // sparse index for mostly-zero images, the dense columns a[0] otherwise.
 void gatherInputs(const Dataset& set, const uint32_t* indices, int count, Workspace<Scalar>& ws);
 
-// Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool.
+// Evaluates `net` on samples [begin, end) of `set`, in chunks, optionally on a pool. With
+// crop > 0 each sample's output is the mean of the network's outputs on its kCropViews
+// windows (crop.h), and its loss is that mean's.
 Evaluation evaluate(const Network& net, const Dataset& set, size_t begin, size_t end, bool keepPredictions,
-                    ThreadPool* pool = nullptr);
+                    ThreadPool* pool = nullptr, int crop = 0);
 
 }  // namespace digitrain

@@ -74,8 +74,8 @@ int runEval(const std::vector<std::string>& argv) {
   if (!set) return reportError(set.error());
   std::unique_ptr<ThreadPool> pool;
   if (threads > 1) pool = std::make_unique<ThreadPool>(threads);
-  auto evaluated =
-      evaluateModel(model->network, modelPath, **set, imagesPath, static_cast<size_t>(limit), false, pool.get());
+  auto evaluated = evaluateModel(model->network, modelPath, **set, imagesPath, static_cast<size_t>(limit), false,
+                                 pool.get(), modelCrop(*model));
   if (!evaluated) return reportError(evaluated.error());
   const Evaluation& ev = *evaluated;
   const size_t wrong = static_cast<size_t>(ev.error * double(ev.count) + 0.5);
@@ -138,7 +138,8 @@ int runPredict(const std::vector<std::string>& argv) {
   auto set = labelsPath ? loadDataset(imagesPath, *labelsPath) : loadImages(imagesPath);
   if (!set) return reportError(set.error());
   const Dataset& images = **set;
-  if (Status s = checkModelReads(model->network, modelPath, images, imagesPath); !s) return reportError(s.error());
+  if (Status s = checkModelReads(model->network, modelPath, images, imagesPath, modelCrop(*model)); !s)
+    return reportError(s.error());
   if (static_cast<size_t>(index) >= images.count())
     return reportError("--index " + std::to_string(index) + ": " + imagesPath + " holds " +
                        std::to_string(images.count()) + " images (0 to " + std::to_string(images.count() - 1) + ")");
@@ -146,7 +147,9 @@ int runPredict(const std::vector<std::string>& argv) {
   std::vector<float> input(static_cast<size_t>(images.features()));
   const uint8_t* px = images.image(static_cast<size_t>(index));
   for (size_t i = 0; i < input.size(); ++i) input[i] = float(px[i]) / 255.0f;
-  const Prediction prediction = forwardWithActivations(model->network, input.data());
+  auto result = predictImage(model->network, modelCrop(*model), input, static_cast<uint64_t>(index));
+  if (!result) return reportError(result.error());
+  const Prediction& prediction = *result;
   const std::vector<float>& out = prediction.outputs();
   const int predicted = prediction.predicted;
   const bool softmax = model->network.layers.back().activation == Activation::Softmax;

@@ -12,6 +12,7 @@
 #include "cli_common.h"
 #include "cli_settings.h"
 #include "config_json.h"
+#include "crop.h"
 #include "npz.h"
 #include "presets.h"
 #include "trainer.h"
@@ -153,8 +154,8 @@ Status saveOutputs(const Args& args, const Trainer& trainer, const Dataset& trai
     model.network = trainer.network();
     model.config = trainer.config();
     model.history = trainer.history();
-    model.inputRows = train.rows;
-    model.inputCols = train.cols;
+    model.inputRows = networkSide(model.config->crop, train.rows);
+    model.inputCols = networkSide(model.config->crop, train.cols);
     const std::string text = modelToJson(model);
     if (Status s = writeFile(*path, text.data(), text.size()); !s) return s;
     if (!json) std::printf("saved the model to %s\n", path->c_str());

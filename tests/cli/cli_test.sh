@@ -177,6 +177,28 @@ case_save_eval_predict() {
   expect_out '^image 0 of .*: predicted [0-9]'
 }
 
+# A model trained on random crops (the convnetjs preset) reads whole digits: `eval` gives the
+# test error the run reported (both average the same 4 windows per digit) and `predict` takes a
+# 28×28 image; the file's input is the 24×24 window and its config says crop 24.
+case_crop_preset() {
+  run train "${TRAIN[@]}" "${TEST[@]}" --preset convnetjs --epochs 1 --limit 300 --test-limit 200 --save "$TMP/c.json" --json
+  expect_rc 0
+  local reported
+  reported=$(grep -Eo '"test_error":[0-9.e-]+' "$TMP/out" | cut -d: -f2)
+  [ -n "$reported" ] || fail "the run reported no test error"
+  grep -Eq '"input": \{"rows": 24, "cols": 24,' "$TMP/c.json" || fail "the model's input is not the 24×24 window"
+  grep -Eq '"crop": 24,' "$TMP/c.json" || fail "the saved config does not say crop 24"
+  grep -Eq '"optimizer": "adadelta",' "$TMP/c.json" || fail "the saved config does not say adadelta"
+  run eval --model "$TMP/c.json" --images "$TEST_IMAGES" --labels "$TEST_LABELS" --limit 200 --json
+  expect_rc 0
+  local evaluated
+  evaluated=$(grep -Eo '"error":[0-9.e-]+' "$TMP/out" | cut -d: -f2)
+  [ "$evaluated" = "$reported" ] || fail "eval gives error $evaluated, the run reported $reported"
+  run predict --model "$TMP/c.json" --images "$TEST_IMAGES" --index 3 --labels "$TEST_LABELS" --json
+  expect_rc 0
+  expect_out '^\{"index":3,"predicted":[0-9],"label":3,"probabilities":\[([0-9.e-]+,){9}[0-9.e-]+\]\}$'
+}
+
 case_step_lab() {
   local model="$FIX/models/lab-2-2-1.json"
   run step --model "$model" --input '[0.8, 0.2]' --target '[0.4]' --lr 5
@@ -352,8 +374,8 @@ case_bench() {
   expect_err '^error: .*train-labels-idx1-ubyte.gz: images are not 2-D per sample'
 }
 
-ALL=(info_gz info_raw train_json preset_override lab_subset save_eval_predict step_lab step_conv bad_input diverge help
-  settings bench)
+ALL=(info_gz info_raw train_json preset_override lab_subset save_eval_predict crop_preset step_lab step_conv bad_input
+  diverge help settings bench)
 [ $# -gt 0 ] || set -- "${ALL[@]}"
 for CASE in "$@"; do
   if ! declare -F "case_$CASE" >/dev/null; then

@@ -41,6 +41,8 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "beta1",
                                        "beta2",
                                        "epsilon",
+                                       "rho",
+                                       "adadelta_epsilon",
                                        "batch_size",
                                        "epochs",
                                        "validation",
@@ -61,6 +63,7 @@ TEST(ConfigJson, WritesEverySettingUnderItsSnakeCaseKey) {
                                        "augment_shear",
                                        "elastic_alpha",
                                        "elastic_sigma",
+                                       "crop",
                                        "seed",
                                        "threads"};
   const json j = configToJson(TrainConfig{});
@@ -165,7 +168,7 @@ TEST(ConfigJson, RefusesAnUnknownEnumNameListingTheAllowedOnes) {
   EXPECT_EQ(patchError(R"({"hidden": "softmax"})"), "setting \"hidden\" (Hidden activation) must be one of " + hidden +
                                                         ", got \"softmax\" (only the output layer may have it)");
   EXPECT_EQ(patchError(R"({"optimizer": "rmsprop"})"),
-            "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, got \"rmsprop\"");
+            "setting \"optimizer\" (Optimiser) must be one of sgd, momentum, adam, adadelta, got \"rmsprop\"");
   EXPECT_EQ(patchError(R"({"loss": 3})"),
             "setting \"loss\" (Loss) must be one of cross-entropy, mse, squared-error, total-squared-error, got 3");
   EXPECT_NE(patchError(R"({"init": "glorot"})").find(allowedInits()), std::string::npos);

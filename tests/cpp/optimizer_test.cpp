@@ -47,10 +47,11 @@ TEST(UpdateRule, OnlySgdMayBeFusedIntoTheGradientProducts) {
   EXPECT_TRUE(makeUpdateRule(withOptimizer(Optimizer::Sgd, 0.1), net)->stateless());
   EXPECT_FALSE(makeUpdateRule(withOptimizer(Optimizer::Momentum, 0.1), net)->stateless());
   EXPECT_FALSE(makeUpdateRule(withOptimizer(Optimizer::Adam, 0.1), net)->stateless());
+  EXPECT_FALSE(makeUpdateRule(withOptimizer(Optimizer::Adadelta, 1.0), net)->stateless());
 }
 
 TEST(UpdateRule, BiasesAreNotRegularised) {
-  for (Optimizer optimizer : {Optimizer::Sgd, Optimizer::Momentum, Optimizer::Adam}) {
+  for (Optimizer optimizer : {Optimizer::Sgd, Optimizer::Momentum, Optimizer::Adam, Optimizer::Adadelta}) {
     const TrainConfig c = withOptimizer(optimizer, 0.1);
     NetworkT<double> plain = smallLayer(), decayed = smallLayer();
     auto a = makeUpdateRule(c, plain), b = makeUpdateRule(c, decayed);
@@ -77,6 +78,38 @@ TEST(UpdateRule, AdamsFirstStepIsTheLearningRateTimesTheGradientsSign) {
   const WeightsT<double> moved = net.layers[0].weights - start.layers[0].weights;
   for (Eigen::Index i = 0; i < gW.size(); ++i)
     EXPECT_NEAR(moved.data()[i], -0.01 * (gW.data()[i] > 0 ? 1 : -1), 1e-6) << i;
+}
+
+// Two steps worked by hand from ConvNetJS's formulas, with ρ = 0.5 and ε = 0.01 so every term
+// counts: ĝ = s·(g + λθ); u₁ = (1 − ρ)ĝ², Δ₁ = √(ε/(u₁ + ε))·ĝ, x₁ = (1 − ρ)Δ₁²; then
+// u₂ = ρu₁ + (1 − ρ)ĝ², Δ₂ = √((x₁ + ε)/(u₂ + ε))·ĝ (the step average lags one step behind).
+TEST(UpdateRule, AdadeltaStepsAsConvNetJsWritesThem) {
+  const double rho = 0.5, eps = 0.01, lr = 2.0, scale = 0.5, l2 = 0.1;
+  TrainConfig c = withOptimizer(Optimizer::Adadelta, lr);
+  c.rho = rho;
+  c.adadeltaEpsilon = eps;
+  const NetworkT<double> start = smallLayer();
+  NetworkT<double> net = start;
+  auto rule = makeUpdateRule(c, net);
+  WeightsT<double> gW(2, 3);
+  gW << 0.4, -1.0, 0.0, 2.0, 0.3, -0.05;
+  const VectorT<double> gb = VectorT<double>::Constant(3, 0.6);
+  for (int i = 0; i < 2; ++i) step(*rule, net, gW, gb, {lr, scale, l2});
+  for (Eigen::Index k = 0; k < gW.size(); ++k) {
+    double theta = start.layers[0].weights.data()[k], u = 0, x = 0;
+    for (int t = 0; t < 2; ++t) {
+      const double g = scale * (gW.data()[k] + l2 * theta);
+      u = rho * u + (1 - rho) * g * g;
+      const double delta = std::sqrt((x + eps) / (u + eps)) * g;
+      x = rho * x + (1 - rho) * delta * delta;
+      theta -= lr * delta;
+    }
+    EXPECT_NEAR(net.layers[0].weights.data()[k], theta, 1e-14) << k;
+  }
+  // Biases: the same without λ; ĝ = 0.3 on both steps.
+  const double g = 0.3, u1 = (1 - rho) * g * g, d1 = std::sqrt(eps / (u1 + eps)) * g, x1 = (1 - rho) * d1 * d1,
+               u2 = rho * u1 + (1 - rho) * g * g, d2 = std::sqrt((x1 + eps) / (u2 + eps)) * g;
+  EXPECT_NEAR(net.layers[0].bias(0), start.layers[0].bias(0) - lr * (d1 + d2), 1e-14);
 }
 
 // With a constant gradient g, v_t = −lr·g·(1 − μᵗ)/(1 − μ): the step grows towards lr·g/(1 − μ).

@@ -1,6 +1,7 @@
 // Each preset against the lab it cites (each lab and its source are named in the README's presets table).
 #include <gtest/gtest.h>
 
+#include "conv.h"
 #include "presets.h"
 
 namespace digitrain {
@@ -69,6 +70,40 @@ TEST(Presets, AssignmentAndLab) {
   EXPECT_TRUE(l.bias);
   EXPECT_EQ(l.biasInit, BiasInit::LikeWeights);  // its biases are one more weight row
   get("best");
+}
+
+// ConvNetJS's demo network and trainer (karpathy/convnetjs demo/mnist.html, its SGDTrainer's
+// defaults, Vol's init and makeLayers' bias_pref).
+TEST(Presets, ConvNetJs) {
+  TrainConfig c = get("convnetjs");
+  EXPECT_EQ(c.crop, 24);
+  EXPECT_EQ(c.layers, (std::vector<int>{576, 10}));
+  ASSERT_EQ(c.front.size(), 4u);
+  EXPECT_EQ(frontToken(c.front[0]), "conv5x8same");
+  EXPECT_EQ(frontToken(c.front[1]), "pool2");
+  EXPECT_EQ(frontToken(c.front[2]), "conv5x16same");
+  EXPECT_EQ(frontToken(c.front[3]), "pool3");
+  EXPECT_EQ(*frontOutputSize(576, c.front), 4 * 4 * 16);  // 24 → 24 → 12 → 12 → 4
+  EXPECT_EQ(c.hidden, Activation::Relu);
+  EXPECT_EQ(c.output, Activation::Softmax);
+  EXPECT_EQ(c.init, Init::LecunNormal);
+  EXPECT_EQ(c.biasInit, BiasInit::Relu01);
+  EXPECT_EQ(c.optimizer, Optimizer::Adadelta);
+  EXPECT_DOUBLE_EQ(c.learningRate, 1);
+  EXPECT_DOUBLE_EQ(c.rho, 0.95);
+  EXPECT_DOUBLE_EQ(c.adadeltaEpsilon, 1e-6);
+  EXPECT_DOUBLE_EQ(c.l2, 0.001);
+  EXPECT_EQ(c.reduction, Reduction::Mean);  // ConvNetJS divides the summed gradient by batch_size
+  EXPECT_EQ(c.batchSize, 20);
+  EXPECT_FALSE(c.augment);
+}
+
+TEST(Presets, BestCnnIsAnAugmentedConvnet) {
+  TrainConfig c = get("best-cnn");
+  EXPECT_FALSE(c.front.empty());
+  EXPECT_TRUE(c.augment);
+  EXPECT_EQ(c.crop, 0);
+  EXPECT_EQ(c.validation, 0);  // chosen on a validation split; the preset trains on all 60,000
 }
 
 TEST(Presets, UnknownNameListsTheKnownOnes) {

@@ -89,6 +89,8 @@ inline TrainConfig everyFieldChanged() {
   c.beta1 = 0.85;
   c.beta2 = 0.995;
   c.epsilon = 1e-7;
+  c.rho = 0.9;
+  c.adadeltaEpsilon = 1e-5;
   c.batchSize = 32;
   c.epochs = 3;
   c.validation = 1000;
@@ -109,6 +111,7 @@ inline TrainConfig everyFieldChanged() {
   c.augmentShear = 0.3;
   c.elasticAlpha = 34;
   c.elasticSigma = 4.5;
+  c.crop = 24;
   c.seed = std::numeric_limits<uint64_t>::max();
   c.threads = 2;
   return c;
@@ -135,6 +138,8 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.beta1, b.beta1);
   EXPECT_EQ(a.beta2, b.beta2);
   EXPECT_EQ(a.epsilon, b.epsilon);
+  EXPECT_EQ(a.rho, b.rho);
+  EXPECT_EQ(a.adadeltaEpsilon, b.adadeltaEpsilon);
   EXPECT_EQ(a.batchSize, b.batchSize);
   EXPECT_EQ(a.epochs, b.epochs);
   EXPECT_EQ(a.validation, b.validation);
@@ -155,6 +160,7 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.augmentShear, b.augmentShear);
   EXPECT_EQ(a.elasticAlpha, b.elasticAlpha);
   EXPECT_EQ(a.elasticSigma, b.elasticSigma);
+  EXPECT_EQ(a.crop, b.crop);
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.threads, b.threads);
 }

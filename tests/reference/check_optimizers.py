@@ -9,11 +9,12 @@ given, and recomputes each step here in float64 from the textbook formulas (the 
   sgd       θ ← θ − lr·ĝ
   momentum  v ← μv − lr·ĝ;  θ ← θ + v
   adam      m ← β₁m + (1−β₁)ĝ;  u ← β₂u + (1−β₂)ĝ²;  θ ← θ − lr·(m/(1−β₁ᵗ)) / (√(u/(1−β₂ᵗ)) + ε)
+  adadelta  u ← ρu + (1−ρ)ĝ²;  Δ = √((x + ε)/(u + ε))·ĝ;  x ← ρx + (1−ρ)Δ²;  θ ← θ − lr·Δ
   schedule  after epoch k ≥ 3: × anneal factor if annealing and loss_k > loss_{k−1};
             then × step factor if k is a multiple of the step-decay period.
 For the Trainer, the network's forward and backward passes are recomputed here too, from the
 data, the starting weights and the settings alone. The float engine holds its settings
-(lr, λ, μ, β₁, β₂, ε) as float32, so for it they are rounded to float32 here too (0.999 becomes
+(lr, λ, μ, β₁, β₂, ε, ρ) as float32, so for it they are rounded to float32 here too (0.999 becomes
 0.99900001). Errors are max|C++ − NumPy| / max|NumPy| over each array: at most 1e-6 for the
 float rules, 1e-12 for the double ones, 1e-5 for float training through the Trainer (many float
 products per step). Exits 1 on any failure.
@@ -66,6 +67,8 @@ class Rule:
         self.l2 = settings['l2']
         self.mu = settings['momentum']
         self.b1, self.b2, self.eps = settings['beta1'], settings['beta2'], settings['epsilon']
+        self.rho, self.adadelta_eps = settings['rho'], settings['adadelta_epsilon']
+        self.x = [np.zeros(s) for s in shapes]
         self.v = [np.zeros(s) for s in shapes]
         self.m = [np.zeros(s) for s in shapes]
         self.u = [np.zeros(s) for s in shapes]
@@ -88,6 +91,11 @@ class Rule:
                 m_hat = self.m[k] / (1 - self.b1**self.t)
                 u_hat = self.u[k] / (1 - self.b2**self.t)
                 theta = theta - lr * m_hat / (np.sqrt(u_hat) + self.eps)
+            elif self.kind == 'adadelta':
+                self.u[k] = self.rho * self.u[k] + (1 - self.rho) * ghat**2
+                delta = np.sqrt((self.x[k] + self.adadelta_eps) / (self.u[k] + self.adadelta_eps)) * ghat
+                self.x[k] = self.rho * self.x[k] + (1 - self.rho) * delta**2
+                theta = theta - lr * delta
             else:
                 raise ValueError(f'unknown optimizer {self.kind}')
             out.append(theta)

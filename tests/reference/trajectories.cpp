@@ -56,7 +56,9 @@ json optimizerSettings(const TrainConfig& c) {
           {"momentum", c.momentum},
           {"beta1", c.beta1},
           {"beta2", c.beta2},
-          {"epsilon", c.epsilon}};
+          {"epsilon", c.epsilon},
+          {"rho", c.rho},
+          {"adadelta_epsilon", c.adadeltaEpsilon}};
 }
 
 // One rule, stepping a 3×4 layer with biases through `steps` gradients of a batch of 4.
@@ -108,7 +110,7 @@ json rules() {
   struct Case {
     std::string label;
     Optimizer optimizer;
-    double lr, momentum = 0.9, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+    double lr, momentum = 0.9, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, rho = 0.95, adadeltaEpsilon = 1e-6;
   };
   const Case cases[] = {
       {"sgd", Optimizer::Sgd, 0.1},
@@ -117,6 +119,9 @@ json rules() {
       {"adam", Optimizer::Adam, 0.01},
       // β's far from the defaults and an ε that matters, so each sits where the formula puts it.
       {"adam β1 0.5 β2 0.8 ε 0.3", Optimizer::Adam, 0.02, 0.9, 0.5, 0.8, 0.3},
+      {"adadelta", Optimizer::Adadelta, 1.0},
+      // ρ and ε where each term counts, and a learning rate that scales the step only.
+      {"adadelta ρ 0.6 ε 0.01 lr 0.5", Optimizer::Adadelta, 0.5, 0.9, 0.9, 0.999, 1e-8, 0.6, 0.01},
   };
   for (const Case& c : cases)
     for (Reduction reduction : {Reduction::Sum, Reduction::Mean})
@@ -128,6 +133,8 @@ json rules() {
         config.beta1 = c.beta1;
         config.beta2 = c.beta2;
         config.epsilon = c.epsilon;
+        config.rho = c.rho;
+        config.adadeltaEpsilon = c.adadeltaEpsilon;
         config.reduction = reduction;
         config.l2 = l2;
         const std::string label = c.label + ", " + name(reduction) + ", l2 " + (l2 > 0 ? "0.3" : "0");
@@ -270,6 +277,17 @@ json trainerCases() {
   a.batchSize = 40;
   a.reduction = Reduction::Mean;
   out.push_back(trainerCase("adam, mean, l2, step decay, 2 threads", a, 120, false));
+
+  TrainConfig d = c;  // ConvNetJS's trainer: Adadelta, mean, L2, learning rate 1
+  d.hidden = Activation::Relu;
+  d.optimizer = Optimizer::Adadelta;
+  d.learningRate = 1;
+  d.reduction = Reduction::Mean;
+  d.l2 = 0.001;
+  out.push_back(trainerCase("adadelta, mean, l2", d, 12, false));
+  d.threads = 2;
+  d.batchSize = 40;
+  out.push_back(trainerCase("adadelta, mean, l2, 2 threads", d, 120, true));
 
   TrainConfig s = c;  // plain SGD: the steps fused into the gradient products
   s.hidden = Activation::Relu;

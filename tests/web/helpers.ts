@@ -65,6 +65,8 @@ export const TP_CONFIG: TrainConfig = {
   beta1: 0.9,
   beta2: 0.999,
   epsilon: 1e-8,
+  rho: 0.95,
+  adadelta_epsilon: 1e-6,
   batch_size: 1,
   epochs: 30,
   validation: 0,
@@ -85,6 +87,7 @@ export const TP_CONFIG: TrainConfig = {
   augment_shear: 0.1,
   elastic_alpha: 0,
   elastic_sigma: 4,
+  crop: 0,
   seed: 1,
   threads: 1,
 };

@@ -10,10 +10,11 @@ export type { Slot, Split } from './engine';
 
 export type Activation = 'sigmoid' | 'tanh' | 'relu' | 'identity' | 'softmax';
 export type Loss = 'cross-entropy' | 'mse' | 'squared-error' | 'total-squared-error';
-export type Init = 'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal' | 'variance-scaling';
-export type BiasInit = 'zero' | 'like-weights';
+export type Init =
+  'normal-sqrt-n' | 'uniform' | 'xavier' | 'xavier-blog' | 'he' | 'xavier-normal' | 'variance-scaling' | 'lecun-normal';
+export type BiasInit = 'zero' | 'like-weights' | 'relu-0.1';
 export type Reduction = 'sum' | 'mean';
-export type Optimizer = 'sgd' | 'momentum' | 'adam';
+export type Optimizer = 'sgd' | 'momentum' | 'adam' | 'adadelta';
 
 /** One entry of the layers setting: a unit count, or a conv/pool layer by name after the
  *  inputs (784, "conv5x8", "pool2", 10). */
@@ -37,6 +38,8 @@ export interface TrainConfig {
   beta1: number;
   beta2: number;
   epsilon: number;
+  rho: number;
+  adadelta_epsilon: number;
   /** 0 = the whole training set in one batch. */
   batch_size: number;
   epochs: number;
@@ -64,6 +67,8 @@ export interface TrainConfig {
   augment_shear: number;
   elastic_alpha: number;
   elastic_sigma: number;
+  /** Train on random crop×crop windows, predict from the mean of 4 (cpp/core/crop.h); 0 = off. */
+  crop: number;
   seed: number;
   threads: number;
 }
@@ -355,7 +360,7 @@ export class EngineSession {
     return parse(this.s.evaluate(split, keepPredictions));
   }
 
-  /** `pixels`: the model's inputs (784 for MNIST) in [0, 1]. */
+  /** `pixels`: the image in [0, 1], 784 for MNIST (the model's inputs, or with `crop` the whole digit it cuts its windows from). */
   predict(pixels: Float32Array): Result<Prediction> {
     return parse(this.s.predict(pixels));
   }

@@ -165,7 +165,7 @@ describe('the run file', () => {
       /settings without "layers"/,
     );
     expect(bad(JSON.stringify({ ...good, config: { ...config, optimizer: 'rmsprop' } }))).toMatch(
-      /Optimiser \(optimizer\) must be one of sgd, momentum, adam, got "rmsprop"/,
+      /Optimiser \(optimizer\) must be one of sgd, momentum, adam, adadelta, got "rmsprop"/,
     );
     expect(bad(JSON.stringify({ ...good, history: [{ train_loss: 1 }] }))).toMatch(/history\[0\] has no epoch number/);
     expect(bad(JSON.stringify({ ...good, history: [{ epoch: 1, test_error: 'low' }] }))).toMatch(
