@@ -286,7 +286,7 @@ async function tfjsBench({
 //             (the same gradient on the mean loss) and tf.train.sgd / tf.train.momentum, model.fit.
 
 /**
- * @typedef {{ layers: number[], hidden: string, output: string, loss: string, bias: boolean, dropout: number,
+ * @typedef {{ layers: (number | string)[], hidden: string, output: string, loss: string, bias: boolean, dropout: number,
  *   l2: number, optimizer: string, momentum: number, learning_rate: number, batch_size: number,
  *   reduction: string }} PresetConfig
  */
@@ -302,11 +302,12 @@ function checkPreset(c) {
 /** @param {PresetConfig} c @param {number} batch @returns {Step} */
 function makePresetStep(c, batch) {
   checkPreset(c);
-  const L = c.layers.length - 1;
+  const sizes = c.layers.map(Number);
+  const L = sizes.length - 1;
   const W = Array.from({ length: L }, (_, l) =>
-    tf.variable(tf.randomNormal([c.layers[l], c.layers[l + 1]], 0, Math.sqrt(2 / c.layers[l]), 'float32', 7 + l)),
+    tf.variable(tf.randomNormal([sizes[l], sizes[l + 1]], 0, Math.sqrt(2 / sizes[l]), 'float32', 7 + l)),
   );
-  const b = Array.from({ length: L }, (_, l) => tf.variable(tf.zeros([c.layers[l + 1]])));
+  const b = Array.from({ length: L }, (_, l) => tf.variable(tf.zeros([sizes[l + 1]])));
   const momentum = c.optimizer === 'momentum';
   const vW = momentum ? W.map((w) => tf.variable(tf.zerosLike(w))) : [];
   const vb = momentum ? b.map((v) => tf.variable(tf.zerosLike(v))) : [];
@@ -381,8 +382,8 @@ async function timePresetFit(c, data, batch, seconds, warmup) {
   for (let l = 0; l < L; l++) {
     layers.push(
       tf.layers.dense({
-        ...(l === 0 ? { inputShape: [c.layers[0]] } : {}),
-        units: c.layers[l + 1],
+        ...(l === 0 ? { inputShape: [Number(c.layers[0])] } : {}),
+        units: Number(c.layers[l + 1]),
         activation: l === L - 1 ? 'softmax' : c.hidden === 'relu' ? 'relu' : 'sigmoid',
         useBias: c.bias,
         ...(c.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: c.l2 / (2 * batch) }) } : {}),
@@ -397,12 +398,180 @@ async function timePresetFit(c, data, batch, seconds, warmup) {
   return fitRate(model, data, batch, 4096, seconds, warmup);
 }
 
+// ---- TF.js on a convnet preset (tfjs-example): the layers conv and pool tokens name (stride 1,
+// `valid` convs and k×k pools of stride k, the only ones written here), ReLU, a dense softmax
+// output, VarianceScaling kernels (TF.js's default: truncated normal, √(1/fan-in)), zero
+// biases, SGD on the batch-mean cross-entropy, two ways:
+//   'manual'  the forward pass in tf ops and tf.train.sgd().minimize: TF.js 4.22's wasm backend
+//             has no Conv2DBackpropFilter kernel, so each conv's kernel gradient is written by
+//             hand as the usual conv2d of the inputs with the errors (a tf.customGrad; the input
+//             gradient is conv2dTranspose, skipped for the first layer);
+//   'fit'     tf.sequential of conv2d/maxPooling2d/flatten/dense and model.fit — on the cpu
+//             backend, for that missing kernel (model.fit on wasm throws at the first step).
+
+/** @param {PresetConfig} c */
+function convSpec(c) {
+  if (c.output !== 'softmax' || c.loss !== 'cross-entropy' || c.reduction !== 'mean' || c.hidden !== 'relu')
+    throw new Error('the TF.js convnet step is written for ReLU, a softmax + cross-entropy output, the mean reduction');
+  if (c.optimizer !== 'sgd' || c.dropout > 0 || c.l2 > 0) throw new Error('the TF.js convnet step is written for SGD');
+  const [inputs, ...rest] = c.layers;
+  const side = Math.round(Math.sqrt(Number(inputs)));
+  /** @type {{ kind: 'conv' | 'pool', k: number, filters: number }[]} */
+  const front = [];
+  /** @type {number[]} */
+  const dense = [];
+  for (const token of rest) {
+    const m = /^(?:conv(\d+)x(\d+)|pool(\d+))$/.exec(String(token));
+    if (typeof token === 'number') dense.push(token);
+    else if (m && m[1]) front.push({ kind: 'conv', k: Number(m[1]), filters: Number(m[2]) });
+    else if (m) front.push({ kind: 'pool', k: Number(m[3]), filters: 0 });
+    else throw new Error(`layer ${token}: not written for TF.js (stride 1 valid convs and plain pools only)`);
+  }
+  return { side, front, dense };
+}
+
+/** @param {PresetConfig} c @returns {Step} */
+function makeConvStep(c) {
+  const { side, front, dense } = convSpec(c);
+  /** @type {import('@tensorflow/tfjs').Variable[]} */
+  const vars = [];
+  const kernel = (/** @type {number[]} */ shape, /** @type {number} */ fanIn) => {
+    const v = tf.variable(tf.truncatedNormal(shape, 0, Math.sqrt(1 / fanIn), 'float32', 7 + vars.length));
+    vars.push(v);
+    return v;
+  };
+  const zeros = (/** @type {number} */ n) => {
+    const v = tf.variable(tf.zeros([n]));
+    vars.push(v);
+    return v;
+  };
+  let channels = 1,
+    size = side;
+  const layers = front.map((f) => {
+    if (f.kind === 'pool') {
+      size = Math.floor(size / f.k);
+      return { ...f, W: null, b: null };
+    }
+    const W = kernel([f.k, f.k, channels, f.filters], f.k * f.k * channels);
+    channels = f.filters;
+    size = size - f.k + 1;
+    return { ...f, W, b: zeros(f.filters) };
+  });
+  let units = size * size * channels;
+  const denseLayers = dense.map((n) => {
+    const layer = { W: kernel([units, n], units), b: zeros(n) };
+    units = n;
+    return layer;
+  });
+  // customGrad's declared type takes inputs of any rank; these are 4-D.
+  /** @param {boolean} first @returns {(x: import('@tensorflow/tfjs').Tensor, w: import('@tensorflow/tfjs').Tensor) => import('@tensorflow/tfjs').Tensor} */
+  const conv = (first) =>
+    tf.customGrad(
+      /** @type {any} */ (
+        (
+          /** @type {import('@tensorflow/tfjs').Tensor4D} */ x,
+          /** @type {import('@tensorflow/tfjs').Tensor4D} */ w,
+          /** @type {(t: import('@tensorflow/tfjs').Tensor[]) => void} */ save,
+        ) => {
+          save([x, w]);
+          return {
+            value: tf.conv2d(x, w, 1, 'valid'),
+            gradFunc: (/** @type {import('@tensorflow/tfjs').Tensor4D} */ dy, /** @type {any[]} */ [xs, ws]) => [
+              first ? tf.zerosLike(xs) : tf.conv2dTranspose(dy, ws, xs.shape, 1, 'valid'),
+              // dW[ky, kx, ci, co] = Σ_{b, y, x} x[b, y+ky, x+kx, ci]·dy[b, y, x, co]
+              tf.transpose(
+                tf.conv2d(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid'),
+                [1, 2, 0, 3],
+              ),
+            ],
+          };
+        }
+      ),
+    );
+  const convs = layers.map((_, i) => conv(i === 0));
+  const opt = tf.train.sgd(c.learning_rate);
+  const step = (
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ x,
+    /** @type {import('@tensorflow/tfjs').Tensor2D} */ y,
+  ) =>
+    tf.tidy(() => {
+      opt.minimize(
+        () => {
+          /** @type {import('@tensorflow/tfjs').Tensor} */
+          let a = tf.reshape(x, [x.shape[0], side, side, 1]);
+          layers.forEach((f, i) => {
+            if (f.kind === 'pool')
+              a = tf.maxPool(/** @type {import('@tensorflow/tfjs').Tensor4D} */ (a), f.k, f.k, 'valid');
+            else
+              a = tf.relu(
+                tf.add(
+                  convs[i](a, /** @type {import('@tensorflow/tfjs').Variable} */ (f.W)),
+                  /** @type {import('@tensorflow/tfjs').Variable} */ (f.b),
+                ),
+              );
+          });
+          a = tf.reshape(a, [x.shape[0], -1]);
+          denseLayers.forEach((d, i) => {
+            const z = tf.add(tf.matMul(a, d.W), d.b);
+            a = i === denseLayers.length - 1 ? z : tf.relu(z);
+          });
+          return tf.losses.softmaxCrossEntropy(y, a);
+        },
+        false,
+        vars,
+      );
+    });
+  return {
+    step,
+    sync: () => vars[0].dataSync(),
+    dispose: () => {
+      vars.forEach((v) => v.dispose());
+      opt.dispose();
+    },
+  };
+}
+
+/** @param {PresetConfig} c @param {TfData} data @param {number} batch @param {number} seconds @param {number} warmup */
+async function timeConvFit(c, data, batch, seconds, warmup) {
+  const { side, front, dense } = convSpec(c);
+  /** @type {import('@tensorflow/tfjs').layers.Layer[]} */
+  const layers = [tf.layers.reshape({ inputShape: [side * side], targetShape: [side, side, 1] })];
+  for (const f of front)
+    layers.push(
+      f.kind === 'pool'
+        ? tf.layers.maxPooling2d({ poolSize: f.k, strides: f.k })
+        : tf.layers.conv2d({
+            kernelSize: f.k,
+            filters: f.filters,
+            strides: 1,
+            activation: 'relu',
+            kernelInitializer: 'varianceScaling',
+          }),
+    );
+  layers.push(tf.layers.flatten());
+  dense.forEach((n, i) =>
+    layers.push(
+      tf.layers.dense({
+        units: n,
+        activation: i === dense.length - 1 ? 'softmax' : 'relu',
+        kernelInitializer: 'varianceScaling',
+      }),
+    ),
+  );
+  const model = tf.sequential({ layers });
+  model.compile({ optimizer: tf.train.sgd(c.learning_rate), loss: 'categoricalCrossentropy' });
+  return fitRate(model, data, batch, 4096, seconds, warmup);
+}
+
+const isConvPreset = (/** @type {PresetConfig} */ c) => c.layers.some((l) => typeof l !== 'number');
+
 /**
- * @param {{ presets: Record<string, PresetConfig>, threadsCount?: number, ways?: string[], seconds?: number,
- *   warmup?: number, reps?: number, mnist?: boolean, limit?: number }} opts
+ * @param {{ presets: Record<string, PresetConfig>, backend?: string, threadsCount?: number, ways?: string[],
+ *   seconds?: number, warmup?: number, reps?: number, mnist?: boolean, limit?: number }} opts
  */
 async function tfjsPresets({
   presets,
+  backend = 'wasm',
   threadsCount = 0,
   ways = ['manual', 'fit'],
   seconds = 1,
@@ -411,7 +580,7 @@ async function tfjsPresets({
   mnist = false,
   limit = 0,
 }) {
-  const { threads } = await initBackend('wasm', threadsCount);
+  const { threads } = await initBackend(backend, threadsCount);
   const data = await tfData(mnist ? 'mnist' : 'digits', limit);
   const out = [];
   for (const [preset, c] of Object.entries(presets)) {
@@ -419,14 +588,15 @@ async function tfjsPresets({
     for (const way of ways) {
       for (let rep = 1; rep <= reps; rep++) {
         let sps;
-        if (way === 'fit') sps = await timePresetFit(c, data, batch, seconds, warmup);
+        const conv = isConvPreset(c);
+        if (way === 'fit') sps = await (conv ? timeConvFit : timePresetFit)(c, data, batch, seconds, warmup);
         else {
-          const step = makePresetStep(c, batch);
+          const step = conv ? makeConvStep(c) : makePresetStep(c, batch);
           sps = timeSteps(step, data, batch, seconds, warmup);
           step.dispose();
         }
         const r = {
-          impl: `tfjs-wasm${way === 'manual' ? '' : `-${way}`}`,
+          impl: `tfjs-${backend}${way === 'manual' ? '' : `-${way}`}`,
           preset,
           threads,
           rep,

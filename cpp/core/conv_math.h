@@ -4,19 +4,24 @@
 // Shapes (B samples, one column each; maps HWC, see conv.h; front layer l reads an
 // H×W×C map and writes H'×W'×C'; P = H'·W' output positions, K = k·k·C patch values):
 //   x[0]        H·W·C × B       the images (C = 1)
-//   col         K × P           one sample's patches: col(:, p) = the k×k×C window of output
-//                               position p, zero outside the map (im2col)
+//   col         K × P·G         the patches of a group of G samples side by side: column
+//                               (j, p) = the k×k×C window of sample j's output position p,
+//                               zero outside the map (im2col)
 //   conv:  z_p  = Wᵀ·col(:, p) + b,  x[l+1](:, p) = f(z_p)    W: K × C' (dense_kernels.h's
-//                                                             forward product, positions as samples)
+//                                                             forward product, the group's
+//                                                             positions as its samples)
 //   pool:  x[l+1](y, x, c) = max over the window of x[l], its position kept in `argmax`
 //   g[l]        like x[l]       ∂L/∂x[l]; g[last] = W_dense0 · e_dense0
 //   conv:  e    = g[l+1] ⊙ f'(x[l+1])                       (in place in g[l+1])
-//          dW  += Σ_samples col·eᵀ                          (dense_kernels.h's update product)
-//          db  += Σ_positions e
-//          g[l] = col2im(W·e)                               (the patches' errors added back)
+//          dW  += col·eᵀ per group                          (dense_kernels.h's update product)
+//          db  += Σ_positions e per group
+//          dcol = W·e = (Wᵀ)ᵀ·e                             (the forward product with Wᵀ)
+//          g[l] = col2im(dcol)                              (the patches' errors added back)
 //   pool:  g[l] = each output's error added to its argmax input
-// Every sample's values are computed alone, in the same order whatever shares its chunk, and
-// each thread's gradient sums are added in sample order: deterministic per thread count.
+// A sample's activations and errors are the same bits whatever shares its chunk or group (the
+// products sum each output in a fixed order); the gradients are summed per group of
+// kConvGroup samples, the groups in order, and each thread's sums in thread order:
+// deterministic per thread count.
 #pragma once
 
 #include <Eigen/Core>
@@ -46,12 +51,25 @@ struct FrontGradientsT {
   }
 };
 
+// How many samples' patches one product covers: P·G rows for the register-blocked kernels
+// (the TF.js example's second conv layer has P = 64 positions per sample) while the patches
+// (K·P·G values) stay in cache. Any G gives a sample the same outputs; the kernel and bias
+// gradients are summed per group of G, then the groups in order.
+constexpr int kConvGroup = 8;
+
 template <class T>
 struct FrontWorkspace {
   std::vector<MatrixT<T>> x, g;                                            // x[0..F], g[0..F]
   std::vector<Eigen::Matrix<int, Eigen::Dynamic, Eigen::Dynamic>> argmax;  // pool layers: per output
-  std::vector<T> col, dcol;                                                // one sample's patches
+  std::vector<T> col, dcol;   // the patches of a group of samples, and their errors
+  std::vector<T> transposed;  // a conv layer's Wᵀ (C' × K row-major), for the errors' product
+  std::vector<T> packed;      // the first layer's sums (or errors) of its nonzero patches
+  std::vector<int> kept;      // their columns j·P + p in the group
   int capacity = 0;
+  int group = kConvGroup;  // samples per product (tests compare other sizes)
+  // Skip the first layer's all-zero patches (most of an MNIST digit's border): their sums are
+  // exactly zero and add nothing to the kernel gradient, so skipping them changes no bit.
+  bool skipZeroPatches = true;
   bool inputGradient = false;  // compute g[0] too (the gradient checks read it)
 
   void resize(const NetworkT<T>& net, int cap) {
@@ -60,7 +78,7 @@ struct FrontWorkspace {
     x.resize(F + 1);
     g.resize(F + 1);
     argmax.resize(F);
-    size_t patches = 0;
+    size_t patches = 0, weights = 0;
     if (F == 0) return;
     x[0].resize(net.front.front().in.size(), cap);
     g[0].resize(net.front.front().in.size(), cap);
@@ -69,36 +87,105 @@ struct FrontWorkspace {
       x[l + 1].resize(f.out.size(), cap);
       g[l + 1].resize(f.out.size(), cap);
       if (!f.isConv()) argmax[l].resize(f.out.size(), cap);
-      if (f.isConv()) patches = std::max(patches, static_cast<size_t>(f.patch()) * f.out.h * f.out.w);
+      if (f.isConv()) {
+        patches = std::max(patches, static_cast<size_t>(f.patch()) * f.out.h * f.out.w);
+        weights = std::max(weights, static_cast<size_t>(f.weights.size()));
+      }
     }
-    col.resize(patches);
-    dcol.resize(patches);
+    const size_t samples = static_cast<size_t>(std::max(1, std::min(group, cap)));
+    col.resize(patches * samples);
+    dcol.resize(patches * samples);
+    transposed.resize(weights);
+    const auto& first = net.front.front();
+    const size_t positions = first.isConv() ? static_cast<size_t>(first.out.h) * first.out.w * samples : 0;
+    packed.resize(positions * (first.isConv() ? first.spec.filters : 0));
+    kept.resize(positions);
   }
 };
+
+// The products of a conv layer, dense_kernels.h's, with a register block for few output
+// columns: C' = 8 (the TF.js example's first layer) fills only two packets of the default
+// block's four, so more positions share each packet of weights (or errors) loaded instead.
+// The block shape never changes a sum's order, only how many are kept in registers at once.
+#if defined(__wasm__)
+constexpr int kNarrowRows = 4;  // V8's 15 SIMD registers: 4×2 sums + 2 packets + a broadcast
+#else
+constexpr int kNarrowRows = 6;
+#endif
+
+template <class T>
+constexpr bool narrow(Eigen::Index columns) {
+  return columns <= 2 * detail::kLanes<T>;
+}
+
+// z = Wᵀ·a (see productTransposed).
+template <class T>
+void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
+                 Eigen::Index B, T* z, Eigen::Index ldz) {
+  if (narrow<T>(n)) productTransposed<kNarrowRows, 2>(W, ldw, m, n, a, lda, B, z, ldz);
+  else productTransposed(W, ldw, m, n, a, lda, B, z, ldz);
+}
+
+// W (+)= a·eᵀ (see addOuterProduct).
+template <class T>
+void convOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda, const T* e,
+                      Eigen::Index lde, Eigen::Index B, bool accumulate) {
+  if (narrow<T>(n)) addOuterProduct<kNarrowRows, 2>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
+  else addOuterProduct(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
+}
+
+// The k×k×C window of output position (oy, ox) of conv layer f on one sample's map `in` into
+// p (K values, zero outside the map); with CheckZeros, whether any of them is nonzero (else
+// true, and the rows are plain copies).
+template <bool CheckZeros, class T>
+bool im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
+  const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, H = f.in.h, W = f.in.w;
+  const int x0 = ox * s - f.padLeft;
+  const int kx0 = std::max(0, -x0), kx1 = std::min(k, W - x0);  // the kernel columns inside the map
+  bool nonzero = !CheckZeros;
+  for (int ky = 0; ky < k; ++ky) {
+    T* row = p + ky * k * C;
+    const int y = oy * s + ky - f.padTop;
+    if (y < 0 || y >= H || kx0 >= kx1) {
+      std::fill(row, row + k * C, T(0));
+      continue;
+    }
+    std::fill(row, row + kx0 * C, T(0));
+    const T* src = in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C;
+    const int n = (kx1 - kx0) * C;
+    if constexpr (CheckZeros) {
+      for (int i = 0; i < n; ++i) {
+        row[kx0 * C + i] = src[i];
+        nonzero |= src[i] != T(0);
+      }
+    } else {
+      std::copy(src, src + n, row + kx0 * C);
+    }
+    std::fill(row + kx1 * C, row + k * C, T(0));
+  }
+  return nonzero;
+}
 
 // col(:, p) for every output position p of conv layer f on one sample's map `in`.
 template <class T>
 void im2col(const FrontLayerT<T>& f, const T* in, T* col) {
-  const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, H = f.in.h, W = f.in.w;
-  const int K = f.patch();
+  const Eigen::Index K = f.patch();
   for (int oy = 0; oy < f.out.h; ++oy)
-    for (int ox = 0; ox < f.out.w; ++ox) {
-      T* p = col + static_cast<Eigen::Index>(oy * f.out.w + ox) * K;
-      const int x0 = ox * s - f.padLeft;
-      const int kx0 = std::max(0, -x0), kx1 = std::min(k, W - x0);  // the kernel columns inside the map
-      for (int ky = 0; ky < k; ++ky) {
-        T* row = p + ky * k * C;
-        const int y = oy * s + ky - f.padTop;
-        if (y < 0 || y >= H || kx0 >= kx1) {
-          std::fill(row, row + k * C, T(0));
-          continue;
-        }
-        std::fill(row, row + kx0 * C, T(0));
-        std::copy(in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C,
-                  in + (static_cast<Eigen::Index>(y) * W + x0 + kx1) * C, row + kx0 * C);
-        std::fill(row + kx1 * C, row + k * C, T(0));
-      }
-    }
+    for (int ox = 0; ox < f.out.w; ++ox) im2colPatch<false>(f, in, oy, ox, col + (oy * f.out.w + ox) * K);
+}
+
+// The nonzero patches of samples j0 .. j0+G−1 of `in`, packed side by side into col; their
+// columns j·P + p in the group into kept; returns how many.
+template <class T>
+int im2colNonzero(const FrontLayerT<T>& f, const MatrixT<T>& in, int j0, int G, T* col, int* kept) {
+  const Eigen::Index K = f.patch();
+  const int P = f.out.h * f.out.w;
+  int n = 0;
+  for (int j = 0; j < G; ++j)
+    for (int oy = 0; oy < f.out.h; ++oy)
+      for (int ox = 0; ox < f.out.w; ++ox)
+        if (im2colPatch<true>(f, in.col(j0 + j).data(), oy, ox, col + n * K)) kept[n++] = j * P + oy * f.out.w + ox;
+  return n;
 }
 
 // The reverse of im2col: adds each patch value back onto the map position it came from.
@@ -140,6 +227,8 @@ void poolForward(const FrontLayerT<T>& f, const T* in, T* out, int* arg) {
 }
 
 // x[1..F] from x[0] for samples [0, B), and the last into ws.a[0]: the dense layers' input.
+// A conv layer is one product per group of samples: their patches side by side (K × P·G),
+// every position of every sample a row of dense_kernels.h's forward product.
 template <class T>
 void frontForward(const NetworkT<T>& net, FrontWorkspace<T>& fw, Workspace<T>& ws, int B) {
   for (size_t l = 0; l < net.front.size(); ++l) {
@@ -151,11 +240,27 @@ void frontForward(const NetworkT<T>& net, FrontWorkspace<T>& fw, Workspace<T>& w
       continue;
     }
     const int P = f.out.h * f.out.w, K = f.patch(), Cout = f.spec.filters;
-    for (int j = 0; j < B; ++j) {
-      im2col(f, in.col(j).data(), fw.col.data());
-      T* z = out.col(j).data();
-      productTransposed(f.weights.data(), f.weights.outerStride(), K, Cout, fw.col.data(), K, P, z, Cout);
-      if (f.hasBias()) Eigen::Map<MatrixT<T>>(z, Cout, P).colwise() += f.bias;
+    const Eigen::Index sampleCol = static_cast<Eigen::Index>(K) * P;
+    const bool skipZeros = l == 0 && fw.skipZeroPatches;
+    for (int j0 = 0; j0 < B; j0 += fw.group) {
+      const int G = std::min(fw.group, B - j0);
+      Eigen::Map<MatrixT<T>> z(out.col(j0).data(), Cout, static_cast<Eigen::Index>(P) * G);  // the group's maps
+      if (skipZeros) {
+        const int n = im2colNonzero(f, in, j0, G, fw.col.data(), fw.kept.data());
+        Eigen::Map<MatrixT<T>> sums(fw.packed.data(), Cout, n);
+        convProduct(f.weights.data(), f.weights.outerStride(), K, Cout, fw.col.data(), K, n, sums.data(), Cout);
+        if (f.hasBias()) {
+          z.colwise() = f.bias;  // a zero patch's output
+          for (int i = 0; i < n; ++i) z.col(fw.kept[i]) = sums.col(i) + f.bias;
+        } else {
+          z.setZero();
+          for (int i = 0; i < n; ++i) z.col(fw.kept[i]) = sums.col(i);
+        }
+        continue;
+      }
+      for (int j = 0; j < G; ++j) im2col(f, in.col(j0 + j).data(), fw.col.data() + j * sampleCol);
+      convProduct(f.weights.data(), f.weights.outerStride(), K, Cout, fw.col.data(), K, z.cols(), z.data(), Cout);
+      if (f.hasBias()) z.colwise() += f.bias;
     }
     auto z = out.leftCols(B);
     activate(f.activation, z, z);
@@ -166,7 +271,9 @@ void frontForward(const NetworkT<T>& net, FrontWorkspace<T>& fw, Workspace<T>& w
 }
 
 // After propagateErrors: the front's gradients into g (added, or written with `overwrite`),
-// from the dense layers' first errors ws.e[0].
+// from the dense layers' first errors ws.e[0]. Per group of samples, a conv layer's kernel
+// gradient is one update product over all their positions, and the patches' errors one
+// forward product with Wᵀ (C' × K) over them.
 template <class T>
 void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspace<T>& ws, int B, FrontGradientsT<T>& g,
                    bool overwrite) {
@@ -188,27 +295,42 @@ void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspac
       continue;
     }
     const int P = f.out.h * f.out.w, K = f.patch(), Cout = f.spec.filters;
+    const Eigen::Index sampleCol = static_cast<Eigen::Index>(K) * P;
     auto e = fw.g[l + 1].leftCols(B);
     multiplyByDerivative(f.activation, e, fw.x[l + 1].leftCols(B));
     flushSubnormals(e);
     WeightsT<T>& dW = g.weights[l];
-    for (int j = 0; j < B; ++j) {
-      const T* ej = e.col(j).data();
-      im2col(f, fw.x[l].col(j).data(), fw.col.data());
-      addOuterProduct(dW.data(), dW.outerStride(), K, Cout, T(1), fw.col.data(), K, ej, Cout, P,
-                      !(overwrite && j == 0));
-      if (f.hasBias()) {
-        const auto sums = Eigen::Map<const MatrixT<T>>(ej, Cout, P).rowwise().sum();
-        if (overwrite && j == 0) g.bias[l] = sums;
-        else g.bias[l] += sums;
+    if (needInput)  // Wᵀ (C' × K row-major) holds W's elements in column-major order
+      Eigen::Map<MatrixT<T>>(fw.transposed.data(), K, Cout) = f.weights;
+    bool accumulate = !overwrite;
+    for (int j0 = 0; j0 < B; j0 += fw.group) {
+      const int G = std::min(fw.group, B - j0);
+      const Eigen::Index N = static_cast<Eigen::Index>(P) * G;
+      const T* eg = e.col(j0).data();  // the group's errors: C' × P·G
+      if (l == 0 && fw.skipZeroPatches) {
+        const int n = im2colNonzero(f, fw.x[l], j0, G, fw.col.data(), fw.kept.data());
+        Eigen::Map<MatrixT<T>> packedErrors(fw.packed.data(), Cout, n);
+        for (int i = 0; i < n; ++i) packedErrors.col(i) = Eigen::Map<const VectorT<T>>(eg + fw.kept[i] * Cout, Cout);
+        convOuterProduct(dW.data(), dW.outerStride(), K, Cout, fw.col.data(), K, packedErrors.data(), Cout, n,
+                         accumulate);
+      } else {
+        for (int j = 0; j < G; ++j) im2col(f, fw.x[l].col(j0 + j).data(), fw.col.data() + j * sampleCol);
+        convOuterProduct(dW.data(), dW.outerStride(), K, Cout, fw.col.data(), K, eg, Cout, N, accumulate);
       }
+      if (f.hasBias()) {
+        // Column by column: whole packets of C' sums (Eigen's rowwise() reads each row strided).
+        VectorT<T>& db = g.bias[l];
+        if (!accumulate) db.setZero();
+        for (Eigen::Index i = 0; i < N; ++i) db += Eigen::Map<const VectorT<T>>(eg + i * Cout, Cout);
+      }
+      accumulate = true;
       if (!needInput) continue;
-      Eigen::Map<MatrixT<T>> dcol(fw.dcol.data(), K, P);
-      dcol.noalias() =
-          Eigen::Map<const WeightsT<T>>(f.weights.data(), K, Cout) * Eigen::Map<const MatrixT<T>>(ej, Cout, P);
-      T* gi = fw.g[l].col(j).data();
-      std::fill(gi, gi + f.in.size(), T(0));
-      col2imAdd(f, fw.dcol.data(), gi);
+      convProduct(fw.transposed.data(), K, Cout, K, eg, Cout, N, fw.dcol.data(), K);
+      for (int j = 0; j < G; ++j) {
+        T* gi = fw.g[l].col(j0 + j).data();
+        std::fill(gi, gi + f.in.size(), T(0));
+        col2imAdd(f, fw.dcol.data() + j * sampleCol, gi);
+      }
     }
   }
 }

@@ -170,5 +170,64 @@ TEST(ConvGradients, PoolFirstIdentity) {
   checkGradients({"pool2", "conv3x2same"}, {6, 6, 2}, Activation::Identity, true);
 }
 
+// The conv layers run one product per group of samples: any group size gives every sample the
+// same activations and input errors, bit for bit, and the same kernel and bias gradients up to
+// the order their sums are added in. Group 1 is one sample per product. Skipping the first
+// layer's all-zero patches changes no bit.
+TEST(ConvGroups, EveryGroupSizeGivesTheSameValues) {
+  Rng rng(11);
+  const Shape3 in{9, 9, 2};
+  const Net net = makeNet({"conv3x5", "pool2", "conv2x4same"}, in, Activation::Tanh, true, rng);
+  const int B = 7;
+  MatrixT<double> input(in.size(), B);
+  for (Eigen::Index i = 0; i < input.size(); ++i) input.data()[i] = rng.uniform() * 2 - 1;
+  // Blank top rows, like a digit's border: the first layer's patches there are all zero.
+  input.topRows(4 * in.w * in.c).setZero();
+  MatrixT<double> target = MatrixT<double>::Zero(3, B);
+  for (int j = 0; j < B; ++j) target(rng.below(3), j) = 1;
+  struct Run {
+    MatrixT<double> output, inputGradient;
+    FrontGradientsT<double> g;
+  };
+  const auto run = [&](int group, bool skipZeroPatches) {
+    Buffers b;
+    b.fw.group = group;
+    b.fw.skipZeroPatches = skipZeroPatches;
+    b.fw.resize(net, B);
+    b.fw.inputGradient = true;
+    b.ws.resize(net, B, false);
+    b.input = input;
+    b.target = target;
+    objective(net, b, B);
+    propagateErrors(net, b.ws, B);
+    Run r;
+    r.output = b.ws.a.back().leftCols(B);
+    r.g.resize(net);
+    frontBackward(net, b.fw, b.ws, B, r.g, true);
+    r.inputGradient = b.fw.g[0].leftCols(B);
+    return r;
+  };
+  const Run one = run(1, true);
+  for (int group : {2, 3, B, 64}) {
+    SCOPED_TRACE("group " + std::to_string(group));
+    const Run r = run(group, true);
+    const Run all = run(group, false);
+    EXPECT_EQ(all.output, r.output);
+    EXPECT_EQ(all.inputGradient, r.inputGradient);
+    for (size_t l = 0; l < net.front.size(); ++l) {
+      EXPECT_EQ(all.g.weights[l], r.g.weights[l]) << "front " << l;
+      EXPECT_EQ(all.g.bias[l], r.g.bias[l]) << "front " << l;
+    }
+    EXPECT_EQ(r.output, one.output);
+    EXPECT_EQ(r.inputGradient, one.inputGradient);
+    for (size_t l = 0; l < net.front.size(); ++l) {
+      if (!net.front[l].isConv()) continue;
+      EXPECT_LT((r.g.weights[l] - one.g.weights[l]).cwiseAbs().maxCoeff(), 1e-12) << "front " << l;
+      EXPECT_LT((r.g.bias[l] - one.g.bias[l]).cwiseAbs().maxCoeff(), 1e-12) << "front " << l;
+      EXPECT_GT(r.g.weights[l].cwiseAbs().maxCoeff(), 1e-3) << "front " << l;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace digitrain

@@ -16,7 +16,10 @@ namespace {
 
 using nlohmann::json;
 using testing::fixtureDigits;
+using testing::largestDifference;
+using testing::sameWeights;
 using testing::syntheticDigits;
+using testing::trained;
 
 TrainConfig smallConvnet() {
   TrainConfig c = *presetConfig("tfjs-example");
@@ -27,32 +30,6 @@ TrainConfig smallConvnet() {
   c.seed = 3;
   c.threads = 1;  // the preset's `auto` would make the count depend on the machine's load
   return c;
-}
-
-bool sameWeights(const Network& a, const Network& b) {
-  if (a.layers.size() != b.layers.size() || a.front.size() != b.front.size()) return false;
-  for (size_t l = 0; l < a.front.size(); ++l)
-    if (a.front[l].weights != b.front[l].weights || a.front[l].bias != b.front[l].bias) return false;
-  for (size_t l = 0; l < a.layers.size(); ++l)
-    if (a.layers[l].weights != b.layers[l].weights || a.layers[l].bias != b.layers[l].bias) return false;
-  return true;
-}
-
-double largestDifference(const Network& a, const Network& b) {
-  double d = 0;
-  for (size_t l = 0; l < a.front.size(); ++l)
-    if (a.front[l].isConv()) d = std::max<double>(d, (a.front[l].weights - b.front[l].weights).cwiseAbs().maxCoeff());
-  for (size_t l = 0; l < a.layers.size(); ++l)
-    d = std::max<double>(d, (a.layers[l].weights - b.layers[l].weights).cwiseAbs().maxCoeff());
-  return d;
-}
-
-std::unique_ptr<Trainer> trained(const TrainConfig& c, std::shared_ptr<Dataset> data) {
-  auto t = Trainer::create(c, data, nullptr);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error());
-  if (!t.ok()) return nullptr;
-  (*t)->train(1 << 20);
-  return std::move(t.value());
 }
 
 TEST(ConvSettings, LayersListTheConvLayersAfterTheInputs) {

@@ -1,5 +1,5 @@
 // Helpers shared by the engine tests: IDX arrays, small synthetic digit sets, the committed
-// fixture, and a TrainConfig with every field changed.
+// fixture, a TrainConfig with every field changed, and trained networks compared.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 #include "gzip.h"
 #include "idx.h"
 #include "random.h"
+#include "trainer.h"
 
 namespace digitrain::testing {
 
@@ -163,6 +164,35 @@ inline void expectSameConfig(const TrainConfig& a, const TrainConfig& b) {
   EXPECT_EQ(a.crop, b.crop);
   EXPECT_EQ(a.seed, b.seed);
   EXPECT_EQ(a.threads, b.threads);
+}
+
+// Every weight and bias, conv and dense, bit for bit.
+inline bool sameWeights(const Network& a, const Network& b) {
+  if (a.layers.size() != b.layers.size() || a.front.size() != b.front.size()) return false;
+  for (size_t l = 0; l < a.front.size(); ++l)
+    if (a.front[l].weights != b.front[l].weights || a.front[l].bias != b.front[l].bias) return false;
+  for (size_t l = 0; l < a.layers.size(); ++l)
+    if (a.layers[l].weights != b.layers[l].weights || a.layers[l].bias != b.layers[l].bias) return false;
+  return true;
+}
+
+// The largest difference of any conv or dense weight.
+inline double largestDifference(const Network& a, const Network& b) {
+  double d = 0;
+  for (size_t l = 0; l < a.front.size(); ++l)
+    if (a.front[l].isConv()) d = std::max<double>(d, (a.front[l].weights - b.front[l].weights).cwiseAbs().maxCoeff());
+  for (size_t l = 0; l < a.layers.size(); ++l)
+    d = std::max<double>(d, (a.layers[l].weights - b.layers[l].weights).cwiseAbs().maxCoeff());
+  return d;
+}
+
+// A trainer of `c` on `data`, trained to the end of its epochs.
+inline std::unique_ptr<Trainer> trained(const TrainConfig& c, std::shared_ptr<Dataset> data) {
+  auto t = Trainer::create(c, data, nullptr);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error());
+  if (!t.ok()) return nullptr;
+  (*t)->train(1 << 20);
+  return std::move(t.value());
 }
 
 }  // namespace digitrain::testing
