@@ -63,9 +63,9 @@ Warp affineWarp(const AffineParams& p);
 
 // Resamples `in` (rows×cols bytes) under `warp` into `out`, bilinearly, rounding to the nearest
 // byte. The identity warp copies the bytes exactly; an integer shift moves them exactly.
-// `scratch` is room for the image with a border of zeros and for a row of the field. An output pixel whose four source
-// pixels all lie outside the ink's bounding box is 0 without being sampled (a digit is ~80 %
-// background, so most are), which changes no byte.
+// `scratch` is room for the image with a border of zeros and for two grid rows of the field
+// blended. An output pixel whose four source pixels all lie outside the ink's bounding box is 0
+// without being sampled (a digit is ~80 % background, so most are), which changes no byte.
 struct WarpScratch {
   std::vector<uint8_t> padded;
   std::vector<int32_t> blendX, blendY;  // two grid rows of the field blended
