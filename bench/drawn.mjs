@@ -11,14 +11,16 @@
 //   --preset, --epochs   what to train (default: best, its own epochs)
 //   --set KEY=VALUE      any other setting the page's address takes (repeatable), e.g.
 //                        --set learning_rate=0.02; also view parameters
-//   --part               tune (default) or holdout. The holdout part (other skeletons, other
+//   --part               tune (default) or holdout, or both as tune,holdout: one training, then
+//                        each part drawn in turn. The holdout part (other skeletons, other
 //                        variation values) is for final figures only: never choose settings by it
 //   --data               demo (default: the demo digits) or full (full MNIST: the page's button,
 //                        from a build with --full-mnist; scripts/full-mnist.mjs fetches it once)
-//   --max N              only N drawings, spread over the part (a quick check of the mechanics)
-//   --json               one line on stdout: {"impl":"drawn","preset":…,"part":…,"drawings":N,
+//   --max N              only N drawings, spread over each part (a quick check of the mechanics)
+//   --json               one line on stdout per part: {"impl":"drawn","preset":…,"part":…,"drawings":N,
 //                        "accuracy":…,"groups":{"tiny":{"drawings","correct","accuracy"},…},…}
-//   --out FILE           every drawing with its prediction, as JSON
+//   --out FILE           every drawing with its prediction, as JSON (an array of one such object
+//                        per part when several parts are drawn)
 //   --url URL            use the page already served there (no build, no server of its own)
 //   --no-build           reuse build-bench/drawn(-full)/ when it is there
 // Prints accuracy overall, per variation group and per digit. A figure, never an assertion.
@@ -192,13 +194,18 @@ function parseArgs(argv) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const say = (/** @type {string} */ s) => process.stderr.write(`${s}\n`);
-  const all = drawingsOf(loadSpec(), opts.part);
-  // --max spreads its drawings over the whole part (every digit and variation gets a turn).
-  const drawings =
-    opts.max < all.length
-      ? Array.from({ length: opts.max }, (_, k) => all[Math.floor((k * all.length) / opts.max)])
-      : all;
-  if (opts.part === 'holdout') say('drawn: the holdout part — for final figures only, never for choosing settings');
+  const spec = loadSpec();
+  const parts = opts.part.split(',').map((part) => {
+    const all = drawingsOf(spec, part);
+    // --max spreads its drawings over the whole part (every digit and variation gets a turn).
+    const drawings =
+      opts.max < all.length
+        ? Array.from({ length: opts.max }, (_, k) => all[Math.floor((k * all.length) / opts.max)])
+        : all;
+    return { part, drawings };
+  });
+  if (parts.some((p) => p.part === 'holdout'))
+    say('drawn: the holdout part — for final figures only, never for choosing settings');
 
   /** @type {{ close(): Promise<void> } | null} */
   let server = null;
@@ -252,42 +259,48 @@ async function main() {
     say(
       `drawn: trained in ${((Date.now() - t0) / 1000).toFixed(1)} s, ${history.length} epochs, test error ${testError === null ? '—' : (100 * testError).toFixed(2) + ' %'}`,
     );
-    say(`drawn: drawing ${drawings.length} digits (${opts.part})…`);
-    const results = await drawAll(page, drawings, (r, k) => {
-      if (!opts.json && (k + 1) % 20 === 0) say(`  ${k + 1}/${drawings.length}`);
-    });
     if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
-    const summary = summarise(results);
-    const figure = {
-      impl: 'drawn',
-      preset: opts.preset,
-      settings: query.toString(),
-      data: opts.data,
-      part: opts.part,
-      epochs: history.length,
-      test_error: testError,
-      drawings: summary.drawings,
-      accuracy: summary.accuracy,
-      groups: summary.groups,
-      digits: summary.digits,
-    };
-    if (opts.out) writeFileSync(opts.out, JSON.stringify({ ...figure, results }, null, 1) + '\n');
-    if (opts.json) process.stdout.write(`${JSON.stringify(figure)}\n`);
-    else {
-      const pct = (/** @type {Tally} */ t) =>
-        `${(100 * t.accuracy).toFixed(1).padStart(5)} %  (${t.correct}/${t.drawings})`;
-      const lines = [
-        `Drawn digits read correctly (${opts.part} part, ${query}, ${opts.data} data):`,
-        `  overall     ${pct(summary)}`,
-      ];
-      for (const [g, t] of Object.entries(summary.groups)) lines.push(`  ${g.padEnd(11)} ${pct(t)}`);
-      lines.push(
-        `  by digit: ${Object.entries(summary.digits)
-          .map(([d, t]) => `${d} ${t.correct}/${t.drawings}`)
-          .join(', ')}`,
-      );
-      process.stdout.write(lines.join('\n') + '\n');
+    /** @type {object[]} */
+    const saved = [];
+    for (const { part, drawings } of parts) {
+      say(`drawn: drawing ${drawings.length} digits (${part})…`);
+      const results = await drawAll(page, drawings, (r, k) => {
+        if (!opts.json && (k + 1) % 20 === 0) say(`  ${k + 1}/${drawings.length}`);
+      });
+      if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
+      const summary = summarise(results);
+      const figure = {
+        impl: 'drawn',
+        preset: opts.preset,
+        settings: query.toString(),
+        data: opts.data,
+        part,
+        epochs: history.length,
+        test_error: testError,
+        drawings: summary.drawings,
+        accuracy: summary.accuracy,
+        groups: summary.groups,
+        digits: summary.digits,
+      };
+      saved.push({ ...figure, results });
+      if (opts.json) process.stdout.write(`${JSON.stringify(figure)}\n`);
+      else {
+        const pct = (/** @type {Tally} */ t) =>
+          `${(100 * t.accuracy).toFixed(1).padStart(5)} %  (${t.correct}/${t.drawings})`;
+        const lines = [
+          `Drawn digits read correctly (${part} part, ${query}, ${opts.data} data):`,
+          `  overall     ${pct(summary)}`,
+        ];
+        for (const [g, t] of Object.entries(summary.groups)) lines.push(`  ${g.padEnd(11)} ${pct(t)}`);
+        lines.push(
+          `  by digit: ${Object.entries(summary.digits)
+            .map(([d, t]) => `${d} ${t.correct}/${t.drawings}`)
+            .join(', ')}`,
+        );
+        process.stdout.write(lines.join('\n') + '\n');
+      }
     }
+    if (opts.out) writeFileSync(opts.out, JSON.stringify(saved.length === 1 ? saved[0] : saved, null, 1) + '\n');
   } finally {
     await browser.close();
     await server?.close();

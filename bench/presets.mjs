@@ -29,12 +29,13 @@
 //   --no-build      measure what is built
 //   --paths         instead: plain SGD against momentum, Adam, L2, dropout and biases on one
 //                   network, natively at 1 and 2 threads (bench/paths.mjs)
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
+import { runCommand as run } from './lib/command.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,23 +92,6 @@ export async function runPresets(argv) {
 
   /** @type {string[]} */
   const problems = [];
-  /**
-   * @param {string} cmd @param {string[]} args @param {Record<string, string>} [env]
-   */
-  const run = (cmd, args, env = {}) => {
-    const r = spawnSync(cmd, args, {
-      cwd: root,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-    });
-    if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
-    if (r.status !== 0) {
-      const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}${err ? `: ${err}` : ''}`);
-    }
-    return r.stdout;
-  };
 
   // ---- builds (incremental), as bench/run.mjs makes them
   const builds = { native: nativeBuild({ arch: 'native' }), v2: nativeBuild({ arch: 'x86-64-v2' }) };

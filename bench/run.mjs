@@ -37,13 +37,13 @@
 //                   (bench/presets.mjs lists its options: --data DIR, --load, --json, ...)
 //   --presets --paths   plain SGD against momentum, Adam, L2, dropout and biases (bench/paths.mjs)
 // Progress, build logs and problems go to stderr. Exit status 1 when a group could not run.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { augmentReport, measureAugment } from './lib/augment-cost.mjs';
+import { runCommand as run } from './lib/command.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -148,29 +148,6 @@ function record(impl, threads, batch, sps, data) {
 /** The group `name` (one of --only's), when it was chosen. @param {string} name @param {string} label @param {() => unknown} fn */
 async function group(name, label, fn) {
   if (opts.only.includes(name)) await runGroup(label, fn, problems);
-}
-
-/**
- * Runs a command; its output goes to stderr only when it fails (or always with `show`).
- * @param {string} cmd @param {string[]} args
- * @param {{ env?: Record<string, string>, show?: boolean, input?: string }} [options]
- */
-function run(cmd, args, { env = {}, show = false, input } = {}) {
-  const r = spawnSync(cmd, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    input,
-    maxBuffer: 64 << 20,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
-  if (show || r.status !== 0) process.stderr.write((r.stdout ?? '') + (r.stderr ?? ''));
-  if (r.status !== 0) {
-    const err = (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}${err ? `: ${err}` : ''}`);
-  }
-  return r.stdout;
 }
 
 // ---------------------------------------------------------------- builds

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace digitrain {
 namespace {
@@ -67,45 +68,130 @@ Warp affineWarp(const AffineParams& p) {
   return w;
 }
 
-void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out, std::vector<uint8_t>& padded) {
+namespace {
+
+// Whether any of n bytes is non-zero, eight at a time.
+bool anyInk(const uint8_t* p, int n) {
+  uint64_t any = 0;
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    any |= word;
+  }
+  for (; i < n; ++i) any |= p[i];
+  return any != 0;
+}
+
+// The bilinear sample at (sx, sy) (16.16) of the padded image: its four pixels must lie in it.
+inline uint8_t sample(const uint8_t* padded, int stride, int64_t sx, int64_t sy) {
+  const int64_t ix = sx >> kFixedBits, iy = sy >> kFixedBits;  // floor
+  const int64_t fx = sx & (kFixedOne - 1), fy = sy & (kFixedOne - 1);
+  const uint8_t* p = padded + (iy + 1) * stride + (ix + 1);
+  // a·(1 − f) + b·f = a + (b − a)·f: one product each instead of two, the same integers.
+  const int64_t top = (int64_t(p[0]) << kFixedBits) + (p[1] - p[0]) * fx;
+  const int64_t bottom = (int64_t(p[stride]) << kFixedBits) + (p[stride + 1] - p[stride]) * fx;
+  return static_cast<uint8_t>(roundShift((top << kFixedBits) + (bottom - top) * fy, 2 * kFixedBits));
+}
+
+}  // namespace
+
+void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out, WarpScratch& scratch) {
+  std::fill_n(out, size_t(rows) * cols, uint8_t(0));
+  // The ink's bounding box [x0, x1] × [y0, y1]: a source point (sx, sy) reads pixels ⌊sx⌋ and
+  // ⌊sx⌋ + 1, so it can see ink only while ⌊sx⌋ ∈ [x0 − 1, x1] and ⌊sy⌋ ∈ [y0 − 1, y1].
+  int x0 = cols, x1 = -1, y0 = rows, y1 = -1;
+  for (int y = 0; y < rows; ++y) {
+    const uint8_t* row = in + size_t(y) * cols;
+    if (!anyInk(row, cols)) continue;
+    y0 = std::min(y0, y), y1 = y;
+    // Only a pixel left of x0 or right of x1 can widen the box.
+    int first = 0, last = cols - 1;
+    while (first < x0 && !row[first]) ++first;
+    while (last > x1 && !row[last]) --last;
+    x0 = std::min(x0, first), x1 = std::max(x1, last);
+  }
+  if (x1 < 0) return;  // no ink
   // The image inside a border of zeros: the four neighbours of any source point that touches
-  // the image are read without a bounds check.
+  // the ink are read without a bounds check.
   const int stride = cols + 2;
+  std::vector<uint8_t>& padded = scratch.padded;
   padded.assign(size_t(rows + 2) * stride, 0);
-  for (int y = 0; y < rows; ++y) std::copy_n(in + y * cols, cols, padded.data() + (y + 1) * stride + 1);
+  for (int y = y0; y <= y1; ++y)
+    std::copy_n(in + size_t(y) * cols + x0, x1 - x0 + 1, padded.data() + size_t(y + 1) * stride + x0 + 1);
+  const int64_t lowX = int64_t(x0 - 1) * kFixedOne, highX = int64_t(x1 + 1) * kFixedOne - 1;
+  const int64_t lowY = int64_t(y0 - 1) * kFixedOne, highY = int64_t(y1 + 1) * kFixedOne - 1;
   // Twice the position relative to the centre, less the shift, in fixed point: the centre
   // (cols−1)/2 may be a half pixel, so doubling keeps it exact. A·(u, v) + 2·centre is then the
-  // doubled source in 2⁻³² units (rounded by 17 bits to fixed point), and moves by 2·A's first
-  // column from one x to the next, exactly.
+  // doubled source in 2⁻³² units, rounded by 17 bits to fixed point. From one x to the next it
+  // moves by 2·A's first column times 2¹⁷ — whole units of the rounding — so the rounded source
+  // moves by exactly A's first column: along a row it is a line, s0 + x·a.
   const int64_t centreX2 = int64_t(cols - 1) * kFixedOne, centreY2 = int64_t(rows - 1) * kFixedOne;
-  const int64_t u0 = -centreX2 - 2 * w.shiftX, stepX = 2 * kFixedOne;
+  const int64_t u0 = -centreX2 - 2 * w.shiftX;
+  const int64_t stepX = w.a[0], stepY = w.a[2];
+  // A displacement moves the source by at most `reach`: the pixels of a row that may see ink
+  // lie within the span of the undisplaced line widened by that much, and are checked one by one.
+  const int64_t reach = w.dx ? w.reach : 0;
+  const int64_t nearLowX = lowX - reach, nearHighX = highX + reach, nearLowY = lowY - reach, nearHighY = highY + reach;
+  int shift = 0;
+  while ((1 << shift) < w.spacing) ++shift;
+  const int32_t spacing = w.spacing, half = shift ? int32_t(1) << (2 * shift - 1) : 0;
+  if (w.dx && shift) scratch.blendX.resize(size_t(w.gridCols)), scratch.blendY.resize(size_t(w.gridCols));
+  int32_t *blendX = scratch.blendX.data(), *blendY = scratch.blendY.data();
   for (int y = 0; y < rows; ++y) {
     const int64_t v = int64_t(2 * y) * kFixedOne - centreY2 - 2 * w.shiftY;
-    int64_t numX = w.a[0] * u0 + w.a[1] * v + centreX2 * kFixedOne;
-    int64_t numY = w.a[2] * u0 + w.a[3] * v + centreY2 * kFixedOne;
-    for (int x = 0; x < cols; ++x, numX += w.a[0] * stepX, numY += w.a[2] * stepX) {
-      int64_t sx = roundShift(numX, kFixedBits + 1), sy = roundShift(numY, kFixedBits + 1);
-      if (w.dx) {
-        sx += w.dx[y * cols + x];
-        sy += w.dy[y * cols + x];
+    const int64_t sx0 = roundShift(w.a[0] * u0 + w.a[1] * v + centreX2 * kFixedOne, kFixedBits + 1);
+    const int64_t sy0 = roundShift(w.a[2] * u0 + w.a[3] * v + centreY2 * kFixedOne, kFixedBits + 1);
+    // Where the line is near the box is one run of pixels (it is convex): found by walking in
+    // from both ends, cheaper than the four 64-bit divisions that would compute it.
+    const auto near = [&](int64_t x) {
+      const int64_t sx = sx0 + x * stepX, sy = sy0 + x * stepY;
+      return sx >= nearLowX && sx <= nearHighX && sy >= nearLowY && sy <= nearHighY;
+    };
+    int64_t first = 0, last = cols - 1;
+    while (first < cols && !near(first)) ++first;
+    if (first == cols) continue;
+    while (!near(last)) --last;
+    uint8_t* o = out + size_t(y) * cols;
+    if (!w.dx) {
+      // Every pixel of the span sees the box (and no other does): sampled unchecked.
+      for (int64_t x = first; x <= last; ++x) o[x] = sample(padded.data(), stride, sx0 + x * stepX, sy0 + x * stepY);
+      continue;
+    }
+    // The field along this row, over the span: spacing 1 reads it; otherwise the two grid rows
+    // about y are blended first (whole multiples, nothing rounded), then each pixel between its
+    // two blended grid points, rounded once — the same integer as the other order.
+    if (shift == 0) {
+      const int32_t *fieldX = w.dx + size_t(y) * w.gridCols, *fieldY = w.dy + size_t(y) * w.gridCols;
+      for (int64_t x = first; x <= last; ++x) {
+        const int64_t sx = sx0 + x * stepX + fieldX[x], sy = sy0 + x * stepY + fieldY[x];
+        if (sx < lowX || sx > highX || sy < lowY || sy > highY) continue;
+        o[x] = sample(padded.data(), stride, sx, sy);
       }
-      const int64_t ix = sx >> kFixedBits, iy = sy >> kFixedBits;  // floor
-      if (ix < -1 || iy < -1 || ix >= cols || iy >= rows) {
-        out[y * cols + x] = 0;
-        continue;
-      }
-      const int64_t fx = sx & (kFixedOne - 1), fy = sy & (kFixedOne - 1);
-      const uint8_t* p = padded.data() + (iy + 1) * stride + (ix + 1);
-      const int64_t top = p[0] * (kFixedOne - fx) + p[1] * fx;
-      const int64_t bottom = p[stride] * (kFixedOne - fx) + p[stride + 1] * fx;
-      out[y * cols + x] = static_cast<uint8_t>(roundShift(top * (kFixedOne - fy) + bottom * fy, 2 * kFixedBits));
+      continue;
+    }
+    const int gy = y >> shift, fy = y & (spacing - 1);
+    const int g0 = int(first >> shift), g1 = int(last >> shift) + 1;
+    const int32_t* ux = w.dx + size_t(gy) * w.gridCols;
+    const int32_t* uy = w.dy + size_t(gy) * w.gridCols;
+    for (int g = g0; g <= g1; ++g) {
+      blendX[g] = ux[g] * (spacing - fy) + ux[g + w.gridCols] * fy;
+      blendY[g] = uy[g] * (spacing - fy) + uy[g + w.gridCols] * fy;
+    }
+    for (int64_t x = first; x <= last; ++x) {
+      const int gx = int(x >> shift), fx = int(x & (spacing - 1));
+      const int32_t dx = (blendX[gx] * (spacing - fx) + blendX[gx + 1] * fx + half) >> (2 * shift);
+      const int32_t dy = (blendY[gx] * (spacing - fx) + blendY[gx + 1] * fx + half) >> (2 * shift);
+      const int64_t sx = sx0 + x * stepX + dx, sy = sy0 + x * stepY + dy;
+      if (sx < lowX || sx > highX || sy < lowY || sy > highY) continue;
+      o[x] = sample(padded.data(), stride, sx, sy);
     }
   }
 }
 
 void warpImage(const uint8_t* in, int rows, int cols, const Warp& w, uint8_t* out) {
-  std::vector<uint8_t> padded;
-  warpImage(in, rows, cols, w, out, padded);
+  WarpScratch scratch;
+  warpImage(in, rows, cols, w, out, scratch);
 }
 
 std::vector<int32_t> gaussianKernel(double sigma) {
@@ -127,21 +213,22 @@ int elasticSpacing(double sigma) {
   return spacing;
 }
 
-void elasticField(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
-                  int32_t* field, ElasticScratch& scratch) {
+int elasticGridSide(int side, int spacing) { return spacing == 1 ? side : (side - 1) / spacing + 2; }
+
+int32_t elasticGrid(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
+                    int32_t* grid, ElasticScratch& scratch) {
   const int r = static_cast<int>(kernel.size() / 2);
   int shift = 0;
   while ((1 << shift) < spacing) ++shift;
-  // The grid the noise is drawn on: every pixel, or every `spacing`-th one reaching one point
-  // past the last pixel (what the interpolation between grid points needs).
-  const int gridRows = spacing == 1 ? rows : (rows - 1) / spacing + 2;
-  const int gridCols = spacing == 1 ? cols : (cols - 1) / spacing + 2;
+  const int gridRows = elasticGridSide(rows, spacing), gridCols = elasticGridSide(cols, spacing);
   // Noise rows padded with r zeros each side; the first pass's output padded with r zero rows
-  // above and below: both passes are then plain loops over x, which compilers vectorise.
-  const int width = gridCols + 2 * r;
+  // above and below: both passes are then plain loops over x, which compilers vectorise. Rows
+  // are smoothed `lanes` wide, a whole number of 4-lane registers: the columns past the grid
+  // are smoothed zeros, never read.
+  const int lanes = (gridCols + 3) & ~3, width = lanes + 2 * r;
   scratch.noise.assign(size_t(gridRows) * width, 0);
-  scratch.pass.assign(size_t(gridRows + 2 * r) * gridCols, 0);
-  scratch.grid.resize(size_t(gridRows) * gridCols);
+  scratch.pass.assign(size_t(gridRows + 2 * r) * lanes, 0);
+  scratch.smooth.resize(size_t(gridRows) * lanes);
   // Uniform in [−1, 1)/spacing with kFieldBits fractional bits, four values from each 64-bit
   // draw. A grid point stands for spacing² pixels: its noise has 1/spacing² their variance, so
   // the smoothed field has the same spread as one drawn at every pixel.
@@ -163,29 +250,48 @@ void elasticField(Rng& rng, const std::vector<int32_t>& kernel, int spacing, dou
   const int32_t* k = kernel.data() + r;  // k[−r..r]
   for (int y = 0; y < gridRows; ++y) {
     const int32_t* __restrict in = scratch.noise.data() + size_t(y) * width + r;
-    int32_t* __restrict out = scratch.pass.data() + size_t(y + r) * gridCols;
-    for (int x = 0; x < gridCols; ++x) out[x] = k[0] * in[x];
+    int32_t* __restrict out = scratch.pass.data() + size_t(y + r) * lanes;
+    for (int x = 0; x < lanes; ++x) out[x] = k[0] * in[x];
     for (int t = 1; t <= r; ++t)
-      for (int x = 0; x < gridCols; ++x) out[x] += k[t] * (in[x - t] + in[x + t]);
+      for (int x = 0; x < lanes; ++x) out[x] += k[t] * (in[x - t] + in[x + t]);
     // Back to kFieldBits fractional bits, rounding half up.
-    for (int x = 0; x < gridCols; ++x) out[x] = (out[x] + (kKernelOne >> 1)) >> kKernelBits;
+    for (int x = 0; x < lanes; ++x) out[x] = (out[x] + (kKernelOne >> 1)) >> kKernelBits;
   }
-  int32_t* grid = spacing == 1 ? field : scratch.grid.data();
   for (int y = 0; y < gridRows; ++y) {
-    int32_t* __restrict out = grid + size_t(y) * gridCols;
-    const int32_t* centre = scratch.pass.data() + size_t(y + r) * gridCols;
-    for (int x = 0; x < gridCols; ++x) out[x] = k[0] * centre[x];
+    int32_t* __restrict out = scratch.smooth.data() + size_t(y) * lanes;
+    const int32_t* centre = scratch.pass.data() + size_t(y + r) * lanes;
+    for (int x = 0; x < lanes; ++x) out[x] = k[0] * centre[x];
     for (int t = 1; t <= r; ++t) {
-      const int32_t* __restrict above = centre - size_t(t) * gridCols;
-      const int32_t* __restrict below = centre + size_t(t) * gridCols;
-      for (int x = 0; x < gridCols; ++x) out[x] += k[t] * (above[x] + below[x]);
+      const int32_t* __restrict above = centre - size_t(t) * lanes;
+      const int32_t* __restrict below = centre + size_t(t) * lanes;
+      for (int x = 0; x < lanes; ++x) out[x] += k[t] * (above[x] + below[x]);
     }
   }
   // A fraction of 1 in 2^−(kFieldBits + kKernelBits) units, times α in 2⁻¹⁶ units: pixels in 2⁻¹⁶.
   const int64_t alphaFixed = toFixed(alpha);
-  for (int i = 0; i < gridRows * gridCols; ++i)
-    grid[i] = static_cast<int32_t>(roundShift(int64_t(grid[i]) * alphaFixed, kFieldBits + kKernelBits));
-  if (spacing == 1) return;
+  int32_t largest = 0;
+  for (int y = 0; y < gridRows; ++y)
+    for (int x = 0; x < gridCols; ++x) {
+      const int32_t d = static_cast<int32_t>(
+          roundShift(int64_t(scratch.smooth[size_t(y) * lanes + x]) * alphaFixed, kFieldBits + kKernelBits));
+      grid[size_t(y) * gridCols + x] = d;
+      largest = std::max(largest, d < 0 ? -d : d);
+    }
+  return largest;
+}
+
+void elasticField(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
+                  int32_t* field, ElasticScratch& scratch) {
+  if (spacing == 1) {
+    elasticGrid(rng, kernel, spacing, alpha, rows, cols, field, scratch);
+    return;
+  }
+  const int gridRows = elasticGridSide(rows, spacing), gridCols = elasticGridSide(cols, spacing);
+  scratch.grid.resize(size_t(gridRows) * gridCols);
+  const int32_t* grid = scratch.grid.data();
+  elasticGrid(rng, kernel, spacing, alpha, rows, cols, scratch.grid.data(), scratch);
+  int shift = 0;
+  while ((1 << shift) < spacing) ++shift;
   // Every pixel from its four grid points, bilinearly, along rows then columns: the weights are
   // whole multiples of 1/spacing, and |d|·spacing² < 2³¹, so nothing is rounded until the end.
   scratch.pass.resize(size_t(gridRows) * cols);
@@ -241,14 +347,20 @@ void Augmenter::apply(const uint8_t* in, uint8_t* out, int epoch, uint32_t sampl
   Rng rng(mixKey(mixKey(config_.seed, 0x4155474Dull + static_cast<uint64_t>(epoch)), sample));
   Warp w = affineWarp(draw(rng));
   if (elastic_) {
-    scratch.dx.resize(n);
-    scratch.dy.resize(n);
-    elasticField(rng, kernel_, spacing_, config_.elasticAlpha, rows_, cols_, scratch.dx.data(), scratch.elastic);
-    elasticField(rng, kernel_, spacing_, config_.elasticAlpha, rows_, cols_, scratch.dy.data(), scratch.elastic);
+    // Only the grids: warpImage interpolates the field at the pixels that may see ink.
+    const size_t points = size_t(elasticGridSide(rows_, spacing_)) * elasticGridSide(cols_, spacing_);
+    scratch.dx.resize(points);
+    scratch.dy.resize(points);
+    const double alpha = config_.elasticAlpha;
+    const int32_t reachX = elasticGrid(rng, kernel_, spacing_, alpha, rows_, cols_, scratch.dx.data(), scratch.elastic);
+    const int32_t reachY = elasticGrid(rng, kernel_, spacing_, alpha, rows_, cols_, scratch.dy.data(), scratch.elastic);
     w.dx = scratch.dx.data();
     w.dy = scratch.dy.data();
+    w.spacing = spacing_;
+    w.gridCols = elasticGridSide(cols_, spacing_);
+    w.reach = std::max(reachX, reachY);
   }
-  warpImage(in, rows_, cols_, w, out, scratch.padded);
+  warpImage(in, rows_, cols_, w, out, scratch.warp);
 }
 
 }  // namespace digitrain

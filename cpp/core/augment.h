@@ -46,21 +46,31 @@ struct AffineParams {
 };
 
 // The source position of every output pixel: src = centre + A·(p − centre − shift) + d(p), in
-// fixed point. `a` is the inverse of the ink's linear map (row-major 2×2); the displacement
-// field d, when present, holds rows·cols x- and y-offsets.
+// fixed point. `a` is the inverse of the ink's linear map (row-major 2×2). The displacement
+// field d, when present, is given on a grid of every `spacing`-th pixel (gridCols values a row,
+// as elasticGrid draws it; spacing 1: every pixel) and interpolated bilinearly between grid
+// points; no value of it exceeds `reach` in magnitude.
 struct Warp {
   int64_t a[4] = {kFixedOne, 0, 0, kFixedOne};
   int64_t shiftX = 0, shiftY = 0;
   const int32_t* dx = nullptr;
   const int32_t* dy = nullptr;
+  int spacing = 1, gridCols = 0;
+  int32_t reach = 0;
 };
 
 Warp affineWarp(const AffineParams& p);
 
 // Resamples `in` (rows×cols bytes) under `warp` into `out`, bilinearly, rounding to the nearest
 // byte. The identity warp copies the bytes exactly; an integer shift moves them exactly.
-// `padded` is room for the image with a border of zeros.
-void warpImage(const uint8_t* in, int rows, int cols, const Warp& warp, uint8_t* out, std::vector<uint8_t>& padded);
+// `scratch` is room for the image with a border of zeros and for two grid rows of the field
+// blended. An output pixel whose four source pixels all lie outside the ink's bounding box is 0
+// without being sampled (a digit is ~80 % background, so most are), which changes no byte.
+struct WarpScratch {
+  std::vector<uint8_t> padded;
+  std::vector<int32_t> blendX, blendY;  // two grid rows of the field blended
+};
+void warpImage(const uint8_t* in, int rows, int cols, const Warp& warp, uint8_t* out, WarpScratch& scratch);
 void warpImage(const uint8_t* in, int rows, int cols, const Warp& warp, uint8_t* out);
 
 // The elastic field is smoothed in 32-bit integers (4 to a SIMD register): its random values
@@ -74,7 +84,7 @@ std::vector<int32_t> gaussianKernel(double sigma);
 
 // Room for elasticField's padded rows and columns between its passes, and its grid.
 struct ElasticScratch {
-  std::vector<int32_t> noise, pass, grid;
+  std::vector<int32_t> noise, pass, smooth, grid;
 };
 
 // A field smoothed over σ pixels varies little between neighbours: it is drawn and smoothed on
@@ -84,10 +94,20 @@ struct ElasticScratch {
 constexpr int kMaxElasticSpacing = 4;
 int elasticSpacing(double sigma);  // 1, 2 or 4: the largest power of two ≤ σ/2, at least 1
 
+// The grid of every `spacing`-th pixel, reaching one point past the last pixel when spacing > 1
+// (what the interpolation between grid points needs): its rows and columns.
+int elasticGridSide(int side, int spacing);
+
 // Random displacements, uniform noise on a grid of every `spacing`-th pixel (in [−1, 1) per
 // pixel, [−1, 1)/spacing per grid point, the same spread once smoothed), smoothed along rows
-// then columns by `kernel` (in grid steps; zero outside the image), scaled by α pixels and
-// interpolated to every pixel, into `field` (rows·cols values, 2⁻¹⁶ pixel): |d| ≤ α everywhere.
+// then columns by `kernel` (in grid steps; zero outside the image) and scaled by α pixels, into
+// `grid` (elasticGridSide(rows)·elasticGridSide(cols) values, 2⁻¹⁶ pixel): |d| ≤ α everywhere.
+// Returns the largest |d|. The field at a pixel is the bilinear interpolation of its four grid
+// points (what warpImage does with a Warp's grid, and elasticField with every pixel).
+int32_t elasticGrid(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
+                    int32_t* grid, ElasticScratch& scratch);
+
+// elasticGrid's field interpolated to every pixel, into `field` (rows·cols values).
 void elasticField(Rng& rng, const std::vector<int32_t>& kernel, int spacing, double alpha, int rows, int cols,
                   int32_t* field, ElasticScratch& scratch);
 
@@ -99,11 +119,11 @@ class Augmenter {
   // Whether the configuration distorts anything at all.
   bool active() const { return active_; }
 
-  // Per-thread room for the displacement fields.
+  // Per-thread room for the displacement fields (on their grids).
   struct Scratch {
     std::vector<int32_t> dx, dy;
     ElasticScratch elastic;
-    std::vector<uint8_t> padded;  // the image with a border of zeros, for the sampler
+    WarpScratch warp;  // for the sampler
   };
 
   // Sample `sample`'s image in epoch `epoch` (0-based) as training sees it.

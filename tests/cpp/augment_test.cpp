@@ -102,6 +102,86 @@ TEST(Augment, ScalingMultipliesTheInkByTheScaleSquared) {
   EXPECT_NEAR(mass(out.data()) / mass(in), 1.25 * 1.25, 0.08);
 }
 
+// The sampler as defined, pixel by pixel: every output pixel's source from the map and the
+// field at that pixel, its four neighbours read wherever they lie (0 outside the image), no
+// pixel skipped. warpImage must give exactly these bytes while it skips the background.
+std::vector<uint8_t> referenceWarp(const uint8_t* in, const Warp& w, const int32_t* dx, const int32_t* dy) {
+  const auto at = [&](int64_t x, int64_t y) -> int64_t {
+    return x < 0 || y < 0 || x >= kSide || y >= kSide ? 0 : in[y * kSide + x];
+  };
+  const int64_t one = kFixedOne, centre2 = int64_t(kSide - 1) * one;
+  const auto roundShift = [](int64_t v, int s) { return (v + (int64_t(1) << (s - 1))) >> s; };
+  std::vector<uint8_t> out(kPixels);
+  for (int y = 0; y < kSide; ++y)
+    for (int x = 0; x < kSide; ++x) {
+      const int64_t u = int64_t(2 * x) * one - centre2 - 2 * w.shiftX;
+      const int64_t v = int64_t(2 * y) * one - centre2 - 2 * w.shiftY;
+      int64_t sx = roundShift(w.a[0] * u + w.a[1] * v + centre2 * one, kFixedBits + 1);
+      int64_t sy = roundShift(w.a[2] * u + w.a[3] * v + centre2 * one, kFixedBits + 1);
+      if (dx) {
+        sx += dx[y * kSide + x];
+        sy += dy[y * kSide + x];
+      }
+      const int64_t ix = sx >> kFixedBits, iy = sy >> kFixedBits, fx = sx & (one - 1), fy = sy & (one - 1);
+      const int64_t top = at(ix, iy) * (one - fx) + at(ix + 1, iy) * fx;
+      const int64_t bottom = at(ix, iy + 1) * (one - fx) + at(ix + 1, iy + 1) * fx;
+      out[y * kSide + x] = static_cast<uint8_t>(roundShift(top * (one - fy) + bottom * fy, 2 * kFixedBits));
+    }
+  return out;
+}
+
+TEST(Augment, SkippingTheBackgroundChangesNoByte) {
+  auto digits = fixtureDigits("train");
+  ASSERT_TRUE(digits);
+  // Digits, noise filling the whole image (ink at every border), a lone pixel in a corner, and
+  // an empty image; affine maps alone and with fields on each grid spacing (σ 2, 5, 8); wide
+  // ranges, so that sources leave the image and maps flip the ink over.
+  std::vector<std::vector<uint8_t>> images;
+  for (size_t i = 0; i < 150; ++i) images.emplace_back(digits->image(i), digits->image(i) + kPixels);
+  images.push_back(noiseImage(4));
+  images.emplace_back(kPixels, 0);
+  images.back()[kPixels - 1] = 200;
+  images.emplace_back(kPixels, 0);
+  for (const double sigma : {0.0, 2.0, 5.0, 8.0}) {
+    TrainConfig c = augmentedConfig();
+    c.augmentShift = 6;
+    c.augmentRotation = 90;
+    c.augmentScale = 0.5;
+    c.augmentShear = 1;
+    const Augmenter augmenter(c, kSide, kSide);
+    const int spacing = sigma > 0 ? elasticSpacing(sigma) : 1;
+    const auto kernel = sigma > 0 ? gaussianKernel(sigma / spacing) : std::vector<int32_t>{};
+    const int side = elasticGridSide(kSide, spacing);
+    std::vector<int32_t> gridX(size_t(side) * side), gridY(gridX.size()), fieldX(kPixels), fieldY(kPixels);
+    ElasticScratch es;
+    std::vector<uint8_t> out(kPixels);
+    WarpScratch padded;
+    Rng rng(77);
+    for (const auto& in : images)
+      for (int k = 0; k < 3; ++k) {
+        Warp w = affineWarp(augmenter.draw(rng));
+        if (sigma == 0) {
+          warpImage(in.data(), kSide, kSide, w, out.data(), padded);
+          ASSERT_EQ(out, referenceWarp(in.data(), w, nullptr, nullptr));
+          continue;
+        }
+        Rng again = rng;
+        elasticField(again, kernel, spacing, 34, kSide, kSide, fieldX.data(), es);
+        elasticField(again, kernel, spacing, 34, kSide, kSide, fieldY.data(), es);
+        // Two statements: x's field is drawn first.
+        const int32_t reachX = elasticGrid(rng, kernel, spacing, 34, kSide, kSide, gridX.data(), es);
+        const int32_t reachY = elasticGrid(rng, kernel, spacing, 34, kSide, kSide, gridY.data(), es);
+        w.reach = std::max(reachX, reachY);
+        w.dx = gridX.data();
+        w.dy = gridY.data();
+        w.spacing = spacing;
+        w.gridCols = side;
+        warpImage(in.data(), kSide, kSide, w, out.data(), padded);
+        ASSERT_EQ(out, referenceWarp(in.data(), w, fieldX.data(), fieldY.data())) << "σ " << sigma;
+      }
+  }
+}
+
 TEST(Augment, TheGaussianSumsToOneAndIsSymmetric) {
   for (const double sigma : {0.5, 1.0, 4.0, 6.5, 10.0}) {
     const auto k = gaussianKernel(sigma);
