@@ -17,10 +17,11 @@
 // 2 + E epochs less that of 2), which a loaded machine distorts far less than wall time.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
+import { nativeCliSteps, runCommand } from './lib/command.mjs';
 import { jsonLines, note } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -103,13 +104,8 @@ export async function runPaths(argv) {
 
   const build = nativeBuild({ arch: 'native' });
   if (opts.build) {
-    if (!existsSync(join(root, build.dir, 'CMakeCache.txt')))
-      spawnSync('cmake', ['-S', '.', '-B', build.dir, ...build.args, '-DDIGITRAIN_TESTS=OFF'], { cwd: root });
     note(`• build: ${build.dir}/`);
-    spawnSync('cmake', ['--build', build.dir, '--target', 'digitrain', `-j${Math.max(2, availableParallelism())}`], {
-      cwd: root,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    for (const [cmd, args] of nativeCliSteps(build)) runCommand(cmd, args);
   }
   const built = [join(root, build.dir, 'digitrain'), join(root, 'build', 'digitrain')].find(existsSync);
   const clis = opts.clis.length ? opts.clis : built ? [built] : [];

@@ -31,11 +31,11 @@
 //                   network, natively at 1 and 2 threads (bench/paths.mjs)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
-import { runCommand as run } from './lib/command.mjs';
+import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,9 +99,7 @@ export async function runPresets(argv) {
     for (const [name, { dir, args }] of Object.entries(builds)) {
       if (!opts.only.includes(name)) continue;
       note(`• build: ${dir}/`);
-      if (!existsSync(join(root, dir, 'CMakeCache.txt')))
-        run('cmake', ['-S', '.', '-B', dir, ...args, '-DDIGITRAIN_TESTS=OFF']);
-      run('cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]);
+      for (const [cmd, cmdArgs] of nativeCliSteps({ dir, args })) run(cmd, cmdArgs);
     }
     if (opts.only.some((g) => ['node', 'chromium'].includes(g))) {
       note('• build: WebAssembly (npm run build:wasm)');

@@ -43,7 +43,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { augmentReport, measureAugment } from './lib/augment-cost.mjs';
-import { runCommand as run } from './lib/command.mjs';
+import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -178,14 +178,8 @@ const portableBuild = nativeBuild();
 const cliBuilds = [...Object.entries(nativeBuilds), ['augment', portableBuild]];
 for (const [name, { dir, args }] of cliBuilds) {
   if (!opts.only.includes(name)) continue;
-  /** @type {[string, string[]][]} */
-  const steps = [];
   // build/ is the tests' build too: configured as scripts/native.mjs does, tests included.
-  const testsOff = dir === portableBuild.dir ? [] : ['-DDIGITRAIN_TESTS=OFF'];
-  if (!existsSync(join(root, dir, 'CMakeCache.txt'))) {
-    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, ...testsOff]]);
-  }
-  steps.push(['cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, cpus().length)}`]]);
+  const steps = nativeCliSteps({ dir, args }, { tests: dir === portableBuild.dir });
   build(`native ${archLabel(args)} (${dir}/)`, `${dir}/digitrain`, steps);
 }
 if (opts.only.some((g) => ['node', 'chromium', 'augment'].includes(g))) {

@@ -2,6 +2,8 @@
 // repository, its stdout returned, and a failure turned into an error that quotes the
 // command's last lines.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +31,20 @@ export function runCommand(cmd, args, { env = {}, show = false, input } = {}) {
     throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}${err ? `: ${err}` : ''}`);
   }
   return r.stdout;
+}
+
+/**
+ * The commands that build a native build's CLI: configure it first when it never was (without
+ * the tests, unless `tests`), then build the `digitrain` target.
+ * @param {{ dir: string, args: string[] }} build as scripts/native.mjs's nativeBuild gives it
+ * @param {{ tests?: boolean }} [options]
+ * @returns {[string, string[]][]}
+ */
+export function nativeCliSteps({ dir, args }, { tests = false } = {}) {
+  /** @type {[string, string[]][]} */
+  const steps = [];
+  if (!existsSync(join(root, dir, 'CMakeCache.txt')))
+    steps.push(['cmake', ['-S', '.', '-B', dir, ...args, ...(tests ? [] : ['-DDIGITRAIN_TESTS=OFF'])]]);
+  steps.push(['cmake', ['--build', dir, '--target', 'digitrain', `-j${Math.max(2, availableParallelism())}`]]);
+  return steps;
 }
