@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { nativeCliSteps, runCommand } from './lib/command.mjs';
 import { jsonLines, note } from './lib/groups.mjs';
+import { trainingFiles } from './lib/training-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -112,18 +113,8 @@ export async function runPaths(argv) {
   if (!clis.length) fatal('no digitrain CLI (build one: node scripts/native.mjs build)');
   for (const c of clis) if (!existsSync(c)) fatal(`--cli: ${c} is missing`);
 
-  /** @type {{ images: string, labels: string }} */
-  let files;
-  if (opts.dir) {
-    files = { images: join(opts.dir, 'train-images-idx3-ubyte'), labels: join(opts.dir, 'train-labels-idx1-ubyte') };
-    if (Number.isNaN(opts.limit)) opts.limit = 4000;
-  } else {
-    const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
-    await ensureDemoData();
-    const { DEMO_FILES } = await import('../web/data/demo-files.js');
-    files = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
-    if (Number.isNaN(opts.limit)) opts.limit = 0;
-  }
+  const files = await trainingFiles(opts.dir).catch((e) => fatal(e.message));
+  if (Number.isNaN(opts.limit)) opts.limit = opts.dir ? 4000 : 0;
 
   const spinner = opts.load ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : null;
   const load = loadavg()[0].toFixed(1);

@@ -37,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
+import { trainingFiles } from './lib/training-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'node', 'chromium', 'tfjs'];
@@ -124,22 +125,9 @@ export async function runPresets(argv) {
     if (!presetConfigs[p]) fatal(`--only-presets: no preset ${p} (${Object.keys(presetConfigs).join(', ')})`);
 
   // ---- data
-  /** @type {{ images: string, labels: string }} */
-  let files;
-  let dataLabel;
-  if (opts.dir) {
-    files = { images: join(opts.dir, 'train-images-idx3-ubyte'), labels: join(opts.dir, 'train-labels-idx1-ubyte') };
-    for (const f of Object.values(files)) if (!existsSync(f)) fatal(`--data: ${f} is missing`);
-    if (Number.isNaN(opts.limit)) opts.limit = 20000;
-    dataLabel = 'mnist';
-  } else {
-    const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
-    await ensureDemoData();
-    const { DEMO_FILES } = await import('../web/data/demo-files.js');
-    files = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
-    if (Number.isNaN(opts.limit)) opts.limit = 0;
-    dataLabel = 'digits';
-  }
+  const files = await trainingFiles(opts.dir).catch((e) => fatal(e.message));
+  const dataLabel = opts.dir ? 'mnist' : 'digits';
+  if (Number.isNaN(opts.limit)) opts.limit = opts.dir ? 20000 : 0;
   if (!(Number.isInteger(opts.limit) && opts.limit >= 0)) fatal('--limit must be a whole number');
 
   // ---- the load: one core kept busy by a plain spin loop in another process

