@@ -281,19 +281,6 @@ TEST(Augment, DistortedDigitsStaySparse) {
   EXPECT_GT(after, before);  // bilinear sampling spreads the strokes' edges
 }
 
-bool sameWeights(const Network& a, const Network& b) {
-  for (size_t l = 0; l < a.layers.size(); ++l)
-    if (a.layers[l].weights != b.layers[l].weights || a.layers[l].bias != b.layers[l].bias) return false;
-  return true;
-}
-
-std::unique_ptr<Trainer> trained(const TrainConfig& c, std::shared_ptr<Dataset> data) {
-  auto t = Trainer::create(c, data, nullptr);
-  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error());
-  t.value()->train(100000);
-  return std::move(t.value());
-}
-
 TrainConfig smallAugmentedRun() {
   TrainConfig c = augmentedConfig();
   c.layers = {784, 16, 10};
@@ -311,10 +298,10 @@ TEST(Augment, SameSeedGivesTheSameWeightsOnOneAndTwoThreads) {
   for (const int threads : {1, 2}) {
     TrainConfig c = smallAugmentedRun();
     c.threads = threads;
-    auto a = trained(c, data), b = trained(c, data);
-    EXPECT_TRUE(sameWeights(a->network(), b->network())) << threads << " threads";
+    auto a = testing::trained(c, data), b = testing::trained(c, data);
+    EXPECT_TRUE(testing::sameWeights(a->network(), b->network())) << threads << " threads";
     c.augment = false;
-    EXPECT_FALSE(sameWeights(a->network(), trained(c, data)->network())) << threads << " threads";
+    EXPECT_FALSE(testing::sameWeights(a->network(), testing::trained(c, data)->network())) << threads << " threads";
   }
 }
 
@@ -324,9 +311,9 @@ TEST(Augment, ADistortionDependsOnTheSampleNotOnTheThreadCount) {
   auto data = syntheticDigits(200, 4);
   TrainConfig c = smallAugmentedRun();
   c.threads = 1;
-  auto one = trained(c, data);
+  auto one = testing::trained(c, data);
   c.threads = 2;
-  auto two = trained(c, data);
+  auto two = testing::trained(c, data);
   for (size_t l = 0; l < one->network().layers.size(); ++l)
     EXPECT_LT((one->network().layers[l].weights - two->network().layers[l].weights).cwiseAbs().maxCoeff(), 1e-5);
 }
