@@ -36,7 +36,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeBuild } from '../scripts/native.mjs';
 import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
-import { jsonLines, note, runGroup } from './lib/groups.mjs';
+import { jsonLines, markdownTable, note, runGroup } from './lib/groups.mjs';
 import { trainingFiles } from './lib/training-files.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -366,12 +366,7 @@ export async function runPresets(argv) {
         return `${k(median(f.reps))} (${k(Math.min(...f.reps))}–${k(Math.max(...f.reps))})${used}`;
       }),
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-    const line = (/** @type {string[]} */ cells) =>
-      '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-    out.push(line(head));
-    out.push('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-    for (const r of body) out.push(line(r));
+    out.push(...markdownTable(head, body));
     out.push('("auto →N": the thread count auto chose; native runs do not report it.)');
     out.push('');
     // Ratios of medians from this run.

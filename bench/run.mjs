@@ -45,7 +45,7 @@ import { nativeBuild } from '../scripts/native.mjs';
 import { augmentReport, measureAugment } from './lib/augment-cost.mjs';
 import { nativeCliSteps, runCommand as run } from './lib/command.mjs';
 import { trainingFiles } from './lib/training-files.mjs';
-import { jsonLines, note, runGroup } from './lib/groups.mjs';
+import { jsonLines, markdownTable, note, runGroup } from './lib/groups.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const groups = ['native', 'v2', 'numpy', 'node', 'chromium', 'tfjs', 'page', 'augment'];
@@ -561,12 +561,7 @@ if (!opts.json) {
     String(threads),
     ...columns.map((c) => fmt(get(impl, threads, c.batch, c.data))),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (/** @type {string[]} */ cells) =>
-    '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  p(line(head));
-  p('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  body.forEach((r) => p(line(r)));
+  markdownTable(head, body).forEach((l) => p(l));
   p();
 
   const b32 = opts.batches.includes(32) ? 32 : opts.batches[0];

@@ -9,6 +9,8 @@
 // Emscripten, whose clock() reads Date.now() (1 ms steps: hence every demo digit, ~100 ms of
 // distorting); the ratios compare like with like.
 
+import { markdownTable } from './groups.mjs';
+
 /** Repetitions of each measurement; the report prints their median and range. */
 export const REPS = 3;
 
@@ -105,12 +107,7 @@ export function augmentReport(figures) {
     us(f.train_us_per_sample),
     us(f.train_augmented_us_per_sample),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (/** @type {string[]} */ cells) =>
-    '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
-  out.push(line(head));
-  out.push('|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
-  for (const r of body) out.push(line(r));
+  out.push(...markdownTable(head, body));
   for (const f of figures)
     out.push(
       `  ${f.build}: non-zero pixels ${share(f.nonzero_original)} stored, ${share(f.nonzero_affine)} after the ` +

@@ -32,3 +32,16 @@ export function jsonLines(text) {
     .filter((l) => l.startsWith('{'))
     .map((l) => /** @type {unknown} */ (JSON.parse(l)));
 }
+
+/**
+ * A Markdown table of the benchmarks' reports: the first column left-aligned, the figures
+ * right-aligned, every column as wide as its widest cell.
+ * @param {string[]} head @param {string[][]} body @returns {string[]} its lines
+ */
+export function markdownTable(head, body) {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (/** @type {string[]} */ cells) =>
+    '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+  const rule = '|' + widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+  return [line(head), rule, ...body.map(line)];
+}
