@@ -279,11 +279,13 @@ class JsSession {
         out["finished"] = r.step.finished;
         out["diverged"] = nullIfEmpty(r.step.diverged);
         out["warning"] = nullIfEmpty(r.step.warning);
-        // `auto` moved to another thread count during the call: the count now, and why.
+        // `auto` moved to another thread count during the call: the count now, why, and the
+        // first batch trained at it (epoch and batch counted from 1, as the CLI prints them).
         if (r.step.threadChanges.empty()) out["threads"] = nullptr;
-        else
-          out["threads"] = {{"used", r.step.threadChanges.back().threads},
-                            {"reason", r.step.threadChanges.back().reason}};
+        else {
+          const auto& c = r.step.threadChanges.back();
+          out["threads"] = {{"used", c.threads}, {"reason", c.reason}, {"epoch", c.epoch}, {"batch", c.batch}};
+        }
         out["epoch"] = r.epoch;
         out["batch_in_epoch"] = r.batchInEpoch;
         out["batches_per_epoch"] = r.batchesPerEpoch;

@@ -207,8 +207,8 @@ export interface StepResult {
   /** Training goes on but looks stuck (saturated sigmoids), with what to try; given once per run. */
   warning: string | null;
   /** Threads `auto` moved to another count during this call (it re-measures while training):
-   *  the count now and why; null otherwise. */
-  threads: { used: number; reason: string } | null;
+   *  the count now, why, and the first batch trained at it (epoch and batch from 1); null otherwise. */
+  threads: ThreadChange | null;
   /** Epochs completed so far. */
   epoch: number;
   batch_in_epoch: number;
@@ -240,6 +240,16 @@ export interface Prediction {
   predicted: number;
   /** activations[l] = layer l's output; the last one equals `probabilities`. */
   activations: number[][];
+}
+
+/** `auto` moved to another thread count while training (the CLI prints it as
+ *  "threads from epoch E, batch B: reason"). */
+export interface ThreadChange {
+  used: number;
+  reason: string;
+  /** The first batch trained at the new count, both counted from 1. */
+  epoch: number;
+  batch: number;
 }
 
 /** importModel: what the file holds. */

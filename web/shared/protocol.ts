@@ -29,6 +29,7 @@ import type {
   Preset,
   RunInfo,
   SettingSchema,
+  ThreadChange,
   TrainConfig,
 } from '../core/session';
 
@@ -218,8 +219,9 @@ export type WorkerEvent =
   | { type: 'state'; state: TrainState; message?: string }
   /** Training goes on, but the engine sees it is not learning (e.g. saturated sigmoids). */
   | { type: 'warning'; message: string }
-  /** Threads `auto` moved to another count while training: how many share each batch now, and why. */
-  | { type: 'threads'; used: number; reason: string }
+  /** Threads `auto` moved to another count while training: how many share each batch now, why,
+   *  and from which batch. */
+  | ({ type: 'threads' } & ThreadChange)
   /** The engine aborted (out of memory, a trap): this worker is unusable and must be replaced. */
   | { type: 'fatal'; message: string };
 

@@ -45,12 +45,19 @@ export function onWorkerEvent(store: AppStore, event: WorkerEvent): void {
     case 'warning':
       store.update({ trainError: `Not learning: ${event.message}` });
       break;
-    case 'threads':
-      // The run's thread line and rate say the count that trains now.
+    case 'threads': {
+      // The run's thread line and rate say the count that trains now; the changes are kept.
+      const { type: _, ...change } = event;
       store.update((s) =>
-        s.run ? { run: { ...s.run, threads: { ...s.run.threads, used: event.used, reason: event.reason } } } : {},
+        s.run
+          ? {
+              run: { ...s.run, threads: { ...s.run.threads, used: event.used, reason: event.reason } },
+              threadChanges: [...s.threadChanges, change],
+            }
+          : {},
       );
       break;
+    }
     case 'fatal':
       break; // handled by the worker client, which restarts the worker and calls recover()
   }
@@ -71,6 +78,7 @@ export async function newRun(store: AppStore, { client }: Deps, config: TrainCon
   const run = await client.call('configure', { config });
   store.update({
     run,
+    threadChanges: [],
     history: [],
     lastGoodModel: null,
     evaluation: null,

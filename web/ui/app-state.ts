@@ -1,7 +1,7 @@
 // What the page holds, as one typed object in one store (web/ui/store.ts), and what every panel
 // is given. Everything the page keeps across a worker crash lives here: the data source (to
 // reload it), the last good model (exported after each epoch) and the curves. No DOM here.
-import type { Activation } from '../core/session';
+import type { Activation, ThreadChange } from '../core/session';
 import type {
   DatasetSummary,
   EngineInfo,
@@ -45,6 +45,8 @@ export interface AppState {
   state: PageState;
   /** The run as the engine configured it (threads actually used, sample counts). */
   run: RunInfo | null;
+  /** Where `auto` moved to another thread count during the run, in order. */
+  threadChanges: ThreadChange[];
   history: EpochMetrics[];
   progress: ProgressEvent | null;
   /** performance.now() when the run (or its resumption) started, for the time left. */
@@ -87,6 +89,7 @@ export function initialState(): AppState {
     source: { kind: 'demo' },
     state: 'idle',
     run: null,
+    threadChanges: [],
     history: [],
     progress: null,
     runStarted: 0,

@@ -61,6 +61,11 @@ Object.assign(globalThis, {
     get info() {
       return store.get().info;
     },
+    /** The 28×28 pixels (0..1) the page last sent the model for the drawing, or null. */
+    get drawnInput() {
+      const input = store.get().drawnInput;
+      return input && Array.from(input);
+    },
     /** Points drawn in the per-epoch error chart (all series). */
     get chartPoints() {
       return charts.errorPoints();
