@@ -279,6 +279,20 @@ export interface InspectedLayer {
   bias_after: number[] | null;
 }
 
+/** A conv or pool layer of an inspected step: its output map and errors (H×W×C, channel
+ *  fastest); a conv layer's kernel gradient and updated kernel as [out][in][ky][kx]. */
+export interface InspectedFront {
+  /** "conv2x1s2", "pool2". */
+  layer: string;
+  a: number[];
+  /** ∂L/∂z for a conv layer, ∂L/∂output for a pool. */
+  e: number[];
+  weight_gradient?: number[][][][];
+  bias_gradient?: number[] | null;
+  weights_after?: number[][][][];
+  bias_after?: number[] | null;
+}
+
 /** inspect: one double-precision SGD step with every intermediate value. */
 export interface Inspection {
   input: number[];
@@ -286,6 +300,8 @@ export interface Inspection {
   learning_rate: number;
   loss_before: number;
   output_before: number[];
+  /** The conv and pool layers, when the network has them. */
+  front?: InspectedFront[];
   layers: InspectedLayer[];
   output_after: number[];
   loss_after: number;

@@ -15,9 +15,35 @@ export const inspectorLosses = (): Loss[] => activationRules().losses as Loss[];
 export const MAX_UNITS = 8;
 export const MAX_WEIGHT_LAYERS = 4;
 
+/** A tiny convolution in front of the dense layers: one filter over a side×side image, then a
+ *  max-pool. Its shape is fixed (what hand computation can follow); its numbers are edited. */
+export interface TinyConv {
+  /** The input image's side: the input x is side×side values, row by row. */
+  side: number;
+  /** The filter's k×k weights, kernel[ky][kx]. */
+  kernel: number[][];
+  /** Its bias (used when the network has biases). */
+  bias: number;
+  stride: number;
+  activation: Activation;
+  /** The max-pool's window and stride. */
+  pool: number;
+}
+
+/** The side of a valid convolution's (or pool's) output: windows of k at steps of `stride`. */
+export const outputSide = (side: number, k: number, stride: number): number => Math.floor((side - k) / stride) + 1;
+/** The conv layer's feature map side, and the pooled map's. */
+export const convSides = (c: TinyConv) => {
+  const map = outputSide(c.side, c.kernel.length, c.stride);
+  return { map, pooled: outputSide(map, c.pool, c.pool) };
+};
+
 export interface TinyNetwork {
-  /** Units per layer, inputs first: [2, 2, 1]. */
+  /** Units per layer, inputs first: [2, 2, 1]. With a conv part, sizes[0] is the pooled map's
+   *  size, which the dense layers read. */
   sizes: number[];
+  /** A convolution and pool in front of the dense layers (absent: a dense network). */
+  conv?: TinyConv;
   /** One per weight layer (sizes.length − 1). */
   activations: Activation[];
   loss: Loss;
@@ -95,12 +121,44 @@ export const EXAMPLES: Example[] = [
       learningRate: 1,
     },
   },
+  {
+    id: 'conv',
+    title: 'Tiny convnet (4×4, conv 2×2, max-pool)',
+    source:
+      'The smallest convnet worth a step by hand (the case `digitrain step` checks to 1e-12): a 4×4 input 1…16 read ' +
+      'row by row, one 2×2 filter [[0.5, 0], [0, 0.5]] at stride 2 (so the four windows do not overlap), ReLU, a 2×2 ' +
+      'max-pool, then one weight 0.1 to a linear output; squared error ½(o − y)² with target 1, learning rate 1.',
+    network: {
+      sizes: [1, 1],
+      conv: {
+        side: 4,
+        kernel: [
+          [0.5, 0],
+          [0, 0.5],
+        ],
+        bias: 0,
+        stride: 2,
+        activation: 'relu',
+        pool: 2,
+      },
+      activations: ['identity'],
+      loss: 'squared-error',
+      bias: false,
+      weights: [[[0.1]]],
+      biases: [[0]],
+      input: Array.from({ length: 16 }, (_, i) => i + 1),
+      target: [1],
+      learningRate: 1,
+    },
+  },
 ];
 
 export const cloneNetwork = (n: TinyNetwork): TinyNetwork => JSON.parse(JSON.stringify(n)) as TinyNetwork;
 
 /** The same network with new layer sizes: numbers keep their (layer, i, j) place, new ones are 0. */
-export function resizeNetwork(n: TinyNetwork, sizes: number[]): TinyNetwork {
+export function resizeNetwork(n: TinyNetwork, requested: number[]): TinyNetwork {
+  // The dense layers read the pooled map: its size is not the form's to change.
+  const sizes = n.conv ? [convSides(n.conv).pooled ** 2, ...requested.slice(1)] : requested;
   const pick = (values: number[] | undefined, count: number) =>
     Array.from({ length: count }, (_, k) => values?.[k] ?? 0);
   const layers = sizes.length - 1;
@@ -118,7 +176,7 @@ export function resizeNetwork(n: TinyNetwork, sizes: number[]): TinyNetwork {
       Array.from({ length: sizes[l] }, (_, i) => pick(n.weights[l]?.[i], sizes[l + 1])),
     ),
     biases: Array.from({ length: layers }, (_, l) => pick(n.biases[l], sizes[l + 1])),
-    input: pick(n.input, sizes[0]),
+    input: n.conv ? [...n.input] : pick(n.input, sizes[0]),
     target: pick(n.target, sizes[sizes.length - 1]),
   };
 }
@@ -129,8 +187,13 @@ export const names = {
   bias: (l: number, j: number) => `b${l + 1}[${j + 1}]`,
   input: (i: number) => `x${i + 1}`,
   target: (j: number) => `y${j + 1}`,
-  /** Unit i of the layer below weight layer l: the input x for l = 0. */
-  from: (l: number, i: number) => (l === 0 ? `x${i + 1}` : `unit ${i + 1} of layer ${l}`),
+  /** Unit i of the layer below weight layer l: the input x for l = 0 (the pooled map p after a conv part). */
+  from: (l: number, i: number, conv = false) =>
+    l === 0 ? `${conv ? 'p' : 'x'}${i + 1}` : `unit ${i + 1} of layer ${l}`,
+  /** The conv filter's weight at (ky, kx), its bias, and input pixel (row, col), 1-based. */
+  kernel: (ky: number, kx: number) => `K[${ky + 1},${kx + 1}]`,
+  convBias: 'c',
+  pixel: (row: number, col: number) => `x[${row + 1},${col + 1}]`,
   to: (l: number, j: number) => `unit ${j + 1} of layer ${l + 1}`,
 };
 
@@ -172,6 +235,8 @@ export function parseNumber(name: string, text: string): { ok: true; value: numb
 export function structureError(n: TinyNetwork): string | null {
   const rules = activationRules();
   const last = n.activations.length - 1;
+  if (n.conv && !rules.beforeOutput.includes(n.conv.activation))
+    return `Activation of the conv layer: ${n.conv.activation} is only allowed on the output layer (layer ${last + 1}).`;
   for (let l = 0; l < last; l++)
     if (!rules.beforeOutput.includes(n.activations[l]))
       return `Activation of layer ${l + 1}: ${n.activations[l]} is only allowed on the output layer (layer ${last + 1}).`;
@@ -184,18 +249,39 @@ export function structureError(n: TinyNetwork): string | null {
 
 /** The model file for the engine's inspector: one row of inputs, scale as the format demands. */
 export function modelFile(n: TinyNetwork): string {
+  const c = n.conv;
+  const k = c?.kernel.length ?? 0;
+  const front = c
+    ? [
+        {
+          type: 'conv',
+          kernel: k,
+          filters: 1,
+          stride: c.stride,
+          padding: 'valid',
+          activation: c.activation,
+          weights: [[c.kernel]],
+          bias: n.bias ? [c.bias] : null,
+        },
+        { type: 'pool', kernel: c.pool, stride: c.pool },
+      ]
+    : [];
   return JSON.stringify({
     format: 'digitrain-model',
-    version: 1,
+    // Conv and pool layers need the format's version 2; a dense network stays version 1.
+    version: c ? 2 : 1,
     loss: n.loss,
-    input: { rows: 1, cols: n.sizes[0], scale: 'pixel/255' },
-    layers: n.weights.map((w, l) => ({
-      inputs: n.sizes[l],
-      outputs: n.sizes[l + 1],
-      activation: n.activations[l],
-      weights: w,
-      bias: n.bias ? n.biases[l] : null,
-    })),
+    input: c ? { rows: c.side, cols: c.side, scale: 'pixel/255' } : { rows: 1, cols: n.sizes[0], scale: 'pixel/255' },
+    layers: [
+      ...front,
+      ...n.weights.map((w, l) => ({
+        inputs: n.sizes[l],
+        outputs: n.sizes[l + 1],
+        activation: n.activations[l],
+        weights: w,
+        bias: n.bias ? n.biases[l] : null,
+      })),
+    ],
   });
 }
 

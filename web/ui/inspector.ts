@@ -10,6 +10,7 @@ import type { Inspection } from '../shared/protocol';
 import {
   EXAMPLES,
   cloneNetwork,
+  convSides,
   exact,
   inspectorActivations,
   inspectorLosses,
@@ -134,7 +135,20 @@ export function mountInspector(
       const select = details.querySelector<HTMLSelectElement>(`#inspector-act-${l}`);
       if (select) net.activations[l - 1] = select.value as TinyNetwork['activations'][number];
     });
-    net.input.forEach((_, i) => num(q(`inspector-x-${i + 1}`), `Input ${names.input(i)}`, (v) => (net.input[i] = v)));
+    const conv = net.conv;
+    if (conv) {
+      const act = details.querySelector<HTMLSelectElement>('#inspector-conv-act');
+      if (act) conv.activation = act.value as TinyNetwork['activations'][number];
+      conv.kernel.forEach((row, ky) =>
+        row.forEach((_, kx) =>
+          num(q(`inspector-k-${ky + 1}-${kx + 1}`), `Filter weight ${names.kernel(ky, kx)}`, (v) => (row[kx] = v)),
+        ),
+      );
+      if (net.bias) num(q('inspector-c'), `Filter bias ${names.convBias}`, (v) => (conv.bias = v));
+    }
+    const inputName = (i: number) =>
+      conv ? `Input ${names.pixel(Math.floor(i / conv.side), i % conv.side)}` : `Input ${names.input(i)}`;
+    net.input.forEach((_, i) => num(q(`inspector-x-${i + 1}`), inputName(i), (v) => (net.input[i] = v)));
     net.target.forEach((_, j) =>
       num(q(`inspector-y-${j + 1}`), `Target ${names.target(j)}`, (v) => (net.target[j] = v)),
     );
@@ -143,7 +157,7 @@ export function mountInspector(
         row.forEach((_, j) =>
           num(
             q(`inspector-w-${l + 1}-${i + 1}-${j + 1}`),
-            `Weight ${names.weight(l, i, j)} (from ${names.from(l, i)} to ${names.to(l, j)})`,
+            `Weight ${names.weight(l, i, j)} (from ${names.from(l, i, Boolean(conv))} to ${names.to(l, j)})`,
             (v) => (w[i][j] = v),
           ),
         ),
@@ -198,13 +212,13 @@ export function mountInspector(
       ]);
       const rows = w.map((row, i) =>
         el('tr', {}, [
-          el('th', { scope: 'row' }, [`from ${l === 0 ? names.input(i) : `unit ${i + 1}`}`]),
+          el('th', { scope: 'row' }, [`from ${l === 0 ? names.from(0, i, Boolean(net.conv)) : `unit ${i + 1}`}`]),
           ...row.map((v, j) =>
             el('td', {}, [
               text(
                 `inspector-w-${l + 1}-${i + 1}-${j + 1}`,
                 String(v),
-                `${names.weight(l, i, j)}: from ${names.from(l, i)} to ${names.to(l, j)}`,
+                `${names.weight(l, i, j)}: from ${names.from(l, i, Boolean(net.conv))} to ${names.to(l, j)}`,
               ),
             ]),
           ),
@@ -236,11 +250,71 @@ export function mountInspector(
     });
     params.replaceChildren(
       el('div', { class: 'row wrap' }, [
-        vector('Input x', 'inspector-x', net.input, names.input),
+        net.conv ? inputGrid(net.conv.side) : vector('Input x', 'inspector-x', net.input, names.input),
         vector('Target y', 'inspector-y', net.target, names.target),
       ]),
-      el('div', { class: 'row wrap' }, layers),
+      el('div', { class: 'row wrap' }, [...(net.conv ? [convFieldset(net.conv)] : []), ...layers]),
     );
+  }
+
+  /** A conv part's input: the side×side image as a grid of fields, row by row. */
+  function inputGrid(side: number): HTMLElement {
+    return el('table', { class: 'inspector-table' }, [
+      el('caption', {}, [`Input x: ${side}×${side} pixels`]),
+      el(
+        'tbody',
+        {},
+        Array.from({ length: side }, (_, r) =>
+          el(
+            'tr',
+            {},
+            Array.from({ length: side }, (_, c) =>
+              el('td', {}, [
+                text(`inspector-x-${r * side + c + 1}`, String(net.input[r * side + c]), names.pixel(r, c)),
+              ]),
+            ),
+          ),
+        ),
+      ),
+    ]);
+  }
+
+  /** A conv part's filter (k×k weights, its bias) and activation; its shape is the example's. */
+  function convFieldset(c: NonNullable<TinyNetwork['conv']>): HTMLElement {
+    const k = c.kernel.length;
+    const { map, pooled } = convSides(c);
+    const select = el(
+      'select',
+      { id: 'inspector-conv-act' },
+      inspectorActivations().map((a) => el('option', { value: a }, [a])),
+    );
+    select.value = c.activation;
+    return el('fieldset', { class: 'inspector-layer' }, [
+      el('legend', {}, [
+        `Conv layer: one ${k}×${k} filter K at stride ${c.stride} → a ${map}×${map} map; ` +
+          `max-pool ${c.pool}×${c.pool} → ${pooled}×${pooled} (p, the dense layers' inputs)`,
+      ]),
+      el('div', { class: 'field' }, [el('label', { for: select.id }, ['Activation of the conv layer']), select]),
+      el('table', { class: 'inspector-table' }, [
+        el('caption', {}, [`K${net.bias ? ` and its bias ${names.convBias}` : ''}`]),
+        el('tbody', {}, [
+          ...c.kernel.map((row, ky) =>
+            el(
+              'tr',
+              {},
+              row.map((v, kx) =>
+                el('td', {}, [
+                  text(`inspector-k-${ky + 1}-${kx + 1}`, String(v), `Filter weight ${names.kernel(ky, kx)}`),
+                ]),
+              ),
+            ),
+          ),
+          ...(net.bias
+            ? [el('tr', {}, [el('td', {}, [text('inspector-c', String(c.bias), `Filter bias ${names.convBias}`)])])]
+            : []),
+        ]),
+      ]),
+    ]);
   }
 
   function showResults(r: Inspection): void {
@@ -322,7 +396,85 @@ export function mountInspector(
         ]),
       ],
     );
-    results.replaceChildren(outputs, ...blocks);
+    results.replaceChildren(outputs, ...convBlocks(r, valuesTable, cell), ...blocks);
+  }
+
+  /** A conv part's step: each window of the input under the filter and what it gives, the
+   *  pooled map, and the filter's gradient and update. */
+  function convBlocks(
+    r: Inspection,
+    valuesTable: (caption: string, columns: string[], rows: HTMLElement[]) => HTMLElement,
+    cell: (name: string, v: number | null | undefined) => HTMLElement,
+  ): HTMLElement[] {
+    const c = net.conv;
+    const [conv, pool] = r.front ?? [];
+    if (!c || !conv || !pool) return [];
+    const k = c.kernel.length;
+    const { map, pooled } = convSides(c);
+    const at = (row: number, col: number) => `${row + 1},${col + 1}`;
+    const windows = Array.from({ length: map * map }, (_, w) => {
+      const [row, col] = [Math.floor(w / map), w % map];
+      // The input under the filter, row by row: what Σ K·patch multiplies.
+      const patch = Array.from({ length: k }, (_, ky) =>
+        Array.from({ length: k }, (_, kx) => exact(r.input[(row * c.stride + ky) * c.side + col * c.stride + kx])).join(
+          ', ',
+        ),
+      ).join(' / ');
+      return el('tr', {}, [
+        el('th', { scope: 'row' }, [`(${at(row, col)})`]),
+        el('td', { 'data-name': `patch[${at(row, col)}]` }, [patch]),
+        cell(`m[${at(row, col)}]`, conv.a[w]),
+        cell(`em[${at(row, col)}]`, conv.e[w]),
+      ]);
+    });
+    const pools = Array.from({ length: pooled * pooled }, (_, w) => {
+      const [row, col] = [Math.floor(w / pooled), w % pooled];
+      return el('tr', {}, [
+        el('th', { scope: 'row' }, [`(${at(row, col)})`]),
+        cell(`p[${at(row, col)}]`, pool.a[w]),
+        cell(`ep[${at(row, col)}]`, pool.e[w]),
+      ]);
+    });
+    const kernelRows = c.kernel.flatMap((row, ky) =>
+      row.map((v, kx) =>
+        el('tr', {}, [
+          el('th', { scope: 'row' }, [names.kernel(ky, kx)]),
+          cell(names.kernel(ky, kx), v),
+          cell(`d${names.kernel(ky, kx)}`, conv.weight_gradient?.[0][0][ky][kx]),
+          cell(`${names.kernel(ky, kx)}'`, conv.weights_after?.[0][0][ky][kx]),
+        ]),
+      ),
+    );
+    const biasRows = conv.bias_gradient
+      ? [
+          el('tr', {}, [
+            el('th', { scope: 'row' }, [names.convBias]),
+            cell(names.convBias, c.bias),
+            cell(`d${names.convBias}`, conv.bias_gradient[0]),
+            cell(`${names.convBias}'`, conv.bias_after?.[0]),
+          ]),
+        ]
+      : [];
+    return [
+      el('div', { class: 'inspector-block' }, [
+        el('h4', {}, [`Conv layer, ${c.activation}: m = f(Σ K·patch${net.bias ? ' + c' : ''}), then max-pool p`]),
+        valuesTable(
+          'Each window of the input under the filter',
+          ['window', `patch (${k}×${k}, row by row)`, 'm = f(z)', 'e = ∂L/∂z'],
+          windows,
+        ),
+        valuesTable(
+          `Max-pool ${c.pool}×${c.pool}: the largest m of each window (its error goes to that m alone)`,
+          ['window', 'p', '∂L/∂p'],
+          pools,
+        ),
+        valuesTable(
+          'Filter: gradient (Σ e·patch over the windows) and update',
+          ['weight', 'before', '∂L/∂K', `after (− ${exact(r.learning_rate)} × ∂L/∂K)`],
+          [...kernelRows, ...biasRows],
+        ),
+      ]),
+    ];
   }
 
   /** Why a softmax over a single unit learns nothing, said where its zeros show. */
