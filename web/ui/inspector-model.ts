@@ -190,8 +190,9 @@ export const names = {
   /** Unit i of the layer below weight layer l: the input x for l = 0 (the pooled map p after a conv part). */
   from: (l: number, i: number, conv = false) =>
     l === 0 ? `${conv ? 'p' : 'x'}${i + 1}` : `unit ${i + 1} of layer ${l}`,
-  /** The conv filter's weight at (ky, kx), its bias, and input pixel (row, col), 1-based. */
-  kernel: (ky: number, kx: number) => `K[${ky + 1},${kx + 1}]`,
+  /** The conv filter's weight at (ky, kx) (after the step with `after`), its bias, and input
+   *  pixel (row, col), 1-based. */
+  kernel: (ky: number, kx: number, after = false) => `K${after ? "'" : ''}[${ky + 1},${kx + 1}]`,
   convBias: 'c',
   pixel: (row: number, col: number) => `x[${row + 1},${col + 1}]`,
   to: (l: number, j: number) => `unit ${j + 1} of layer ${l + 1}`,

@@ -441,7 +441,7 @@ export function mountInspector(
           el('th', { scope: 'row' }, [names.kernel(ky, kx)]),
           cell(names.kernel(ky, kx), v),
           cell(`d${names.kernel(ky, kx)}`, conv.weight_gradient?.[0][0][ky][kx]),
-          cell(`${names.kernel(ky, kx)}'`, conv.weights_after?.[0][0][ky][kx]),
+          cell(names.kernel(ky, kx, true), conv.weights_after?.[0][0][ky][kx]),
         ]),
       ),
     );
