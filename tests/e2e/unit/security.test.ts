@@ -293,4 +293,21 @@ describe('inspector form (web/ui/inspector-model.ts)', () => {
     expect(deeper.activations).toEqual(['sigmoid', 'sigmoid', 'softmax']);
     expect(deeper.target).toEqual([1, 0]);
   });
+  it('writes the tiny convnet as the model file `digitrain step` checks, and keeps its shape', () => {
+    const conv = EXAMPLES.find((e) => e.id === 'conv')!.network;
+    expect(structureError(conv)).toBeNull();
+    expect(structureError({ ...conv, conv: { ...conv.conv!, activation: 'softmax' } })).toMatch(
+      /^Activation of the conv layer: softmax is only allowed on the output layer/,
+    );
+    // The committed case gives the filter a bias of 0; without biases the file says null.
+    const fixture = JSON.parse(readFileSync(join(root, 'tests', 'fixtures', 'models', 'conv-4x4.json'), 'utf8'));
+    fixture.layers[0].bias = null;
+    expect(JSON.parse(modelFile(conv))).toEqual(fixture);
+    expect(JSON.parse(modelFile({ ...conv, bias: true, biases: [[0]] })).layers[0].bias).toEqual([0]);
+    // The dense layers read the pooled map (one value): their input size stays, the rest may grow.
+    const grown = resizeNetwork(conv, [5, 2, 1]);
+    expect(grown.sizes).toEqual([1, 2, 1]);
+    expect(grown.input).toEqual(conv.input);
+    expect(grown.weights[0]).toEqual([[0.1, 0]]);
+  });
 });
