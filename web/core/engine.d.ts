@@ -67,7 +67,8 @@ export interface Session {
    *  used and `warnings` says so. The previous run is dropped only when the new one is valid. */
   configure(configJson: string, startModelJson: string): string;
   /** Trains up to `maxBatches` batches. JSON `{ok, batches, batch_losses, epochs, finished,
-   *  diverged, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`. */
+   *  diverged, warning, threads, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`;
+   *  `threads` is null, or `{used, reason, epoch, batch}` when `auto` moved during the call. */
   train(maxBatches: number): string;
   /** JSON `{ok, split, count, loss, error, confusion, predicted?, outputs?, probabilities?}`:
    *  confusion[true][predicted]; with `keepPredictions`, `predicted` per sample and
