@@ -12,10 +12,10 @@
 // core busy") slow two threads joined at a barrier far more than one, so a run that started on
 // 2 threads moves to 1 within a few probes. The other way (1 → 2) needs the machine to be
 // quiet, which a test cannot arrange on a shared CI machine: tried here under a load of ~9 on 2
-// cores, a run that started on one thread did not move up in 120 s. So when the start-up
-// measurement already chose one thread (the machine was busy), the test checks that choice's
-// measured reason and that the page stays consistent while the run trains on under the
-// spinners, instead of waiting for a move that may never come. After the spinners stop, the
+// cores, a run that started on one thread did not move up in 120 s. So the test starts the run
+// again (up to three starts) until it starts on two threads; if none does, it checks the
+// start's measured reason and that the page stays consistent while the run trains on under
+// the spinners, instead of waiting for a move that may never come. After the spinners stop, the
 // test takes whatever the adapter then decides and checks that the page agrees with it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -83,17 +83,26 @@ async function expectPageShows(page: Page): Promise<void> {
 }
 
 describe('the Threads line while auto re-measures', () => {
-  // Long enough never to finish while the test runs: it is stopped at the end.
-  const page = usePage(browser, '?preset=best&epochs=1000');
+  // Never finishes while the test runs (it is stopped at the end); short epochs of 2,000 digits
+  // (31 batches), so that the waits below, counted in epochs, stay short on a slow machine.
+  const page = usePage(browser, '?preset=best&epochs=1000&limit=2000');
 
   it('moves to 1 thread with a measured reason when every core is kept busy, and shows every move', async () => {
     if ((await page().getAttribute('#settings', 'open')) === null) await page().click('#settings summary');
     expect(await page().inputValue('#field-threads')).toBe('0'); // auto
     expect(await page().isVisible('#train-thread-changes')).toBe(false);
-    await page().click('#train-button');
-    await expect.poll(() => trainState(page()), { timeout: 30_000 }).toBe('running');
-    // The count chosen at the start, and why (measured, or not worth sharing).
-    await expect.poll(() => page().textContent('#train-threads')).toMatch(/^Threads — (1 thread|2 threads): .+\.$/);
+    // The start-up measurement at batch 64 is close on two cores (1.03× and 1.31× were both
+    // seen, and 2 threads need 1.05×): a run that starts on one thread is stopped and started
+    // again, up to three starts, as a user who wants to watch the move would.
+    for (let start = 1; ; start++) {
+      await page().click('#train-button');
+      await expect.poll(() => trainState(page()), { timeout: 30_000 }).toBe('running');
+      // The count chosen at the start, and why (measured, or not worth sharing).
+      await expect.poll(() => page().textContent('#train-threads')).toMatch(/^Threads — (1 thread|2 threads): .+\.$/);
+      if ((await threadsNow(page())) === 2 || start === 3) break;
+      await page().click('#stop-button');
+      await expect.poll(() => trainState(page())).toBe('stopped');
+    }
 
     let moves: string[] = [];
     startSpinners();
@@ -102,14 +111,14 @@ describe('the Threads line while auto re-measures', () => {
       moves = await moveDownAfter(page(), 0, 60_000);
       expect(moves.find((m) => DOWN.test(reasonOf(m)))).toMatch(CHANGE);
     } else {
-      // The machine was busy already when the run measured its start: one thread, for a
-      // measured reason. With every core now spun as well, a probe at two cannot win, so the
+      // Three starts measured one thread (the machine was busy, or two threads gained under
+      // 5 %): one thread, for a measured reason. With every core now spun as well, a probe at two cannot win, so the
       // run stays on one thread; what the page shows is checked as below.
       expect(await page().textContent('#train-threads')).toMatch(
         /^Threads — 1 thread: 2 threads measured \d+\.\d\d× one thread's speed at batch 64 \(too little to share, or the other cores are busy\)\.$/,
       );
       const epochs = await epochsDone(page());
-      await expect.poll(() => epochsDone(page()), { timeout: 90_000 }).toBeGreaterThanOrEqual(epochs + 10);
+      await expect.poll(() => epochsDone(page()), { timeout: 90_000 }).toBeGreaterThanOrEqual(epochs + 30);
       moves = await changes(page());
     }
     if (moves.length) await expectPageShows(page());
@@ -121,7 +130,7 @@ describe('the Threads line while auto re-measures', () => {
     // decides, the page shows it, also once the run is stopped.
     stopSpinners();
     const epochs = await epochsDone(page());
-    await expect.poll(() => epochsDone(page()), { timeout: 90_000 }).toBeGreaterThanOrEqual(epochs + 20);
+    await expect.poll(() => epochsDone(page()), { timeout: 90_000 }).toBeGreaterThanOrEqual(epochs + 40);
     await page().click('#stop-button');
     await expect.poll(() => trainState(page())).toBe('stopped');
     moves = await changes(page());
