@@ -421,9 +421,9 @@ std::pair<int, int> Trainer::columnShareOf(int columns, int threads, int t) {
   return {begin, end - begin};
 }
 
-// Thread t's part of W −= η·Σ_u a_u·e_uᵀ: columns [c0, c0+n) (columnShareOf) of every layer, from every
-// thread's activations and errors, in thread order u = 0, 1, …, so the result depends on the
-// thread count only. No gradient buffer is filled, zeroed or reduced. The first layer on
+// Thread t's part of W −= η·Σ_u a_u·e_uᵀ: columns [c0, c0+n) (columnShareOf) of every layer,
+// from every thread's activations and errors, in thread order u = 0, 1, …, so the result
+// depends on the thread count only. No gradient buffer is filled, zeroed or reduced. The first layer on
 // sparse inputs is split by input rows instead: walking the non-zero rows is most of its
 // cost, and by columns every thread would walk every thread's rows.
 void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
