@@ -5,6 +5,15 @@
 
 namespace digitrain {
 
+namespace {
+// Checks of a flag before a wait sleeps. Between batches (~10-40 µs): the next batch usually
+// comes within that. Inside a batch, at the barrier and for the others to finish, five times
+// as many: the threads' shares of a batch differ by tens of microseconds, and on an idle
+// machine waking a sleeper costs about that much again.
+constexpr int kSpins = 20000;
+constexpr int kBatchSpins = 5 * kSpins;
+}  // namespace
+
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { loop(i); });
 }
@@ -32,7 +41,16 @@ void ThreadPool::run(const std::function<void(int)>& task) {
   }
   wake_.notify_all();
   task(0);
-  while (remaining_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  for (int spin = 0; spin < kBatchSpins && remaining_.load(std::memory_order_acquire) != 0; ++spin) {
+  }
+  if (remaining_.load(std::memory_order_acquire) == 0) return;
+  // A worker is late (its core taken by another process): sleep until the last one is done.
+  // callerSleeps_ and remaining_ are sequentially consistent, so the last worker either sees
+  // that the caller sleeps, or the caller sees remaining_ at 0 before it waits.
+  std::unique_lock<std::mutex> lock(mutex_);
+  callerSleeps_.store(true);
+  doneWake_.wait(lock, [&] { return remaining_.load() == 0; });
+  callerSleeps_.store(false);
 }
 
 void ThreadPool::barrier(int participants) {
@@ -40,22 +58,32 @@ void ThreadPool::barrier(int participants) {
   const unsigned phase = barrierPhase_.load(std::memory_order_acquire);
   if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == participants) {
     arrived_.store(0, std::memory_order_relaxed);
-    barrierPhase_.fetch_add(1, std::memory_order_acq_rel);
+    barrierPhase_.fetch_add(1);
+    if (barrierSleepers_.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);  // so that no sleeper is between its check and its wait
+      barrierWake_.notify_all();
+    }
     return;
   }
   // The others are mid-batch on their own cores: they arrive within microseconds. A plain
-  // spin first (in Emscripten a yield also runs the thread's queue of proxied calls), then
-  // yielding.
-  for (int spin = 0; spin < 100000 && barrierPhase_.load(std::memory_order_acquire) == phase; ++spin) {
+  // spin first, then sleep: one that has not arrived by then lost its core to another process,
+  // and spinning on would keep a core from it. barrierSleepers_ and barrierPhase_ are
+  // sequentially consistent: the last to arrive sees the sleeper, or the sleeper sees the
+  // new phase.
+  for (int spin = 0; spin < kBatchSpins && barrierPhase_.load(std::memory_order_acquire) == phase; ++spin) {
   }
-  while (barrierPhase_.load(std::memory_order_acquire) == phase) std::this_thread::yield();
+  if (barrierPhase_.load(std::memory_order_acquire) != phase) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  barrierSleepers_.fetch_add(1);
+  barrierWake_.wait(lock, [&] { return barrierPhase_.load() != phase; });
+  barrierSleepers_.fetch_sub(1);
 }
 
 void ThreadPool::loop(int index) {
   uint64_t seen = 0;
   for (;;) {
     // Spin first: the next batch usually arrives within microseconds.
-    for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen; ++spin) {
+    for (int spin = 0; spin < kSpins && generation_.load(std::memory_order_acquire) == seen; ++spin) {
     }
     if (generation_.load(std::memory_order_acquire) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -64,7 +92,10 @@ void ThreadPool::loop(int index) {
     seen = generation_.load(std::memory_order_acquire);
     if (stop_) return;
     (*task_)(index);
-    remaining_.fetch_sub(1, std::memory_order_acq_rel);
+    if (remaining_.fetch_sub(1) == 1 && callerSleeps_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      doneWake_.notify_one();
+    }
   }
 }
 

@@ -4,7 +4,11 @@
 // pre-warmed and starting more threads than it holds hangs, and spawning per batch costs
 // ~0.5 ms. run(task) calls task(i) for i = 0..size()-1, task 0 on the calling thread, and
 // returns when all are done. Workers spin briefly before sleeping, because a batch of 32
-// takes ~0.2 ms and a condition-variable wake-up costs a sizeable part of that.
+// takes ~0.2 ms and a condition-variable wake-up costs a sizeable part of that. Every wait
+// (for the next task, at a barrier, for the others to finish) spins for a while and then
+// sleeps until woken: it never spins on, because a thread spinning for one that another
+// process has taken the core from only delays it (in WebAssembly a yield does not give the
+// core up at all).
 #pragma once
 
 #include <atomic>
@@ -66,6 +70,11 @@ class ThreadPool {
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
+  // Threads asleep at a barrier, and whether run()'s caller sleeps until the workers are done:
+  // whoever releases them locks mutex_ and notifies only when someone sleeps.
+  std::atomic<int> barrierSleepers_{0};
+  std::atomic<bool> callerSleeps_{false};
+  std::condition_variable barrierWake_, doneWake_;
 };
 
 // ---- the automatic thread count (the `threads` setting's 0, `auto`) ----------------------

@@ -1,11 +1,14 @@
 // The thread pool's barrier: every participant of a run waits until all have arrived, run
-// after run, and the threads that sit a run out do not count. The automatic thread count's
+// after run, and the threads that sit a run out do not count; a late thread is waited for
+// after the others have given up spinning and slept. The automatic thread count's
 // decision on synthetic work and measurements (the trainer feeds it real ones), and its
 // re-measurement while training on synthetic batch timings.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "parallel.h"
@@ -26,6 +29,29 @@ TEST(ThreadPool, BarrierHoldsEveryParticipantUntilAllHaveArrived) {
         seen[t] = before.load();  // everyone's first half is done by now
       });
       for (int t = 0; t < participants; ++t) ASSERT_EQ(seen[t], participants) << "round " << round;
+    }
+  }
+}
+
+// A participant that is late (its core taken by another process) makes the others stop
+// spinning and sleep, at the barrier and in run()'s wait for the workers: they are woken,
+// and wait for it, whichever thread is late, run after run.
+TEST(ThreadPool, WaitsThatOutlastTheirSpinSleepAndAreWoken) {
+  ThreadPool pool(3);
+  for (int late = 0; late < 3; ++late) {
+    for (int round = 0; round < 3; ++round) {
+      std::atomic<int> before{0}, after{0};
+      std::vector<int> seen(3, -1);
+      pool.run([&](int t) {
+        if (t == late) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        before.fetch_add(1);
+        pool.barrier(3);
+        seen[t] = before.load();
+        if (t == late && t != 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        after.fetch_add(1);
+      });
+      EXPECT_EQ(after.load(), 3) << "late thread " << late << ", round " << round;  // run() waited for all
+      for (int t = 0; t < 3; ++t) EXPECT_EQ(seen[t], 3) << "late thread " << late << ", round " << round;
     }
   }
 }
