@@ -8,11 +8,16 @@
 // (median, min–max) and its time per sample against plain SGD's from the same repetition
 // (median and range of those ratios).
 //
-//   native   build-native/digitrain train (or build/digitrain) at --threads 1 and 2
+//   native   build-native/digitrain train (-march=native)
+//   v2       build-x86-64-v2/digitrain train (SSE4.2: the same 128-bit vectors as wasm)
+//   wasm     build-wasm/node/digitrain.js train under Node (`npm run cli`), the engine the
+//            page runs, compiled for Node: the issue's optimiser-path targets are stated for it
+// at --threads 1 and 2, each implementation's figures beside the others' (and their ratios).
 //
 // Options (after --presets --paths): --data DIR, --limit N, --reps N, --epochs E, --load,
-// --no-build, as for --presets; --threads LIST (default 1,2); --cli A,B: these CLIs instead of
-// the build, each variant on each in turn (a build before and after a change, back to back);
+// --no-build, as for --presets; --threads LIST (default 1,2); --impl LIST: native,v2,wasm
+// (default native,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
+// Node), each variant on each in turn (a build before and after a change, back to back);
 // --cpu: samples per CPU second instead, on one thread (GNU time's user + system time of
 // 2 + E epochs less that of 2), which a loaded machine distorts far less than wall time.
 import { spawn, spawnSync } from 'node:child_process';
@@ -55,6 +60,23 @@ const variants = [
   ['best (all of them)', ['--bias', 'true', '--optimizer', 'momentum', '--momentum', '0.9', '--dropout', '0.2']],
 ];
 
+// Where each implementation's CLI is, and how it is built.
+const impls = {
+  native: nativeImpl('native'),
+  v2: nativeImpl('x86-64-v2'),
+  wasm: {
+    cli: 'build-wasm/node/digitrain.js',
+    /** @returns {[string, string[]][]} */
+    steps: () => [['npm', ['run', '--silent', 'build:wasm', '--', '--quiet', '--target=digitrain_node']]],
+  },
+};
+
+/** @param {string} arch a -march value */
+function nativeImpl(arch) {
+  const build = nativeBuild({ arch });
+  return { cli: join(build.dir, 'digitrain'), steps: () => nativeCliSteps(build) };
+}
+
 /** @param {string} message @returns {never} */
 function fatal(message) {
   console.error(`bench --presets --paths: ${message}`);
@@ -78,6 +100,7 @@ export async function runPaths(argv) {
     threads: [1, 2],
     build: true,
     clis: [''],
+    impls: ['native', 'wasm'],
     cpu: false,
   };
   opts.clis = [];
@@ -93,6 +116,7 @@ export async function runPaths(argv) {
     else if (key === '--threads') opts.threads = value().split(',').map(Number);
     else if (key === '--no-build') opts.build = false;
     else if (key === '--cli') opts.clis = value().split(',');
+    else if (key === '--impl') opts.impls = value().split(',');
     else if (key === '--cpu') opts.cpu = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
@@ -103,15 +127,19 @@ export async function runPaths(argv) {
   // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
   if (opts.cpu) opts.threads = [1];
 
-  const build = nativeBuild({ arch: 'native' });
-  if (opts.build) {
-    note(`• build: ${build.dir}/`);
-    for (const [cmd, args] of nativeCliSteps(build)) runCommand(cmd, args);
-  }
-  const built = [join(root, build.dir, 'digitrain'), join(root, 'build', 'digitrain')].find(existsSync);
-  const clis = opts.clis.length ? opts.clis : built ? [built] : [];
-  if (!clis.length) fatal('no digitrain CLI (build one: node scripts/native.mjs build)');
-  for (const c of clis) if (!existsSync(c)) fatal(`--cli: ${c} is missing`);
+  const unknownImpl = opts.impls.filter((i) => !(i in impls));
+  if (unknownImpl.length) fatal(`--impl: ${unknownImpl.join(', ')} (choose from ${Object.keys(impls).join(', ')})`);
+  if (!opts.clis.length)
+    for (const name of opts.impls) {
+      const impl = impls[/** @type {keyof typeof impls} */ (name)];
+      if (opts.build) {
+        note(`• build: ${impl.cli}`);
+        for (const [cmd, args] of impl.steps()) runCommand(cmd, args);
+      }
+      opts.clis.push(join(root, impl.cli));
+    }
+  const clis = opts.clis;
+  for (const c of clis) if (!existsSync(c)) fatal(`${c} is missing (build it, or leave out --no-build)`);
 
   const files = await trainingFiles(opts.dir).catch((e) => fatal(e.message));
   if (Number.isNaN(opts.limit)) opts.limit = opts.dir ? 4000 : 0;
@@ -130,7 +158,10 @@ export async function runPaths(argv) {
               const args = ['train', '--train-images', files.images, '--train-labels', files.labels, ...base, ...flags];
               args.push('--limit', String(opts.limit), '--validation', '0', '--epochs', String(epochs));
               args.push('--threads', String(threads), '--json');
-              const [cmd, all] = opts.cpu ? ['/usr/bin/time', ['-f', 'cpu %U %S', cli, ...args]] : [cli, args];
+              const command = cli.endsWith('.js') ? [process.execPath, cli] : [cli];
+              const [cmd, all] = opts.cpu
+                ? ['/usr/bin/time', ['-f', 'cpu %U %S', ...command, ...args]]
+                : [command[0], [...command.slice(1), ...args]];
               const r = spawnSync(cmd, all, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
               if (r.status !== 0) fatal(`${cmd} ${all.join(' ')} failed: ${(r.stderr || '').trim()}`);
               const cpu = /^cpu ([\d.]+) ([\d.]+)$/m.exec(r.stderr ?? '');

@@ -247,11 +247,10 @@ void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index
   const MatrixT<T>& e = ws.e[0];
   const auto first = std::lower_bound(s.rows.begin(), s.rows.end(), r0);
   const auto last = r1 < 0 ? s.rows.end() : std::lower_bound(first, s.rows.end(), r1);
-  for (auto it = first; it != last; ++it) {
-    const int i = *it;
-    const int k = s.inputStart[i];
-    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.inputStart[i + 1] - k,
-                alpha, W.row(i).data() + c0, true);
+  for (auto r = first - s.rows.begin(); r != last - s.rows.begin(); ++r) {
+    const int k = s.rowStart[r];
+    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.rowStart[r + 1] - k, alpha,
+                W.row(s.rows[r]).data() + c0, true);
   }
 }
 

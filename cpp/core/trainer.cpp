@@ -517,10 +517,11 @@ void Trainer::writeSparseOuterProduct(const Workspace<Scalar>& ws, int c0, int n
   const SparseInputs<Scalar>& s = ws.sparse;
   const MatrixT<Scalar>& e = ws.e[0];
   Eigen::Index zeroFrom = 0;
-  for (const int i : s.rows) {
+  for (size_t r = 0; r < s.rows.size(); ++r) {
+    const int i = s.rows[r];
     for (; zeroFrom < i; ++zeroFrom) gW.row(zeroFrom).segment(c0, n).setZero();
-    const int k = s.inputStart[i];
-    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.inputStart[i + 1] - k,
+    const int k = s.rowStart[r];
+    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.rowStart[r + 1] - k,
                 Scalar(1), gW.row(i).data() + c0, false);
     zeroFrom = i + 1;
   }

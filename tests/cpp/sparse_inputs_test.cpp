@@ -43,15 +43,38 @@ TEST(SparseInputs, IndexesTheNonZeroInputsBySampleAndByInput) {
             (std::vector<float>{0.5f, 1.0f, 0.25f, 0.75f, 2.0f}));
   indexByInput(s, 40);
   EXPECT_EQ(s.rows, (std::vector<int>{0, 17, 31, 39}));
-  // Input 17 is non-zero in samples 0 and 1, in sample order.
-  const int k = s.inputStart[17];
-  EXPECT_EQ(s.inputStart[18] - k, 2);
+  EXPECT_EQ(s.rowStart, (std::vector<int>{0, 1, 3, 4, 5}));
+  // Input 17 (row 1) is non-zero in samples 0 and 1, in sample order.
+  const int k = s.rowStart[1];
   EXPECT_EQ(s.sample[k], 0);
   EXPECT_EQ(s.sample[k + 1], 1);
   EXPECT_EQ(s.sampleValue[k], 1.0f);
   EXPECT_EQ(s.sampleValue[k + 1], 0.75f);
-  EXPECT_EQ(s.inputStart[1] - s.inputStart[0], 1);
-  EXPECT_EQ(s.inputStart[40], 5);
+}
+
+TEST(SparseInputs, IndexesOneSampleByInputAsItsOwnInputs) {
+  // One sample takes a shortcut (its inputs are the rows); the index must be the one the
+  // counting by input gives, after a chunk of several samples left other entries behind.
+  std::vector<std::vector<uint8_t>> images(3, std::vector<uint8_t>(40, 0));
+  images[0][3] = 9;
+  images[1][3] = 4;
+  images[1][20] = 8;
+  images[2][7] = 255;
+  images[2][8] = 1;
+  images[2][39] = 2;
+  SparseInputs<Scalar> s;
+  s.resize(40, 3);
+  ASSERT_TRUE(indexBytes(s, images, 3, 1.0f));
+  indexByInput(s, 40);
+  ASSERT_EQ(s.rows, (std::vector<int>{3, 7, 8, 20, 39}));
+  images[0] = images[2];
+  ASSERT_TRUE(indexBytes(s, images, 1, 0.5f));
+  indexByInput(s, 40);
+  EXPECT_EQ(s.rows, (std::vector<int>{7, 8, 39}));
+  EXPECT_EQ(s.rowStart, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(std::vector<int>(s.sample.begin(), s.sample.begin() + 3), (std::vector<int>{0, 0, 0}));
+  EXPECT_EQ(std::vector<float>(s.sampleValue.begin(), s.sampleValue.begin() + 3),
+            (std::vector<float>{127.5f, 0.5f, 1.0f}));
 }
 
 TEST(SparseInputs, IndexesRealDigitsLikeAPlainScanOfTheirPixels) {
