@@ -228,6 +228,7 @@ void convOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, co
 
 // The k×k×C window of output position (oy, ox) of conv layer f on one sample's map `in` into
 // p (K values, zero outside the map).
+constexpr int kShortRow = 8;
 template <class T>
 void im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
   const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, H = f.in.h, W = f.in.w;
@@ -242,7 +243,15 @@ void im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
     }
     std::fill(row, row + kx0 * C, T(0));
     const T* src = in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C;
-    std::copy(src, src + (kx1 - kx0) * C, row + kx0 * C);
+    const int n = (kx1 - kx0) * C;
+    if (n <= kShortRow) {
+      // A first layer's rows are a few values (5 for a 5×5 kernel on one channel), too short
+      // for the memmove call a copy of unknown length becomes: a loop of fixed length instead.
+      for (int i = 0; i < kShortRow; ++i)
+        if (i < n) row[kx0 * C + i] = src[i];
+    } else {
+      std::copy(src, src + n, row + kx0 * C);
+    }
     std::fill(row + kx1 * C, row + k * C, T(0));
   }
 }
@@ -330,11 +339,11 @@ void poolForward(const FrontLayerT<T>& f, const T* in, T* out, int* arg) {
         for (int kx = 0; kx < k; ++kx) {
           const int i0 = ((oy * s + ky) * W + ox * s + kx) * C;
           const T* v = in + i0;
-          for (int c = 0; c < C; ++c)
-            if (v[c] > o[c]) {  // the first of equal maxima takes the gradient
-              o[c] = v[c];
-              a[c] = i0 + c;
-            }
+          for (int c = 0; c < C; ++c) {
+            const bool larger = v[c] > o[c];  // the first of equal maxima takes the gradient
+            o[c] = larger ? v[c] : o[c];      // (stores either way, so the loop becomes blends)
+            a[c] = larger ? i0 + c : a[c];
+          }
         }
     }
 }
