@@ -171,11 +171,13 @@ void outerRows(T* W, Index ldw, Index n, const T* a, Index lda, const T* e, Inde
     for (int r = 0; r < R; ++r) acc[r] = Eigen::internal::pset1<P>(T(0));
     for (Index j = 0; j < B; ++j) {
       const P ej = Eigen::internal::ploadu<P>(e + j * lde + c);
-      for (int r = 0; r < R; ++r) acc[r] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[j * lda + r]), ej, acc[r]);
+      for (int r = 0; r < R; ++r)
+        acc[r] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[j * lda + r]), ej, acc[r]);
     }
     for (int r = 0; r < R; ++r) {
       T* out = W + r * ldw + c;
-      Eigen::internal::pstoreu(out, accumulate ? Eigen::internal::padd(Eigen::internal::ploadu<P>(out), acc[r]) : acc[r]);
+      Eigen::internal::pstoreu(out,
+                               accumulate ? Eigen::internal::padd(Eigen::internal::ploadu<P>(out), acc[r]) : acc[r]);
     }
   }
 }

@@ -89,7 +89,8 @@ int shareable(const ThreadWork& w) {
 int minSamplesPerThread(const ThreadWork& work) {
   constexpr double kDenseFlopPerParameter = 6;
   if (work.parameters <= 0 || work.flopPerSample <= 0) return kMinSamplesPerThread;
-  const double samples = std::ceil(kMinSamplesPerThread * kDenseFlopPerParameter * work.parameters / work.flopPerSample);
+  const double samples =
+      std::ceil(kMinSamplesPerThread * kDenseFlopPerParameter * work.parameters / work.flopPerSample);
   return static_cast<int>(std::clamp(samples, 1.0, double(kMinSamplesPerThread)));
 }
 

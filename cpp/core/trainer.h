@@ -157,8 +157,9 @@ class Trainer {
   bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
   bool parallelRule_ = false;     // ... and so is a stateful rule's (momentum, Adam): parallelRuleShare
   int activeThreads_ = 1;         // threads the current batch is split over
-  int minShare_ = kMinSamplesPerThread;  // the fewest samples a thread's share holds
-  int threads_ = 1;               // threads a batch may be split over (≤ the pool's size)
+  // The fewest samples a thread's share holds (minSamplesPerThread of this run's network).
+  int minShare_ = kMinSamplesPerThread;
+  int threads_ = 1;  // threads a batch may be split over (≤ the pool's size)
   std::string threadsReason_;
   std::unique_ptr<ThreadAdapter> adapter_;  // `auto` with counts to choose from; else null
   // One thread's results of the current batch, on a cache line of its own: the threads
