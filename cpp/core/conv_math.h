@@ -65,6 +65,7 @@ struct FrontWorkspace {
   std::vector<T> transposed;  // a conv layer's Wᵀ (C' × K row-major), for the errors' product
   std::vector<T> packed;      // the first layer's sums (or errors) of its nonzero patches
   std::vector<int> kept;      // their columns j·P + p in the group
+  std::vector<int> counts;    // im2colNonzero's nonzero counts per row of the first map
   int capacity = 0;
   int group = kConvGroup;  // samples per product (tests compare other sizes)
   // Skip the first layer's all-zero patches (most of an MNIST digit's border): their sums are
@@ -100,6 +101,7 @@ struct FrontWorkspace {
     const size_t positions = first.isConv() ? static_cast<size_t>(first.out.h) * first.out.w * samples : 0;
     packed.resize(positions * (first.isConv() ? first.spec.filters : 0));
     kept.resize(positions);
+    counts.resize(static_cast<size_t>(first.in.h) * (first.in.w + 1));
   }
 };
 
@@ -118,10 +120,92 @@ constexpr bool narrow(Eigen::Index columns) {
   return columns <= 2 * detail::kLanes<T>;
 }
 
+// Under AVX-512 a packet holds 16 floats, more than an 8-filter layer's outputs, which would
+// take dense_kernels.h's scalar column path: such a layer's products take half packets (8
+// floats) instead, kHalfRows of them (or rows of W) per block. Elsewhere the half packet is the
+// packet itself and this path is never taken.
+namespace half {
+using Eigen::Index;
+template <class T>
+using Packet = typename Eigen::internal::unpacket_traits<detail::PacketOf<T>>::half;
+template <class T>
+constexpr int kLanes = Eigen::internal::unpacket_traits<Packet<T>>::size;
+constexpr int kHalfRows = 12;  // sums in registers, plus the packet of W (or e) and a broadcast
+
+// Whether an n-column product takes half packets: they are narrower than the full ones and
+// cover the columns exactly.
+template <class T>
+constexpr bool fits(Index n) {
+  return kLanes<T> < detail::kLanes<T> && n < detail::kLanes<T> && n % kLanes<T> == 0;
+}
+
+// z_s[c : c+lanes] = Σ_i a_s[i]·W[i, c : c+lanes] for S samples, every half packet c of the n.
+template <int S, class T>
+void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
+  using P = Packet<T>;
+  for (Index c = 0; c < n; c += kLanes<T>) {
+    P acc[S];
+    for (int s = 0; s < S; ++s) acc[s] = Eigen::internal::pset1<P>(T(0));
+    for (Index i = 0; i < m; ++i) {
+      const P w = Eigen::internal::ploadu<P>(W + i * ldw + c);
+      for (int s = 0; s < S; ++s) acc[s] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[s * lda + i]), w, acc[s]);
+    }
+    for (int s = 0; s < S; ++s) Eigen::internal::pstoreu(z + s * ldz + c, acc[s]);
+  }
+}
+
+template <int S, class T>
+void productRemainder(int r, const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
+  if constexpr (S > 0) {
+    if (r == S) productSamples<S>(W, ldw, m, n, a, lda, z, ldz);
+    else productRemainder<S - 1>(r, W, ldw, m, n, a, lda, z, ldz);
+  }
+}
+
+// W[r, c : c+lanes] (+)= Σ_j a_r[j·lda]·e_j[c : c+lanes] for R rows r, every half packet c.
+template <int R, class T>
+void outerRows(T* W, Index ldw, Index n, const T* a, Index lda, const T* e, Index lde, Index B, bool accumulate) {
+  using P = Packet<T>;
+  for (Index c = 0; c < n; c += kLanes<T>) {
+    P acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = Eigen::internal::pset1<P>(T(0));
+    for (Index j = 0; j < B; ++j) {
+      const P ej = Eigen::internal::ploadu<P>(e + j * lde + c);
+      for (int r = 0; r < R; ++r)
+        acc[r] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[j * lda + r]), ej, acc[r]);
+    }
+    for (int r = 0; r < R; ++r) {
+      T* out = W + r * ldw + c;
+      Eigen::internal::pstoreu(out,
+                               accumulate ? Eigen::internal::padd(Eigen::internal::ploadu<P>(out), acc[r]) : acc[r]);
+    }
+  }
+}
+
+template <int R, class T>
+void outerRemainder(int r, T* W, Index ldw, Index n, const T* a, Index lda, const T* e, Index lde, Index B,
+                    bool accumulate) {
+  if constexpr (R > 0) {
+    if (r == R) outerRows<R>(W, ldw, n, a, lda, e, lde, B, accumulate);
+    else outerRemainder<R - 1>(r, W, ldw, n, a, lda, e, lde, B, accumulate);
+  }
+}
+}  // namespace half
+
 // z = Wᵀ·a (see productTransposed).
 template <class T>
 void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
                  Eigen::Index B, T* z, Eigen::Index ldz) {
+  if constexpr (half::kLanes<T> < detail::kLanes<T>) {
+    if (half::fits<T>(n)) {
+      Eigen::Index j = 0;
+      for (; j + half::kHalfRows <= B; j += half::kHalfRows)
+        half::productSamples<half::kHalfRows>(W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
+      half::productRemainder<half::kHalfRows - 1>(static_cast<int>(B - j), W, ldw, m, n, a + j * lda, lda, z + j * ldz,
+                                                  ldz);
+      return;
+    }
+  }
   if (narrow<T>(n)) productTransposed<kNarrowRows, 2>(W, ldw, m, n, a, lda, B, z, ldz);
   else productTransposed(W, ldw, m, n, a, lda, B, z, ldz);
 }
@@ -130,19 +214,28 @@ void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, c
 template <class T>
 void convOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda, const T* e,
                       Eigen::Index lde, Eigen::Index B, bool accumulate) {
+  if constexpr (half::kLanes<T> < detail::kLanes<T>) {
+    if (half::fits<T>(n)) {
+      Eigen::Index i = 0;
+      for (; i + half::kHalfRows <= m; i += half::kHalfRows)
+        half::outerRows<half::kHalfRows>(W + i * ldw, ldw, n, a + i, lda, e, lde, B, accumulate);
+      half::outerRemainder<half::kHalfRows - 1>(static_cast<int>(m - i), W + i * ldw, ldw, n, a + i, lda, e, lde, B,
+                                                accumulate);
+      return;
+    }
+  }
   if (narrow<T>(n)) addOuterProduct<kNarrowRows, 2>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
   else addOuterProduct(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
 }
 
 // The k×k×C window of output position (oy, ox) of conv layer f on one sample's map `in` into
-// p (K values, zero outside the map); with CheckZeros, whether any of them is nonzero (else
-// true, and the rows are plain copies).
-template <bool CheckZeros, class T>
-bool im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
+// p (K values, zero outside the map).
+constexpr int kShortRow = 8;
+template <class T>
+void im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
   const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, H = f.in.h, W = f.in.w;
   const int x0 = ox * s - f.padLeft;
   const int kx0 = std::max(0, -x0), kx1 = std::min(k, W - x0);  // the kernel columns inside the map
-  bool nonzero = !CheckZeros;
   for (int ky = 0; ky < k; ++ky) {
     T* row = p + ky * k * C;
     const int y = oy * s + ky - f.padTop;
@@ -153,17 +246,16 @@ bool im2colPatch(const FrontLayerT<T>& f, const T* in, int oy, int ox, T* p) {
     std::fill(row, row + kx0 * C, T(0));
     const T* src = in + (static_cast<Eigen::Index>(y) * W + x0 + kx0) * C;
     const int n = (kx1 - kx0) * C;
-    if constexpr (CheckZeros) {
-      for (int i = 0; i < n; ++i) {
-        row[kx0 * C + i] = src[i];
-        nonzero |= src[i] != T(0);
-      }
+    if (n <= kShortRow) {
+      // A first layer's rows are a few values (5 for a 5×5 kernel on one channel), too short
+      // for the memmove call a copy of unknown length becomes: a loop of fixed length instead.
+      for (int i = 0; i < kShortRow; ++i)
+        if (i < n) row[kx0 * C + i] = src[i];
     } else {
       std::copy(src, src + n, row + kx0 * C);
     }
     std::fill(row + kx1 * C, row + k * C, T(0));
   }
-  return nonzero;
 }
 
 // col(:, p) for every output position p of conv layer f on one sample's map `in`.
@@ -171,20 +263,44 @@ template <class T>
 void im2col(const FrontLayerT<T>& f, const T* in, T* col) {
   const Eigen::Index K = f.patch();
   for (int oy = 0; oy < f.out.h; ++oy)
-    for (int ox = 0; ox < f.out.w; ++ox) im2colPatch<false>(f, in, oy, ox, col + (oy * f.out.w + ox) * K);
+    for (int ox = 0; ox < f.out.w; ++ox) im2colPatch(f, in, oy, ox, col + (oy * f.out.w + ox) * K);
 }
 
 // The nonzero patches of samples j0 .. j0+G−1 of `in`, packed side by side into col; their
-// columns j·P + p in the group into kept; returns how many.
+// columns j·P + p in the group into kept; returns how many. A patch is nonzero when one of its
+// rows' stretch of the map holds a value other than 0, which per-row counts of such values
+// (`counts`, H·(W+1)) tell without reading the patch: only the patches kept are copied.
 template <class T>
-int im2colNonzero(const FrontLayerT<T>& f, const MatrixT<T>& in, int j0, int G, T* col, int* kept) {
+int im2colNonzero(const FrontLayerT<T>& f, const MatrixT<T>& in, int j0, int G, T* col, int* kept, int* counts) {
+  const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, H = f.in.h, W = f.in.w;
   const Eigen::Index K = f.patch();
   const int P = f.out.h * f.out.w;
   int n = 0;
-  for (int j = 0; j < G; ++j)
+  for (int j = 0; j < G; ++j) {
+    const T* map = in.col(j0 + j).data();
+    for (int y = 0; y < H; ++y) {  // counts[y·(W+1) + x]: the nonzero values left of column x
+      int* row = counts + y * (W + 1);
+      row[0] = 0;
+      for (int x = 0; x < W; ++x) {
+        int nonzero = 0;
+        for (int c = 0; c < C; ++c) nonzero += map[(y * W + x) * C + c] != T(0);
+        row[x + 1] = row[x] + nonzero;
+      }
+    }
     for (int oy = 0; oy < f.out.h; ++oy)
-      for (int ox = 0; ox < f.out.w; ++ox)
-        if (im2colPatch<true>(f, in.col(j0 + j).data(), oy, ox, col + n * K)) kept[n++] = j * P + oy * f.out.w + ox;
+      for (int ox = 0; ox < f.out.w; ++ox) {
+        const int x0 = ox * s - f.padLeft;
+        const int xa = std::max(0, x0), xb = std::min(W, x0 + k);
+        int nonzero = 0;
+        for (int ky = 0; ky < k && xa < xb; ++ky) {
+          const int y = oy * s + ky - f.padTop;
+          if (y >= 0 && y < H) nonzero += counts[y * (W + 1) + xb] - counts[y * (W + 1) + xa];
+        }
+        if (nonzero == 0) continue;
+        im2colPatch(f, map, oy, ox, col + n * K);
+        kept[n++] = j * P + oy * f.out.w + ox;
+      }
+  }
   return n;
 }
 
@@ -208,22 +324,30 @@ void col2imAdd(const FrontLayerT<T>& f, const T* col, T* in) {
     }
 }
 
+// Channels innermost: each window position compares C contiguous values, which vectorises.
 template <class T>
 void poolForward(const FrontLayerT<T>& f, const T* in, T* out, int* arg) {
   const int k = f.spec.kernel, s = f.spec.stride, C = f.in.c, W = f.in.w;
   for (int oy = 0; oy < f.out.h; ++oy)
-    for (int ox = 0; ox < f.out.w; ++ox)
+    for (int ox = 0; ox < f.out.w; ++ox) {
+      T* o = out + (oy * f.out.w + ox) * C;
+      int* a = arg + (oy * f.out.w + ox) * C;
+      const int first = (oy * s * W + ox * s) * C;
       for (int c = 0; c < C; ++c) {
-        int best = (oy * s * W + ox * s) * C + c;
-        for (int ky = 0; ky < k; ++ky)
-          for (int kx = 0; kx < k; ++kx) {
-            const int i = ((oy * s + ky) * W + ox * s + kx) * C + c;
-            if (in[i] > in[best]) best = i;  // the first of equal maxima takes the gradient
-          }
-        const int o = (oy * f.out.w + ox) * C + c;
-        out[o] = in[best];
-        arg[o] = best;
+        o[c] = in[first + c];
+        a[c] = first + c;
       }
+      for (int ky = 0; ky < k; ++ky)
+        for (int kx = 0; kx < k; ++kx) {
+          const int i0 = ((oy * s + ky) * W + ox * s + kx) * C;
+          const T* v = in + i0;
+          for (int c = 0; c < C; ++c) {
+            const bool larger = v[c] > o[c];  // the first of equal maxima takes the gradient
+            o[c] = larger ? v[c] : o[c];      // (stores either way, so the loop becomes blends)
+            a[c] = larger ? i0 + c : a[c];
+          }
+        }
+    }
 }
 
 // x[1..F] from x[0] for samples [0, B), and the last into ws.a[0]: the dense layers' input.
@@ -246,7 +370,7 @@ void frontForward(const NetworkT<T>& net, FrontWorkspace<T>& fw, Workspace<T>& w
       const int G = std::min(fw.group, B - j0);
       Eigen::Map<MatrixT<T>> z(out.col(j0).data(), Cout, static_cast<Eigen::Index>(P) * G);  // the group's maps
       if (skipZeros) {
-        const int n = im2colNonzero(f, in, j0, G, fw.col.data(), fw.kept.data());
+        const int n = im2colNonzero(f, in, j0, G, fw.col.data(), fw.kept.data(), fw.counts.data());
         Eigen::Map<MatrixT<T>> sums(fw.packed.data(), Cout, n);
         convProduct(f.weights.data(), f.weights.outerStride(), K, Cout, fw.col.data(), K, n, sums.data(), Cout);
         if (f.hasBias()) {
@@ -308,7 +432,7 @@ void frontBackward(const NetworkT<T>& net, FrontWorkspace<T>& fw, const Workspac
       const Eigen::Index N = static_cast<Eigen::Index>(P) * G;
       const T* eg = e.col(j0).data();  // the group's errors: C' × P·G
       if (l == 0 && fw.skipZeroPatches) {
-        const int n = im2colNonzero(f, fw.x[l], j0, G, fw.col.data(), fw.kept.data());
+        const int n = im2colNonzero(f, fw.x[l], j0, G, fw.col.data(), fw.kept.data(), fw.counts.data());
         Eigen::Map<MatrixT<T>> packedErrors(fw.packed.data(), Cout, n);
         for (int i = 0; i < n; ++i) packedErrors.col(i) = Eigen::Map<const VectorT<T>>(eg + fw.kept[i] * Cout, Cout);
         convOuterProduct(dW.data(), dW.outerStride(), K, Cout, fw.col.data(), K, packedErrors.data(), Cout, n,

@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace digitrain {
@@ -109,10 +110,20 @@ std::string ratioText(double x) {
   return buf;
 }
 
-// How many threads a batch can use at all: one per kMinSamplesPerThread samples.
-int shareable(const ThreadWork& w) { return std::clamp(w.batch / kMinSamplesPerThread, 1, std::max(1, w.maxThreads)); }
+// How many threads a batch can use at all: one per minSamplesPerThread samples.
+int shareable(const ThreadWork& w) {
+  return std::clamp(w.batch / minSamplesPerThread(w), 1, std::max(1, w.maxThreads));
+}
 
 }  // namespace
+
+int minSamplesPerThread(const ThreadWork& work) {
+  constexpr double kDenseFlopPerParameter = 6;
+  if (work.parameters <= 0 || work.flopPerSample <= 0) return kMinSamplesPerThread;
+  const double samples =
+      std::ceil(kMinSamplesPerThread * kDenseFlopPerParameter * work.parameters / work.flopPerSample);
+  return static_cast<int>(std::clamp(samples, 1.0, double(kMinSamplesPerThread)));
+}
 
 int defaultMaxThreads() { return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8); }
 
@@ -129,7 +140,7 @@ ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial
   if (work.maxThreads <= 1) return {1, "1 thread: no other thread is available to this run"};
   if (shareable(work) <= 1)
     return {1, "1 thread: batch " + std::to_string(work.batch) + " is too small to share (at least " +
-                   std::to_string(2 * kMinSamplesPerThread) + " samples)"};
+                   std::to_string(2 * minSamplesPerThread(work)) + " samples)"};
   const std::vector<int> candidates = threadCandidates(work);
   if (candidates.empty()) {
     char mflop[32];

@@ -79,8 +79,9 @@ class ThreadPool {
 
 // ---- the automatic thread count (the `threads` setting's 0, `auto`) ----------------------
 
-// Below this many samples per thread, splitting a batch costs more than it saves: a batch of B
-// is shared by at most B / kMinSamplesPerThread threads, whatever the setting.
+// Below this many samples per thread, splitting a dense network's batch costs more than it
+// saves: each share fills, sums and steps a gradient of every parameter, work that fewer
+// samples do not repay (minSamplesPerThread scales it to other networks).
 constexpr int kMinSamplesPerThread = 16;
 // Below this much arithmetic per thread and batch (~30 µs in WebAssembly), handing the work to
 // another thread and waiting for it costs about what it saves.
@@ -98,7 +99,15 @@ struct ThreadWork {
   int batch = 1;             // samples per step (the whole training set for full-batch steps)
   double flopPerSample = 0;  // forward, errors and update of one sample
   int maxThreads = 1;        // threads available to this run
+  double parameters = 0;     // weights and biases, each summed and stepped once per share (0: unknown)
 };
+
+// The fewest samples a thread's share may hold: enough for as much arithmetic per parameter as
+// kMinSamplesPerThread samples give a dense network (which uses each weight for at most 6 flop
+// per sample), and never more than kMinSamplesPerThread. A conv layer uses each weight at every
+// output position, so a convnet's share can be a few samples: a batch of B is shared by at most
+// B / minSamplesPerThread threads, whatever the setting.
+int minSamplesPerThread(const ThreadWork& work);
 
 // Samples/s measured with `threads` threads on the run's own network and data.
 struct ThreadTrial {

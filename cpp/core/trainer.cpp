@@ -241,8 +241,9 @@ Trainer::Trainer(const TrainConfig& config, std::shared_ptr<const Dataset> train
   batchesPerEpoch_ = static_cast<int>((trainCount_ + batchSize_ - 1) / batchSize_);
   threads_ = poolThreads;
   // A set count: the batch may still be too small for all of it (trainBatch shares it by
-  // kMinSamplesPerThread), and then threads() says how many really share it.
-  const int usable = std::clamp(batchSize_ / kMinSamplesPerThread, 1, threads_);
+  // minSamplesPerThread), and then threads() says how many really share it.
+  minShare_ = minSamplesPerThread(threadWork());
+  const int usable = std::clamp(batchSize_ / minShare_, 1, threads_);
   if (config_.threads > 0)
     threadsReason_ = usable == threads_ ? threadsText(threads_) + ", as set"
                                         : threadsText(usable) + " of the " + std::to_string(threads_) + " set: batch " +
@@ -300,21 +301,30 @@ size_t Trainer::count(Split split) const {
   return 0;
 }
 
-void Trainer::chooseThreadCount() {
+ThreadWork Trainer::threadWork() const {
   ThreadWork work;
   work.batch = batchSize_;
   work.maxThreads = threads_;
   // Forward products, update products, and the errors carried back through every layer but the
   // network's first (a dense layer after a conv front carries them back too).
-  for (size_t l = 0; l < net_.layers.size(); ++l)
+  for (size_t l = 0; l < net_.layers.size(); ++l) {
     work.flopPerSample +=
         (l == 0 && net_.front.empty() ? 4.0 : 6.0) * net_.layers[l].inputs() * net_.layers[l].outputs();
+    work.parameters += double(net_.layers[l].weights.size()) + net_.layers[l].bias.size();
+  }
   // A conv layer: its im2col products at every output position, forward, kernel gradient and
   // (but for the first) the errors carried back to its input map.
   for (size_t l = 0; l < net_.front.size(); ++l)
-    if (net_.front[l].isConv())
+    if (net_.front[l].isConv()) {
       work.flopPerSample += (l == 0 ? 4.0 : 6.0) * net_.front[l].patch() * net_.front[l].spec.filters *
                             net_.front[l].out.h * net_.front[l].out.w;
+      work.parameters += double(net_.front[l].weights.size()) + net_.front[l].bias.size();
+    }
+  return work;
+}
+
+void Trainer::chooseThreadCount() {
+  const ThreadWork work = threadWork();
   std::vector<ThreadTrial> trials;
   const std::vector<int> candidates = threadCandidates(work);
   if (!candidates.empty()) {
@@ -547,7 +557,7 @@ void Trainer::forEachColumnShare(const Fn& fn) {
 
 double Trainer::trainBatch(size_t first, int size, int* wrong) {
   // The split depends only on the batch size and the thread count, never on timing.
-  const int threads = activeThreads_ = pool_ ? std::clamp(size / kMinSamplesPerThread, 1, threads_) : 1;
+  const int threads = activeThreads_ = pool_ ? std::clamp(size / minShare_, 1, threads_) : 1;
   // One thread, plain SGD and a batch that fits one chunk: the step can be fused into the
   // gradient product (see sgdStep), with no gradient buffer at all.
   // (A conv front keeps its gradients in buffers, so the dense layers do too.)

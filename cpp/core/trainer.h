@@ -113,6 +113,7 @@ class Trainer {
   // Sets threads_ for `auto`: times a few batches at each candidate count, then restores the
   // starting state (network, optimiser, epoch position).
   void chooseThreadCount();
+  ThreadWork threadWork() const;  // the batch's arithmetic and parameters, as `auto` sees them
   double measureSamplesPerSecond(int threads);
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
@@ -158,7 +159,9 @@ class Trainer {
   bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
   bool parallelRule_ = false;     // ... and so is a stateful rule's (momentum, Adam): parallelRuleShare
   int activeThreads_ = 1;         // threads the current batch is split over
-  int threads_ = 1;               // threads a batch may be split over (≤ the pool's size)
+  // The fewest samples a thread's share holds (minSamplesPerThread of this run's network).
+  int minShare_ = kMinSamplesPerThread;
+  int threads_ = 1;  // threads a batch may be split over (≤ the pool's size)
   std::string threadsReason_;
   std::unique_ptr<ThreadAdapter> adapter_;  // `auto` with counts to choose from; else null
   // One thread's results of the current batch, on a cache line of its own: the threads

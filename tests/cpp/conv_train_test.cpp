@@ -86,6 +86,32 @@ TEST(ConvTraining, ThreadCountChangesOnlyRounding) {
   EXPECT_FALSE(sameWeights(one->network(), trained(smallConvnet(), syntheticDigits(200, 6))->network()));
 }
 
+// A convnet does hundreds of flop per parameter and sample (its kernels apply at every
+// position), so a small batch is shared where a dense network's of the same size is not.
+TEST(ConvTraining, ASmallConvnetBatchIsSharedByTwoThreads) {
+  auto data = syntheticDigits(200, 7);
+  TrainConfig c = smallConvnet();
+  c.batchSize = 20;
+  c.threads = 2;
+  const auto reason = [&](const TrainConfig& config) {
+    auto t = Trainer::create(config, data, nullptr);
+    return t.ok() ? t.value()->threadsReason() : t.error();
+  };
+  EXPECT_EQ(reason(c), "2 threads, as set");
+  TrainConfig dense = c;
+  dense.front.clear();
+  dense.layers = {784, 32, 10};
+  EXPECT_EQ(reason(dense), "1 thread of the 2 set: batch 20 is too small to share further");
+  auto a = trained(c, data), b = trained(c, data);
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(sameWeights(a->network(), b->network()));
+  c.threads = 1;
+  auto one = trained(c, data);
+  ASSERT_TRUE(one);
+  EXPECT_FALSE(sameWeights(a->network(), one->network()));  // two threads sum the gradient in another order
+  EXPECT_LT(largestDifference(a->network(), one->network()), 1e-4);
+}
+
 // Augmentation feeds the conv front: the distorted bytes are the map it reads, so an augmented
 // run trains other weights than a plain one, and the same ones again for the same seed.
 TEST(ConvTraining, AugmentedTrainingIsDeterministicPerSeed) {

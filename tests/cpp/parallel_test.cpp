@@ -68,6 +68,36 @@ TEST(ChooseThreads, OneThreadWhenTheBatchIsTooSmallToShare) {
   }
 }
 
+// A thread's share holds kMinSamplesPerThread samples of a dense network (its ≤ 6 flop per
+// parameter and sample), and fewer of a network that uses each weight more often per sample.
+TEST(ChooseThreads, TheMinimumShareScalesWithTheArithmeticPerParameter) {
+  // `best` (784-256-128-10): 4·784·256 + 6·(256·128 + 128·10) flop on 235,146 parameters.
+  ThreadWork dense = work(64, 2, 4.0 * 784 * 256 + 6.0 * (256 * 128 + 128 * 10));
+  dense.parameters = 784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10;
+  EXPECT_EQ(minSamplesPerThread(dense), kMinSamplesPerThread);
+  EXPECT_EQ(minSamplesPerThread(work(64, 2)), kMinSamplesPerThread);  // parameters unknown
+  // The ConvNetJS demo's network (24×24 crops, conv5x8same, pool2, conv5x16same, pool3, 10):
+  // ~3.2 MFLOP per sample on 5,994 parameters, ~530 flop each.
+  ThreadWork conv = work(20, 2, 4.0 * 25 * 8 * 576 + 6.0 * 200 * 16 * 144 + 6.0 * 256 * 10);
+  conv.parameters = 25 * 8 + 8 + 200 * 16 + 16 + 256 * 10 + 10;
+  EXPECT_EQ(minSamplesPerThread(conv), 1);
+  EXPECT_EQ(threadCandidates(conv), (std::vector<int>{1, 2}));  // its batch of 20 is shared
+  EXPECT_EQ(chooseThreads(conv, {{1, 4000}, {2, 7000}}).threads, 2);
+  // Twice the parameters for the same arithmetic: twice the samples, up to the dense minimum.
+  ThreadWork between = work(20, 8, 6.0 * 100 * 4);
+  between.parameters = 100;  // 24 flop per parameter and sample: 16·6/24 = 4 samples
+  EXPECT_EQ(minSamplesPerThread(between), 4);
+  EXPECT_EQ(threadCandidates(between), std::vector<int>{});  // 20·2,400 flop is too little to share
+  between.flopPerSample *= 1000;
+  between.parameters *= 1000;
+  EXPECT_EQ(minSamplesPerThread(between), 4);
+  EXPECT_EQ(threadCandidates(between), (std::vector<int>{1, 2, 4, 5}));  // 20 / 4 = 5 threads at most
+  between.parameters *= 2;
+  EXPECT_EQ(minSamplesPerThread(between), 8);
+  between.parameters *= 100;
+  EXPECT_EQ(minSamplesPerThread(between), kMinSamplesPerThread);
+}
+
 TEST(ChooseThreads, OneThreadWhenTheBatchIsTooLittleArithmetic) {
   // 784-8-10 at batch 64: ~1.2 MFLOP, ~0.6 per thread.
   const ThreadWork tiny = work(64, 2, 4.0 * 784 * 8 + 6.0 * 8 * 10);
