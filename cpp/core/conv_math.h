@@ -121,11 +121,10 @@ constexpr bool narrow(Eigen::Index columns) {
 }
 
 // Under AVX-512 a packet holds 16 floats, more than an 8-filter layer's outputs, which would
-// take dense_kernels.h's scalar column path: such a layer's products take half packets (8
-// floats) instead, kHalfRows of them (or rows of W) per block. Elsewhere the half packet is the
-// packet itself and this path is never taken.
+// take dense_kernels.h's scalar column path: such a layer's products take its kernels with half
+// packets (8 floats) instead, kHalfRows of them (or rows of W) per block. Elsewhere the half
+// packet is the packet itself and this path is never taken.
 namespace half {
-using Eigen::Index;
 template <class T>
 using Packet = typename Eigen::internal::unpacket_traits<detail::PacketOf<T>>::half;
 template <class T>
@@ -135,60 +134,8 @@ constexpr int kHalfRows = 12;  // sums in registers, plus the packet of W (or e)
 // Whether an n-column product takes half packets: they are narrower than the full ones and
 // cover the columns exactly.
 template <class T>
-constexpr bool fits(Index n) {
+constexpr bool fits(Eigen::Index n) {
   return kLanes<T> < detail::kLanes<T> && n < detail::kLanes<T> && n % kLanes<T> == 0;
-}
-
-// z_s[c : c+lanes] = Σ_i a_s[i]·W[i, c : c+lanes] for S samples, every half packet c of the n.
-template <int S, class T>
-void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
-  using P = Packet<T>;
-  for (Index c = 0; c < n; c += kLanes<T>) {
-    P acc[S];
-    for (int s = 0; s < S; ++s) acc[s] = Eigen::internal::pset1<P>(T(0));
-    for (Index i = 0; i < m; ++i) {
-      const P w = Eigen::internal::ploadu<P>(W + i * ldw + c);
-      for (int s = 0; s < S; ++s) acc[s] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[s * lda + i]), w, acc[s]);
-    }
-    for (int s = 0; s < S; ++s) Eigen::internal::pstoreu(z + s * ldz + c, acc[s]);
-  }
-}
-
-template <int S, class T>
-void productRemainder(int r, const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
-  if constexpr (S > 0) {
-    if (r == S) productSamples<S>(W, ldw, m, n, a, lda, z, ldz);
-    else productRemainder<S - 1>(r, W, ldw, m, n, a, lda, z, ldz);
-  }
-}
-
-// W[r, c : c+lanes] (+)= Σ_j a_r[j·lda]·e_j[c : c+lanes] for R rows r, every half packet c.
-template <int R, class T>
-void outerRows(T* W, Index ldw, Index n, const T* a, Index lda, const T* e, Index lde, Index B, bool accumulate) {
-  using P = Packet<T>;
-  for (Index c = 0; c < n; c += kLanes<T>) {
-    P acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = Eigen::internal::pset1<P>(T(0));
-    for (Index j = 0; j < B; ++j) {
-      const P ej = Eigen::internal::ploadu<P>(e + j * lde + c);
-      for (int r = 0; r < R; ++r)
-        acc[r] = Eigen::internal::pmadd(Eigen::internal::pset1<P>(a[j * lda + r]), ej, acc[r]);
-    }
-    for (int r = 0; r < R; ++r) {
-      T* out = W + r * ldw + c;
-      Eigen::internal::pstoreu(out,
-                               accumulate ? Eigen::internal::padd(Eigen::internal::ploadu<P>(out), acc[r]) : acc[r]);
-    }
-  }
-}
-
-template <int R, class T>
-void outerRemainder(int r, T* W, Index ldw, Index n, const T* a, Index lda, const T* e, Index lde, Index B,
-                    bool accumulate) {
-  if constexpr (R > 0) {
-    if (r == R) outerRows<R>(W, ldw, n, a, lda, e, lde, B, accumulate);
-    else outerRemainder<R - 1>(r, W, ldw, n, a, lda, e, lde, B, accumulate);
-  }
 }
 }  // namespace half
 
@@ -197,14 +144,8 @@ template <class T>
 void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
                  Eigen::Index B, T* z, Eigen::Index ldz) {
   if constexpr (half::kLanes<T> < detail::kLanes<T>) {
-    if (half::fits<T>(n)) {
-      Eigen::Index j = 0;
-      for (; j + half::kHalfRows <= B; j += half::kHalfRows)
-        half::productSamples<half::kHalfRows>(W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
-      half::productRemainder<half::kHalfRows - 1>(static_cast<int>(B - j), W, ldw, m, n, a + j * lda, lda, z + j * ldz,
-                                                  ldz);
-      return;
-    }
+    if (half::fits<T>(n))
+      return productTransposed<half::kHalfRows, 1, T, half::Packet<T>>(W, ldw, m, n, a, lda, B, z, ldz);
   }
   if (narrow<T>(n)) productTransposed<kNarrowRows, 2>(W, ldw, m, n, a, lda, B, z, ldz);
   else productTransposed(W, ldw, m, n, a, lda, B, z, ldz);
@@ -215,14 +156,8 @@ template <class T>
 void convOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda, const T* e,
                       Eigen::Index lde, Eigen::Index B, bool accumulate) {
   if constexpr (half::kLanes<T> < detail::kLanes<T>) {
-    if (half::fits<T>(n)) {
-      Eigen::Index i = 0;
-      for (; i + half::kHalfRows <= m; i += half::kHalfRows)
-        half::outerRows<half::kHalfRows>(W + i * ldw, ldw, n, a + i, lda, e, lde, B, accumulate);
-      half::outerRemainder<half::kHalfRows - 1>(static_cast<int>(m - i), W + i * ldw, ldw, n, a + i, lda, e, lde, B,
-                                                accumulate);
-      return;
-    }
+    if (half::fits<T>(n))
+      return addOuterProduct<half::kHalfRows, 1, T, half::Packet<T>>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
   }
   if (narrow<T>(n)) addOuterProduct<kNarrowRows, 2>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
   else addOuterProduct(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);

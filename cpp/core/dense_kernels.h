@@ -45,10 +45,9 @@ constexpr int kBlockRows = 3, kBlockPackets = 4;
 #endif
 
 // z_s[0 : P·lanes] = Σ_i a_s[i]·W[i, 0 : P·lanes] for the S samples a_s = a + s·lda.
-template <int S, int P, class T>
+template <int S, int P, class T, class Packet>
 inline void productBlock(const T* W, Index ldw, Index m, const T* a, Index lda, T* z, Index ldz) {
-  using Packet = PacketOf<T>;
-  constexpr int L = kLanes<T>;
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Packet acc[S][P];
   for (int s = 0; s < S; ++s)
     for (int p = 0; p < P; ++p) acc[s][p] = pset1<Packet>(T(0));
@@ -74,30 +73,29 @@ inline void productColumn(const T* W, Index ldw, Index m, const T* a, Index lda,
   for (int s = 0; s < S; ++s) z[s * ldz] = acc[s];
 }
 
-template <int S, int P, class T>
+template <int S, int P, class T, class Packet>
 void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
-  constexpr int L = kLanes<T>;
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Index c = 0;
-  for (; c + P * L <= n; c += P * L) productBlock<S, P>(W + c, ldw, m, a, lda, z + c, ldz);
-  for (; c + L <= n; c += L) productBlock<S, 1>(W + c, ldw, m, a, lda, z + c, ldz);
+  for (; c + P * L <= n; c += P * L) productBlock<S, P, T, Packet>(W + c, ldw, m, a, lda, z + c, ldz);
+  for (; c + L <= n; c += L) productBlock<S, 1, T, Packet>(W + c, ldw, m, a, lda, z + c, ldz);
   for (; c < n; ++c) productColumn<S>(W + c, ldw, m, a, lda, z + c, ldz);
 }
 
 // The last r < kBlockRows samples, as one block of exactly r.
-template <int S, int P, class T>
+template <int S, int P, class T, class Packet>
 void productRemainder(int r, const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
   if constexpr (S > 0) {
-    if (r == S) productSamples<S, P>(W, ldw, m, n, a, lda, z, ldz);
-    else productRemainder<S - 1, P>(r, W, ldw, m, n, a, lda, z, ldz);
+    if (r == S) productSamples<S, P, T, Packet>(W, ldw, m, n, a, lda, z, ldz);
+    else productRemainder<S - 1, P, T, Packet>(r, W, ldw, m, n, a, lda, z, ldz);
   }
 }
 
 // W[r, 0 : P·lanes] (+)= α·Σ_j a_r[j·lda]·e_j[0 : P·lanes] for the R rows r, with e_j = e + j·lde.
-template <int R, int P, class T>
+template <int R, int P, class T, class Packet>
 inline void outerBlock(T* W, Index ldw, T alpha, const T* a, Index lda, const T* e, Index lde, Index B,
                        bool accumulate) {
-  using Packet = PacketOf<T>;
-  constexpr int L = kLanes<T>;
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Packet acc[R][P];
   for (int r = 0; r < R; ++r)
     for (int p = 0; p < P; ++p) acc[r][p] = pset1<Packet>(T(0));
@@ -128,22 +126,22 @@ inline void outerColumn(T* W, Index ldw, T alpha, const T* a, Index lda, const T
   for (int r = 0; r < R; ++r) W[r * ldw] = accumulate ? W[r * ldw] + alpha * acc[r] : alpha * acc[r];
 }
 
-template <int R, int P, class T>
+template <int R, int P, class T, class Packet>
 void outerRows(T* W, Index ldw, Index n, T alpha, const T* a, Index lda, const T* e, Index lde, Index B,
                bool accumulate) {
-  constexpr int L = kLanes<T>;
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Index c = 0;
-  for (; c + P * L <= n; c += P * L) outerBlock<R, P>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
-  for (; c + L <= n; c += L) outerBlock<R, 1>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
+  for (; c + P * L <= n; c += P * L) outerBlock<R, P, T, Packet>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
+  for (; c + L <= n; c += L) outerBlock<R, 1, T, Packet>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
   for (; c < n; ++c) outerColumn<R>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
 }
 
-template <int R, int P, class T>
+template <int R, int P, class T, class Packet>
 void outerRemainder(int r, T* W, Index ldw, Index n, T alpha, const T* a, Index lda, const T* e, Index lde, Index B,
                     bool accumulate) {
   if constexpr (R > 0) {
-    if (r == R) outerRows<R, P>(W, ldw, n, alpha, a, lda, e, lde, B, accumulate);
-    else outerRemainder<R - 1, P>(r, W, ldw, n, alpha, a, lda, e, lde, B, accumulate);
+    if (r == R) outerRows<R, P, T, Packet>(W, ldw, n, alpha, a, lda, e, lde, B, accumulate);
+    else outerRemainder<R - 1, P, T, Packet>(r, W, ldw, n, alpha, a, lda, e, lde, B, accumulate);
   }
 }
 
@@ -152,24 +150,28 @@ void outerRemainder(int r, T* W, Index ldw, Index n, T alpha, const T* a, Index 
 // z[:, j] = Σ_i a(i, j)·W[i, :] for j < B: z = Wᵀ·a, W m×n row-major with row stride ldw,
 // a m×B and z n×B column-major with column strides lda and ldz. S and P: the register block
 // (samples × packets), chosen for the target; tests instantiate the other targets' too.
-template <int S = detail::kBlockRows, int P = detail::kBlockPackets, class T>
+// Packet: the SIMD type of a packet of sums (a narrower one than the target's widest for
+// outputs too few to fill those, see conv_math.h).
+template <int S = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
 void productTransposed(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
                        Eigen::Index B, T* z, Eigen::Index ldz) {
   Eigen::Index j = 0;
-  for (; j + S <= B; j += S) detail::productSamples<S, P>(W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
-  detail::productRemainder<S - 1, P>(static_cast<int>(B - j), W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
+  for (; j + S <= B; j += S) detail::productSamples<S, P, T, Packet>(W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
+  detail::productRemainder<S - 1, P, T, Packet>(static_cast<int>(B - j), W, ldw, m, n, a + j * lda, lda, z + j * ldz,
+                                                ldz);
 }
 
 // W[i, :] += α·Σ_j a(i, j)·e[:, j] (or = without `accumulate`): W += α·a·eᵀ over the m×n
 // block of W at W (row stride ldw), a m×B and e n×B column-major (column strides lda, lde).
-// R and P: the register block (rows × packets).
-template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T>
+// R and P: the register block (rows × packets); Packet as for productTransposed.
+template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
 void addOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, T alpha, const T* a, Eigen::Index lda,
                      const T* e, Eigen::Index lde, Eigen::Index B, bool accumulate = true) {
   Eigen::Index i = 0;
-  for (; i + R <= m; i += R) detail::outerRows<R, P>(W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B, accumulate);
-  detail::outerRemainder<R - 1, P>(static_cast<int>(m - i), W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B,
-                                   accumulate);
+  for (; i + R <= m; i += R)
+    detail::outerRows<R, P, T, Packet>(W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B, accumulate);
+  detail::outerRemainder<R - 1, P, T, Packet>(static_cast<int>(m - i), W + i * ldw, ldw, n, alpha, a + i, lda, e, lde,
+                                              B, accumulate);
 }
 
 }  // namespace digitrain
