@@ -1,18 +1,43 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 namespace digitrain {
 
 namespace {
-// Checks of a flag before a wait sleeps. Between batches (~10-40 µs): the next batch usually
-// comes within that. Inside a batch, at the barrier and for the others to finish, five times
-// as many: the threads' shares of a batch differ by tens of microseconds, and on an idle
-// machine waking a sleeper costs about that much again.
-constexpr int kSpins = 20000;
-constexpr int kBatchSpins = 5 * kSpins;
+// How long a wait spins before it sleeps. A wait that sleeps costs a wake-up: a futex call on
+// the waker's side and, on the sleeper's, tens of microseconds in a virtual machine (its idle
+// core halted, to be woken by the host) — as much as a tenth of a 2-thread batch of 64 on
+// `best`. Between batches a worker waits for the caller to finish its own share, return, and
+// start the next batch (tally, clock reads, the next share's set-up): most batches' gaps are
+// 5–40 µs, and a spin counted in checks (20,000: ~5 µs natively) slept through most of them.
+// Inside a batch, at the barrier and for the others to finish, the shares of two threads
+// differ by up to ~100 µs (sparse inputs, augmentation). Bounded in time, not in checks, so
+// that a spin lasts as long in every build (a check in WebAssembly is not a check natively),
+// and never so long that a thread whose twin lost its core keeps a core from the process
+// that took it for more than a fraction of a batch.
+constexpr std::chrono::microseconds kIdleSpin{100};
+constexpr std::chrono::microseconds kBatchSpin{200};
+
+// Checks done() until it holds or `budget` has passed, reading the clock only every few
+// checks (a read costs as much as ~40 checks natively, more in WebAssembly); returns done().
+template <class Done>
+bool spinFor(std::chrono::microseconds budget, const Done& done) {
+  using Clock = std::chrono::steady_clock;
+  const auto until = Clock::now() + budget;
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+#ifdef DIGITRAIN_HAVE_MXCSR
+      _mm_pause();
+#endif
+    }
+    if (Clock::now() >= until) return done();
+  }
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) {
@@ -42,9 +67,7 @@ void ThreadPool::run(const std::function<void(int)>& task) {
   }
   wake_.notify_all();
   task(0);
-  for (int spin = 0; spin < kBatchSpins && remaining_.load(std::memory_order_acquire) != 0; ++spin) {
-  }
-  if (remaining_.load(std::memory_order_acquire) == 0) return;
+  if (spinFor(kBatchSpin, [&] { return remaining_.load(std::memory_order_acquire) == 0; })) return;
   // A worker is late (its core taken by another process): sleep until the last one is done.
   // callerSleeps_ and remaining_ are sequentially consistent, so the last worker either sees
   // that the caller sleeps, or the caller sees remaining_ at 0 before it waits.
@@ -71,9 +94,7 @@ void ThreadPool::barrier(int participants) {
   // and spinning on would keep a core from it. barrierSleepers_ and barrierPhase_ are
   // sequentially consistent: the last to arrive sees the sleeper, or the sleeper sees the
   // new phase.
-  for (int spin = 0; spin < kBatchSpins && barrierPhase_.load(std::memory_order_acquire) == phase; ++spin) {
-  }
-  if (barrierPhase_.load(std::memory_order_acquire) != phase) return;
+  if (spinFor(kBatchSpin, [&] { return barrierPhase_.load(std::memory_order_acquire) != phase; })) return;
   std::unique_lock<std::mutex> lock(mutex_);
   barrierSleepers_.fetch_add(1);
   barrierWake_.wait(lock, [&] { return barrierPhase_.load() != phase; });
@@ -84,9 +105,7 @@ void ThreadPool::loop(int index) {
   uint64_t seen = 0;
   for (;;) {
     // Spin first: the next batch usually arrives within microseconds.
-    for (int spin = 0; spin < kSpins && generation_.load(std::memory_order_acquire) == seen; ++spin) {
-    }
-    if (generation_.load(std::memory_order_acquire) == seen) {
+    if (!spinFor(kIdleSpin, [&] { return generation_.load(std::memory_order_acquire) != seen; })) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return generation_.load() != seen; });
     }

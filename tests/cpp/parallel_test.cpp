@@ -56,6 +56,21 @@ TEST(ThreadPool, WaitsThatOutlastTheirSpinSleepAndAreWoken) {
   }
 }
 
+// Runs far apart (a pause longer than any spin between them) find the workers asleep; runs
+// back to back find them spinning. Either way every task runs exactly once per run, and
+// run() returns only after all of them.
+TEST(ThreadPool, RunsAfterALongPauseWakeTheSleepingWorkers) {
+  ThreadPool pool(3);
+  for (int round = 0; round < 6; ++round) {
+    if (round % 2 == 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (int burst = 0; burst < 50; ++burst) {
+      std::vector<std::atomic<int>> calls(3);
+      pool.run([&](int t) { calls[t].fetch_add(1); });
+      for (int t = 0; t < 3; ++t) ASSERT_EQ(calls[t].load(), 1) << "round " << round << ", run " << burst;
+    }
+  }
+}
+
 // The `best` preset's network: 784-256-128-10, ~0.6 MFLOP per sample as the trainer counts it.
 ThreadWork work(int batch, int maxThreads, double flopPerSample = 6e5) { return {batch, flopPerSample, maxThreads}; }
 
