@@ -9,21 +9,23 @@ namespace digitrain {
 
 namespace {
 // How long a wait spins before it sleeps. A wait that sleeps costs a wake-up: a futex call on
-// the waker's side and, on the sleeper's, tens of microseconds in a virtual machine (its idle
-// core halted, to be woken by the host) — as much as a tenth of a 2-thread batch of 64 on
-// `best`. Between batches a worker waits for the caller to finish its own share, return, and
-// start the next batch (tally, clock reads, the next share's set-up): most batches' gaps are
-// 5–40 µs, and a spin counted in checks (20,000: ~5 µs natively) slept through most of them.
-// Inside a batch, at the barrier and for the others to finish, the shares of two threads
-// differ by up to ~100 µs (sparse inputs, augmentation). Bounded in time, not in checks, so
-// that a spin lasts as long in every build (a check in WebAssembly is not a check natively),
-// and never so long that a thread whose twin lost its core keeps a core from the process
-// that took it for more than a fraction of a batch.
+// the waker's side and, on the sleeper's, ~30 µs measured in a virtual machine (its idle core
+// halted, to be woken by the host), a tenth of a 2-thread batch of 64 on `best`. Worse, one
+// sleep brings on the next: the sleeper wakes later than its partner spins, so the partner
+// sleeps too. Spins counted in checks (20,000 and 100,000: ~5 and ~27 µs natively) slept
+// between most batches. The two shares of a batch end 30–150 µs apart (README, Performance),
+// which a wait inside a batch (at the barrier, for the others to finish) spans; between
+// batches the calling thread takes ~1 µs, but a worker waits there for the caller's share to
+// end too. Bounded in time, not in checks, so that a spin lasts as long in every build (a
+// check in WebAssembly is not a check natively), and never so long that a thread whose partner
+// lost its core keeps a core from the process that took it for more than a fraction of a batch.
 constexpr std::chrono::microseconds kIdleSpin{100};
 constexpr std::chrono::microseconds kBatchSpin{200};
 
-// Checks done() until it holds or `budget` has passed, reading the clock only every few
-// checks (a read costs as much as ~40 checks natively, more in WebAssembly); returns done().
+// Checks done() until it holds or `budget` has passed, reading the clock only every 64 checks
+// (a read costs ~25 ns natively, as much as ~90 plain checks); returns done(). Natively each
+// check ends with a `pause`, which tells the core that this is a spin, so that a sibling
+// hardware thread gets its resources and the loop draws less power.
 template <class Done>
 bool spinFor(std::chrono::microseconds budget, const Done& done) {
   using Clock = std::chrono::steady_clock;
