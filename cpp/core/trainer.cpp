@@ -504,8 +504,7 @@ void Trainer::ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const
     const Workspace<Scalar>& ws = workspaces_[u];
     auto e = ws.e[l].block(c0, 0, n, samples);
     if (l == 0 && ws.sparse.active) {
-      if (accumulate) addSparseOuterProduct(ws, c0, n, Scalar(1), gW);
-      else writeSparseOuterProduct(ws, c0, n, gW);
+      addSparseOuterProduct(ws, c0, n, Scalar(1), gW, 0, -1, accumulate);
     } else {
       addOuterProduct(gW, Scalar(1), ws.a[l], e, accumulate, c0);
     }
@@ -517,25 +516,6 @@ void Trainer::ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const
   }
   rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
   if (layer.hasBias()) rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
-}
-
-// gW[:, c0:c0+n] = x·e[c0:c0+n, :]ᵀ from one thread's sparse inputs x: the rows with an input
-// written, only the others zeroed. Zeroing the whole block and then adding to it took a pass
-// over the block of its own (~5 % of a `best` batch). The same bits as adding to zeros:
-// combineRows' sums start at +0, so none is −0.
-void Trainer::writeSparseOuterProduct(const Workspace<Scalar>& ws, int c0, int n, WeightsT<Scalar>& gW) {
-  const SparseInputs<Scalar>& s = ws.sparse;
-  const MatrixT<Scalar>& e = ws.e[0];
-  Eigen::Index zeroFrom = 0;
-  for (size_t r = 0; r < s.rows.size(); ++r) {
-    const int i = s.rows[r];
-    for (; zeroFrom < i; ++zeroFrom) gW.row(zeroFrom).segment(c0, n).setZero();
-    const int k = s.rowStart[r];
-    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.rowStart[r + 1] - k,
-                Scalar(1), gW.row(i).data() + c0, false);
-    zeroFrom = i + 1;
-  }
-  for (; zeroFrom < gW.rows(); ++zeroFrom) gW.row(zeroFrom).segment(c0, n).setZero();
 }
 
 // Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
