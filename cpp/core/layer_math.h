@@ -251,6 +251,12 @@ void addSparseOuterProduct(const Workspace<T>& ws, Eigen::Index c0, Eigen::Index
   if (r1 < 0) r1 = static_cast<int>(W.rows());
   const auto first = std::lower_bound(s.rows.begin(), s.rows.end(), r0);
   const auto last = std::lower_bound(first, s.rows.end(), r1);
+  if (accumulate && s.samples == 1) {  // one entry per row (indexByInput), sample 0's
+    const auto r = first - s.rows.begin();
+    addRankOne(W.data() + c0, W.outerStride(), n, s.rows.data() + r, s.sampleValue.data() + s.rowStart[r], last - first,
+               alpha, e.data() + c0);
+    return;
+  }
   int zeroFrom = r0;
   for (auto r = first - s.rows.begin(); r != last - s.rows.begin(); ++r) {
     const int i = s.rows[r];
