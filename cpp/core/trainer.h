@@ -118,6 +118,7 @@ class Trainer {
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
+  void trainBatches(int maxBatches, StepResult& result);
   Scalar reductionScale(int size) const;  // 1, or 1/size under the `mean` reduction
   Scalar stepScale(int size) const;       // lr × reductionScale
   // The current batch's summed loss from the threads' tallies, NaN when any was not finite:
