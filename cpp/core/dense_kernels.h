@@ -13,7 +13,6 @@
 #pragma once
 
 #include <Eigen/Core>
-#include <type_traits>
 
 namespace digitrain {
 
@@ -216,7 +215,7 @@ void addRankOne(T* W, Eigen::Index ldw, Eigen::Index n, const int* rows, const T
 template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
 void addOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, T alpha, const T* a, Eigen::Index lda,
                      const T* e, Eigen::Index lde, Eigen::Index B, bool accumulate = true) {
-  if (B == 1 && accumulate && std::is_same_v<Packet, detail::PacketOf<T>>) {
+  if (B == 1 && accumulate && Eigen::internal::unpacket_traits<Packet>::size == detail::kLanes<T>) {
     addRankOne(W, ldw, n, static_cast<const int*>(nullptr), a, m, alpha, e);
     return;
   }
