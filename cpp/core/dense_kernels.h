@@ -145,6 +145,22 @@ void outerRemainder(int r, T* W, Index ldw, Index n, T alpha, const T* a, Index 
   }
 }
 
+// W[r_k, 0 : P·lanes] += α·(x_k·e[0 : P·lanes]) for k < count, r_k = rows[k] (k when rows is
+// null): one sample's update (B = 1) of the listed rows, e's packets loaded once for all rows.
+template <int P, class T, class Packet>
+inline void rankOneBlock(T* W, Index ldw, const int* rows, const T* x, Index count, T alpha, const T* e) {
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
+  Packet ep[P];
+  for (int p = 0; p < P; ++p) ep[p] = ploadu<Packet>(e + p * L);
+  const Packet zero = pset1<Packet>(T(0)), scale = pset1<Packet>(alpha);
+  for (Index k = 0; k < count; ++k) {
+    T* out = W + (rows ? rows[k] : k) * ldw;
+    const Packet xk = pset1<Packet>(x[k]);
+    for (int p = 0; p < P; ++p)
+      pstoreu(out + p * L, padd(ploadu<Packet>(out + p * L), pmul(scale, pmadd(xk, ep[p], zero))));
+  }
+}
+
 }  // namespace detail
 
 // z[:, j] = Σ_i a(i, j)·W[i, :] for j < B: z = Wᵀ·a, W m×n row-major with row stride ldw,
@@ -161,12 +177,48 @@ void productTransposed(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Inde
                                                 ldz);
 }
 
+// W[r_k, :] += α·x_k·eᵀ for k < count, with r_k = rows[k] (k when rows is null; ascending or
+// not, each row once), W's rows n wide at stride ldw and e n long: W += α·x·eᵀ for a single
+// sample, dense (x = a, every row) or sparse (the non-zero inputs). The general kernels reload
+// e's packets for every few rows, and the sparse one starts a call per row; at one sample per
+// step they are most of the update, which this walks a block of columns at a time, e's packets
+// held in registers over every row. The same operations on each element as addOuterProduct
+// and combineRows at B = 1 (a sum started at +0, times α, added to W), so the same bits.
+template <class T>
+void addRankOne(T* W, Eigen::Index ldw, Eigen::Index n, const int* rows, const T* x, Eigen::Index count, T alpha,
+                const T* e) {
+  using Packet = detail::PacketOf<T>;
+  constexpr int L = detail::kLanes<T>;
+  Eigen::Index c = 0;
+  for (; c + 8 * L <= n; c += 8 * L) detail::rankOneBlock<8, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
+  if (c + 4 * L <= n) {
+    detail::rankOneBlock<4, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
+    c += 4 * L;
+  }
+  if (c + 2 * L <= n) {
+    detail::rankOneBlock<2, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
+    c += 2 * L;
+  }
+  if (c + L <= n) {
+    detail::rankOneBlock<1, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
+    c += L;
+  }
+  for (Eigen::Index k = 0; c < n && k < count; ++k) {
+    T* row = W + (rows ? rows[k] : k) * ldw;
+    for (Eigen::Index j = c; j < n; ++j) detail::outerColumn<1>(row + j, ldw, alpha, x + k, 0, e + j, 0, 1, true);
+  }
+}
+
 // W[i, :] += α·Σ_j a(i, j)·e[:, j] (or = without `accumulate`): W += α·a·eᵀ over the m×n
 // block of W at W (row stride ldw), a m×B and e n×B column-major (column strides lda, lde).
 // R and P: the register block (rows × packets); Packet as for productTransposed.
 template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
 void addOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, T alpha, const T* a, Eigen::Index lda,
                      const T* e, Eigen::Index lde, Eigen::Index B, bool accumulate = true) {
+  if (B == 1 && accumulate && Eigen::internal::unpacket_traits<Packet>::size == detail::kLanes<T>) {
+    addRankOne(W, ldw, n, static_cast<const int*>(nullptr), a, m, alpha, e);
+    return;
+  }
   Eigen::Index i = 0;
   for (; i + R <= m; i += R)
     detail::outerRows<R, P, T, Packet>(W + i * ldw, ldw, n, alpha, a + i, lda, e, lde, B, accumulate);

@@ -504,8 +504,7 @@ void Trainer::ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const
     const Workspace<Scalar>& ws = workspaces_[u];
     auto e = ws.e[l].block(c0, 0, n, samples);
     if (l == 0 && ws.sparse.active) {
-      if (accumulate) addSparseOuterProduct(ws, c0, n, Scalar(1), gW);
-      else writeSparseOuterProduct(ws, c0, n, gW);
+      addSparseOuterProduct(ws, c0, n, Scalar(1), gW, 0, -1, accumulate);
     } else {
       addOuterProduct(gW, Scalar(1), ws.a[l], e, accumulate, c0);
     }
@@ -517,25 +516,6 @@ void Trainer::ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const
   }
   rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
   if (layer.hasBias()) rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
-}
-
-// gW[:, c0:c0+n] = x·e[c0:c0+n, :]ᵀ from one thread's sparse inputs x: the rows with an input
-// written, only the others zeroed. Zeroing the whole block and then adding to it took a pass
-// over the block of its own (~5 % of a `best` batch). The same bits as adding to zeros:
-// combineRows' sums start at +0, so none is −0.
-void Trainer::writeSparseOuterProduct(const Workspace<Scalar>& ws, int c0, int n, WeightsT<Scalar>& gW) {
-  const SparseInputs<Scalar>& s = ws.sparse;
-  const MatrixT<Scalar>& e = ws.e[0];
-  Eigen::Index zeroFrom = 0;
-  for (size_t r = 0; r < s.rows.size(); ++r) {
-    const int i = s.rows[r];
-    for (; zeroFrom < i; ++zeroFrom) gW.row(zeroFrom).segment(c0, n).setZero();
-    const int k = s.rowStart[r];
-    combineRows(e.data() + c0, e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.rowStart[r + 1] - k,
-                Scalar(1), gW.row(i).data() + c0, false);
-    zeroFrom = i + 1;
-  }
-  for (; zeroFrom < gW.rows(); ++zeroFrom) gW.row(zeroFrom).segment(c0, n).setZero();
 }
 
 // Runs fn(layer, l, c0, n) for every layer on each active thread t, with [c0, c0+n) thread
@@ -685,10 +665,31 @@ void Trainer::applyFrontUpdate(const StepSize<Scalar>& step) {
 
 StepResult Trainer::train(int maxBatches) {
   StepResult result;
+  trainBatches(maxBatches, result);
+  result.finished = finished();
+  if (!diverged_.empty()) result.diverged = diverged_;
+  return result;
+}
+
+// train()'s loop, in a frame of its own where no object with a destructor lives across the
+// step's calls: in WebAssembly (exceptions through JavaScript) every call made while one does
+// leaves for a JavaScript invoke_ trampoline and comes back, four times a batch before.
+void Trainer::trainBatches(int maxBatches, StepResult& result) {
   using Clock = std::chrono::steady_clock;
+  // The epoch's time is read at the ends of each run of its batches, not around every batch:
+  // in WebAssembly a clock read is a call out to JavaScript's performance.now(), 0.1–0.3 µs,
+  // a few per cent of a one-sample step. The adapter still times every batch it judges.
+  Clock::time_point since;
+  bool timing = false;
+  const auto stopClock = [&] {
+    if (timing) epochSeconds_ += std::chrono::duration<double>(Clock::now() - since).count();
+    timing = false;
+  };
   while (result.batches < maxBatches && !finished()) {
     if (batchInEpoch_ == 0) startEpoch();
-    const auto t0 = Clock::now();
+    if (!timing) since = Clock::now();
+    timing = true;
+    const auto t0 = adapter_ ? Clock::now() : since;
     const size_t first = static_cast<size_t>(batchInEpoch_) * batchSize_;
     const int size = static_cast<int>(std::min<size_t>(batchSize_, trainCount_ - first));
     int wrong = 0;
@@ -719,13 +720,13 @@ StepResult Trainer::train(int maxBatches) {
       result.diverged = diverged_;
       break;
     }
-    epochSeconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     epochLoss_ += loss;
     epochWrong_ += wrong;
     epochSamples_ += size;
     result.batchLosses.push_back(static_cast<float>(loss / size));
     ++result.batches;
     if (++batchInEpoch_ == batchesPerEpoch_) {
+      stopClock();
       batchInEpoch_ = 0;
       const double saturated = saturatedShare();
       result.epochs.push_back(finishEpoch());
@@ -746,9 +747,7 @@ StepResult Trainer::train(int maxBatches) {
       }
     }
   }
-  result.finished = finished();
-  if (!diverged_.empty()) result.diverged = diverged_;
-  return result;
+  stopClock();
 }
 
 double Trainer::saturatedShare() const {

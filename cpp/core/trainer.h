@@ -118,6 +118,7 @@ class Trainer {
   void startEpoch();
   double trainBatch(size_t first, int size, int* wrong);  // returns the summed loss
   void applyUpdate(int size);
+  void trainBatches(int maxBatches, StepResult& result);
   Scalar reductionScale(int size) const;  // 1, or 1/size under the `mean` reduction
   Scalar stepScale(int size) const;       // lr × reductionScale
   // The current batch's summed loss from the threads' tallies, NaN when any was not finite:
@@ -126,7 +127,6 @@ class Trainer {
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
   void parallelRuleShare(int t, int size);
   void ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const StepSize<Scalar>& step);
-  static void writeSparseOuterProduct(const Workspace<Scalar>& ws, int c0, int n, WeightsT<Scalar>& gW);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);
   // Thread t's part of `size` items (samples, output columns or input rows): first, count.
