@@ -2,24 +2,31 @@
 // same network. The `best` preset's network (784-256-128-10 ReLU + softmax, batch 64) trains
 // with plain SGD and no biases, then with one thing changed at a time: biases, momentum, Adam,
 // L2, dropout, and all of best's own settings at once. The variants take turns within each
-// repetition (round-robin, back to back), so a change in the machine's load touches them alike;
-// a repetition's figure is its fastest epoch of --epochs (default 8 of the first --limit 4,000
-// digits), the one least disturbed by other programs. The table prints each variant's samples/s
-// (median, min–max) and its time per sample against plain SGD's from the same repetition
-// (median and range of those ratios).
+// repetition (round-robin, back to back), so a change in the machine's load touches them alike.
+// Each variant's cost is its time per sample against plain SGD's from the same repetition
+// (median and range of those ratios over the repetitions), beside its samples/s.
 //
-//   native   build-native/digitrain train (-march=native)
+// A repetition's figure is, by default, samples per CPU second on one thread: GNU time's user +
+// system time of 2 + E epochs (--epochs, default 12, of the first --limit 4,000 digits) less
+// that of 2 epochs, so start-up (reading the data, compiling the wasm) cancels out. Waiting
+// for a core, which is most of what a shared machine adds to wall time, is not CPU time: on
+// the 2-core VM this was written on, a variant's wall-clock cost moved ±30 % between idle
+// repetitions (an epoch is ~70 ms), its CPU-time cost a few %. --wall (implied by a thread
+// count above 1, where the waiting threads spin and burn CPU time) takes the fastest epoch's
+// wall-clock samples/s instead, the least disturbed figure of a run.
+//
 //   v2       build-x86-64-v2/digitrain train (SSE4.2: the same 128-bit vectors as wasm)
 //   wasm     build-wasm/node/digitrain.js train under Node (`npm run cli`), the engine the
 //            page runs, compiled for Node: the issue's optimiser-path targets are stated for it
-// at --threads 1 and 2, each implementation's figures beside the others' (and their ratios).
+//   native   build-native/digitrain train (-march=native)
+// each implementation's figures beside the others' (and their ratios).
 //
 // Options (after --presets --paths): --data DIR, --limit N, --reps N, --epochs E, --load,
-// --no-build, as for --presets; --threads LIST (default 1,2); --impl LIST: native,v2,wasm
-// (default native,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
+// --no-build, as for --presets; --threads LIST (default 1); --impl LIST: native,v2,wasm
+// (default v2,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
 // Node), each variant on each in turn (a build before and after a change, back to back);
-// --cpu: samples per CPU second instead, on one thread (GNU time's user + system time of
-// 2 + E epochs less that of 2), which a loaded machine distorts far less than wall time.
+// --wall: the fastest epoch's wall-clock samples/s (default --epochs 8) instead of CPU time;
+// --cpu: CPU time (the default; an error with a thread count above 1).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -95,13 +102,14 @@ export async function runPaths(argv) {
     dir: '',
     limit: NaN,
     reps: 3,
-    epochs: 8,
+    epochs: NaN,
     load: false,
-    threads: [1, 2],
+    threads: [1],
     build: true,
     clis: [''],
-    impls: ['native', 'wasm'],
+    impls: ['v2', 'wasm'],
     cpu: false,
+    wall: false,
   };
   opts.clis = [];
   for (let i = 0; i < argv.length; i++) {
@@ -118,14 +126,19 @@ export async function runPaths(argv) {
     else if (key === '--cli') opts.clis = value().split(',');
     else if (key === '--impl') opts.impls = value().split(',');
     else if (key === '--cpu') opts.cpu = true;
+    else if (key === '--wall') opts.wall = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
-  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
   if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
-  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
+  if (opts.cpu && opts.wall) fatal('--cpu and --wall exclude each other');
   // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
-  if (opts.cpu) opts.threads = [1];
+  const manyThreads = opts.threads.some((t) => t > 1);
+  if (opts.cpu && manyThreads) fatal('--cpu measures one thread: leave out --threads or give --wall');
+  opts.cpu = !opts.wall && !manyThreads;
+  if (Number.isNaN(opts.epochs)) opts.epochs = opts.cpu ? 12 : 8;
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
+  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('CPU time needs /usr/bin/time (GNU time); or give --wall');
 
   const unknownImpl = opts.impls.filter((i) => !(i in impls));
   if (unknownImpl.length) fatal(`--impl: ${unknownImpl.join(', ')} (choose from ${Object.keys(impls).join(', ')})`);
