@@ -6,14 +6,14 @@
 // Each variant's cost is its time per sample against plain SGD's from the same repetition
 // (median and range of those ratios over the repetitions), beside its samples/s.
 //
-// A repetition's figure is, by default, samples per CPU second on one thread: GNU time's user +
-// system time of 2 + E epochs (--epochs, default 12, of the first --limit 4,000 digits) less
-// that of 2 epochs, so start-up (reading the data, compiling the wasm) cancels out. Waiting
-// for a core, which is most of what a shared machine adds to wall time, is not CPU time: on
-// the 2-core VM this was written on, a variant's wall-clock cost moved ±30 % between idle
-// repetitions (an epoch is ~70 ms), its CPU-time cost a few %. --wall (implied by a thread
-// count above 1, where the waiting threads spin and burn CPU time) takes the fastest epoch's
-// wall-clock samples/s instead, the least disturbed figure of a run.
+// A repetition's figure is, by default, the median epoch's samples/s of 2 + E epochs (--epochs,
+// default 12, of the first --limit 4,000 digits) less the first 2, as the CLI times each epoch:
+// start-up (reading the data, compiling and tiering up the wasm) is left out, and one epoch
+// that the VM's host or another program slowed down moves the median little. On the 2-core VM
+// this was written on, the fastest epoch of 8 (--fastest, the figure before) moved a variant's
+// cost by ±30 % between idle repetitions (an epoch is ~70 ms), and so did CPU time (--cpu: GNU
+// time's user + system time of 2 + E epochs less that of 2, one thread), whose subtraction
+// carries the start-up's own variation.
 //
 //   v2       build-x86-64-v2/digitrain train (SSE4.2: the same 128-bit vectors as wasm)
 //   wasm     build-wasm/node/digitrain.js train under Node (`npm run cli`), the engine the
@@ -25,8 +25,7 @@
 // --no-build, as for --presets; --threads LIST (default 1); --impl LIST: native,v2,wasm
 // (default v2,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
 // Node), each variant on each in turn (a build before and after a change, back to back);
-// --wall: the fastest epoch's wall-clock samples/s (default --epochs 8) instead of CPU time;
-// --cpu: CPU time (the default; an error with a thread count above 1).
+// --fastest: the fastest of E epochs (default 8) instead; --cpu: samples per CPU second.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -109,7 +108,7 @@ export async function runPaths(argv) {
     clis: [''],
     impls: ['v2', 'wasm'],
     cpu: false,
-    wall: false,
+    fastest: false,
   };
   opts.clis = [];
   for (let i = 0; i < argv.length; i++) {
@@ -126,19 +125,17 @@ export async function runPaths(argv) {
     else if (key === '--cli') opts.clis = value().split(',');
     else if (key === '--impl') opts.impls = value().split(',');
     else if (key === '--cpu') opts.cpu = true;
-    else if (key === '--wall') opts.wall = true;
+    else if (key === '--fastest') opts.fastest = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
   if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
-  if (opts.cpu && opts.wall) fatal('--cpu and --wall exclude each other');
+  if (opts.cpu && opts.fastest) fatal('--cpu and --fastest exclude each other');
   // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
-  const manyThreads = opts.threads.some((t) => t > 1);
-  if (opts.cpu && manyThreads) fatal('--cpu measures one thread: leave out --threads or give --wall');
-  opts.cpu = !opts.wall && !manyThreads;
-  if (Number.isNaN(opts.epochs)) opts.epochs = opts.cpu ? 12 : 8;
+  if (opts.cpu && opts.threads.some((t) => t > 1)) fatal('--cpu measures one thread: give --threads 1');
+  if (Number.isNaN(opts.epochs)) opts.epochs = opts.fastest ? 8 : 12;
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
-  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('CPU time needs /usr/bin/time (GNU time); or give --wall');
+  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
 
   const unknownImpl = opts.impls.filter((i) => !(i in impls));
   if (unknownImpl.length) fatal(`--impl: ${unknownImpl.join(', ')} (choose from ${Object.keys(impls).join(', ')})`);
@@ -187,9 +184,15 @@ export async function runPaths(argv) {
               // so loading the data and starting up cancel out.
               const short = train(2).cpu;
               fastest = (opts.epochs * (opts.limit || 8000)) / (train(2 + opts.epochs).cpu - short);
-            } else {
+            } else if (opts.fastest) {
               // The fastest epoch: on a machine others load, the least disturbed figure of the run.
               fastest = Math.max(...train(opts.epochs).epochs.map((e) => e.samples_per_second));
+            } else {
+              fastest = median(
+                train(2 + opts.epochs)
+                  .epochs.slice(2)
+                  .map((e) => e.samples_per_second),
+              );
             }
             rates.set(key, [...(rates.get(key) ?? []), fastest]);
           }
@@ -207,7 +210,9 @@ export async function runPaths(argv) {
     `Training samples/s of best's network (784-256-128-10, batch 64) per optimiser path,` +
       (opts.cpu
         ? ` per CPU second (the CPU time of ${opts.epochs} more epochs)`
-        : ` the fastest of ${opts.epochs} epochs`) +
+        : opts.fastest
+          ? ` the fastest of ${opts.epochs} epochs`
+          : ` the median of ${opts.epochs} epochs after 2`) +
       ` of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
       ` per repetition, median of ${opts.reps} (min–max); cost: time per sample against plain SGD's (same CLI, same` +
       ` repetition), median (min–max). Load average ${load} at the start${opts.load ? ', one core kept busy (--load)' : ''}.`,
