@@ -23,10 +23,9 @@ class BlockRule : public UpdateRule<T> {
     for (auto& s : state_) s.resize(net);
   }
 
-  void updateWeights(size_t l, Eigen::Index r0, Eigen::Index c0, WeightColumns theta, WeightColumns g,
-                     const StepSize<T>& step) final {
+  void updateWeights(size_t l, Eigen::Index c0, WeightColumns theta, WeightColumns g, const StepSize<T>& step) final {
     for (Eigen::Index i = 0; i < theta.rows(); ++i) {
-      auto pick = [&](GradientsT<T>& s) { return s.weights[l].row(r0 + i).segment(c0, theta.cols()); };
+      auto pick = [&](GradientsT<T>& s) { return s.weights[l].row(i).segment(c0, theta.cols()); };
       auto thetaRow = theta.row(i);
       auto gRow = g.row(i);
       // L2's g + λθ inside the rule's own pass over the row, rather than a pass of its own.

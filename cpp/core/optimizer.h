@@ -49,9 +49,9 @@ class UpdateRule {
   virtual bool stateless() const { return false; }
   // Starts a step; call once, before the step's blocks.
   virtual void beginStep() {}
-  // Rows [r0, r0 + θ.rows()) and columns [c0, c0 + θ.cols()) of layer l's weights θ, from
-  // their summed gradient g.
-  virtual void updateWeights(size_t l, Eigen::Index r0, Eigen::Index c0, WeightColumns theta, WeightColumns g,
+  // Columns [c0, c0 + θ.cols()) of layer l's weights θ, from their summed gradient g, which is
+  // left holding g + λθ.
+  virtual void updateWeights(size_t l, Eigen::Index c0, WeightColumns theta, WeightColumns g,
                              const StepSize<T>& step) = 0;
   // Entries [c0, c0 + θ.size()) of layer l's biases θ, from their summed gradient g; no L2.
   virtual void updateBiases(size_t l, Eigen::Index c0, BiasSegment theta, BiasSegment g, const StepSize<T>& step) = 0;

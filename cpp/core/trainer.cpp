@@ -5,7 +5,6 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <type_traits>
 
 #include "crop.h"
 #include "settings.h"
@@ -21,8 +20,6 @@ constexpr int kChunk = 256;
 // kProbeBatch samples, so a full-batch run's probe stays short.
 constexpr double kProbeSeconds = 0.02;
 constexpr int kProbeBatch = 1024;
-// The columns of a stateful rule's blocks: see parallelRuleShare.
-constexpr int kRuleColumns = 128;
 
 uint64_t mix(uint64_t a, uint64_t b) {
   uint64_t z = a ^ (b + 0x9E3779B97F4A7C15ull + (a << 6) + (a >> 2));
@@ -405,23 +402,11 @@ void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count
   const uint64_t below = static_cast<uint64_t>(std::ceil(std::ldexp(keep, 53)));
   for (size_t l = 0; l + 1 < net_.layers.size(); ++l) {
     auto& mask = ws.mask[l];
-    // Samples j … j+k−1, each from its own stream, drawn side by side: a draw waits on its
-    // stream's last one, so one stream at a time left the core mostly idle (dropout 0.2 cost
-    // ~20 % of a `best` step in wasm, most of it here). Each column gets the same draws.
-    auto draw = [&](auto lanes, int j) {
-      constexpr int k = decltype(lanes)::value;
-      Rng rng[k];
-      Scalar* column[k];
-      for (int q = 0; q < k; ++q) {
-        rng[q].reseed(mix(epochKey, (position + j + q) * 64 + l));
-        column[q] = mask.col(j + q).data();
-      }
-      for (Eigen::Index i = 0; i < mask.rows(); ++i)
-        for (int q = 0; q < k; ++q) column[q][i] = (rng[q].next() >> 11) < below ? scale : Scalar(0);
-    };
-    int j = 0;
-    for (; j + 4 <= count; j += 4) draw(std::integral_constant<int, 4>{}, j);
-    for (; j < count; ++j) draw(std::integral_constant<int, 1>{}, j);
+    for (int j = 0; j < count; ++j) {
+      Rng rng(mix(epochKey, (position + j) * 64 + l));
+      Scalar* column = mask.col(j).data();
+      for (Eigen::Index i = 0; i < mask.rows(); ++i) column[i] = (rng.next() >> 11) < below ? scale : Scalar(0);
+    }
   }
 }
 
@@ -493,15 +478,12 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
 // keeps a block's gradient in 400 KB, and each block walks the sparse inputs once more, so
 // blocks are not smaller.
 void Trainer::parallelRuleShare(int t, int size) {
+  constexpr int kRuleColumns = 128;
   const int threads = activeThreads_;
   const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
   for (size_t l = 0; l < net_.layers.size(); ++l) {
     Layer& layer = net_.layers[l];
     const auto [first, count] = columnShareOf(layer.outputs(), threads, t);
-    if (l == 0 && threads == 1 && workspaces_[0].sparse.active) {
-      sparseRuleRows(layer, size, step);
-      continue;
-    }
     for (int c0 = first; c0 < first + count; c0 += kRuleColumns) {
       const int n = std::min(kRuleColumns, first + count - c0);
       ruleColumns(layer, l, c0, n, size, step);
@@ -533,42 +515,8 @@ void Trainer::ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const
     }
     accumulate = true;
   }
-  rule_->updateWeights(l, 0, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
+  rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW.middleCols(c0, n), step);
   if (layer.hasBias()) rule_->updateBiases(l, c0, layer.bias.segment(c0, n), gb, step);
-}
-
-// The first layer on sparse inputs and one thread: row i's gradient, then its step at once,
-// while the row is in the first-level cache. By blocks of columns (ruleColumns) each block's
-// gradient was written out (a row without input as zeros), read back by the step, and the
-// inputs walked once per block; now once, and the gradient never leaves the cache. The same
-// sums (combineRows' per column, whatever the width) and the same step.
-void Trainer::sparseRuleRows(Layer& layer, int size, const StepSize<Scalar>& step) {
-  const Workspace<Scalar>& ws = workspaces_[0];
-  const SparseInputs<Scalar>& s = ws.sparse;
-  const MatrixT<Scalar>& e = ws.e[0];
-  auto& gW = gradients_[0].weights[0];
-  const int n = layer.outputs();
-  size_t r = 0;
-  for (Eigen::Index i = 0; i < gW.rows(); ++i) {
-    Scalar* g = gW.row(i).data();
-    if (r < s.rows.size() && s.rows[r] == i) {
-      const int k = s.rowStart[r];
-      combineRows(e.data(), e.rows(), n, s.sample.data() + k, s.sampleValue.data() + k, s.rowStart[r + 1] - k,
-                  Scalar(1), g, false);
-      ++r;
-    } else {
-      std::fill(g, g + n, Scalar(0));
-    }
-    rule_->updateWeights(0, i, 0, layer.weights.block(i, 0, 1, n), gW.block(i, 0, 1, n), step);
-  }
-  if (!layer.hasBias()) return;
-  // Biases as ruleColumns steps them, block by block (Eigen's row sums in the same blocks).
-  for (int c0 = 0; c0 < n; c0 += kRuleColumns) {
-    const int m = std::min(kRuleColumns, n - c0);
-    auto gb = gradients_[0].bias[0].segment(c0, m);
-    gb.noalias() = e.block(c0, 0, m, size).rowwise().sum();
-    rule_->updateBiases(0, c0, layer.bias.segment(c0, m), gb, step);
-  }
 }
 
 // gW[:, c0:c0+n] = x·e[c0:c0+n, :]ᵀ from one thread's sparse inputs x: the rows with an input
@@ -705,7 +653,7 @@ void Trainer::applyUpdate(int size) {
     auto gW = gradients_[0].weights[l].middleCols(c0, n);
     for (int u = 1; u < threads; ++u)
       if (tally_[u].used) gW += gradients_[u].weights[l].middleCols(c0, n);
-    rule_->updateWeights(l, 0, c0, layer.weights.middleCols(c0, n), gW, step);
+    rule_->updateWeights(l, c0, layer.weights.middleCols(c0, n), gW, step);
     if (layer.hasBias()) {
       auto gb = gradients_[0].bias[l].segment(c0, n);
       for (int u = 1; u < threads; ++u)
@@ -730,7 +678,7 @@ void Trainer::applyFrontUpdate(const StepSize<Scalar>& step) {
       gW += frontGradients_[u].weights[l];
       if (f.hasBias()) gb += frontGradients_[u].bias[l];
     }
-    frontRule_->updateWeights(l, 0, 0, f.weights.middleCols(0, f.weights.cols()), gW.middleCols(0, gW.cols()), step);
+    frontRule_->updateWeights(l, 0, f.weights.middleCols(0, f.weights.cols()), gW.middleCols(0, gW.cols()), step);
     if (f.hasBias()) frontRule_->updateBiases(l, 0, f.bias.segment(0, f.bias.size()), gb.segment(0, gb.size()), step);
   }
 }

@@ -126,7 +126,6 @@ class Trainer {
   void parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda);
   void parallelRuleShare(int t, int size);
   void ruleColumns(Layer& layer, size_t l, int c0, int n, int size, const StepSize<Scalar>& step);
-  void sparseRuleRows(Layer& layer, int size, const StepSize<Scalar>& step);
   static void writeSparseOuterProduct(const Workspace<Scalar>& ws, int c0, int n, WeightsT<Scalar>& gW);
   template <class Fn>
   void forEachColumnShare(const Fn& fn);

@@ -38,7 +38,7 @@ void step(UpdateRule<double>& rule, NetworkT<double>& net, WeightsT<double> gW, 
           const StepSize<double>& size) {
   LayerT<double>& layer = net.layers[0];
   rule.beginStep();
-  rule.updateWeights(0, 0, 0, layer.weights.middleCols(0, 3), gW.middleCols(0, 3), size);
+  rule.updateWeights(0, 0, layer.weights.middleCols(0, 3), gW.middleCols(0, 3), size);
   rule.updateBiases(0, 0, layer.bias.segment(0, 3), gb.segment(0, 3), size);
 }
 

@@ -94,11 +94,9 @@ json ruleCase(const std::string& label, const TrainConfig& config, int steps) {
     for (int j = 0; j < 4; ++j) g.bias[0](j) = T(kBatch * std::cos(1.3 * j + 0.4 * t));
     json given = {{"weights", matrix(g.weights[0])}, {"bias", vector(g.bias[0])}};
     rule->beginStep();
-    // Two uneven blocks of columns, [0, 1) and [1, 4), the weights' also in two of rows, [0, 2)
-    // and [2, 3), each block with its own part of the state.
+    // Two uneven blocks of columns, [0, 1) and [1, 4), each with its own part of the state.
     for (auto [c0, n] : {std::pair<int, int>{0, 1}, {1, 3}}) {
-      for (auto [r0, m] : {std::pair<int, int>{0, 2}, {2, 1}})
-        rule->updateWeights(0, r0, c0, p.weights.block(r0, c0, m, n), g.weights[0].block(r0, c0, m, n), size);
+      rule->updateWeights(0, c0, p.weights.middleCols(c0, n), g.weights[0].middleCols(c0, n), size);
       rule->updateBiases(0, c0, p.bias.segment(c0, n), g.bias[0].segment(c0, n), size);
     }
     out["gradients"].push_back(given);
