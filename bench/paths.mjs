@@ -6,14 +6,17 @@
 // Each variant's cost is its time per sample against plain SGD's from the same repetition
 // (median and range of those ratios over the repetitions), beside its samples/s.
 //
-// A repetition's figure is, by default, the median epoch's samples/s of 2 + E epochs (--epochs,
+// A repetition's figure is, by default, the fastest epoch's samples/s of 2 + E epochs (--epochs,
 // default 12, of the first --limit 4,000 digits) less the first 2, as the CLI times each epoch:
-// start-up (reading the data, compiling and tiering up the wasm) is left out, and one epoch
-// that the VM's host or another program slowed down moves the median little. On the 2-core VM
-// this was written on, the fastest epoch of 8 (--fastest, the figure before) moved a variant's
-// cost by ±30 % between idle repetitions (an epoch is ~70 ms), and so did CPU time (--cpu: GNU
-// time's user + system time of 2 + E epochs less that of 2, one thread), whose subtraction
-// carries the start-up's own variation.
+// start-up and the first epochs (reading the data, compiling and tiering up the wasm) are left
+// out. On the 2-core VM this was written on, even idle, a run's epochs go at two speeds (plain
+// SGD in x86-64-v2: ~50k and ~65k samples/s, switching within and between runs), so a figure
+// from one short run lands on either: the fastest of 8 epochs including the first two (the
+// figure before) moved a variant's cost by ±30 % between idle repetitions, and so did the
+// median epoch (--median) and CPU time (--cpu: GNU time's user + system time of 2 + E epochs
+// less that of 2, one thread; the subtraction carries the start-up's own variation). The
+// fastest of 12 steady epochs lands on the fast speed far more often; still, for effects of a
+// few %, give --reps 7 or more, or compare per-function profiles (perf record -e cpu-clock).
 //
 //   v2       build-x86-64-v2/digitrain train (SSE4.2: the same 128-bit vectors as wasm)
 //   wasm     build-wasm/node/digitrain.js train under Node (`npm run cli`), the engine the
@@ -25,7 +28,7 @@
 // --no-build, as for --presets; --threads LIST (default 1); --impl LIST: native,v2,wasm
 // (default v2,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
 // Node), each variant on each in turn (a build before and after a change, back to back);
-// --fastest: the fastest of E epochs (default 8) instead; --cpu: samples per CPU second.
+// --median: the median epoch after the first 2 instead; --cpu: samples per CPU second.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -108,7 +111,7 @@ export async function runPaths(argv) {
     clis: [''],
     impls: ['v2', 'wasm'],
     cpu: false,
-    fastest: false,
+    median: false,
   };
   opts.clis = [];
   for (let i = 0; i < argv.length; i++) {
@@ -125,15 +128,15 @@ export async function runPaths(argv) {
     else if (key === '--cli') opts.clis = value().split(',');
     else if (key === '--impl') opts.impls = value().split(',');
     else if (key === '--cpu') opts.cpu = true;
-    else if (key === '--fastest') opts.fastest = true;
+    else if (key === '--median') opts.median = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
   if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
-  if (opts.cpu && opts.fastest) fatal('--cpu and --fastest exclude each other');
+  if (opts.cpu && opts.median) fatal('--cpu and --median exclude each other');
   // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
   if (opts.cpu && opts.threads.some((t) => t > 1)) fatal('--cpu measures one thread: give --threads 1');
-  if (Number.isNaN(opts.epochs)) opts.epochs = opts.fastest ? 8 : 12;
+  if (Number.isNaN(opts.epochs)) opts.epochs = 12;
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
   if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
 
@@ -184,15 +187,11 @@ export async function runPaths(argv) {
               // so loading the data and starting up cancel out.
               const short = train(2).cpu;
               fastest = (opts.epochs * (opts.limit || 8000)) / (train(2 + opts.epochs).cpu - short);
-            } else if (opts.fastest) {
-              // The fastest epoch: on a machine others load, the least disturbed figure of the run.
-              fastest = Math.max(...train(opts.epochs).epochs.map((e) => e.samples_per_second));
             } else {
-              fastest = median(
-                train(2 + opts.epochs)
-                  .epochs.slice(2)
-                  .map((e) => e.samples_per_second),
-              );
+              const steady = train(2 + opts.epochs)
+                .epochs.slice(2)
+                .map((e) => e.samples_per_second);
+              fastest = opts.median ? median(steady) : Math.max(...steady);
             }
             rates.set(key, [...(rates.get(key) ?? []), fastest]);
           }
@@ -210,9 +209,7 @@ export async function runPaths(argv) {
     `Training samples/s of best's network (784-256-128-10, batch 64) per optimiser path,` +
       (opts.cpu
         ? ` per CPU second (the CPU time of ${opts.epochs} more epochs)`
-        : opts.fastest
-          ? ` the fastest of ${opts.epochs} epochs`
-          : ` the median of ${opts.epochs} epochs after 2`) +
+        : ` the ${opts.median ? 'median' : 'fastest'} of ${opts.epochs} epochs after 2`) +
       ` of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
       ` per repetition, median of ${opts.reps} (min–max); cost: time per sample against plain SGD's (same CLI, same` +
       ` repetition), median (min–max). Load average ${load} at the start${opts.load ? ', one core kept busy (--load)' : ''}.`,
