@@ -2,24 +2,33 @@
 // same network. The `best` preset's network (784-256-128-10 ReLU + softmax, batch 64) trains
 // with plain SGD and no biases, then with one thing changed at a time: biases, momentum, Adam,
 // L2, dropout, and all of best's own settings at once. The variants take turns within each
-// repetition (round-robin, back to back), so a change in the machine's load touches them alike;
-// a repetition's figure is its fastest epoch of --epochs (default 8 of the first --limit 4,000
-// digits), the one least disturbed by other programs. The table prints each variant's samples/s
-// (median, min–max) and its time per sample against plain SGD's from the same repetition
-// (median and range of those ratios).
+// repetition (round-robin, back to back), so a change in the machine's load touches them alike.
+// Each variant's cost is its time per sample against plain SGD's from the same repetition
+// (median and range of those ratios over the repetitions), beside its samples/s.
 //
-//   native   build-native/digitrain train (-march=native)
+// A repetition's figure is, by default, the fastest epoch's samples/s of 2 + E epochs (--epochs,
+// default 12, of the first --limit 4,000 digits) less the first 2, as the CLI times each epoch:
+// start-up and the first epochs (reading the data, compiling and tiering up the wasm) are left
+// out. On the 2-core VM this was written on, even idle, a run's epochs go at two speeds (plain
+// SGD in x86-64-v2: ~50k and ~65k samples/s, switching within and between runs), so a figure
+// from one short run lands on either: the fastest of 8 epochs including the first two (the
+// figure before) moved a variant's cost by ±30 % between idle repetitions, and so did the
+// median epoch (--median) and CPU time (--cpu: GNU time's user + system time of 2 + E epochs
+// less that of 2, one thread; the subtraction carries the start-up's own variation). The
+// fastest of 12 steady epochs lands on the fast speed far more often; still, for effects of a
+// few %, give --reps 7 or more, or compare per-function profiles (perf record -e cpu-clock).
+//
 //   v2       build-x86-64-v2/digitrain train (SSE4.2: the same 128-bit vectors as wasm)
 //   wasm     build-wasm/node/digitrain.js train under Node (`npm run cli`), the engine the
 //            page runs, compiled for Node: the issue's optimiser-path targets are stated for it
-// at --threads 1 and 2, each implementation's figures beside the others' (and their ratios).
+//   native   build-native/digitrain train (-march=native)
+// each implementation's figures beside the others' (and their ratios).
 //
 // Options (after --presets --paths): --data DIR, --limit N, --reps N, --epochs E, --load,
-// --no-build, as for --presets; --threads LIST (default 1,2); --impl LIST: native,v2,wasm
-// (default native,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
+// --no-build, as for --presets; --threads LIST (default 1); --impl LIST: native,v2,wasm
+// (default v2,wasm); --cli A,B: these CLIs instead of the builds (a `.js` one runs under
 // Node), each variant on each in turn (a build before and after a change, back to back);
-// --cpu: samples per CPU second instead, on one thread (GNU time's user + system time of
-// 2 + E epochs less that of 2), which a loaded machine distorts far less than wall time.
+// --median: the median epoch after the first 2 instead; --cpu: samples per CPU second.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -95,13 +104,14 @@ export async function runPaths(argv) {
     dir: '',
     limit: NaN,
     reps: 3,
-    epochs: 8,
+    epochs: NaN,
     load: false,
-    threads: [1, 2],
+    threads: [1],
     build: true,
     clis: [''],
-    impls: ['native', 'wasm'],
+    impls: ['v2', 'wasm'],
     cpu: false,
+    median: false,
   };
   opts.clis = [];
   for (let i = 0; i < argv.length; i++) {
@@ -118,14 +128,17 @@ export async function runPaths(argv) {
     else if (key === '--cli') opts.clis = value().split(',');
     else if (key === '--impl') opts.impls = value().split(',');
     else if (key === '--cpu') opts.cpu = true;
+    else if (key === '--median') opts.median = true;
     else fatal(`unknown option ${argv[i]} (see the top of bench/paths.mjs)`);
   }
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
-  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
   if (!opts.threads.every((t) => Number.isInteger(t) && t >= 1)) fatal('--threads: whole numbers from 1, e.g. 1,2');
-  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
+  if (opts.cpu && opts.median) fatal('--cpu and --median exclude each other');
   // Spinning threads burn CPU time while they wait: CPU time per sample means something on one.
-  if (opts.cpu) opts.threads = [1];
+  if (opts.cpu && opts.threads.some((t) => t > 1)) fatal('--cpu measures one thread: give --threads 1');
+  if (Number.isNaN(opts.epochs)) opts.epochs = 12;
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
+  if (opts.cpu && !existsSync('/usr/bin/time')) fatal('--cpu needs /usr/bin/time (GNU time)');
 
   const unknownImpl = opts.impls.filter((i) => !(i in impls));
   if (unknownImpl.length) fatal(`--impl: ${unknownImpl.join(', ')} (choose from ${Object.keys(impls).join(', ')})`);
@@ -175,8 +188,10 @@ export async function runPaths(argv) {
               const short = train(2).cpu;
               fastest = (opts.epochs * (opts.limit || 8000)) / (train(2 + opts.epochs).cpu - short);
             } else {
-              // The fastest epoch: on a machine others load, the least disturbed figure of the run.
-              fastest = Math.max(...train(opts.epochs).epochs.map((e) => e.samples_per_second));
+              const steady = train(2 + opts.epochs)
+                .epochs.slice(2)
+                .map((e) => e.samples_per_second);
+              fastest = opts.median ? median(steady) : Math.max(...steady);
             }
             rates.set(key, [...(rates.get(key) ?? []), fastest]);
           }
@@ -194,7 +209,7 @@ export async function runPaths(argv) {
     `Training samples/s of best's network (784-256-128-10, batch 64) per optimiser path,` +
       (opts.cpu
         ? ` per CPU second (the CPU time of ${opts.epochs} more epochs)`
-        : ` the fastest of ${opts.epochs} epochs`) +
+        : ` the ${opts.median ? 'median' : 'fastest'} of ${opts.epochs} epochs after 2`) +
       ` of ${opts.limit ? `the first ${opts.limit}` : 'all'} ${opts.dir ? 'full-MNIST' : 'demo'} digits` +
       ` per repetition, median of ${opts.reps} (min–max); cost: time per sample against plain SGD's (same CLI, same` +
       ` repetition), median (min–max). Load average ${load} at the start${opts.load ? ', one core kept busy (--load)' : ''}.`,

@@ -28,7 +28,7 @@
 //   --only-presets LIST   some presets only
 //   --no-build      measure what is built
 //   --paths         instead: plain SGD against momentum, Adam, L2, dropout and biases on one
-//                   network, natively and in WebAssembly (Node) at 1 and 2 threads (bench/paths.mjs)
+//                   network, x86-64-v2 and WebAssembly (Node) on one thread (bench/paths.mjs)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
