@@ -280,11 +280,12 @@ class JsSession {
         out["diverged"] = nullIfEmpty(r.step.diverged);
         out["warning"] = nullIfEmpty(r.step.warning);
         // `auto` moved to another thread count during the call: the count now, why, and the
-        // first batch trained at it (epoch and batch counted from 1, as the CLI prints them).
+        // first batch trained at it (epoch and batch counted from 1), and the CLI's line for it.
         if (r.step.threadChanges.empty()) out["threads"] = nullptr;
         else {
           const auto& c = r.step.threadChanges.back();
-          out["threads"] = {{"used", c.threads}, {"reason", c.reason}, {"epoch", c.epoch}, {"batch", c.batch}};
+          out["threads"] = {
+              {"used", c.threads}, {"reason", c.reason}, {"epoch", c.epoch}, {"batch", c.batch}, {"text", c.text()}};
         }
         out["epoch"] = r.epoch;
         out["batch_in_epoch"] = r.batchInEpoch;

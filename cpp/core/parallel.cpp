@@ -205,7 +205,9 @@ bool ThreadAdapter::record(int threads, int samples, double seconds) {
     if (threads != current_) return false;
     runSeconds_ += seconds;
     runSamples_ += samples;
-    if (++runBatches_ < policy_.intervalBatches || runSeconds_ < policy_.intervalSeconds) return false;
+    const double part = std::min(1.0, std::ldexp(policy_.firstInterval, std::min(probes_, 30)));
+    if (++runBatches_ < std::ceil(part * policy_.intervalBatches) || runSeconds_ < part * policy_.intervalSeconds)
+      return false;
     // Time for a probe: the next of the other candidates.
     std::vector<int> others;
     for (int n : candidates_)
@@ -221,6 +223,7 @@ bool ThreadAdapter::record(int threads, int samples, double seconds) {
   probeSamples_ += samples;
   if (++probeBatches_ < policy_.probeBatches || probeSeconds_ < policy_.probeSeconds) return false;
   probing_ = false;
+  ++probes_;
   const double ours = runSeconds_ > 0 ? runSamples_ / runSeconds_ : 0;
   const double theirs = probeSeconds_ > 0 ? probeSamples_ / probeSeconds_ : 0;
   runSeconds_ = runSamples_ = 0;

@@ -135,12 +135,18 @@ ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial
 // How often and how long the run's own batches try another thread count. A probe trains real
 // batches (the run is then bitwise the run with the same sequence of counts), so it is short
 // and rare: at most probeSeconds / intervalSeconds of the time goes to a count that may be
-// slower.
+// slower. The first probes come early: the first interval is firstInterval of the others (its
+// seconds and its batches), each next one twice the one before, up to a whole interval. The
+// start-up choice is measured in a few milliseconds just as the run starts, while the other
+// cores may still be busy with what came before it (measured in WebAssembly: two threads at
+// 0.9-1.1x one for the first ~0.1 s of a run, 1.5-1.9x after it), and a run it misjudged
+// should not train at the wrong count for a whole interval.
 struct AdaptPolicy {
   double intervalSeconds = 2.0;  // of training at the current count between probes, at least ...
   int intervalBatches = 20;      // ... and this many batches (full-batch steps are long)
   double probeSeconds = 0.05;    // a probe trains at least this long, and ...
   int probeBatches = 1;          // ... at least this many batches
+  double firstInterval = 0.125;  // the first interval, as a fraction of the others (1: no early probes)
 };
 
 // Keeps `auto`'s thread count right while the run trains: the throughput of the batches it
@@ -171,6 +177,7 @@ class ThreadAdapter {
   size_t nextProbe_ = 0;  // index into the other candidates, in turn
   double runSeconds_ = 0, runSamples_ = 0, probeSeconds_ = 0, probeSamples_ = 0;
   int runBatches_ = 0, probeBatches_ = 0;
+  int probes_ = 0;  // probes ended: the early intervals double with each
   std::string reason_;
 };
 

@@ -663,6 +663,10 @@ void Trainer::applyFrontUpdate(const StepSize<Scalar>& step) {
   }
 }
 
+std::string StepResult::ThreadChange::text() const {
+  return "threads from epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) + ": " + reason;
+}
+
 StepResult Trainer::train(int maxBatches) {
   StepResult result;
   trainBatches(maxBatches, result);

@@ -51,6 +51,8 @@ struct StepResult {
     int epoch = 0, batch = 0;  // the first batch at the new count, both counted from 1
     int threads = 1;
     std::string reason;  // "1 thread: measured 1.43× the speed of 2 threads at batch 64 while training …"
+    // The move as the CLI prints it and the page lists it: "threads from epoch 2, batch 131: <reason>".
+    std::string text() const;
   };
   std::vector<ThreadChange> threadChanges;
 };

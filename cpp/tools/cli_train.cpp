@@ -250,7 +250,7 @@ int runTrain(const std::vector<std::string>& argv) {
     for (const StepResult::ThreadChange& c : r.threadChanges) {
       // `auto` re-measured while training; stderr under --json, which keeps stdout to epochs.
       bar.clear();
-      std::fprintf(json ? stderr : stdout, "threads from epoch %d, batch %d: %s\n", c.epoch, c.batch, c.reason.c_str());
+      std::fprintf(json ? stderr : stdout, "%s\n", c.text().c_str());
     }
     if (!r.warning.empty()) {
       bar.clear();

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <vector>
 
@@ -183,8 +184,9 @@ std::vector<int> feed(ThreadAdapter& a, int batches, const Rate& rate) {
   return used;
 }
 
-// Probes after 1 s and 10 batches at the current count; a probe is 0.05 s and 2 batches.
-const AdaptPolicy kTestPolicy{1.0, 10, 0.05, 2};
+// Probes after 1 s and 10 batches at the current count; a probe is 0.05 s and 2 batches; the
+// first interval is a whole one (the early first probe has tests of its own below).
+const AdaptPolicy kTestPolicy{1.0, 10, 0.05, 2, 1.0};
 
 TEST(ThreadAdapter, MovesToOneThreadWhenACoreBecomesBusyAndBackWhenItIsFree) {
   ThreadAdapter a({1, 2}, 2, 64, kTestPolicy);
@@ -245,6 +247,64 @@ TEST(ThreadAdapter, AProbeWaitsForItsInterval) {
   ThreadAdapter a({1, 2}, 2, 50000, kTestPolicy);
   const std::vector<int> used = feed(a, 10, [](int n) { return n == 1 ? 250000.0 : 250000.0 * 1.6; });
   EXPECT_EQ(std::count(used.begin(), used.end(), 1), 0);
+}
+
+TEST(ThreadAdapter, TheFirstProbesComeEarlyAndCorrectAMisjudgedStart) {
+  // The start-up measurement chose one thread where two are 1.9× as fast (the other core was
+  // still busy): the default policy's first probe, an eighth of an interval in, moves the run to
+  // two; the intervals after it double (a quarter, a half) up to a whole one.
+  const AdaptPolicy policy;
+  ThreadAdapter a({1, 2}, 1, 64, policy);
+  auto rate = [](int n) { return n == 1 ? 14000.0 : 26600.0; };
+  // When each probe started, and how long the run trained at its count before it.
+  std::vector<double> starts, intervals;
+  double now = 0, since = 0;
+  int previous = a.current();
+  for (int b = 0; b < 6000; ++b) {
+    const int n = a.next();
+    if (n != a.current() && previous == a.current()) {
+      starts.push_back(now);
+      intervals.push_back(now - since);
+    }
+    const double seconds = 64.0 / rate(n);
+    const bool moved = a.record(n, 64, seconds);
+    now += seconds;
+    if (n != a.current() || moved) since = now;  // a probe's batch, or the move it made
+    previous = n;
+  }
+  EXPECT_EQ(a.current(), 2);
+  EXPECT_EQ(a.reason(), "2 threads: measured 1.90× the speed of 1 thread at batch 64 while training");
+  ASSERT_GE(starts.size(), 5u);
+  // The first probe is the move: it starts at 0.25 s (within a batch at one thread).
+  EXPECT_GE(starts[0], policy.firstInterval * policy.intervalSeconds);
+  EXPECT_LT(starts[0], policy.firstInterval * policy.intervalSeconds + 64.0 / rate(1));
+  // Then, at two threads, probes at one every 0.5 s, 1 s, 2 s, 2 s … of training at two.
+  for (size_t k = 1; k < starts.size(); ++k) {
+    const double expected = std::min(1.0, policy.firstInterval * double(1 << k)) * policy.intervalSeconds;
+    EXPECT_GE(intervals[k], expected) << k;
+    EXPECT_LT(intervals[k], expected + 64.0 / rate(2)) << k;
+  }
+}
+
+TEST(ThreadAdapter, TheEarlyProbeCountsBatchesToo) {
+  // Full-batch steps of 0.2 s: the first probe waits for its share of the interval's batches
+  // (an eighth of 20: 3), not just its share of the seconds (0.25 s, past after 2 batches).
+  ThreadAdapter a({1, 2}, 2, 50000, AdaptPolicy{});
+  std::vector<int> used;
+  for (int b = 0; b < 4; ++b) {
+    used.push_back(a.next());
+    a.record(used.back(), 50000, used.back() == 2 ? 0.2 : 0.32);
+  }
+  EXPECT_EQ(used, (std::vector<int>{2, 2, 2, 1}));
+}
+
+TEST(ThreadAdapter, AStartThatWasRightStaysAfterTheEarlyProbe) {
+  // Two threads measured right at the start: the early probe at one loses, the run stays.
+  ThreadAdapter a({1, 2}, 2, 64, AdaptPolicy{});
+  const std::vector<int> used = feed(a, 3000, [](int n) { return n == 1 ? 14000.0 : 26600.0; });
+  EXPECT_EQ(a.current(), 2);
+  EXPECT_TRUE(a.reason().empty());
+  EXPECT_GT(std::count(used.begin(), used.end(), 1), 0);
 }
 
 }  // namespace

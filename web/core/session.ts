@@ -242,14 +242,15 @@ export interface Prediction {
   activations: number[][];
 }
 
-/** `auto` moved to another thread count while training (the CLI prints it as
- *  "threads from epoch E, batch B: reason"). */
+/** `auto` moved to another thread count while training. */
 export interface ThreadChange {
   used: number;
   reason: string;
   /** The first batch trained at the new count, both counted from 1. */
   epoch: number;
   batch: number;
+  /** The move in the engine's words, as the CLI prints it: "threads from epoch E, batch B: reason". */
+  text: string;
 }
 
 /** importModel: what the file holds. */

@@ -1,6 +1,5 @@
 // 3. Train: the buttons (train, pause/resume, step, stop), the progress bar and status line,
 // and the training messages (warnings, failures, crash reports).
-import type { ThreadChange } from '../../core/session';
 import { fmt } from '../../shared/format';
 import { guarded, newRun } from '../actions';
 import { canTrain, ENDED, type AppState, type AppStore, type Deps, type PageState } from '../app-state';
@@ -15,10 +14,6 @@ const WORDS: Record<PageState, string> = {
   diverged: 'Diverged',
   crashed: 'Worker crashed',
 };
-
-/** One move of `auto` as the CLI prints it: "threads from epoch 2, batch 131: 1 thread: …". */
-export const threadChangeText = (c: ThreadChange): string =>
-  `threads from epoch ${c.epoch}, batch ${c.batch}: ${c.reason}`;
 
 /** Seconds of measured pace before the time left is estimated. */
 const ETA_AFTER_SECONDS = 2;
@@ -123,7 +118,7 @@ export function mountTrain(store: AppStore, deps: Deps & { readForm: () => void 
       threadChanges.replaceChildren(
         ...changes.map((c) => {
           const item = document.createElement('li');
-          item.textContent = threadChangeText(c);
+          item.textContent = c.text;
           return item;
         }),
       );

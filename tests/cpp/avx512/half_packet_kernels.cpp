@@ -1,0 +1,48 @@
+// The conv products' half-packet path (cpp/core/conv_math.h, namespace half), compiled with
+// AVX-512 where that path exists. Only this file is: its callers (half_packet_test.cpp) are
+// built for any x86-64, so that the test can skip on a CPU without AVX-512 before running an
+// instruction of it. The interface is raw pointers and plain types, so that no inline
+// function (a std::vector's, an Eigen product's) is compiled here with AVX-512 and chosen by
+// the linker for the other file.
+#include "half_packet_kernels.h"
+
+#include "conv_math.h"
+
+#if !defined(__AVX512F__)
+#error "half_packet_kernels.cpp must be compiled with AVX-512 (-mavx512f); see CMakeLists.txt"
+#endif
+
+namespace digitrain::avx512 {
+
+// Under AVX-512 a float packet is 16 lanes and its half 8 (a double's: 8 and 4); the path
+// under test exists only then.
+static_assert(detail::kLanes<float> == 16 && half::kLanes<float> == 8);
+static_assert(detail::kLanes<double> == 8 && half::kLanes<double> == 4);
+
+template <class T>
+int lanes() {
+  return half::kLanes<T>;
+}
+template <class T>
+bool halfPath(long n) {
+  return half::fits<T>(n);
+}
+template <class T>
+void product(const T* W, long ldw, long m, long n, const T* a, long lda, long B, T* z, long ldz) {
+  convProduct(W, ldw, m, n, a, lda, B, z, ldz);
+}
+template <class T>
+void outerProduct(T* W, long ldw, long m, long n, const T* a, long lda, const T* e, long lde, long B, bool accumulate) {
+  convOuterProduct(W, ldw, m, n, a, lda, e, lde, B, accumulate);
+}
+
+template int lanes<float>();
+template int lanes<double>();
+template bool halfPath<float>(long);
+template bool halfPath<double>(long);
+template void product<float>(const float*, long, long, long, const float*, long, long, float*, long);
+template void product<double>(const double*, long, long, long, const double*, long, long, double*, long);
+template void outerProduct<float>(float*, long, long, long, const float*, long, const float*, long, long, bool);
+template void outerProduct<double>(double*, long, long, long, const double*, long, const double*, long, long, bool);
+
+}  // namespace digitrain::avx512

@@ -1,0 +1,167 @@
+// The conv products' AVX-512 half-packet path (cpp/core/conv_math.h, namespace half: a layer of
+// 8 filters takes dense_kernels.h's kernels with 8-float packets instead of the scalar column
+// path) against Eigen, on many shapes. The main test suite builds for x86-64-v2, where that
+// path does not exist; this test's kernels are compiled with AVX-512 (half_packet_kernels.cpp)
+// and the test skips on a CPU without it. The reference and the checks here are built for any
+// x86-64.
+#include <gtest/gtest.h>
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "half_packet_kernels.h"
+
+namespace digitrain {
+namespace {
+
+using Eigen::Index;
+template <class T>
+using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using ColMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <class T>
+using RowMap = Eigen::Map<const RowMajor<T>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ColMap = Eigen::Map<const ColMajor<T>, 0, Eigen::OuterStride<>>;
+
+// Why the test cannot run here, or empty when it can.
+std::string missingAvx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  // The builtin takes only string literals.
+  if (!__builtin_cpu_supports("avx512f")) return "this CPU has no AVX-512F (the kernels are compiled for AVX-512)";
+  if (!__builtin_cpu_supports("avx512dq")) return "this CPU has no AVX-512DQ (the kernels are compiled for AVX-512)";
+  if (!__builtin_cpu_supports("avx512vl")) return "this CPU has no AVX-512VL (the kernels are compiled for AVX-512)";
+  if (!__builtin_cpu_supports("avx512bw")) return "this CPU has no AVX-512BW (the kernels are compiled for AVX-512)";
+  return "";
+#else
+  return "not an x86 CPU";
+#endif
+}
+
+#define SKIP_WITHOUT_AVX512()                                  \
+  if (const std::string why = missingAvx512(); !why.empty()) { \
+    GTEST_SKIP() << why;                                       \
+  }
+
+template <class T>
+std::vector<T> randomValues(size_t count, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<T> out(count);
+  for (T& x : out) x = T(u(rng));
+  return out;
+}
+
+template <class T>
+double tolerance() {
+  return sizeof(T) == 4 ? 1e-5 : 1e-13;
+}
+
+const std::vector<Index> kInputs = {1, 2, 5, 12, 13, 25, 75, 200};
+const std::vector<Index> kSamples = {1, 2, 3, 5, 7, 11, 12, 13, 24, 25, 37, 64};
+const Index kPad = 3;  // strides wider than the operands: a product must read and write inside
+
+// The column counts to try: the half packet's (and twice it, under the full packet's lanes for
+// double), and some that take the other paths.
+template <class T>
+std::vector<Index> outputCounts() {
+  const Index h = avx512::lanes<T>();
+  return {1, 3, h, 2 * h, 3 * h, h + 1, 16, 17, 33};
+}
+
+template <class T>
+void checkProduct() {
+  int halfShapes = 0;
+  for (Index n : outputCounts<T>()) {
+    if (avx512::halfPath<T>(n)) ++halfShapes;
+    for (Index m : kInputs)
+      for (Index B : kSamples) {
+        const Index ldw = n + kPad, lda = m + kPad, ldz = n + kPad;
+        const std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 131 + n));
+        const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 17 + m));
+        std::vector<T> z(size_t(B * ldz), T(7));
+        avx512::product<T>(W.data(), ldw, m, n, a.data(), lda, B, z.data(), ldz);
+        const ColMajor<double> expected =
+            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>().transpose() *
+            ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>();
+        double worst = 0;
+        for (Index j = 0; j < B; ++j) {
+          for (Index c = 0; c < n; ++c)
+            worst = std::max(worst, std::abs(double(z[size_t(j * ldz + c)]) - expected(c, j)) /
+                                        std::max(1.0, expected.cwiseAbs().maxCoeff()));
+          for (Index c = n; c < ldz; ++c) ASSERT_EQ(z[size_t(j * ldz + c)], T(7)) << "wrote past column " << n;
+        }
+        ASSERT_LT(worst, tolerance<T>()) << "m=" << m << " n=" << n << " B=" << B;
+      }
+  }
+  EXPECT_GT(halfShapes, 0) << "no shape took the half-packet path";
+}
+
+template <class T>
+void checkOuterProduct() {
+  int halfShapes = 0;
+  for (Index n : outputCounts<T>()) {
+    if (avx512::halfPath<T>(n)) ++halfShapes;
+    for (Index m : kInputs)
+      for (Index B : kSamples)
+        for (bool accumulate : {false, true}) {
+          const Index ldw = n + kPad, lda = m + kPad, lde = n + kPad;
+          const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 29 + m));
+          const std::vector<T> e = randomValues<T>(size_t(B * lde), uint32_t(B * 31 + n));
+          std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 37 + n));
+          const std::vector<T> before = W;
+          avx512::outerProduct<T>(W.data(), ldw, m, n, a.data(), lda, e.data(), lde, B, accumulate);
+          ColMajor<double> expected =
+              ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>() *
+              ColMap<T>(e.data(), n, B, Eigen::OuterStride<>(lde)).template cast<double>().transpose();
+          if (accumulate) expected += RowMap<T>(before.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>();
+          double worst = 0;
+          for (Index i = 0; i < m; ++i) {
+            for (Index c = 0; c < n; ++c)
+              worst = std::max(worst, std::abs(double(W[size_t(i * ldw + c)]) - expected(i, c)) /
+                                          std::max(1.0, expected.cwiseAbs().maxCoeff()));
+            for (Index c = n; c < ldw; ++c)
+              ASSERT_EQ(W[size_t(i * ldw + c)], before[size_t(i * ldw + c)]) << "wrote past column " << n;
+          }
+          ASSERT_LT(worst, tolerance<T>()) << "m=" << m << " n=" << n << " B=" << B << " accumulate=" << accumulate;
+        }
+  }
+  EXPECT_GT(halfShapes, 0) << "no shape took the half-packet path";
+}
+
+TEST(HalfPacketConv, ProductMatchesEigenFloat) {
+  SKIP_WITHOUT_AVX512();
+  checkProduct<float>();
+}
+TEST(HalfPacketConv, ProductMatchesEigenDouble) {
+  SKIP_WITHOUT_AVX512();
+  checkProduct<double>();
+}
+TEST(HalfPacketConv, OuterProductMatchesEigenFloat) {
+  SKIP_WITHOUT_AVX512();
+  checkOuterProduct<float>();
+}
+TEST(HalfPacketConv, OuterProductMatchesEigenDouble) {
+  SKIP_WITHOUT_AVX512();
+  checkOuterProduct<double>();
+}
+TEST(HalfPacketConv, TheHalfPathTakesTheColumnsItCoversExactly) {
+  SKIP_WITHOUT_AVX512();
+  // An 8-filter layer (float) and a 4-filter one (double): narrower than a full packet, a
+  // multiple of the half one. Wider layers fill full packets; others would leave lanes unused.
+  EXPECT_EQ(avx512::lanes<float>(), 8);
+  EXPECT_EQ(avx512::lanes<double>(), 4);
+  EXPECT_TRUE(avx512::halfPath<float>(8));
+  EXPECT_FALSE(avx512::halfPath<float>(16));
+  EXPECT_FALSE(avx512::halfPath<float>(7));
+  EXPECT_TRUE(avx512::halfPath<double>(4));
+  EXPECT_FALSE(avx512::halfPath<double>(8));
+  EXPECT_FALSE(avx512::halfPath<double>(6));
+}
+
+}  // namespace
+}  // namespace digitrain
