@@ -241,4 +241,37 @@ bool ThreadAdapter::record(int threads, int samples, double seconds) {
   return true;
 }
 
+std::vector<std::vector<std::pair<int, int>>> updateColumnShares(const std::vector<LayerShape>& layers, int threads,
+                                                                 int lineColumns) {
+  std::vector<std::vector<std::pair<int, int>>> shares(layers.size(), std::vector<std::pair<int, int>>(threads));
+  std::vector<double> load(threads, 0.0);
+  // The layers with the fewest lines first (they can be split least evenly), the largest
+  // last, whose many lines even out what the others left; ties in layer order.
+  std::vector<size_t> order(layers.size());
+  for (size_t l = 0; l < order.size(); ++l) order[l] = l;
+  auto linesOf = [&](size_t l) { return (layers[l].outputs + lineColumns - 1) / lineColumns; };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return linesOf(a) < linesOf(b); });
+  for (size_t l : order) {
+    const int lines = linesOf(l);
+    if (lines == 0) continue;
+    const int full = layers[l].outputs / lineColumns, tail = layers[l].outputs % lineColumns;
+    const double cost = double(layers[l].inputs) * (full + tail) / lines;  // per line
+    // Line by line to the least loaded thread (the lowest index on a tie); only the counts
+    // are kept, and the lines are then handed out in thread order.
+    std::vector<int> count(threads, 0);
+    for (int i = 0; i < lines; ++i) {
+      const int t = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+      ++count[t];
+      load[t] += cost;
+    }
+    int line = 0;
+    for (int t = 0; t < threads; ++t) {
+      const int begin = std::min(layers[l].outputs, line * lineColumns);
+      line += count[t];
+      shares[l][t] = {begin, std::min(layers[l].outputs, line * lineColumns) - begin};
+    }
+  }
+  return shares;
+}
+
 }  // namespace digitrain

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if (defined(__SSE__) || defined(__x86_64__)) && !defined(__EMSCRIPTEN__)
@@ -180,5 +181,21 @@ class ThreadAdapter {
   int probes_ = 0;  // probes ended: the early intervals double with each
   std::string reason_;
 };
+
+// One layer of a network, as the threaded update step splits it: its inputs (the rows of its
+// row-major weights) and outputs (the columns).
+struct LayerShape {
+  int inputs = 0;
+  int outputs = 0;
+};
+
+// Each thread's columns [first, first + count) of every layer's update (result[l][t]), in
+// whole runs of `lineColumns` columns (a cache line of a row) and in thread order, balanced by
+// the work over all layers rather than layer by layer: a layer of one line (a 10-output layer)
+// goes wholly to one thread, and that thread takes fewer lines of the others. The work of a
+// line is the layer's inputs for each full line and inputs × columns for a part line (the
+// kernels' scalar tail). Depends only on the shapes and the thread count.
+std::vector<std::vector<std::pair<int, int>>> updateColumnShares(const std::vector<LayerShape>& layers, int threads,
+                                                                 int lineColumns);
 
 }  // namespace digitrain

@@ -410,6 +410,9 @@ void Trainer::fillDropoutMasks(Workspace<Scalar>& ws, size_t position, int count
   }
 }
 
+// Columns of a cache line of a row of the weights (see columnShareOf).
+constexpr int kLineColumns = 64 / static_cast<int>(sizeof(Scalar));
+
 std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
   const int begin = static_cast<int>(static_cast<long>(size) * t / threads);
   const int end = static_cast<int>(static_cast<long>(size) * (t + 1) / threads);
@@ -423,7 +426,6 @@ std::pair<int, int> Trainer::shareOf(int size, int threads, int t) {
 // between the cores in each step; now one thread takes them all (the work is small). A row
 // that does not start on a line still shares the one line at the boundary.
 std::pair<int, int> Trainer::columnShareOf(int columns, int threads, int t) {
-  constexpr int kLineColumns = 64 / static_cast<int>(sizeof(Scalar));
   const int lines = (columns + kLineColumns - 1) / kLineColumns;
   const auto [first, count] = shareOf(lines, threads, t);
   const int begin = std::min(columns, first * kLineColumns);
@@ -465,11 +467,12 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
 
 // Thread t's part of a stateful rule's step (momentum, Adam), in the same pool task as the
 // forward and backward passes, after their barrier: columns [c0, c0+n) of every layer's summed
-// gradient, from every thread's activations and errors in thread order u = 0, 1, … (so the
-// result depends on the thread count only), into the columns of gradients_[0] nobody else
-// touches, then the rule's update of those columns. Ending the task and starting another for
-// the reduction and update (applyUpdate) handed the batch to the pool twice and filled and
-// read a whole gradient buffer per thread.
+// gradient (updateColumnShares: a 10-output layer wholly on one thread took 20-130 µs more
+// than the other thread's share of a batch on `best`/`best-augmented`, so that thread now
+// takes fewer lines of the other layers), from every thread's activations and errors in thread order u = 0, 1, … (so
+// the result depends on the thread count only), into the columns of gradients_[0] nobody else touches, then the rule's
+// update of those columns. Ending the task and starting another for the reduction and update (applyUpdate) handed the
+// batch to the pool twice and filled and read a whole gradient buffer per thread.
 //
 // The share is taken kRuleColumns columns at a time, each block's gradient summed and then
 // stepped at once, while it is still in cache (a whole layer's gradient is written out and
@@ -483,7 +486,7 @@ void Trainer::parallelRuleShare(int t, int size) {
   const StepSize<Scalar> step{Scalar(learningRate_), reductionScale(size), Scalar(config_.l2)};
   for (size_t l = 0; l < net_.layers.size(); ++l) {
     Layer& layer = net_.layers[l];
-    const auto [first, count] = columnShareOf(layer.outputs(), threads, t);
+    const auto [first, count] = threads > 1 ? ruleShares_[l][t] : std::pair<int, int>{0, layer.outputs()};
     for (int c0 = first; c0 < first + count; c0 += kRuleColumns) {
       const int n = std::min(kRuleColumns, first + count - c0);
       ruleColumns(layer, l, c0, n, size, step);
@@ -557,6 +560,12 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     parallelSgd_ = fits && threads > 1 && rule_->stateless();
     parallelRule_ = fits && !rule_->stateless();
     if (parallelRule_) rule_->beginStep();
+    if (parallelRule_ && threads > 1 && ruleSharesThreads_ != threads) {
+      std::vector<LayerShape> shapes;
+      for (const Layer& layer : net_.layers) shapes.push_back({layer.inputs(), layer.outputs()});
+      ruleShares_ = updateColumnShares(shapes, threads, kLineColumns);
+      ruleSharesThreads_ = threads;
+    }
   }
   const Scalar keep = Scalar(1.0 - config_.dropout);
   const Scalar eta = stepScale(size), etaLambda = eta * Scalar(config_.l2);

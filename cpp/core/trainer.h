@@ -161,6 +161,10 @@ class Trainer {
   bool parallelSgd_ = false;      // the step is taken inside trainBatch's threads
   bool parallelRule_ = false;     // ... and so is a stateful rule's (momentum, Adam): parallelRuleShare
   int activeThreads_ = 1;         // threads the current batch is split over
+  // parallelRuleShare's columns of each layer for each thread (updateColumnShares), for
+  // ruleSharesThreads_ threads; made again only when the thread count changes.
+  std::vector<std::vector<std::pair<int, int>>> ruleShares_;
+  int ruleSharesThreads_ = 0;
   // The fewest samples a thread's share holds (minSamplesPerThread of this run's network).
   int minShare_ = kMinSamplesPerThread;
   int threads_ = 1;  // threads a batch may be split over (≤ the pool's size)

@@ -72,6 +72,36 @@ TEST(ThreadPool, RunsAfterALongPauseWakeTheSleepingWorkers) {
   }
 }
 
+// Every layer's columns are covered once, in whole lines, in thread order; a layer of one line
+// goes to one thread, which takes fewer lines of the largest layer (`best`'s and
+// `best-augmented`'s networks, 16 floats a line).
+TEST(UpdateColumnShares, BalancesTheWorkOverTheLayersInWholeLines) {
+  const std::vector<std::vector<LayerShape>> nets = {{{784, 256}, {256, 128}, {128, 10}}, {{784, 800}, {800, 10}}};
+  for (const auto& net : nets) {
+    for (int threads = 1; threads <= 4; ++threads) {
+      const auto shares = updateColumnShares(net, threads, 16);
+      ASSERT_EQ(shares.size(), net.size());
+      for (size_t l = 0; l < net.size(); ++l) {
+        int next = 0;
+        for (int t = 0; t < threads; ++t) {
+          const auto [first, count] = shares[l][t];
+          EXPECT_EQ(first, next) << "layer " << l << ", thread " << t;
+          EXPECT_GE(count, 0);
+          if (first + count < net[l].outputs) EXPECT_EQ((first + count) % 16, 0);
+          next = first + count;
+        }
+        EXPECT_EQ(next, net[l].outputs) << "layer " << l << ", " << threads << " threads";
+      }
+    }
+  }
+  // 784-800-10 on 2 threads: the 10 outputs (800 × 10 in the scalar tail) are worth ~10 of
+  // the first layer's 50 lines, so the other thread takes 30 of them.
+  const auto shares = updateColumnShares(nets[1], 2, 16);
+  EXPECT_EQ(shares[1][0], (std::pair<int, int>{0, 10}));
+  EXPECT_EQ(shares[0][0], (std::pair<int, int>{0, 20 * 16}));
+  EXPECT_EQ(shares[0][1], (std::pair<int, int>{20 * 16, 30 * 16}));
+}
+
 // The `best` preset's network: 784-256-128-10, ~0.6 MFLOP per sample as the trainer counts it.
 ThreadWork work(int batch, int maxThreads, double flopPerSample = 6e5) { return {batch, flopPerSample, maxThreads}; }
 
