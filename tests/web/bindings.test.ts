@@ -35,6 +35,7 @@ it('engine.d.ts declares the members this suite knows how to call', () => {
   expect(sessionMembers.sort()).toEqual(
     [
       'augmentPreview',
+      'batchLosses',
       'clearSlot',
       'configure',
       'delete',
@@ -104,6 +105,8 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(s.sampleLabels('test', 0, 4)).toBeInstanceOf(Uint8Array);
     failure(s.configure('{"preset":"tp"}', ''));
     failure(s.train(1));
+    expect(s.batchLosses()).toBeInstanceOf(Float32Array);
+    expect(s.batchLosses().length).toBe(0); // a failed train trained nothing
     failure(s.evaluate('test', false));
     failure(s.evaluate('bogus' as 'test', false));
     failure(s.predict(new Float32Array(784)));

@@ -97,7 +97,9 @@ describe.each(BUILDS)('%s build', (build) => {
 
     const first = ok(s.train(10));
     expect(first.batches).toBe(10);
+    expect(first.batch_losses).toBeInstanceOf(Float32Array);
     expect(first.batch_losses).toHaveLength(10);
+    for (const loss of first.batch_losses) expect(loss).toBeGreaterThan(0);
     expect(first.batch_in_epoch).toBe(10);
     expect(first.finished).toBe(false);
 
@@ -113,6 +115,46 @@ describe.each(BUILDS)('%s build', (build) => {
     expect(epochs[1].test_error!).toBeLessThan(0.3);
     expect(epochs[1].samples_per_second!).toBeGreaterThan(0);
     expect(ok(s.train(5)).batches).toBe(0); // finished: nothing more to do
+  });
+
+  it("gives each call's batch losses as one typed array: the engine's values, split as trained", () => {
+    const other = new EngineSession(engine);
+    try {
+      ok(other.setDataset('train', 'train-images', digits.trainImages(), 'train-labels', digits.trainLabels()));
+      // One batch of the whole set: its loss is the loss of the weights it started from, which
+      // evaluate computes by another path (double sums, its own pass over the set).
+      ok(other.configure({ preset: 'tp', batch_size: 0, epochs: 1, threads }));
+      const before = ok(other.evaluate('train', false)).loss!;
+      const full = ok(other.train(1));
+      expect(full.batch_losses).toHaveLength(1);
+      expect(Math.abs(full.batch_losses[0] - before)).toBeLessThanOrEqual(1e-5 * before);
+
+      // The same run trained in one call or in three gives the same losses, each call its own.
+      const lossesIn = (chunks: number[]): number[] => {
+        ok(other.configure({ preset: 'tp', batch_size: 16, epochs: 1, threads }));
+        return chunks.flatMap((n) => {
+          const r = ok(other.train(n));
+          expect(r.batch_losses).toHaveLength(r.batches);
+          return Array.from(r.batch_losses);
+        });
+      };
+      const whole = lossesIn([30]);
+      expect(whole).toHaveLength(30);
+      expect(lossesIn([4, 1, 25])).toEqual(whole);
+
+      // A diverging run reports the batches it trained (the diverged one is not among them).
+      ok(other.configure({ preset: 'numpy-tutorial', learning_rate: 100, epochs: 1, threads }));
+      let step = ok(other.train(1000));
+      while (!step.finished) {
+        expect(step.batch_losses).toHaveLength(step.batches);
+        step = ok(other.train(1000));
+      }
+      expect(step.diverged).toMatch(/diverged/);
+      expect(step.batch_losses).toHaveLength(step.batches);
+      expect(step.batch_losses.every(Number.isFinite)).toBe(true);
+    } finally {
+      other.dispose();
+    }
   });
 
   it('evaluates, with predictions, consistently with the last epoch', () => {

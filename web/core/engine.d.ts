@@ -66,10 +66,15 @@ export interface Session {
    *  engine's pthread pool has left (1 in the SIMD-only build), `config.threads` is the number
    *  used and `warnings` says so. The previous run is dropped only when the new one is valid. */
   configure(configJson: string, startModelJson: string): string;
-  /** Trains up to `maxBatches` batches. JSON `{ok, batches, batch_losses, epochs, finished,
-   *  diverged, warning, threads, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`;
-   *  `threads` is null, or `{used, reason, epoch, batch}` when `auto` moved during the call. */
+  /** Trains up to `maxBatches` batches. JSON `{ok, batches, epochs, finished, diverged, warning,
+   *  threads, epoch, batch_in_epoch, batches_per_epoch, learning_rate}`; `threads` is null, or
+   *  `{used, reason, epoch, batch}` when `auto` moved during the call. The batches' losses are
+   *  not in the JSON (printing and parsing a number per batch cost a share of a batch-1 step):
+   *  batchLosses() gives them. */
   train(maxBatches: number): string;
+  /** The last train call's batch losses, one per batch it trained (`batches` of them; none after
+   *  a failed call): the mean per-sample loss of each, NaN for a batch that diverged. A copy. */
+  batchLosses(): Float32Array;
   /** JSON `{ok, split, count, loss, error, confusion, predicted?, outputs?, probabilities?}`:
    *  confusion[true][predicted]; with `keepPredictions`, `predicted` per sample and
    *  `probabilities` flat (count × outputs). Without a run, an imported model is evaluated on

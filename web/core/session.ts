@@ -196,8 +196,9 @@ export interface EpochMetrics {
 /** train: what happened during the call. */
 export interface StepResult {
   batches: number;
-  /** Mean per-sample loss of each batch trained (null if not finite). */
-  batch_losses: (number | null)[];
+  /** Mean per-sample loss of each batch trained, `batches` of them (NaN where a batch diverged);
+   *  not in train's JSON but fetched from the engine's typed batchLosses() right after it. */
+  batch_losses: Float32Array;
   /** Epochs completed during this call. */
   epochs: EpochMetrics[];
   /** All configured epochs are done (or training diverged). */
@@ -380,7 +381,8 @@ export class EngineSession {
   }
 
   train(maxBatches: number): Result<StepResult> {
-    return parse(this.s.train(maxBatches));
+    const r = parse<Omit<StepResult, 'batch_losses'>>(this.s.train(maxBatches));
+    return failed(r) ? r : { ...r, batch_losses: this.s.batchLosses() };
   }
 
   evaluate(split: Split, keepPredictions = false): Result<Evaluation> {

@@ -90,7 +90,8 @@ export class TrainerCore {
   private run: RunInfo | null = null;
   private state: TrainState = 'idle';
   private chunk = 1;
-  private pendingLosses: number[] = [];
+  /** Each chunk's batch losses since the last progress event, as the engine copied them out. */
+  private pendingLosses: Float32Array[] = [];
   private lastProgress = 0;
   private runBatches = 0;
   private runSamples = 0;
@@ -384,7 +385,7 @@ export class TrainerCore {
     this.runSeconds += seconds;
     const batch = this.run!.config.batch_size || this.run!.train_count;
     this.runSamples += r.batches * Math.min(batch, this.run!.train_count);
-    for (const loss of r.batch_losses) this.pendingLosses.push(loss ?? NaN);
+    this.pendingLosses.push(r.batch_losses);
     this.position = {
       epoch: r.epoch,
       batchInEpoch: r.batch_in_epoch,
@@ -414,7 +415,12 @@ export class TrainerCore {
   }
 
   private progress(): void {
-    const losses = Float32Array.from(this.pendingLosses);
+    const losses = new Float32Array(this.pendingLosses.reduce((n, chunk) => n + chunk.length, 0));
+    let at = 0;
+    for (const chunk of this.pendingLosses) {
+      losses.set(chunk, at);
+      at += chunk.length;
+    }
     this.pendingLosses = [];
     this.lastProgress = this.host.now();
     this.emit({

@@ -249,8 +249,9 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
         batches_per_epoch: opts.batchesPerEpoch,
       });
     }
+    losses: number[] = [];
     train(max: number) {
-      const losses: number[] = [];
+      const losses: number[] = (this.losses = []);
       const epochs: unknown[] = [];
       for (let i = 0; i < max && this.epochsDone < opts.epochs; i++) {
         if (
@@ -267,7 +268,6 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
       return JSON.stringify({
         ok: true,
         batches: losses.length,
-        batch_losses: losses,
         epochs,
         finished: this.epochsDone >= opts.epochs,
         diverged: null,
@@ -276,6 +276,9 @@ function fakeEngine(opts: { batchesPerEpoch: number; epochs: number; throwOnBatc
         batches_per_epoch: opts.batchesPerEpoch,
         learning_rate: 0.1,
       });
+    }
+    batchLosses() {
+      return Float32Array.from(this.losses);
     }
     exportModel() {
       return `{"epoch":${this.epochsDone},"batch":${this.batch}}`;
