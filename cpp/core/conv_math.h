@@ -126,7 +126,7 @@ constexpr bool narrow(Eigen::Index columns) {
 // packet is the packet itself and this path is never taken.
 namespace half {
 template <class T>
-using Packet = typename Eigen::internal::unpacket_traits<detail::PacketOf<T>>::half;
+using Packet = detail::NarrowerOf<detail::PacketOf<T>>;
 template <class T>
 constexpr int kLanes = Eigen::internal::unpacket_traits<Packet<T>>::size;
 constexpr int kHalfRows = 12;  // sums in registers, plus the packet of W (or e) and a broadcast

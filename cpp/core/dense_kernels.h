@@ -31,6 +31,18 @@ using PacketOf = typename Eigen::internal::packet_traits<T>::type;
 template <class T>
 constexpr int kLanes = Eigen::internal::unpacket_traits<PacketOf<T>>::size;
 
+// The next narrower packet (AVX-512's 16 floats: 8, then 4), and whether there is one. The
+// columns a whole packet does not cover go in narrower packets before any goes alone: with
+// AVX-512 a 10-output layer was otherwise summed column by column in scalars, and so were a
+// 200-unit layer's last 8, a 30-unit layer's last 14 (natively slower than at SSE's 4 lanes).
+// A column's path still depends only on its position among the n columns. WebAssembly's and
+// SSE's 4 floats have no narrower packet: their paths are unchanged.
+template <class Packet>
+using NarrowerOf = typename Eigen::internal::unpacket_traits<Packet>::half;
+template <class Packet>
+constexpr bool kHasNarrower =
+    Eigen::internal::unpacket_traits<NarrowerOf<Packet>>::size < Eigen::internal::unpacket_traits<Packet>::size;
+
 // Register blocks: kBlockRows samples (or rows of W) × kBlockPackets packets of sums, plus the
 // packets of W (or e) and a broadcast, must fit the SIMD registers. V8 gives WebAssembly 15
 // on x86-64 and spills beyond ~12 live vectors: training in Chromium and Node measured best
@@ -79,6 +91,9 @@ void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index l
   Index c = 0;
   for (; c + P * L <= n; c += P * L) productBlock<S, P, T, Packet>(W + c, ldw, m, a, lda, z + c, ldz);
   for (; c + L <= n; c += L) productBlock<S, 1, T, Packet>(W + c, ldw, m, a, lda, z + c, ldz);
+  if constexpr (kHasNarrower<Packet>) {
+    if (c < n) return productSamples<S, 1, T, NarrowerOf<Packet>>(W + c, ldw, m, n - c, a, lda, z + c, ldz);
+  }
   for (; c < n; ++c) productColumn<S>(W + c, ldw, m, a, lda, z + c, ldz);
 }
 
@@ -133,6 +148,10 @@ void outerRows(T* W, Index ldw, Index n, T alpha, const T* a, Index lda, const T
   Index c = 0;
   for (; c + P * L <= n; c += P * L) outerBlock<R, P, T, Packet>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
   for (; c + L <= n; c += L) outerBlock<R, 1, T, Packet>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
+  if constexpr (kHasNarrower<Packet>) {
+    if (c < n)
+      return outerRows<R, 1, T, NarrowerOf<Packet>>(W + c, ldw, n - c, alpha, a, lda, e + c, lde, B, accumulate);
+  }
   for (; c < n; ++c) outerColumn<R>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);
 }
 
@@ -159,6 +178,20 @@ inline void rankOneBlock(T* W, Index ldw, const int* rows, const T* x, Index cou
     for (int p = 0; p < P; ++p)
       pstoreu(out + p * L, padd(ploadu<Packet>(out + p * L), pmul(scale, pmadd(xk, ep[p], zero))));
   }
+}
+
+// The columns from c on, in one packet of each width from Packet's down while they fill one
+// (the wider widths have taken all they can); returns the first column left for scalars.
+template <class T, class Packet>
+Index rankOneNarrow(T* W, Index ldw, Index c, Index n, const int* rows, const T* x, Index count, T alpha, const T* e) {
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
+  if (c + L <= n) {
+    rankOneBlock<1, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
+    c += L;
+  }
+  if constexpr (kHasNarrower<Packet>)
+    return rankOneNarrow<T, NarrowerOf<Packet>>(W, ldw, c, n, rows, x, count, alpha, e);
+  return c;
 }
 
 }  // namespace detail
@@ -199,10 +232,7 @@ void addRankOne(T* W, Eigen::Index ldw, Eigen::Index n, const int* rows, const T
     detail::rankOneBlock<2, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
     c += 2 * L;
   }
-  if (c + L <= n) {
-    detail::rankOneBlock<1, T, Packet>(W + c, ldw, rows, x, count, alpha, e + c);
-    c += L;
-  }
+  c = detail::rankOneNarrow<T, Packet>(W, ldw, c, n, rows, x, count, alpha, e);
   for (Eigen::Index k = 0; c < n && k < count; ++k) {
     T* row = W + (rows ? rows[k] : k) * ldw;
     for (Eigen::Index j = c; j < n; ++j) detail::outerColumn<1>(row + j, ldw, alpha, x + k, 0, e + j, 0, 1, true);

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <Eigen/Core>
+
+#include "dense_kernels.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -151,11 +153,10 @@ using Eigen::internal::pset1;
 // Written with Eigen's packet primitives, so it is AVX-512, AVX, SSE or WebAssembly SIMD as
 // the build's Eigen is: left to themselves, compilers vectorise this loop nest across k, with
 // gathers.
-template <int P, class T>
+template <int P, class T, class Packet = PacketOf<T>>
 inline void combineBlock(const T* base, Eigen::Index stride, const int* index, const T* value, int count, T alpha,
                          T* out, bool accumulate) {
-  using Packet = typename Eigen::internal::packet_traits<T>::type;
-  constexpr int L = Eigen::internal::packet_traits<T>::size;
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Packet acc[P];
   for (int p = 0; p < P; ++p) acc[p] = pset1<Packet>(T(0));
   for (int k = 0; k < count; ++k) {
@@ -169,6 +170,22 @@ inline void combineBlock(const T* base, Eigen::Index stride, const int* index, c
     if (accumulate) y = Eigen::internal::padd(Eigen::internal::ploadu<Packet>(out + p * L), y);
     Eigen::internal::pstoreu(out + p * L, y);
   }
+}
+
+// The columns from c on, in one packet of each width from Packet's down while they fill one
+// (the wider blocks have taken all they can; see NarrowerOf); returns the first column left
+// for combineColumn.
+template <class T, class Packet>
+Eigen::Index combineNarrow(const T* base, Eigen::Index stride, Eigen::Index c, Eigen::Index n, const int* index,
+                           const T* value, int count, T alpha, T* out, bool accumulate) {
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
+  if (c + L <= n) {
+    combineBlock<1, T, Packet>(base + c, stride, index, value, count, alpha, out + c, accumulate);
+    c += L;
+  }
+  if constexpr (kHasNarrower<Packet>)
+    return combineNarrow<T, NarrowerOf<Packet>>(base, stride, c, n, index, value, count, alpha, out, accumulate);
+  return c;
 }
 
 template <class T>
@@ -199,10 +216,7 @@ void combineRows(const T* base, Eigen::Index stride, Eigen::Index n, const int* 
     detail::combineBlock<2>(base + c, stride, index, value, count, alpha, out + c, accumulate);
     c += 2 * L;
   }
-  if (c + L <= n) {
-    detail::combineBlock<1>(base + c, stride, index, value, count, alpha, out + c, accumulate);
-    c += L;
-  }
+  c = detail::combineNarrow<T, detail::PacketOf<T>>(base, stride, c, n, index, value, count, alpha, out, accumulate);
   for (; c < n; ++c) detail::combineColumn(base + c, stride, index, value, count, alpha, out + c, accumulate);
 }
 

@@ -1,5 +1,6 @@
-// The conv products' half-packet path (cpp/core/conv_math.h, namespace half), compiled with
-// AVX-512 where that path exists. Only this file is: its callers (half_packet_test.cpp) are
+// The conv products' half-packet path (cpp/core/conv_math.h, namespace half) and the dense
+// kernels' narrower-packet tails (dense_kernels.h, sparse_inputs.h), compiled with AVX-512,
+// where those paths exist. Only this file is: its callers (half_packet_test.cpp) are
 // built for any x86-64, so that the test can skip on a CPU without AVX-512 before running an
 // instruction of it. The interface is raw pointers and plain types, so that no inline
 // function (a std::vector's, an Eigen product's) is compiled here with AVX-512 and chosen by
@@ -7,6 +8,8 @@
 #include "half_packet_kernels.h"
 
 #include "conv_math.h"
+#include "dense_kernels.h"
+#include "sparse_inputs.h"
 
 #if !defined(__AVX512F__)
 #error "half_packet_kernels.cpp must be compiled with AVX-512 (-mavx512f); see CMakeLists.txt"
@@ -36,6 +39,20 @@ void outerProduct(T* W, long ldw, long m, long n, const T* a, long lda, const T*
   convOuterProduct(W, ldw, m, n, a, lda, e, lde, B, accumulate);
 }
 
+template <class T>
+void denseProduct(const T* W, long ldw, long m, long n, const T* a, long lda, long B, T* z, long ldz) {
+  productTransposed(W, ldw, m, n, a, lda, B, z, ldz);
+}
+template <class T>
+void denseOuterProduct(T* W, long ldw, long m, long n, T alpha, const T* a, long lda, const T* e, long lde, long B) {
+  addOuterProduct(W, ldw, m, n, alpha, a, lda, e, lde, B);
+}
+template <class T>
+void combine(const T* base, long stride, long n, const int* index, const T* value, int count, T alpha, T* out,
+             bool accumulate) {
+  combineRows(base, stride, n, index, value, count, alpha, out, accumulate);
+}
+
 template int lanes<float>();
 template int lanes<double>();
 template bool halfPath<float>(long);
@@ -44,5 +61,13 @@ template void product<float>(const float*, long, long, long, const float*, long,
 template void product<double>(const double*, long, long, long, const double*, long, long, double*, long);
 template void outerProduct<float>(float*, long, long, long, const float*, long, const float*, long, long, bool);
 template void outerProduct<double>(double*, long, long, long, const double*, long, const double*, long, long, bool);
+
+template void denseProduct<float>(const float*, long, long, long, const float*, long, long, float*, long);
+template void denseProduct<double>(const double*, long, long, long, const double*, long, long, double*, long);
+template void denseOuterProduct<float>(float*, long, long, long, float, const float*, long, const float*, long, long);
+template void denseOuterProduct<double>(double*, long, long, long, double, const double*, long, const double*, long,
+                                        long);
+template void combine<float>(const float*, long, long, const int*, const float*, int, float, float*, bool);
+template void combine<double>(const double*, long, long, const int*, const double*, int, double, double*, bool);
 
 }  // namespace digitrain::avx512

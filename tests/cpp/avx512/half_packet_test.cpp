@@ -1,6 +1,7 @@
 // The conv products' AVX-512 half-packet path (cpp/core/conv_math.h, namespace half: a layer of
 // 8 filters takes dense_kernels.h's kernels with 8-float packets instead of the scalar column
-// path) against Eigen, on many shapes. The main test suite builds for x86-64-v2, where that
+// path), and the dense kernels' narrower-packet tails (the columns a 16-float packet does not
+// cover: 8, then 4, then scalars), against Eigen, on many shapes. The main test suite builds for x86-64-v2, where that
 // path does not exist; this test's kernels are compiled with AVX-512 (half_packet_kernels.cpp)
 // and the test skips on a CPU without it. The reference and the checks here are built for any
 // x86-64.
@@ -149,6 +150,96 @@ TEST(HalfPacketConv, OuterProductMatchesEigenDouble) {
   SKIP_WITHOUT_AVX512();
   checkOuterProduct<double>();
 }
+// Every column count up to three full packets and the presets' layer widths: each tail of
+// narrower packets and scalars.
+std::vector<Index> denseWidths() {
+  std::vector<Index> n;
+  for (Index c = 1; c <= 49; ++c) n.push_back(c);
+  for (Index c : {64, 75, 100, 128, 200, 256, 300, 800}) n.push_back(c);
+  return n;
+}
+
+template <class T>
+void checkDense() {
+  for (Index n : denseWidths())
+    for (Index m : {Index(1), Index(5), Index(13), Index(75)})
+      for (Index B : {Index(1), Index(2), Index(3), Index(7), Index(64)}) {
+        const Index ldw = n + kPad, lda = m + kPad, ldz = n + kPad;
+        const std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 131 + n));
+        const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 17 + m));
+        std::vector<T> z(size_t(B * ldz), T(7));
+        avx512::denseProduct<T>(W.data(), ldw, m, n, a.data(), lda, B, z.data(), ldz);
+        const ColMajor<double> expected =
+            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>().transpose() *
+            ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>();
+        const double scale = std::max(1.0, expected.cwiseAbs().maxCoeff());
+        for (Index j = 0; j < B; ++j) {
+          for (Index c = 0; c < n; ++c)
+            ASSERT_LT(std::abs(double(z[size_t(j * ldz + c)]) - expected(c, j)) / scale, tolerance<T>())
+                << "product m=" << m << " n=" << n << " B=" << B << " column " << c;
+          for (Index c = n; c < ldz; ++c) ASSERT_EQ(z[size_t(j * ldz + c)], T(7)) << "wrote past column " << n;
+        }
+
+        const Index lde = n + kPad;
+        const std::vector<T> e = randomValues<T>(size_t(B * lde), uint32_t(B * 31 + n));
+        std::vector<T> V = W;
+        const T alpha = T(-0.75);
+        avx512::denseOuterProduct<T>(V.data(), ldw, m, n, alpha, a.data(), lda, e.data(), lde, B);
+        const ColMajor<double> updated =
+            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>() +
+            double(alpha) * ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>() *
+                ColMap<T>(e.data(), n, B, Eigen::OuterStride<>(lde)).template cast<double>().transpose();
+        const double scaleU = std::max(1.0, updated.cwiseAbs().maxCoeff());
+        for (Index i = 0; i < m; ++i) {
+          for (Index c = 0; c < n; ++c)
+            ASSERT_LT(std::abs(double(V[size_t(i * ldw + c)]) - updated(i, c)) / scaleU, tolerance<T>())
+                << "update m=" << m << " n=" << n << " B=" << B << " column " << c;
+          for (Index c = n; c < ldw; ++c) ASSERT_EQ(V[size_t(i * ldw + c)], W[size_t(i * ldw + c)]);
+        }
+      }
+}
+
+template <class T>
+void checkCombine() {
+  for (Index n : denseWidths())
+    for (bool accumulate : {false, true}) {
+      const Index rows = 40, stride = n + kPad;
+      const std::vector<T> base = randomValues<T>(size_t(rows * stride), uint32_t(n * 7 + 1));
+      const std::vector<int> index = {0, 3, 4, 17, 39, 22};
+      const std::vector<T> value = randomValues<T>(index.size(), uint32_t(n));
+      std::vector<T> out = randomValues<T>(size_t(n + kPad), uint32_t(n * 3 + 2));
+      const std::vector<T> before = out;
+      const T alpha = T(0.5);
+      avx512::combine<T>(base.data(), stride, n, index.data(), value.data(), int(index.size()), alpha, out.data(),
+                         accumulate);
+      for (Index c = 0; c < n; ++c) {
+        double sum = 0;
+        for (size_t k = 0; k < index.size(); ++k) sum += double(value[k]) * double(base[size_t(index[k] * stride + c)]);
+        const double expected = double(alpha) * sum + (accumulate ? double(before[size_t(c)]) : 0.0);
+        ASSERT_LT(std::abs(double(out[size_t(c)]) - expected), tolerance<T>() * 10)
+            << "n=" << n << " column " << c << " accumulate=" << accumulate;
+      }
+      for (Index c = n; c < n + kPad; ++c) ASSERT_EQ(out[size_t(c)], before[size_t(c)]) << "wrote past column " << n;
+    }
+}
+
+TEST(NarrowerPacketDense, ProductsMatchEigenFloat) {
+  SKIP_WITHOUT_AVX512();
+  checkDense<float>();
+}
+TEST(NarrowerPacketDense, ProductsMatchEigenDouble) {
+  SKIP_WITHOUT_AVX512();
+  checkDense<double>();
+}
+TEST(NarrowerPacketDense, SparseRowCombinationsMatchFloat) {
+  SKIP_WITHOUT_AVX512();
+  checkCombine<float>();
+}
+TEST(NarrowerPacketDense, SparseRowCombinationsMatchDouble) {
+  SKIP_WITHOUT_AVX512();
+  checkCombine<double>();
+}
+
 TEST(HalfPacketConv, TheHalfPathTakesTheColumnsItCoversExactly) {
   SKIP_WITHOUT_AVX512();
   // An 8-filter layer (float) and a 4-filter one (double): narrower than a full packet, a
