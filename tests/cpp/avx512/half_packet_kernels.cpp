@@ -21,6 +21,8 @@ namespace digitrain::avx512 {
 // under test exists only then.
 static_assert(detail::kLanes<float> == 16 && half::kLanes<float> == 8);
 static_assert(detail::kLanes<double> == 8 && half::kLanes<double> == 4);
+// The dense kernels' tails take 8- then 4-float packets (4- then 2-double) before scalars.
+static_assert(detail::kHasNarrower<detail::PacketOf<float>> && detail::kHasNarrower<detail::PacketOf<double>>);
 
 template <class T>
 int lanes() {

@@ -74,30 +74,57 @@ std::vector<Index> outputCounts() {
   return {1, 3, h, 2 * h, 3 * h, h + 1, 16, 17, 33};
 }
 
+// One shape of z = Wᵀ·a through `product` (productTransposed's arguments) against Eigen in
+// double; nothing written past the n columns.
+template <class T, class Product>
+void checkProductShape(const Product& product, Index m, Index n, Index B) {
+  const Index ldw = n + kPad, lda = m + kPad, ldz = n + kPad;
+  const std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 131 + n));
+  const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 17 + m));
+  std::vector<T> z(size_t(B * ldz), T(7));
+  product(W.data(), ldw, m, n, a.data(), lda, B, z.data(), ldz);
+  const ColMajor<double> expected =
+      RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>().transpose() *
+      ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>();
+  const double scale = std::max(1.0, expected.cwiseAbs().maxCoeff());
+  for (Index j = 0; j < B; ++j) {
+    for (Index c = 0; c < n; ++c)
+      ASSERT_LT(std::abs(double(z[size_t(j * ldz + c)]) - expected(c, j)) / scale, tolerance<T>())
+          << "m=" << m << " n=" << n << " B=" << B << " column " << c;
+    for (Index c = n; c < ldz; ++c) ASSERT_EQ(z[size_t(j * ldz + c)], T(7)) << "wrote past column " << n;
+  }
+}
+
+// One shape of W (+)= α·a·eᵀ through `update(W, ldw, a, lda, e, lde)` against Eigen in double.
+template <class T, class Update>
+void checkOuterShape(const Update& update, Index m, Index n, Index B, T alpha, bool accumulate) {
+  const Index ldw = n + kPad, lda = m + kPad, lde = n + kPad;
+  const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 29 + m));
+  const std::vector<T> e = randomValues<T>(size_t(B * lde), uint32_t(B * 31 + n));
+  std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 37 + n));
+  const std::vector<T> before = W;
+  update(W.data(), ldw, a.data(), lda, e.data(), lde);
+  ColMajor<double> expected = double(alpha) *
+                              ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>() *
+                              ColMap<T>(e.data(), n, B, Eigen::OuterStride<>(lde)).template cast<double>().transpose();
+  if (accumulate) expected += RowMap<T>(before.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>();
+  const double scale = std::max(1.0, expected.cwiseAbs().maxCoeff());
+  for (Index i = 0; i < m; ++i) {
+    for (Index c = 0; c < n; ++c)
+      ASSERT_LT(std::abs(double(W[size_t(i * ldw + c)]) - expected(i, c)) / scale, tolerance<T>())
+          << "m=" << m << " n=" << n << " B=" << B << " accumulate=" << accumulate << " column " << c;
+    for (Index c = n; c < ldw; ++c)
+      ASSERT_EQ(W[size_t(i * ldw + c)], before[size_t(i * ldw + c)]) << "wrote past column " << n;
+  }
+}
+
 template <class T>
 void checkProduct() {
   int halfShapes = 0;
   for (Index n : outputCounts<T>()) {
     if (avx512::halfPath<T>(n)) ++halfShapes;
     for (Index m : kInputs)
-      for (Index B : kSamples) {
-        const Index ldw = n + kPad, lda = m + kPad, ldz = n + kPad;
-        const std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 131 + n));
-        const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 17 + m));
-        std::vector<T> z(size_t(B * ldz), T(7));
-        avx512::product<T>(W.data(), ldw, m, n, a.data(), lda, B, z.data(), ldz);
-        const ColMajor<double> expected =
-            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>().transpose() *
-            ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>();
-        double worst = 0;
-        for (Index j = 0; j < B; ++j) {
-          for (Index c = 0; c < n; ++c)
-            worst = std::max(worst, std::abs(double(z[size_t(j * ldz + c)]) - expected(c, j)) /
-                                        std::max(1.0, expected.cwiseAbs().maxCoeff()));
-          for (Index c = n; c < ldz; ++c) ASSERT_EQ(z[size_t(j * ldz + c)], T(7)) << "wrote past column " << n;
-        }
-        ASSERT_LT(worst, tolerance<T>()) << "m=" << m << " n=" << n << " B=" << B;
-      }
+      for (Index B : kSamples) checkProductShape<T>(avx512::product<T>, m, n, B);
   }
   EXPECT_GT(halfShapes, 0) << "no shape took the half-packet path";
 }
@@ -109,27 +136,10 @@ void checkOuterProduct() {
     if (avx512::halfPath<T>(n)) ++halfShapes;
     for (Index m : kInputs)
       for (Index B : kSamples)
-        for (bool accumulate : {false, true}) {
-          const Index ldw = n + kPad, lda = m + kPad, lde = n + kPad;
-          const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 29 + m));
-          const std::vector<T> e = randomValues<T>(size_t(B * lde), uint32_t(B * 31 + n));
-          std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 37 + n));
-          const std::vector<T> before = W;
-          avx512::outerProduct<T>(W.data(), ldw, m, n, a.data(), lda, e.data(), lde, B, accumulate);
-          ColMajor<double> expected =
-              ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>() *
-              ColMap<T>(e.data(), n, B, Eigen::OuterStride<>(lde)).template cast<double>().transpose();
-          if (accumulate) expected += RowMap<T>(before.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>();
-          double worst = 0;
-          for (Index i = 0; i < m; ++i) {
-            for (Index c = 0; c < n; ++c)
-              worst = std::max(worst, std::abs(double(W[size_t(i * ldw + c)]) - expected(i, c)) /
-                                          std::max(1.0, expected.cwiseAbs().maxCoeff()));
-            for (Index c = n; c < ldw; ++c)
-              ASSERT_EQ(W[size_t(i * ldw + c)], before[size_t(i * ldw + c)]) << "wrote past column " << n;
-          }
-          ASSERT_LT(worst, tolerance<T>()) << "m=" << m << " n=" << n << " B=" << B << " accumulate=" << accumulate;
-        }
+        for (bool accumulate : {false, true})
+          checkOuterShape<T>([&](T* W, Index ldw, const T* a, Index lda, const T* e,
+                                 Index lde) { avx512::outerProduct<T>(W, ldw, m, n, a, lda, e, lde, B, accumulate); },
+                             m, n, B, T(1), accumulate);
   }
   EXPECT_GT(halfShapes, 0) << "no shape took the half-packet path";
 }
@@ -161,41 +171,14 @@ std::vector<Index> denseWidths() {
 
 template <class T>
 void checkDense() {
+  const T alpha = T(-0.75);
   for (Index n : denseWidths())
     for (Index m : {Index(1), Index(5), Index(13), Index(75)})
       for (Index B : {Index(1), Index(2), Index(3), Index(7), Index(64)}) {
-        const Index ldw = n + kPad, lda = m + kPad, ldz = n + kPad;
-        const std::vector<T> W = randomValues<T>(size_t(m * ldw), uint32_t(m * 131 + n));
-        const std::vector<T> a = randomValues<T>(size_t(B * lda), uint32_t(B * 17 + m));
-        std::vector<T> z(size_t(B * ldz), T(7));
-        avx512::denseProduct<T>(W.data(), ldw, m, n, a.data(), lda, B, z.data(), ldz);
-        const ColMajor<double> expected =
-            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>().transpose() *
-            ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>();
-        const double scale = std::max(1.0, expected.cwiseAbs().maxCoeff());
-        for (Index j = 0; j < B; ++j) {
-          for (Index c = 0; c < n; ++c)
-            ASSERT_LT(std::abs(double(z[size_t(j * ldz + c)]) - expected(c, j)) / scale, tolerance<T>())
-                << "product m=" << m << " n=" << n << " B=" << B << " column " << c;
-          for (Index c = n; c < ldz; ++c) ASSERT_EQ(z[size_t(j * ldz + c)], T(7)) << "wrote past column " << n;
-        }
-
-        const Index lde = n + kPad;
-        const std::vector<T> e = randomValues<T>(size_t(B * lde), uint32_t(B * 31 + n));
-        std::vector<T> V = W;
-        const T alpha = T(-0.75);
-        avx512::denseOuterProduct<T>(V.data(), ldw, m, n, alpha, a.data(), lda, e.data(), lde, B);
-        const ColMajor<double> updated =
-            RowMap<T>(W.data(), m, n, Eigen::OuterStride<>(ldw)).template cast<double>() +
-            double(alpha) * ColMap<T>(a.data(), m, B, Eigen::OuterStride<>(lda)).template cast<double>() *
-                ColMap<T>(e.data(), n, B, Eigen::OuterStride<>(lde)).template cast<double>().transpose();
-        const double scaleU = std::max(1.0, updated.cwiseAbs().maxCoeff());
-        for (Index i = 0; i < m; ++i) {
-          for (Index c = 0; c < n; ++c)
-            ASSERT_LT(std::abs(double(V[size_t(i * ldw + c)]) - updated(i, c)) / scaleU, tolerance<T>())
-                << "update m=" << m << " n=" << n << " B=" << B << " column " << c;
-          for (Index c = n; c < ldw; ++c) ASSERT_EQ(V[size_t(i * ldw + c)], W[size_t(i * ldw + c)]);
-        }
+        checkProductShape<T>(avx512::denseProduct<T>, m, n, B);
+        checkOuterShape<T>([&](T* W, Index ldw, const T* a, Index lda, const T* e,
+                               Index lde) { avx512::denseOuterProduct<T>(W, ldw, m, n, alpha, a, lda, e, lde, B); },
+                           m, n, B, alpha, true);
       }
 }
 
