@@ -196,6 +196,17 @@ Index rankOneNarrow(T* W, Index ldw, Index c, Index n, const int* rows, const T*
 
 }  // namespace detail
 
+// The SIMD operations these kernels spend on one row of n columns: a packet's for each whole
+// one, then one of each narrower width that fits, then one per column left (see NarrowerOf).
+// What a column of the update costs depends on where it falls: a 10-output layer's row takes 3
+// natively with AVX-512 (8 lanes, 2 scalars) where a 16-column line takes 1.
+template <class T, class Packet = detail::PacketOf<T>>
+constexpr Eigen::Index rowOperations(Eigen::Index n) {
+  constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
+  if constexpr (detail::kHasNarrower<Packet>) return n / L + rowOperations<T, detail::NarrowerOf<Packet>>(n % L);
+  return n / L + n % L;
+}
+
 // z[:, j] = Σ_i a(i, j)·W[i, :] for j < B: z = Wᵀ·a, W m×n row-major with row stride ldw,
 // a m×B and z n×B column-major with column strides lda and ldz. S and P: the register block
 // (samples × packets), chosen for the target; tests instantiate the other targets' too.

@@ -242,7 +242,8 @@ bool ThreadAdapter::record(int threads, int samples, double seconds) {
 }
 
 std::vector<std::vector<std::pair<int, int>>> updateColumnShares(const std::vector<LayerShape>& layers, int threads,
-                                                                 int lineColumns) {
+                                                                 int lineColumns,
+                                                                 const std::function<int(int)>& rowOperations) {
   std::vector<std::vector<std::pair<int, int>>> shares(layers.size(), std::vector<std::pair<int, int>>(threads));
   std::vector<double> load(threads, 0.0);
   // The layers with the fewest lines first (they can be split least evenly), the largest
@@ -255,7 +256,8 @@ std::vector<std::vector<std::pair<int, int>>> updateColumnShares(const std::vect
     const int lines = linesOf(l);
     if (lines == 0) continue;
     const int full = layers[l].outputs / lineColumns, tail = layers[l].outputs % lineColumns;
-    const double cost = double(layers[l].inputs) * (full + tail) / lines;  // per line
+    const double cost =
+        double(layers[l].inputs) * (full * rowOperations(lineColumns) + (tail ? rowOperations(tail) : 0)) / lines;
     // Line by line to the least loaded thread (the lowest index on a tie); only the counts
     // are kept, and the lines are then handed out in thread order.
     std::vector<int> count(threads, 0);

@@ -193,9 +193,11 @@ struct LayerShape {
 // whole runs of `lineColumns` columns (a cache line of a row) and in thread order, balanced by
 // the work over all layers rather than layer by layer: a layer of one line (a 10-output layer)
 // goes wholly to one thread, and that thread takes fewer lines of the others. The work of a
-// line is the layer's inputs for each full line and inputs × columns for a part line (the
-// kernels' scalar tail). Depends only on the shapes and the thread count.
+// line is the layer's inputs times rowOperations(columns) of its columns, the kernels' SIMD
+// operations per row (a part line's narrower packets and scalars cost more per column).
+// Depends only on the shapes, the thread count and the operations per row.
 std::vector<std::vector<std::pair<int, int>>> updateColumnShares(const std::vector<LayerShape>& layers, int threads,
-                                                                 int lineColumns);
+                                                                 int lineColumns,
+                                                                 const std::function<int(int)>& rowOperations);
 
 }  // namespace digitrain

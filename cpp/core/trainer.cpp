@@ -466,13 +466,14 @@ void Trainer::parallelSgdShare(int t, int size, Scalar eta, Scalar etaLambda) {
 }
 
 // Thread t's part of a stateful rule's step (momentum, Adam), in the same pool task as the
-// forward and backward passes, after their barrier: columns [c0, c0+n) of every layer's summed
-// gradient (updateColumnShares: a 10-output layer wholly on one thread took 20-130 µs more
-// than the other thread's share of a batch on `best`/`best-augmented`, so that thread now
-// takes fewer lines of the other layers), from every thread's activations and errors in thread order u = 0, 1, … (so
-// the result depends on the thread count only), into the columns of gradients_[0] nobody else touches, then the rule's
-// update of those columns. Ending the task and starting another for the reduction and update (applyUpdate) handed the
-// batch to the pool twice and filled and read a whole gradient buffer per thread.
+// forward and backward passes, after their barrier: its columns of every layer's summed
+// gradient (updateColumnShares, balanced over all layers: split layer by layer, a 10-output
+// layer went wholly to one thread, 20-130 µs more than the other's share of a `best` batch),
+// from every thread's activations and errors in thread order u = 0, 1, … (so the result
+// depends on the thread count only), into the columns of gradients_[0] nobody else touches,
+// then the rule's update of those columns. Ending the task and starting another for the
+// reduction and update (applyUpdate) handed the batch to the pool twice and filled and read a
+// whole gradient buffer per thread.
 //
 // The share is taken kRuleColumns columns at a time, each block's gradient summed and then
 // stepped at once, while it is still in cache (a whole layer's gradient is written out and
@@ -563,7 +564,8 @@ double Trainer::trainBatch(size_t first, int size, int* wrong) {
     if (parallelRule_ && threads > 1 && ruleSharesThreads_ != threads) {
       std::vector<LayerShape> shapes;
       for (const Layer& layer : net_.layers) shapes.push_back({layer.inputs(), layer.outputs()});
-      ruleShares_ = updateColumnShares(shapes, threads, kLineColumns);
+      ruleShares_ = updateColumnShares(shapes, threads, kLineColumns,
+                                       [](int n) { return static_cast<int>(rowOperations<Scalar>(n)); });
       ruleSharesThreads_ = threads;
     }
   }

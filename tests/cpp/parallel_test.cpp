@@ -75,11 +75,14 @@ TEST(ThreadPool, RunsAfterALongPauseWakeTheSleepingWorkers) {
 // Every layer's columns are covered once, in whole lines, in thread order; a layer of one line
 // goes to one thread, which takes fewer lines of the largest layer (`best`'s and
 // `best-augmented`'s networks, 16 floats a line).
+// SIMD operations per row of n float columns with AVX-512 packets: 16, then 8 and 4 lanes, then scalars.
+int avx512Operations(int n) { return n / 16 + (n % 16) / 8 + (n % 8) / 4 + n % 4; }
+
 TEST(UpdateColumnShares, BalancesTheWorkOverTheLayersInWholeLines) {
   const std::vector<std::vector<LayerShape>> nets = {{{784, 256}, {256, 128}, {128, 10}}, {{784, 800}, {800, 10}}};
   for (const auto& net : nets) {
     for (int threads = 1; threads <= 4; ++threads) {
-      const auto shares = updateColumnShares(net, threads, 16);
+      const auto shares = updateColumnShares(net, threads, 16, avx512Operations);
       ASSERT_EQ(shares.size(), net.size());
       for (size_t l = 0; l < net.size(); ++l) {
         int next = 0;
@@ -94,12 +97,18 @@ TEST(UpdateColumnShares, BalancesTheWorkOverTheLayersInWholeLines) {
       }
     }
   }
-  // 784-800-10 on 2 threads: the 10 outputs (800 × 10 in the scalar tail) are worth ~10 of
-  // the first layer's 50 lines, so the other thread takes 30 of them.
-  const auto shares = updateColumnShares(nets[1], 2, 16);
+  // 784-800-10 on 2 threads, AVX-512's operations per row: the 800 × 10 layer (3 a row: 8
+  // lanes and 2 scalars) is worth 800 · 3 / 784 ≈ 3 of the first layer's 50 lines (1 a row),
+  // so the other thread takes 27 of them.
+  const auto shares = updateColumnShares(nets[1], 2, 16, avx512Operations);
   EXPECT_EQ(shares[1][0], (std::pair<int, int>{0, 10}));
-  EXPECT_EQ(shares[0][0], (std::pair<int, int>{0, 20 * 16}));
-  EXPECT_EQ(shares[0][1], (std::pair<int, int>{20 * 16, 30 * 16}));
+  EXPECT_EQ(shares[0][0], (std::pair<int, int>{0, 23 * 16}));
+  EXPECT_EQ(shares[0][1], (std::pair<int, int>{23 * 16, 27 * 16}));
+  // With 4 lanes (WebAssembly, x86-64-v2) 10 columns take 2 packets and 2 scalars, as many
+  // operations as a 16-column line: a line of the first layer is worth 784 · 4 against the
+  // small layer's 800 · 4, so the lines split 24 / 26.
+  const auto four = updateColumnShares(nets[1], 2, 16, [](int n) { return n / 4 + n % 4; });
+  EXPECT_EQ(four[0][0], (std::pair<int, int>{0, 24 * 16}));
 }
 
 // The `best` preset's network: 784-256-128-10, ~0.6 MFLOP per sample as the trainer counts it.
