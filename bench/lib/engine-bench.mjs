@@ -99,7 +99,8 @@ export async function mnistData(read) {
  * Training samples/s of one (threads, batch) on a fresh Session of `engine`: the `tp` preset at
  * `batch`, or with `preset` that preset at its own batch size (`batch` is then ignored) on the
  * first `limit` samples (0: all) with no validation split. `threads` may be 0 (`auto`).
- * Returns {samples_per_second, threads_used, threads_reason, batch, batches, seconds}.
+ * Returns {samples_per_second, threads_used, threads_reason, batch, batches, seconds}; threads_reason
+ * also lists `auto`'s moves while training ("…; then →1 at 0.84 s").
  * @param {import('../../web/core/engine').Engine} engine
  * @param {{ threads?: number, batch?: number, seconds?: number, warmup?: number, preset?: string, limit?: number,
  *   data?: { images: Uint8Array, labels: Uint8Array } | null }} [options]
@@ -128,6 +129,10 @@ export function benchTrain(
           (configured.warnings?.length ? ` (${configured.warnings.join('; ')})` : ''),
       );
     }
+    // `auto`'s moves while training (the warm-up's too), as "→N at T s" from the first batch:
+    // the reason says only why the run started at its count.
+    const moves = /** @type {string[]} */ ([]);
+    const start = now();
     const runFor = (/** @type {number} */ duration) => {
       let batches = 0;
       let chunk = 1;
@@ -139,6 +144,7 @@ export function benchTrain(
         if (r.diverged) throw new Error(`training diverged: ${r.diverged}`);
         if (r.finished) throw new Error('training finished during the benchmark');
         batches += r.batches;
+        if (r.threads) moves.push(`→${r.threads.used} at ${((now() - start) / 1000).toFixed(2)} s`);
         const dt = now() - c0;
         chunk = Math.round(Math.min(1e5, Math.max(1, (chunk * 50) / Math.max(dt, 1e-3))));
         elapsed = now() - t0;
@@ -147,7 +153,13 @@ export function benchTrain(
     };
     runFor(warmup);
     const r = runFor(seconds);
-    return { ...r, batch, threads_used: used, threads_reason: configured.threads?.reason ?? '' };
+    const reason = configured.threads?.reason ?? '';
+    return {
+      ...r,
+      batch,
+      threads_used: used,
+      threads_reason: moves.length ? `${reason}; then ${moves.join(', ')}` : reason,
+    };
   } finally {
     session.delete();
   }

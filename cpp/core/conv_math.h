@@ -120,34 +120,18 @@ constexpr bool narrow(Eigen::Index columns) {
   return columns <= 2 * detail::kLanes<T>;
 }
 
-// Under AVX-512 a packet holds 16 floats, more than an 8-filter layer's outputs, which would
-// take dense_kernels.h's scalar column path: such a layer's products take its kernels with half
-// packets (8 floats) instead, kHalfRows of them (or rows of W) per block. Elsewhere the half
-// packet is the packet itself and this path is never taken.
-namespace half {
-template <class T>
-using Packet = detail::NarrowerOf<detail::PacketOf<T>>;
-template <class T>
-constexpr int kLanes = Eigen::internal::unpacket_traits<Packet<T>>::size;
-constexpr int kHalfRows = 12;  // sums in registers, plus the packet of W (or e) and a broadcast
-
-// Whether an n-column product takes half packets: they are narrower than the full ones and
-// cover the columns exactly.
-template <class T>
-constexpr bool fits(Eigen::Index n) {
-  return kLanes<T> < detail::kLanes<T> && n < detail::kLanes<T> && n % kLanes<T> == 0;
-}
-}  // namespace half
+// Under AVX-512 a packet holds 16 floats, more than an 8-filter layer's outputs: the kernels
+// take those in 8-float packets (see narrowerOnly), one per position of a block, so a block
+// holds kNarrowerRows positions: their sums, plus the packet of W (or e) and a broadcast.
+// Without a narrower packet (WebAssembly, SSE, AVX) there is no such product.
+constexpr int kNarrowerRows = 12;
 
 // z = Wᵀ·a (see productTransposed).
 template <class T>
 void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
                  Eigen::Index B, T* z, Eigen::Index ldz) {
-  if constexpr (half::kLanes<T> < detail::kLanes<T>) {
-    if (half::fits<T>(n))
-      return productTransposed<half::kHalfRows, 1, T, half::Packet<T>>(W, ldw, m, n, a, lda, B, z, ldz);
-  }
-  if (narrow<T>(n)) productTransposed<kNarrowRows, 2>(W, ldw, m, n, a, lda, B, z, ldz);
+  if (narrow<T>(n))
+    productTransposed<kNarrowRows, 2, T, detail::PacketOf<T>, kNarrowerRows>(W, ldw, m, n, a, lda, B, z, ldz);
   else productTransposed(W, ldw, m, n, a, lda, B, z, ldz);
 }
 
@@ -155,11 +139,9 @@ void convProduct(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, c
 template <class T>
 void convOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda, const T* e,
                       Eigen::Index lde, Eigen::Index B, bool accumulate) {
-  if constexpr (half::kLanes<T> < detail::kLanes<T>) {
-    if (half::fits<T>(n))
-      return addOuterProduct<half::kHalfRows, 1, T, half::Packet<T>>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
-  }
-  if (narrow<T>(n)) addOuterProduct<kNarrowRows, 2>(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
+  if (narrow<T>(n))
+    addOuterProduct<kNarrowRows, 2, T, detail::PacketOf<T>, kNarrowerRows>(W, ldw, m, n, T(1), a, lda, e, lde, B,
+                                                                           accumulate);
   else addOuterProduct(W, ldw, m, n, T(1), a, lda, e, lde, B, accumulate);
 }
 

@@ -43,6 +43,16 @@ template <class Packet>
 constexpr bool kHasNarrower =
     Eigen::internal::unpacket_traits<NarrowerOf<Packet>>::size < Eigen::internal::unpacket_traits<Packet>::size;
 
+// Whether n columns fill no whole Packet and take only narrower ones (and scalars): an
+// 8-filter conv layer's outputs under AVX-512's 16 floats. Such a product holds one packet of
+// sums per row (or sample) of its block, so the kernels below take a block of NarrowRows of
+// them there, a caller's choice (more rows share each packet of W, or e, loaded).
+template <class Packet>
+constexpr bool narrowerOnly(Index n) {
+  if constexpr (kHasNarrower<Packet>) return n < Eigen::internal::unpacket_traits<Packet>::size;
+  return false;
+}
+
 // Register blocks: kBlockRows samples (or rows of W) × kBlockPackets packets of sums, plus the
 // packets of W (or e) and a broadcast, must fit the SIMD registers. V8 gives WebAssembly 15
 // on x86-64 and spills beyond ~12 live vectors: training in Chromium and Node measured best
@@ -210,11 +220,17 @@ constexpr Eigen::Index rowOperations(Eigen::Index n) {
 // z[:, j] = Σ_i a(i, j)·W[i, :] for j < B: z = Wᵀ·a, W m×n row-major with row stride ldw,
 // a m×B and z n×B column-major with column strides lda and ldz. S and P: the register block
 // (samples × packets), chosen for the target; tests instantiate the other targets' too.
-// Packet: the SIMD type of a packet of sums (a narrower one than the target's widest for
-// outputs too few to fill those, see conv_math.h).
-template <int S = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
+// Packet: the SIMD type of a packet of sums; NarrowRows: the samples per block where n fills
+// no whole Packet (see narrowerOnly), S unless the caller's products are that narrow.
+template <int S = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>,
+          int NarrowRows = S>
 void productTransposed(const T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, const T* a, Eigen::Index lda,
                        Eigen::Index B, T* z, Eigen::Index ldz) {
+  if constexpr (detail::kHasNarrower<Packet>) {
+    if (detail::narrowerOnly<Packet>(n))
+      return productTransposed<NarrowRows, 1, T, detail::NarrowerOf<Packet>, NarrowRows>(W, ldw, m, n, a, lda, B, z,
+                                                                                         ldz);
+  }
   Eigen::Index j = 0;
   for (; j + S <= B; j += S) detail::productSamples<S, P, T, Packet>(W, ldw, m, n, a + j * lda, lda, z + j * ldz, ldz);
   detail::productRemainder<S - 1, P, T, Packet>(static_cast<int>(B - j), W, ldw, m, n, a + j * lda, lda, z + j * ldz,
@@ -252,13 +268,19 @@ void addRankOne(T* W, Eigen::Index ldw, Eigen::Index n, const int* rows, const T
 
 // W[i, :] += α·Σ_j a(i, j)·e[:, j] (or = without `accumulate`): W += α·a·eᵀ over the m×n
 // block of W at W (row stride ldw), a m×B and e n×B column-major (column strides lda, lde).
-// R and P: the register block (rows × packets); Packet as for productTransposed.
-template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>>
+// R and P: the register block (rows × packets); Packet and NarrowRows as for productTransposed.
+template <int R = detail::kBlockRows, int P = detail::kBlockPackets, class T, class Packet = detail::PacketOf<T>,
+          int NarrowRows = R>
 void addOuterProduct(T* W, Eigen::Index ldw, Eigen::Index m, Eigen::Index n, T alpha, const T* a, Eigen::Index lda,
                      const T* e, Eigen::Index lde, Eigen::Index B, bool accumulate = true) {
   if (B == 1 && accumulate && Eigen::internal::unpacket_traits<Packet>::size == detail::kLanes<T>) {
     addRankOne(W, ldw, n, static_cast<const int*>(nullptr), a, m, alpha, e);
     return;
+  }
+  if constexpr (detail::kHasNarrower<Packet>) {
+    if (detail::narrowerOnly<Packet>(n))
+      return addOuterProduct<NarrowRows, 1, T, detail::NarrowerOf<Packet>, NarrowRows>(W, ldw, m, n, alpha, a, lda, e,
+                                                                                       lde, B, accumulate);
   }
   Eigen::Index i = 0;
   for (; i + R <= m; i += R)

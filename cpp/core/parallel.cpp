@@ -238,6 +238,10 @@ bool ThreadAdapter::record(int threads, int samples, double seconds) {
              : theirs >= ours  ? " (the other cores are busy)"
                                : " (as fast, within 5 %, on fewer cores)");
   current_ = probe_;
+  // The new count is re-checked as early as the start-up choice was: a move made on a noisy
+  // probe (a burst of load, the engine still warming up) costs a fraction of an interval, not
+  // up to a whole one at the slower count.
+  probes_ = 0;
   return true;
 }
 

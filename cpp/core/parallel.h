@@ -140,8 +140,10 @@ ThreadChoice chooseThreads(const ThreadWork& work, const std::vector<ThreadTrial
 // seconds and its batches), each next one twice the one before, up to a whole interval. The
 // start-up choice is measured in a few milliseconds just as the run starts, while the other
 // cores may still be busy with what came before it (measured in WebAssembly: two threads at
-// 0.9-1.1x one for the first ~0.1 s of a run, 1.5-1.9x after it), and a run it misjudged
-// should not train at the wrong count for a whole interval.
+// 0.9-1.1x one for the first ~0.1 s of a run, 1.5-1.9x after it; in a fresh engine two
+// threads can lose to one for the first 0.3-0.5 s), and a run it misjudged should not train at
+// the wrong count for a whole interval. The same holds after every move: the schedule starts
+// again from firstInterval, so that a move made on a misleading probe is undone as early.
 struct AdaptPolicy {
   double intervalSeconds = 2.0;  // of training at the current count between probes, at least ...
   int intervalBatches = 20;      // ... and this many batches (full-batch steps are long)

@@ -204,7 +204,7 @@ inline void combineColumn(const T* base, Eigen::Index stride, const int* index, 
 template <class T>
 void combineRows(const T* base, Eigen::Index stride, Eigen::Index n, const int* index, const T* value, int count,
                  T alpha, T* out, bool accumulate) {
-  constexpr int L = Eigen::internal::packet_traits<T>::size;
+  constexpr int L = detail::kLanes<T>;
   Eigen::Index c = 0;
   for (; c + 8 * L <= n; c += 8 * L)
     detail::combineBlock<8>(base + c, stride, index, value, count, alpha, out + c, accumulate);

@@ -317,9 +317,10 @@ TEST(ThreadAdapter, TheFirstProbesComeEarlyAndCorrectAMisjudgedStart) {
   // The first probe is the move: it starts at 0.25 s (within a batch at one thread).
   EXPECT_GE(starts[0], policy.firstInterval * policy.intervalSeconds);
   EXPECT_LT(starts[0], policy.firstInterval * policy.intervalSeconds + 64.0 / rate(1));
-  // Then, at two threads, probes at one every 0.5 s, 1 s, 2 s, 2 s … of training at two.
+  // Then, at two threads, probes at one every 0.25 s, 0.5 s, 1 s, 2 s, 2 s … of training at
+  // two: the move starts the early schedule again.
   for (size_t k = 1; k < starts.size(); ++k) {
-    const double expected = std::min(1.0, policy.firstInterval * double(1 << k)) * policy.intervalSeconds;
+    const double expected = std::min(1.0, policy.firstInterval * double(1 << (k - 1))) * policy.intervalSeconds;
     EXPECT_GE(intervals[k], expected) << k;
     EXPECT_LT(intervals[k], expected + 64.0 / rate(2)) << k;
   }
@@ -344,6 +345,37 @@ TEST(ThreadAdapter, AStartThatWasRightStaysAfterTheEarlyProbe) {
   EXPECT_EQ(a.current(), 2);
   EXPECT_TRUE(a.reason().empty());
   EXPECT_GT(std::count(used.begin(), used.end(), 1), 0);
+}
+
+TEST(ThreadAdapter, AMoveIsCheckedAgainEarly) {
+  // Long past the early probes, a burst of load elsewhere during one interval makes the probe
+  // at one thread win; the burst ends as the run moves. The default policy probes two threads
+  // again a quarter of a second later (not a whole 2 s interval) and moves back.
+  const AdaptPolicy policy;
+  ThreadAdapter a({1, 2}, 2, 64, policy);
+  bool busy = false;
+  double now = 0;
+  auto train = [&](auto until) {
+    for (int b = 0; b < 1000000 && !until(); ++b) {
+      const int n = a.next();
+      const double seconds = 64.0 / (n == 1 ? 50000.0 : busy ? 30000.0 : 85000.0);
+      a.record(n, 64, seconds);
+      now += seconds;
+    }
+  };
+  train([&] { return now > 10; });
+  ASSERT_EQ(a.current(), 2);
+  busy = true;
+  train([&] { return a.current() == 1; });
+  ASSERT_EQ(a.current(), 1);
+  busy = false;
+  const double moved = now;
+  train([&] { return a.current() == 2 || now > moved + 10; });
+  EXPECT_EQ(a.current(), 2);
+  // An early interval at one thread, then a probe at two of about probeSeconds.
+  const double early = policy.firstInterval * policy.intervalSeconds;
+  EXPECT_GE(now - moved, early);
+  EXPECT_LT(now - moved, early + policy.probeSeconds + 2 * 64.0 / 50000.0);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The conv products' half-packet path (cpp/core/conv_math.h, namespace half) and the dense
+// The conv products of 8-filter layers (cpp/core/conv_math.h, in half packets) and the dense
 // kernels' narrower-packet tails (dense_kernels.h, sparse_inputs.h), compiled with AVX-512,
 // where those paths exist. Only this file is: its callers (half_packet_test.cpp) are
 // built for any x86-64, so that the test can skip on a CPU without AVX-512 before running an
@@ -19,18 +19,20 @@ namespace digitrain::avx512 {
 
 // Under AVX-512 a float packet is 16 lanes and its half 8 (a double's: 8 and 4); the path
 // under test exists only then.
-static_assert(detail::kLanes<float> == 16 && half::kLanes<float> == 8);
-static_assert(detail::kLanes<double> == 8 && half::kLanes<double> == 4);
+template <class T>
+constexpr int kHalfLanes = Eigen::internal::unpacket_traits<detail::NarrowerOf<detail::PacketOf<T>>>::size;
+static_assert(detail::kLanes<float> == 16 && kHalfLanes<float> == 8);
+static_assert(detail::kLanes<double> == 8 && kHalfLanes<double> == 4);
 // The dense kernels' tails take 8- then 4-float packets (4- then 2-double) before scalars.
 static_assert(detail::kHasNarrower<detail::PacketOf<float>> && detail::kHasNarrower<detail::PacketOf<double>>);
 
 template <class T>
 int lanes() {
-  return half::kLanes<T>;
+  return kHalfLanes<T>;
 }
 template <class T>
-bool halfPath(long n) {
-  return half::fits<T>(n);
+bool narrowerPath(long n) {
+  return detail::narrowerOnly<detail::PacketOf<T>>(n);
 }
 template <class T>
 void product(const T* W, long ldw, long m, long n, const T* a, long lda, long B, T* z, long ldz) {
@@ -57,8 +59,8 @@ void combine(const T* base, long stride, long n, const int* index, const T* valu
 
 template int lanes<float>();
 template int lanes<double>();
-template bool halfPath<float>(long);
-template bool halfPath<double>(long);
+template bool narrowerPath<float>(long);
+template bool narrowerPath<double>(long);
 template void product<float>(const float*, long, long, long, const float*, long, long, float*, long);
 template void product<double>(const double*, long, long, long, const double*, long, long, double*, long);
 template void outerProduct<float>(float*, long, long, long, const float*, long, const float*, long, long, bool);

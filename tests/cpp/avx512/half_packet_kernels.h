@@ -8,9 +8,9 @@ namespace digitrain::avx512 {
 // Lanes of a half packet of T (8 floats, 4 doubles under AVX-512).
 template <class T>
 int lanes();
-// Whether an n-column product takes the half-packet path.
+// Whether an n-column product fills no whole packet and takes only narrower ones.
 template <class T>
-bool halfPath(long n);
+bool narrowerPath(long n);
 // z = Wᵀ·a.
 template <class T>
 void product(const T* W, long ldw, long m, long n, const T* a, long lda, long B, T* z, long ldz);

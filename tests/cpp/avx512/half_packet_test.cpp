@@ -1,10 +1,9 @@
-// The conv products' AVX-512 half-packet path (cpp/core/conv_math.h, namespace half: a layer of
-// 8 filters takes dense_kernels.h's kernels with 8-float packets instead of the scalar column
-// path), and the dense kernels' narrower-packet tails (the columns a 16-float packet does not
-// cover: 8, then 4, then scalars), against Eigen, on many shapes. The main test suite builds for x86-64-v2, where that
-// path does not exist; this test's kernels are compiled with AVX-512 (half_packet_kernels.cpp)
-// and the test skips on a CPU without it. The reference and the checks here are built for any
-// x86-64.
+// The conv products' AVX-512 half-packet path (cpp/core/conv_math.h: a layer of 8 filters
+// takes dense_kernels.h's narrower-packet path, 8-float packets in blocks of its own rows,
+// instead of the scalar column path), and the dense kernels' narrower-packet tails (the columns a 16-float packet does
+// not cover: 8, then 4, then scalars), against Eigen, on many shapes. The main test suite builds for x86-64-v2, where
+// that path does not exist; this test's kernels are compiled with AVX-512 (half_packet_kernels.cpp) and the test skips
+// on a CPU without it. The reference and the checks here are built for any x86-64.
 #include <gtest/gtest.h>
 
 #include <Eigen/Core>
@@ -122,7 +121,7 @@ template <class T>
 void checkProduct() {
   int halfShapes = 0;
   for (Index n : outputCounts<T>()) {
-    if (avx512::halfPath<T>(n)) ++halfShapes;
+    if (avx512::narrowerPath<T>(n)) ++halfShapes;
     for (Index m : kInputs)
       for (Index B : kSamples) checkProductShape<T>(avx512::product<T>, m, n, B);
   }
@@ -133,7 +132,7 @@ template <class T>
 void checkOuterProduct() {
   int halfShapes = 0;
   for (Index n : outputCounts<T>()) {
-    if (avx512::halfPath<T>(n)) ++halfShapes;
+    if (avx512::narrowerPath<T>(n)) ++halfShapes;
     for (Index m : kInputs)
       for (Index B : kSamples)
         for (bool accumulate : {false, true})
@@ -223,18 +222,20 @@ TEST(NarrowerPacketDense, SparseRowCombinationsMatchDouble) {
   checkCombine<double>();
 }
 
-TEST(HalfPacketConv, TheHalfPathTakesTheColumnsItCoversExactly) {
+TEST(HalfPacketConv, TheNarrowerPathTakesTheProductsNoWholePacketFills) {
   SKIP_WITHOUT_AVX512();
-  // An 8-filter layer (float) and a 4-filter one (double): narrower than a full packet, a
-  // multiple of the half one. Wider layers fill full packets; others would leave lanes unused.
+  // An 8-filter layer (float) and a 4-filter one (double) fill half a packet; any count under
+  // a full packet's lanes takes the narrower packets alone (and scalars for what is left).
   EXPECT_EQ(avx512::lanes<float>(), 8);
   EXPECT_EQ(avx512::lanes<double>(), 4);
-  EXPECT_TRUE(avx512::halfPath<float>(8));
-  EXPECT_FALSE(avx512::halfPath<float>(16));
-  EXPECT_FALSE(avx512::halfPath<float>(7));
-  EXPECT_TRUE(avx512::halfPath<double>(4));
-  EXPECT_FALSE(avx512::halfPath<double>(8));
-  EXPECT_FALSE(avx512::halfPath<double>(6));
+  EXPECT_TRUE(avx512::narrowerPath<float>(8));
+  EXPECT_TRUE(avx512::narrowerPath<float>(7));
+  EXPECT_TRUE(avx512::narrowerPath<float>(15));
+  EXPECT_FALSE(avx512::narrowerPath<float>(16));
+  EXPECT_FALSE(avx512::narrowerPath<float>(17));
+  EXPECT_TRUE(avx512::narrowerPath<double>(4));
+  EXPECT_TRUE(avx512::narrowerPath<double>(6));
+  EXPECT_FALSE(avx512::narrowerPath<double>(8));
 }
 
 }  // namespace
