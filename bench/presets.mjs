@@ -21,7 +21,9 @@
 //                   train-labels-idx1-ubyte); default: the demo digits (8,000)
 //   --limit N       train on the first N samples (default 20000, or all of the demo digits)
 //   --reps N        repetitions per figure (default 3, at least 3)
-//   --epochs E      native: epochs per repetition (default 2)
+//   --epochs E      native: epochs per repetition, at least (default 2)
+//   --native-seconds S   native: each repetition trains for at least S seconds (default 1): one
+//                   unrecorded epoch per preset and thread count sets how many epochs that takes
 //   --seconds S     wasm and TF.js: seconds per repetition after a warm-up (default 1)
 //   --load          keep one core busy with a plain spin loop (another process) while measuring
 //   --only LIST     native,v2,node,chromium,tfjs (default all)
@@ -61,6 +63,7 @@ export async function runPresets(argv) {
     limit: NaN,
     reps: 3,
     epochs: 2,
+    nativeSeconds: 1,
     seconds: 1,
     warmup: 0.3,
     load: false,
@@ -78,6 +81,7 @@ export async function runPresets(argv) {
     else if (key === '--limit') opts.limit = Number(value());
     else if (key === '--reps') opts.reps = Number(value());
     else if (key === '--epochs') opts.epochs = Number(value());
+    else if (key === '--native-seconds') opts.nativeSeconds = Number(value());
     else if (key === '--seconds') opts.seconds = Number(value());
     else if (key === '--load') opts.load = true;
     else if (key === '--only') opts.only = value().split(',');
@@ -88,6 +92,7 @@ export async function runPresets(argv) {
   if (!(Number.isInteger(opts.reps) && opts.reps >= 3)) fatal('--reps must be a whole number, at least 3');
   if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) fatal('--epochs must be a whole number, at least 1');
   if (!(opts.seconds > 0)) fatal('--seconds must be above 0');
+  if (!(opts.nativeSeconds >= 0)) fatal('--native-seconds must be 0 or more');
   const unknown = opts.only.filter((g) => !groups.includes(g));
   if (unknown.length) fatal(`--only: unknown group ${unknown.join(',')} (groups: ${groups.join(',')})`);
 
@@ -169,31 +174,44 @@ export async function runPresets(argv) {
       const binary = join(root, builds[name].dir, 'digitrain');
       await group(`${impl} (${builds[name].dir}/digitrain train)`, () => {
         if (!existsSync(binary)) throw new Error(`${binary} is missing`);
+        /** The training samples and seconds of one `digitrain train` run. @param {string} preset @param {number | 'auto'} threads @param {number} epochs */
+        const train = (preset, threads, epochs) => {
+          const out = run(binary, [
+            'train',
+            '--train-images',
+            files.images,
+            '--train-labels',
+            files.labels,
+            '--preset',
+            preset,
+            '--limit',
+            String(opts.limit),
+            '--validation',
+            '0',
+            '--epochs',
+            String(epochs),
+            '--threads',
+            String(threads),
+            '--json',
+          ]);
+          const lines = jsonLines(out);
+          return {
+            samples: lines.reduce((s, e) => s + e.samples_per_second * e.seconds, 0),
+            seconds: lines.reduce((s, e) => s + e.seconds, 0),
+          };
+        };
         for (const preset of presets) {
           for (const threads of counts) {
+            // A native epoch of a fast preset is ~0.1 s: a repetition that short is mostly the
+            // run's start (the kernel may first place both threads on one core, while another
+            // process holds the other), so each repetition trains at least --native-seconds.
+            const probe = opts.nativeSeconds > 0 ? train(preset, threads, 1) : null;
+            const epochs = probe
+              ? Math.max(opts.epochs, Math.ceil(opts.nativeSeconds / Math.max(probe.seconds, 1e-3)))
+              : opts.epochs;
             for (let rep = 0; rep < opts.reps; rep++) {
-              const out = run(binary, [
-                'train',
-                '--train-images',
-                files.images,
-                '--train-labels',
-                files.labels,
-                '--preset',
-                preset,
-                '--limit',
-                String(opts.limit),
-                '--validation',
-                '0',
-                '--epochs',
-                String(opts.epochs),
-                '--threads',
-                String(threads),
-                '--json',
-              ]);
-              const epochs = jsonLines(out);
-              const samples = epochs.reduce((s, e) => s + e.samples_per_second * e.seconds, 0);
-              const seconds = epochs.reduce((s, e) => s + e.seconds, 0);
-              const batch = presetConfigs[preset].batch_size || Math.round(samples / opts.epochs);
+              const { samples, seconds } = train(preset, threads, epochs);
+              const batch = presetConfigs[preset].batch_size || Math.round(samples / epochs);
               add(impl, preset, threads, batch, samples / seconds);
             }
           }
@@ -341,7 +359,7 @@ export async function runPresets(argv) {
       : `the demo digits${opts.limit ? ` (first ${opts.limit})` : ''}`;
     out.push(
       `Training samples/s per preset at its own batch size on ${dataText}, median of ${opts.reps} (min–max);` +
-        ` native: ${opts.epochs} epochs per repetition, wasm and TF.js: ${opts.seconds} s after a ${opts.warmup} s warm-up.`,
+        ` native: at least ${opts.epochs} epochs and ${opts.nativeSeconds} s of training per repetition, wasm and TF.js: ${opts.seconds} s after a ${opts.warmup} s warm-up.`,
     );
     out.push(
       `Machine: ${machine.cpu}, ${machine.cores} cores; load average ${machine.load} at the start` +
