@@ -95,8 +95,19 @@ inline void productColumn(const T* W, Index ldw, Index m, const T* a, Index lda,
   for (int s = 0; s < S; ++s) z[s * ldz] = acc[s];
 }
 
+// WebAssembly: each kernel stays a function of its own. Inlined into its caller (LLVM did so
+// into the conv layers' passes, frontForward and frontBackward) V8's register allocator kept
+// the caller's values live through the kernel's loop and stored and reloaded all 8 sums of the
+// block at every turn of it; alone it keeps them in registers, as outerRows always was.
+#if defined(__wasm__)
+#define DIGITRAIN_KERNEL_NOINLINE __attribute__((noinline))
+#else
+#define DIGITRAIN_KERNEL_NOINLINE
+#endif
+
 template <int S, int P, class T, class Packet>
-void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z, Index ldz) {
+DIGITRAIN_KERNEL_NOINLINE void productSamples(const T* W, Index ldw, Index m, Index n, const T* a, Index lda, T* z,
+                                              Index ldz) {
   constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Index c = 0;
   for (; c + P * L <= n; c += P * L) productBlock<S, P, T, Packet>(W + c, ldw, m, a, lda, z + c, ldz);
@@ -152,8 +163,8 @@ inline void outerColumn(T* W, Index ldw, T alpha, const T* a, Index lda, const T
 }
 
 template <int R, int P, class T, class Packet>
-void outerRows(T* W, Index ldw, Index n, T alpha, const T* a, Index lda, const T* e, Index lde, Index B,
-               bool accumulate) {
+DIGITRAIN_KERNEL_NOINLINE void outerRows(T* W, Index ldw, Index n, T alpha, const T* a, Index lda, const T* e,
+                                         Index lde, Index B, bool accumulate) {
   constexpr int L = Eigen::internal::unpacket_traits<Packet>::size;
   Index c = 0;
   for (; c + P * L <= n; c += P * L) outerBlock<R, P, T, Packet>(W + c, ldw, alpha, a, lda, e + c, lde, B, accumulate);

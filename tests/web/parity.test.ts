@@ -69,6 +69,21 @@ const cases: Case[] = [
     },
   },
   {
+    // Six channels: WebAssembly's pooling compares four a packet, the other two alone.
+    name: 'a convnet (conv 3×3×6, max-pool 2), plain SGD, in order',
+    config: {
+      ...base,
+      preset: '',
+      layers: [784, 'conv3x6', 'pool2', 10],
+      hidden: 'relu',
+      bias: true,
+      init: 'he',
+      reduction: 'mean',
+      learning_rate: 0.05,
+      seed: 7,
+    },
+  },
+  {
     name: 'a convnet (conv 3×3×2, max-pool 2), momentum, augmented, shuffled',
     config: {
       ...base,
